@@ -1,0 +1,236 @@
+// The kiln command line: parses, then calls the library. Exit codes as in design.md.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <mpi.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "apps/data_files.hpp"
+#include "core/baseline.hpp"
+#include "core/errors.hpp"
+#include "core/files.hpp"
+#include "probes/registry.hpp"
+#include "reports/report.hpp"
+#include "reports/terminal_summary.hpp"
+#include "runners/harness.hpp"
+#include "runners/hostfile.hpp"
+#include "runners/launch_context.hpp"
+#include "runners/mpi_communicator.hpp"
+#include "runners/suite.hpp"
+
+namespace kiln {
+namespace {
+
+struct RunArgs {
+  std::string suite = "quick";
+  std::string baseline = "cpu-host";
+  std::string hosts;
+  std::string out = "kiln-out";
+  std::string cluster;
+  std::string mpirun_args;
+  bool rank_as_node = false;
+  bool quiet = false;
+};
+
+Environment EnvironmentFromVariables() {
+  Environment env;
+  if (const char* v = std::getenv("KILN_SYSFS_ROOT")) env.sysfs_root = v;
+  if (const char* v = std::getenv("KILN_PROCFS_ROOT")) env.procfs_root = v;
+  if (const char* v = std::getenv("KILN_ETC_ROOT")) env.etc_root = v;
+  if (const char* v = std::getenv("KILN_NVML_LIBRARY")) env.nvml_library = v;
+  return env;
+}
+
+// Outside any launcher with --hosts: become `mpirun` over the hosts, one rank per node, running this
+// same command. mpirun's exit status becomes kiln's.
+[[noreturn]] void LaunchUnderMpirun(const RunArgs& args, int argc, char** argv) {
+  std::vector<std::string> command{"mpirun", "--hostfile", args.hosts, "--map-by", "ppr:1:node", "--bind-to", "none"};
+  if (::geteuid() == 0) command.push_back("--allow-run-as-root");
+  std::istringstream extra(args.mpirun_args);
+  for (std::string word; extra >> word;) command.push_back(word);
+  std::error_code error;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  command.push_back(error ? argv[0] : exe.string());
+  for (int i = 1; i < argc; ++i) command.push_back(argv[i]);
+  std::vector<char*> c_args;
+  for (std::string& word : command) c_args.push_back(word.data());
+  c_args.push_back(nullptr);
+  std::fflush(nullptr);
+  ::execvp(c_args[0], c_args.data());
+  throw RunError(fmt::format("cannot start mpirun to launch on the hosts of {}: {}", args.hosts, std::strerror(errno)));
+}
+
+// MPI_Finalize can block forever when a hung probe left a collective behind: bounded, then give up.
+void FinalizeMpi(bool abandoned_work) {
+  if (abandoned_work) return;  // the caller exits without finalizing
+  auto done = std::async(std::launch::async, [] { MPI_Finalize(); });
+  if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    std::fprintf(stderr, "kiln: MPI_Finalize did not finish in 30s; exiting without it\n");
+    std::fflush(nullptr);
+    std::_Exit(kExitCannotRun);
+  }
+}
+
+int Run(const RunArgs& args, int argc, char** argv) {
+  ProbeRegistry registry = ProbeRegistry::Default();
+  Suite suite = LoadSuite(ResolveDataFile("suites", args.suite), registry);
+  Baseline baseline = LoadBaseline(ResolveDataFile("baselines", args.baseline), registry.AllMetrics());
+  RunOptions options;
+  options.out_dir = args.out;
+  options.cluster = args.cluster;
+  options.rank_as_node = args.rank_as_node;
+  options.quiet = args.quiet;
+  options.env = EnvironmentFromVariables();
+  if (!args.hosts.empty()) {
+    options.hosts = LoadHostfile(args.hosts);
+    options.hosts_path = args.hosts;
+  }
+  Launcher launcher = DetectLauncher();
+  options.launcher = std::string(ToString(launcher));
+  if (launcher == Launcher::kNone && !args.hosts.empty()) LaunchUnderMpirun(args, argc, argv);
+
+  if (launcher == Launcher::kNone) {
+    HarnessResult result = RunHarness(std::make_shared<LocalCommunicator>(), suite, baseline, registry, options);
+    std::fputs(result.summary.c_str(), stdout);
+    std::printf("kiln: report written to %s\n", result.report_path.c_str());
+    if (result.abandoned_work) {
+      std::fflush(nullptr);
+      std::_Exit(result.exit_code);  // a hung probe thread must not keep the process alive
+    }
+    return result.exit_code;
+  }
+
+  int provided = 0;
+  if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS) {
+    throw RunError("MPI_Init_thread failed");
+  }
+  if (provided < MPI_THREAD_MULTIPLE) {
+    MPI_Finalize();
+    throw RunError("this MPI library does not provide MPI_THREAD_MULTIPLE, which Kiln's watchdog needs");
+  }
+  HarnessResult result;
+  try {
+    result = RunHarness(std::make_shared<MpiCommunicator>(MPI_COMM_WORLD), suite, baseline, registry, options);
+  } catch (const KilnError& e) {
+    // Others may be waiting on this rank in a collective: abort the job rather than hang it.
+    std::fprintf(stderr, "kiln: %s\n", e.what());
+    std::fflush(nullptr);
+    MPI_Abort(MPI_COMM_WORLD, e.exit_code());
+    return e.exit_code();
+  }
+  if (!result.summary.empty()) {
+    std::fputs(result.summary.c_str(), stdout);
+    std::printf("kiln: report written to %s\n", result.report_path.c_str());
+  }
+  FinalizeMpi(result.abandoned_work);
+  if (result.abandoned_work) {
+    std::fflush(nullptr);
+    std::_Exit(result.exit_code);
+  }
+  return result.exit_code;
+}
+
+int List(const std::string& what) {
+  ProbeRegistry registry = ProbeRegistry::Default();
+  if (what == "probes") {
+    for (const auto& probe : registry.probes()) {
+      fmt::print("{:<16} {:<6} {}\n", probe->Name(), ToString(probe->scope()), probe->Description());
+      for (const ParamSpec& p : probe->Parameters()) {
+        fmt::print("    param  {:<20} {:<9} default {:<12} {}\n", p.name, ToString(p.type),
+                   p.default_value.empty() ? "\"\"" : p.default_value, p.description);
+      }
+      for (const MetricSpec& m : probe->Metrics()) {
+        fmt::print("    metric {:<32} {:<6} {}\n", m.name, m.unit, m.description);
+      }
+    }
+    return 0;
+  }
+  std::string kind = what == "suites" ? "suites" : "baselines";
+  for (const std::string& name : ListDataFiles(kind)) fmt::print("{}\n", name);
+  return 0;
+}
+
+int Report(const std::string& path, const std::string& format, const std::string& output) {
+  nlohmann::json report = LoadReport(path);
+  std::string text;
+  if (format == "text") {
+    text = RenderTerminalSummary(report);
+  } else if (format == "json") {
+    text = report.dump(2) + "\n";
+  } else {
+    throw InputError(fmt::format("report format '{}' is not in this build (have: text, json)", format));
+  }
+  if (output.empty() || output == "-") {
+    std::fputs(text.c_str(), stdout);
+  } else {
+    WriteFileAtomically(output, text);
+  }
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  if (sodium_init() < 0) throw RunError("libsodium failed to initialise");
+  CLI::App app{"Kiln: fires a GPU cluster and proves every node and link performs as promised"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(KILN_VERSION));
+
+  RunArgs run_args;
+  CLI::App* run = app.add_subcommand("run", "run a suite under mpirun/srun, alone, or as controller (--hosts)");
+  run->add_option("--suite", run_args.suite, "quick, acceptance, or a suite file")->capture_default_str();
+  run->add_option("--baseline", run_args.baseline, "SKU name (cpu-host, h100-sxm5-80gb...) or a baseline file")
+      ->capture_default_str();
+  run->add_option("--hosts", run_args.hosts, "hostfile (Open MPI format); outside mpirun, kiln launches it");
+  run->add_option("--out", run_args.out, "folder for report.json and the journal")->capture_default_str();
+  run->add_option("--cluster", run_args.cluster, "cluster name in the report");
+  run->add_option("--mpirun-args", run_args.mpirun_args, "extra mpirun arguments in controller mode");
+  run->add_flag("--rank-as-node", run_args.rank_as_node, "each rank stands for a node (testing, emulation)");
+  run->add_flag("--quiet", run_args.quiet, "no progress lines");
+
+  std::string list_what;
+  CLI::App* list = app.add_subcommand("list", "list probes, suites or baselines");
+  list->add_option("what", list_what, "probes | suites | baselines")
+      ->required()
+      ->check(CLI::IsMember({"probes", "suites", "baselines"}));
+
+  std::string report_path, report_format = "text", report_output;
+  CLI::App* report = app.add_subcommand("report", "render a report.json");
+  report->add_option("results", report_path, "report.json")->required();
+  report->add_option("--format", report_format, "text | json")->capture_default_str();
+  report->add_option("-o,--output", report_output, "output file (default: stdout)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadInput;
+  }
+  if (run->parsed()) return Run(run_args, argc, argv);
+  if (list->parsed()) return List(list_what);
+  if (report->parsed()) return Report(report_path, report_format, report_output);
+  return kExitBadInput;
+}
+
+}  // namespace
+}  // namespace kiln
+
+int main(int argc, char** argv) {
+  try {
+    return kiln::Main(argc, argv);
+  } catch (const kiln::KilnError& e) {
+    std::fprintf(stderr, "kiln: error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kiln: internal error: %s\n", e.what());
+    return kiln::kExitCannotRun;
+  }
+}

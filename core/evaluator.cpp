@@ -1,0 +1,148 @@
+#include "core/evaluator.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+namespace kiln {
+namespace {
+
+bool Matches(const Expectation& e, const Measurement& m) {
+  if (!GlobMatches(e.metric_pattern, m.metric)) return false;
+  for (const auto& [name, value] : e.labels) {
+    auto it = m.labels.find(name);
+    if (it == m.labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+Verdict Judge(const Expectation& e, const Measurement& m, bool ok, std::string reason) {
+  Verdict v;
+  v.probe = m.probe;
+  v.metric = m.metric;
+  v.series = m.SeriesKey();
+  v.subject = m.subject;
+  v.outcome = ok ? Outcome::kPass : e.severity;
+  v.reason = std::move(reason);
+  v.rule = Describe(e);
+  v.source = e.source;
+  v.value = m.value();
+  return v;
+}
+
+Verdict JudgeAbsolute(const Expectation& e, const Measurement& m) {
+  double value = m.value();
+  const std::string& unit = m.unit;
+  switch (e.rule) {
+    case RuleKind::kMin:
+      return Judge(e, m, value >= e.threshold,
+                   fmt::format("{:.4g} {} {} min {:g}", value, unit, value >= e.threshold ? ">=" : "<",
+                               e.threshold));
+    case RuleKind::kMax:
+    case RuleKind::kCountLimit:
+      return Judge(e, m, value <= e.threshold,
+                   fmt::format("{:.4g} {} {} {} {:g}", value, unit, value <= e.threshold ? "<=" : ">",
+                               e.rule == RuleKind::kMax ? "max" : "limit", e.threshold));
+    case RuleKind::kEqual:
+      return Judge(e, m, value == e.threshold,
+                   fmt::format("{:g} {} {} expected {:g}", value, unit,
+                               value == e.threshold ? "==" : "!=", e.threshold));
+    case RuleKind::kMaxCv:
+      return Judge(e, m, m.summary.cv <= e.threshold,
+                   fmt::format("cv {:.3f} over {} samples {} {:g}", m.summary.cv, m.summary.count,
+                               m.summary.cv <= e.threshold ? "<=" : ">", e.threshold));
+    case RuleKind::kFraction: {
+      double bound = e.fraction * e.reference;
+      bool ok = m.higher_is_better ? value >= bound : value <= bound;
+      return Judge(e, m, ok,
+                   fmt::format("{:.4g} {} is {:.1f}% of reference {:g} (needs {} {:.0f}%)", value,
+                               unit, 100.0 * value / e.reference, e.reference,
+                               m.higher_is_better ? ">=" : "<=", 100.0 * e.fraction));
+    }
+    case RuleKind::kFleet:
+      break;
+  }
+  return Judge(e, m, false, "internal: fleet rule judged alone");
+}
+
+void JudgeFleet(const Expectation& e, const std::vector<const Measurement*>& series,
+                std::vector<Verdict>& out) {
+  if (static_cast<int>(series.size()) < e.min_fleet) {
+    for (const Measurement* m : series) {
+      Verdict v = Judge(e, *m, true,
+                        fmt::format("fleet of {} is below the {} needed for a fleet comparison",
+                                    series.size(), e.min_fleet));
+      v.outcome = Outcome::kSkipped;
+      out.push_back(std::move(v));
+    }
+    return;
+  }
+  std::vector<double> values;
+  for (const Measurement* m : series) values.push_back(m->value());
+  double median = Median(values);
+  double deviation = RobustDeviation(values);
+  double margin = std::max(e.k * deviation, e.min_drop * std::fabs(median));
+  for (const Measurement* m : series) {
+    double value = m->value();
+    bool ok = m->higher_is_better ? value >= median - margin : value <= median + margin;
+    double shortfall = median != 0 ? 100.0 * (value - median) / std::fabs(median) : 0;
+    out.push_back(Judge(e, *m, ok,
+                        fmt::format("{:.4g} {} vs fleet median {:.4g} ({:+.1f}%, limit {} {:.4g}, "
+                                    "{} subjects)",
+                                    value, m->unit, median, shortfall,
+                                    m->higher_is_better ? ">=" : "<=",
+                                    m->higher_is_better ? median - margin : median + margin,
+                                    series.size())));
+  }
+}
+
+}  // namespace
+
+std::vector<Verdict> Evaluate(const Baseline& baseline, const std::vector<Measurement>& measurements) {
+  std::vector<Verdict> verdicts;
+  for (const Expectation& e : baseline.expectations) {
+    if (e.rule != RuleKind::kFleet) {
+      for (const Measurement& m : measurements) {
+        if (Matches(e, m)) verdicts.push_back(JudgeAbsolute(e, m));
+      }
+      continue;
+    }
+    // A fleet is the same series measured on subjects of the same kind.
+    std::map<std::pair<std::string, SubjectKind>, std::vector<const Measurement*>> fleets;
+    for (const Measurement& m : measurements) {
+      if (Matches(e, m)) fleets[{m.SeriesKey(), m.subject.kind}].push_back(&m);
+    }
+    for (const auto& [key, series] : fleets) JudgeFleet(e, series, verdicts);
+  }
+  return verdicts;
+}
+
+}  // namespace kiln
+
+namespace kiln {
+
+std::vector<Verdict> EvaluateCorrectness(const std::vector<MetricSpec>& metrics,
+                                         const std::vector<Measurement>& measurements) {
+  std::vector<Verdict> verdicts;
+  for (const Measurement& m : measurements) {
+    bool is_correctness = false;
+    for (const MetricSpec& spec : metrics) is_correctness = is_correctness || (spec.correctness && spec.name == m.metric);
+    if (!is_correctness) continue;
+    Verdict v;
+    v.probe = m.probe;
+    v.metric = m.metric;
+    v.series = m.SeriesKey();
+    v.subject = m.subject;
+    v.value = m.value();
+    v.rule = "must be 0";
+    v.source = "Kiln correctness check: a wrong result is a failure, whatever its speed";
+    v.outcome = m.value() == 0 ? Outcome::kPass : Outcome::kFail;
+    v.reason = m.value() == 0 ? "every checked value was exact"
+                              : fmt::format("{:g} wrong values ({})", m.value(), m.method);
+    verdicts.push_back(std::move(v));
+  }
+  return verdicts;
+}
+
+}  // namespace kiln

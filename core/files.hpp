@@ -1,0 +1,21 @@
+#pragma once
+// File helpers: atomic writes (temporary file, fsync, rename) and content hashes.
+
+#include <string>
+
+namespace kiln {
+
+// Writes `content` so that readers see the old file or the new one, never a torn one.
+// Throws RunError naming the path on failure.
+void WriteFileAtomically(const std::string& path, const std::string& content);
+
+// Reads a whole file; throws InputError naming the path when it cannot.
+std::string ReadFile(const std::string& path);
+
+// Creates the directory and its parents; throws RunError naming it on failure.
+void MakeDirectories(const std::string& path);
+
+// Lowercase hex SHA-256 (libsodium).
+std::string Sha256Hex(const std::string& data);
+
+}  // namespace kiln

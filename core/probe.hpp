@@ -1,0 +1,81 @@
+#pragma once
+// A probe: a named procedure with typed parameters and a scope, that measures or says why it could not.
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "core/communicator.hpp"
+#include "core/measurement.hpp"
+#include "core/parameters.hpp"
+
+namespace kiln {
+
+enum class Scope {
+  kNode,   // runs on each node on its own (one rank per node)
+  kPair,   // runs on two nodes at once (one rank each)
+  kGroup,  // runs on every rank of a group
+};
+std::string_view ToString(Scope scope);
+
+struct MetricSpec {
+  std::string name;  // family.metric
+  std::string unit;
+  bool higher_is_better = true;
+  std::string description;
+  // A correctness counter (wrong elements, wrong bytes): any non-zero value fails, whatever the baseline.
+  bool correctness = false;
+};
+
+// Where to find the machine's files and tools; tests point these at fakes.
+struct Environment {
+  std::string sysfs_root = "/sys";
+  std::string procfs_root = "/proc";
+  std::string etc_root = "/etc";
+  std::string nvml_library = "libnvidia-ml.so.1";
+};
+
+struct ProbeContext {
+  std::string node;                     // this rank's node name
+  std::vector<std::string> members;     // node name of each rank of `comm`, in rank order
+  std::shared_ptr<Communicator> comm;   // node scope: this rank alone; pair: 2 ranks; group: all
+  Parameters params;
+  Environment env;
+  std::chrono::steady_clock::time_point deadline;
+  std::stop_token stop;                 // set when the step ran past its timeout
+};
+
+enum class ProbeStatus { kMeasured, kSkipped, kError };
+
+struct ProbeOutcome {
+  ProbeStatus status = ProbeStatus::kMeasured;
+  std::string reason;  // why skipped or what went wrong
+  std::vector<Measurement> measurements;
+  nlohmann::json inventory;  // what the node is (health probe); null otherwise
+
+  static ProbeOutcome Skipped(std::string reason) { return {ProbeStatus::kSkipped, std::move(reason), {}, {}}; }
+  static ProbeOutcome Error(std::string reason) { return {ProbeStatus::kError, std::move(reason), {}, {}}; }
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  virtual std::string Name() const = 0;
+  virtual std::string Description() const = 0;  // one line; what `kiln list probes` prints
+  virtual Scope scope() const = 0;
+  virtual std::vector<ParamSpec> Parameters() const { return {}; }
+  virtual std::vector<MetricSpec> Metrics() const = 0;
+  // Cheap check whether this machine can run the probe at all; a reason makes it skipped.
+  // Called on every rank of ctx.comm; must not communicate.
+  virtual std::optional<std::string> CheckSupported(const ProbeContext& ctx) const = 0;
+  // Measures. Every rank of ctx.comm calls it together. Throws ProbeError (or any exception) on failure;
+  // should return early when ctx.stop is requested.
+  virtual ProbeOutcome Run(ProbeContext& ctx) = 0;
+};
+
+}  // namespace kiln

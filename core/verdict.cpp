@@ -1,0 +1,46 @@
+#include "core/verdict.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace kiln {
+
+std::string_view ToString(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPass: return "pass";
+    case Outcome::kSkipped: return "skipped";
+    case Outcome::kWarn: return "warn";
+    case Outcome::kFail: return "fail";
+    case Outcome::kError: return "error";
+  }
+  return "error";
+}
+
+Outcome OutcomeFromString(std::string_view text) {
+  for (Outcome o : {Outcome::kPass, Outcome::kSkipped, Outcome::kWarn, Outcome::kFail, Outcome::kError}) {
+    if (ToString(o) == text) return o;
+  }
+  throw std::invalid_argument(fmt::format("unknown outcome '{}'", text));
+}
+
+void to_json(nlohmann::json& j, const Verdict& v) {
+  j = nlohmann::json{{"probe", v.probe},     {"metric", v.metric}, {"series", v.series},
+                     {"subject", v.subject}, {"outcome", ToString(v.outcome)},
+                     {"reason", v.reason},   {"rule", v.rule},     {"source", v.source}};
+  j["value"] = v.value ? nlohmann::json(*v.value) : nlohmann::json(nullptr);
+}
+
+void from_json(const nlohmann::json& j, Verdict& v) {
+  v.probe = j.at("probe").get<std::string>();
+  v.metric = j.at("metric").get<std::string>();
+  v.series = j.value("series", std::string());
+  v.subject = j.at("subject").get<Subject>();
+  v.outcome = OutcomeFromString(j.at("outcome").get<std::string>());
+  v.reason = j.at("reason").get<std::string>();
+  v.rule = j.value("rule", std::string());
+  v.source = j.value("source", std::string());
+  if (j.contains("value") && !j["value"].is_null()) v.value = j["value"].get<double>();
+}
+
+}  // namespace kiln

@@ -1,0 +1,37 @@
+#pragma once
+// The judgement of one subject: by one rule on one metric, or of a whole probe step (skipped, error).
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+#include "core/subject.hpp"
+
+namespace kiln {
+
+// Ordered by severity: the worst of several outcomes is the largest.
+enum class Outcome { kPass = 0, kSkipped = 1, kWarn = 2, kFail = 3, kError = 4 };
+
+std::string_view ToString(Outcome outcome);
+Outcome OutcomeFromString(std::string_view text);  // throws std::invalid_argument
+inline Outcome Worst(Outcome a, Outcome b) { return a > b ? a : b; }
+// A run passes unless something failed or erred; warnings and skips are reported, not fatal.
+inline bool IsFailure(Outcome outcome) { return outcome >= Outcome::kFail; }
+
+struct Verdict {
+  std::string probe;
+  std::string metric;  // empty for a verdict on a whole probe step
+  std::string series;  // metric with labels, as Measurement::SeriesKey
+  Subject subject;
+  Outcome outcome = Outcome::kPass;
+  std::string reason;  // "12.1 GB/s < min 20 GB/s"; "skipped: no GPU"; "timed out after 30s"
+  std::string rule;    // "min 20 GB/s"; empty for step verdicts
+  std::string source;  // where the rule's number comes from
+  std::optional<double> value;
+};
+
+void to_json(nlohmann::json& j, const Verdict& v);
+void from_json(const nlohmann::json& j, Verdict& v);
+
+}  // namespace kiln

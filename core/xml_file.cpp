@@ -1,0 +1,69 @@
+#include "core/xml_file.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/errors.hpp"
+
+namespace kiln {
+namespace {
+
+int LineAtOffset(const std::string& text, std::ptrdiff_t offset) {
+  if (offset < 0) return 0;
+  auto end = text.begin() + std::min<std::ptrdiff_t>(offset, static_cast<std::ptrdiff_t>(text.size()));
+  return 1 + static_cast<int>(std::count(text.begin(), end, '\n'));
+}
+
+}  // namespace
+
+XmlFile XmlFile::Load(const std::string& path) {
+  XmlFile file;
+  file.path_ = path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, fmt::format("cannot read file: {}", std::strerror(errno)));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  file.text_ = buffer.str();
+  pugi::xml_parse_result result = file.doc_.load_buffer(file.text_.data(), file.text_.size());
+  if (!result) {
+    throw InputError(path, LineAtOffset(file.text_, result.offset),
+                     fmt::format("malformed XML: {}", result.description()));
+  }
+  if (!file.root()) throw InputError(path, 0, "no root element");
+  return file;
+}
+
+int XmlFile::LineOf(pugi::xml_node node) const { return LineAtOffset(text_, node.offset_debug()); }
+
+std::string XmlFile::Where(pugi::xml_node node) const {
+  return fmt::format("{}:{}", path_, LineOf(node));
+}
+
+void XmlFile::Fail(pugi::xml_node node, const std::string& message) const {
+  throw InputError(path_, LineOf(node), message);
+}
+
+void XmlFile::RequireAttributes(pugi::xml_node node,
+                                std::initializer_list<std::string_view> allowed) const {
+  for (pugi::xml_attribute attribute : node.attributes()) {
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(attribute.name())) == allowed.end()) {
+      std::string names;
+      for (auto name : allowed) names += fmt::format("{}{}", names.empty() ? "" : ", ", name);
+      Fail(node, fmt::format("unknown attribute '{}' on <{}> (allowed: {})", attribute.name(),
+                             node.name(), names));
+    }
+  }
+}
+
+std::string XmlFile::Required(pugi::xml_node node, const char* attribute) const {
+  pugi::xml_attribute a = node.attribute(attribute);
+  if (!a) Fail(node, fmt::format("<{}> needs attribute '{}'", node.name(), attribute));
+  return a.value();
+}
+
+}  // namespace kiln

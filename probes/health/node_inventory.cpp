@@ -1,0 +1,77 @@
+#include "probes/health/node_inventory.hpp"
+
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "probes/system_files.hpp"
+
+namespace kiln {
+
+std::string StripStateNumber(const std::string& text) {
+  auto colon = text.find(':');
+  std::string state = colon == std::string::npos ? text : text.substr(colon + 1);
+  state.erase(0, state.find_first_not_of(' '));
+  return state;
+}
+
+double ParseRateGbps(const std::string& text) {
+  try {
+    return std::stod(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::vector<IbPort> ReadIbPorts(const std::string& sysfs_root) {
+  std::vector<IbPort> ports;
+  std::filesystem::path root = std::filesystem::path(sysfs_root) / "class" / "infiniband";
+  std::error_code error;
+  if (!std::filesystem::is_directory(root, error)) return ports;
+  for (const auto& device : std::filesystem::directory_iterator(root, error)) {
+    std::filesystem::path port_dir = device.path() / "ports";
+    if (!std::filesystem::is_directory(port_dir, error)) continue;
+    for (const auto& port : std::filesystem::directory_iterator(port_dir, error)) {
+      IbPort p;
+      p.device = device.path().filename().string();
+      p.port = std::atoi(port.path().filename().c_str());
+      p.state = StripStateNumber(ReadFirstLine((port.path() / "state").string()).value_or(""));
+      p.phys_state = StripStateNumber(ReadFirstLine((port.path() / "phys_state").string()).value_or(""));
+      p.rate_gbps = ParseRateGbps(ReadFirstLine((port.path() / "rate").string()).value_or(""));
+      p.link_layer = ReadFirstLine((port.path() / "link_layer").string()).value_or("");
+      ports.push_back(std::move(p));
+    }
+  }
+  std::sort(ports.begin(), ports.end(), [](const IbPort& a, const IbPort& b) {
+    return std::tie(a.device, a.port) < std::tie(b.device, b.port);
+  });
+  return ports;
+}
+
+HostInventory ReadHostInventory(const Environment& env) {
+  HostInventory inventory;
+  std::ifstream cpuinfo(env.procfs_root + "/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("processor", 0) == 0) ++inventory.cpu_count;
+    if (inventory.cpu_model.empty() && line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      if (colon != std::string::npos) inventory.cpu_model = line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  inventory.memory_bytes = MeminfoBytes(env, "MemTotal");
+  inventory.kernel = ReadFirstLine(env.procfs_root + "/sys/kernel/osrelease").value_or("");
+  std::ifstream os_release(env.etc_root + "/os-release");
+  while (std::getline(os_release, line)) {
+    if (line.rfind("PRETTY_NAME=", 0) == 0) {
+      inventory.os = line.substr(12);
+      inventory.os.erase(std::remove(inventory.os.begin(), inventory.os.end(), '"'), inventory.os.end());
+    }
+  }
+  inventory.ib_ports = ReadIbPorts(env.sysfs_root);
+  return inventory;
+}
+
+}  // namespace kiln

@@ -1,0 +1,38 @@
+#pragma once
+// What a node is, read from /proc, /sys and /etc (roots configurable for tests).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/probe.hpp"
+
+namespace kiln {
+
+struct IbPort {
+  std::string device;  // mlx5_0
+  int port = 1;
+  std::string state;        // "ACTIVE" (from "4: ACTIVE")
+  std::string phys_state;   // "LinkUp"
+  double rate_gbps = 0;     // from "400 Gb/sec (4X NDR)"
+  std::string link_layer;   // InfiniBand / Ethernet
+};
+
+struct HostInventory {
+  std::string cpu_model;
+  int cpu_count = 0;
+  std::optional<std::uint64_t> memory_bytes;
+  std::string kernel;
+  std::string os;
+  std::vector<IbPort> ib_ports;
+};
+
+HostInventory ReadHostInventory(const Environment& env);
+std::vector<IbPort> ReadIbPorts(const std::string& sysfs_root);
+
+// "4: ACTIVE" -> "ACTIVE"; "400 Gb/sec (4X NDR)" -> 400.
+std::string StripStateNumber(const std::string& text);
+double ParseRateGbps(const std::string& text);
+
+}  // namespace kiln

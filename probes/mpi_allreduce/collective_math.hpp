@@ -1,0 +1,28 @@
+#pragma once
+// nccl-tests' bandwidth arithmetic and Kiln's exactly predictable collective data (no MPI here).
+
+#include <cstdint>
+
+namespace kiln::collective {
+
+enum class Collective { kAllReduce, kReduceScatter, kAllGather, kAllToAll, kBroadcast, kReduce };
+
+// busbw = algbw x factor (nccl-tests doc/PERFORMANCE.md): all_reduce 2(n-1)/n; reduce_scatter, all_gather,
+// alltoall (n-1)/n; broadcast and reduce 1.
+double BusBandwidthFactor(Collective collective, int ranks);
+
+// algbw in GB/s (1e9 B/s).
+double AlgorithmBandwidth(double bytes, double seconds);
+
+// Input element i of `rank`: small integers as floats so every sum over up to millions of ranks is exact.
+inline float AllReduceInput(int rank, std::uint64_t i) {
+  return static_cast<float>((static_cast<std::uint64_t>(rank) + i) % 3 + 1);
+}
+// The exact sum over `ranks` ranks of AllReduceInput(r, i).
+float AllReduceExpected(int ranks, std::uint64_t i);
+
+// Iterations per timed sample so that one sample takes about `target_seconds`, given one warm-up
+// iteration took `seconds_per_iteration`; at least 1, at most `max_iterations`.
+int IterationsForTarget(double seconds_per_iteration, double target_seconds, int max_iterations);
+
+}  // namespace kiln::collective

@@ -1,0 +1,138 @@
+#include "probes/mpi_allreduce/mpi_allreduce_probe.hpp"
+
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <set>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/units.hpp"
+#include "probes/mpi_allreduce/collective_math.hpp"
+#include "runners/mpi_communicator.hpp"
+
+namespace kiln {
+namespace {
+
+using collective::Collective;
+
+// Every rank calls it; returns the slowest rank's seconds, which is the collective's time.
+double SlowestRankSeconds(MPI_Comm comm, double seconds) {
+  double slowest = 0;
+  KILN_MPI_CHECK(MPI_Allreduce(&seconds, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm));
+  return slowest;
+}
+
+double TimeAllreduces(MPI_Comm comm, const float* send, float* receive, int count, int iterations) {
+  KILN_MPI_CHECK(MPI_Barrier(comm));
+  double start = MPI_Wtime();
+  for (int i = 0; i < iterations; ++i) {
+    KILN_MPI_CHECK(MPI_Allreduce(send, receive, count, MPI_FLOAT, MPI_SUM, comm));
+  }
+  return SlowestRankSeconds(comm, (MPI_Wtime() - start) / iterations);
+}
+
+class MpiAllreduceProbe final : public Probe {
+ public:
+  std::string Name() const override { return "mpi_allreduce"; }
+  std::string Description() const override {
+    return "MPI_Allreduce (float sum) size sweep: algbw, busbw (nccl-tests formula), results checked";
+  }
+  Scope scope() const override { return Scope::kGroup; }
+  std::vector<ParamSpec> Parameters() const override {
+    return {
+        {"sizes", ParamType::kByteList, "8B..256MiB", "message sizes in bytes (multiples of 4)"},
+        {"warmup", ParamType::kInt, "2", "untimed iterations per size"},
+        {"samples", ParamType::kInt, "5", "timed samples per size"},
+        {"sample_time", ParamType::kDuration, "100ms", "aim for this much time per sample"},
+        {"max_iterations", ParamType::kInt, "100", "most iterations in one sample"},
+    };
+  }
+  std::vector<MetricSpec> Metrics() const override {
+    return {
+        {"mpi.allreduce.busbw", "GB/s", true, "bus bandwidth: algbw x 2(n-1)/n"},
+        {"mpi.allreduce.algbw", "GB/s", true, "algorithm bandwidth: bytes / time"},
+        {"mpi.allreduce.time", "us", false, "time of one all-reduce"},
+        {"mpi.allreduce.wrong_elements", "count", false, "result elements that differ from the exact sum", true},
+    };
+  }
+  std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
+    if (dynamic_cast<const MpiCommunicator*>(ctx.comm.get()) == nullptr) {
+      return "not launched under MPI (run kiln under mpirun or srun)";
+    }
+    if (ctx.comm->Size() < 2) return "needs at least 2 ranks; this job has 1";
+    return std::nullopt;
+  }
+
+  ProbeOutcome Run(ProbeContext& ctx) override {
+    MPI_Comm comm = static_cast<MpiCommunicator&>(*ctx.comm).handle();
+    const int ranks = ctx.comm->Size();
+    const int rank = ctx.comm->Rank();
+    const auto& p = ctx.params;
+    const std::vector<std::uint64_t>& sizes = p.ByteList("sizes");
+    for (std::uint64_t size : sizes) {
+      if (size % sizeof(float) != 0 || size / sizeof(float) > static_cast<std::uint64_t>(INT32_MAX)) {
+        throw ProbeError(fmt::format("size {} is not a multiple of 4 bytes below 8GiB", size));
+      }
+    }
+    const int warmup = static_cast<int>(p.Int("warmup"));
+    const int samples = static_cast<int>(p.Int("samples"));
+    if (samples < 1) throw ProbeError("samples must be at least 1");
+    const double factor = collective::BusBandwidthFactor(Collective::kAllReduce, ranks);
+
+    std::set<std::string> unique(ctx.members.begin(), ctx.members.end());
+    Subject group = Subject::Group({unique.begin(), unique.end()});
+    std::uint64_t largest = *std::max_element(sizes.begin(), sizes.end());
+    std::vector<float> send(largest / sizeof(float)), receive(largest / sizeof(float));
+    for (std::uint64_t i = 0; i < send.size(); ++i) send[i] = collective::AllReduceInput(rank, i);
+
+    ProbeOutcome outcome;
+    for (std::uint64_t size : sizes) {
+      if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
+      const int count = static_cast<int>(size / sizeof(float));
+      // Warm-up (TCP connects lazily), and a time estimate every rank agrees on.
+      double estimate = TimeAllreduces(comm, send.data(), receive.data(), count, std::max(1, warmup));
+      int iterations = collective::IterationsForTarget(estimate, p.Duration("sample_time").count(),
+                                                       static_cast<int>(p.Int("max_iterations")));
+      std::vector<double> times, algbw, busbw;
+      for (int s = 0; s < samples; ++s) {
+        std::fill(receive.begin(), receive.begin() + count, -1.0f);
+        double seconds = TimeAllreduces(comm, send.data(), receive.data(), count, iterations);
+        times.push_back(seconds * 1e6);
+        algbw.push_back(collective::AlgorithmBandwidth(static_cast<double>(size), seconds));
+        busbw.push_back(algbw.back() * factor);
+      }
+      // The output of the last timed iteration, checked element by element on every rank.
+      std::int64_t wrong = 0;
+      for (int i = 0; i < count; ++i) {
+        wrong += receive[static_cast<std::size_t>(i)] !=
+                 collective::AllReduceExpected(ranks, static_cast<std::uint64_t>(i));
+      }
+      std::int64_t wrong_total = 0;
+      KILN_MPI_CHECK(MPI_Allreduce(&wrong, &wrong_total, 1, MPI_INT64_T, MPI_SUM, comm));
+      if (rank != 0) continue;
+      std::map<std::string, std::string> labels{{"size", FormatBytes(size)}};
+      std::string method = fmt::format(
+          "{} ranks; {} samples of {} iterations after {} warm-up; time of the slowest rank; busbw = "
+          "algbw x 2(n-1)/n",
+          ranks, samples, iterations, std::max(1, warmup));
+      outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.allreduce.busbw", "GB/s", group, busbw,
+                                                     true, method, labels));
+      outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.allreduce.algbw", "GB/s", group, algbw,
+                                                     true, method, labels));
+      outcome.measurements.push_back(
+          MakeMeasurement(Name(), "mpi.allreduce.time", "us", group, times, false, method, labels));
+      outcome.measurements.push_back(MakeMeasurement(
+          Name(), "mpi.allreduce.wrong_elements", "count", group, {static_cast<double>(wrong_total)},
+          false, "elements of the last timed result that differ from the exact sum, over all ranks",
+          labels));
+    }
+    return outcome;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> MakeMpiAllreduceProbe() { return std::make_unique<MpiAllreduceProbe>(); }
+
+}  // namespace kiln

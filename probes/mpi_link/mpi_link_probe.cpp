@@ -1,0 +1,153 @@
+#include "probes/mpi_link/mpi_link_probe.hpp"
+
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/units.hpp"
+#include "probes/mpi_allreduce/collective_math.hpp"
+#include "runners/mpi_communicator.hpp"
+
+namespace kiln {
+namespace {
+
+inline unsigned char PatternByte(std::size_t i) { return static_cast<unsigned char>((i * 7 + 13) & 0xff); }
+
+// Rank 0 streams `window` messages to rank 1, which answers with one byte: one transfer's seconds.
+double StreamWindow(MPI_Comm comm, int rank, unsigned char* buffer, int bytes, int window) {
+  std::vector<MPI_Request> requests(static_cast<std::size_t>(window));
+  char ack = 0;
+  double start = MPI_Wtime();
+  for (int w = 0; w < window; ++w) {
+    if (rank == 0) {
+      KILN_MPI_CHECK(MPI_Isend(buffer, bytes, MPI_BYTE, 1, 1, comm, &requests[static_cast<std::size_t>(w)]));
+    } else {
+      KILN_MPI_CHECK(MPI_Irecv(buffer, bytes, MPI_BYTE, 0, 1, comm, &requests[static_cast<std::size_t>(w)]));
+    }
+  }
+  KILN_MPI_CHECK(MPI_Waitall(window, requests.data(), MPI_STATUSES_IGNORE));
+  if (rank == 0) {
+    KILN_MPI_CHECK(MPI_Recv(&ack, 1, MPI_CHAR, 1, 2, comm, MPI_STATUS_IGNORE));
+  } else {
+    KILN_MPI_CHECK(MPI_Send(&ack, 1, MPI_CHAR, 0, 2, comm));
+  }
+  return MPI_Wtime() - start;
+}
+
+class MpiLinkProbe final : public Probe {
+ public:
+  std::string Name() const override { return "mpi_link"; }
+  std::string Description() const override {
+    return "MPI point-to-point between node pairs: bandwidth (large messages) and latency (small)";
+  }
+  Scope scope() const override { return Scope::kPair; }
+  std::vector<ParamSpec> Parameters() const override {
+    return {
+        {"message_size", ParamType::kBytes, "4MiB", "bandwidth message size"},
+        {"window", ParamType::kInt, "16", "messages in flight per bandwidth transfer"},
+        {"samples", ParamType::kInt, "5", "timed samples of each kind"},
+        {"sample_time", ParamType::kDuration, "200ms", "aim for this much time per bandwidth sample"},
+        {"latency_size", ParamType::kBytes, "8B", "latency message size"},
+        {"latency_iterations", ParamType::kInt, "1000", "ping-pongs per latency sample"},
+    };
+  }
+  std::vector<MetricSpec> Metrics() const override {
+    return {
+        {"mpi.link.bandwidth", "GB/s", true, "unidirectional streaming bandwidth"},
+        {"mpi.link.latency", "us", false, "half of a ping-pong round trip"},
+        {"mpi.link.wrong_bytes", "count", false, "received bytes that differ from what was sent", true},
+    };
+  }
+  std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
+    if (dynamic_cast<const MpiCommunicator*>(ctx.comm.get()) == nullptr) {
+      return "not launched under MPI (run kiln under mpirun or srun)";
+    }
+    if (ctx.comm->Size() != 2) return fmt::format("needs a pair of ranks, got {}", ctx.comm->Size());
+    return std::nullopt;
+  }
+
+  ProbeOutcome Run(ProbeContext& ctx) override {
+    MPI_Comm comm = static_cast<MpiCommunicator&>(*ctx.comm).handle();
+    const int rank = ctx.comm->Rank();
+    const auto& p = ctx.params;
+    const std::uint64_t size = p.Bytes("message_size");
+    const int window = static_cast<int>(p.Int("window"));
+    const int samples = static_cast<int>(p.Int("samples"));
+    if (size == 0 || size > static_cast<std::uint64_t>(INT32_MAX) || window < 1 || samples < 1) {
+      throw ProbeError("message_size must be 1B..2GiB, window and samples at least 1");
+    }
+    const int bytes = static_cast<int>(size);
+    std::vector<unsigned char> buffer(size);
+    if (rank == 0) {
+      for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = PatternByte(i);
+    }
+
+    double estimate = StreamWindow(comm, rank, buffer.data(), bytes, window);  // warm-up: connects
+    estimate = StreamWindow(comm, rank, buffer.data(), bytes, window);
+    double slowest = 0;
+    KILN_MPI_CHECK(MPI_Allreduce(&estimate, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm));
+    const int transfers = collective::IterationsForTarget(slowest, p.Duration("sample_time").count(), 100);
+
+    std::vector<double> bandwidth;
+    for (int s = 0; s < samples; ++s) {
+      if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
+      if (rank == 1 && s == samples - 1) std::fill(buffer.begin(), buffer.end(), 0);
+      double seconds = 0;
+      for (int t = 0; t < transfers; ++t) seconds += StreamWindow(comm, rank, buffer.data(), bytes, window);
+      bandwidth.push_back(GigabytesPerSecond(static_cast<double>(size) * window * transfers, seconds));
+    }
+    std::int64_t wrong = 0;
+    if (rank == 1) {
+      for (std::size_t i = 0; i < buffer.size(); ++i) wrong += buffer[i] != PatternByte(i);
+    }
+
+    const std::uint64_t latency_size = p.Bytes("latency_size");
+    const int pings = static_cast<int>(p.Int("latency_iterations"));
+    if (latency_size > (1u << 20) || pings < 1) throw ProbeError("latency_size must be <= 1MiB, iterations >= 1");
+    std::vector<unsigned char> small(std::max<std::uint64_t>(1, latency_size));
+    const int small_bytes = static_cast<int>(latency_size);
+    std::vector<double> latency;
+    for (int s = 0; s <= samples; ++s) {  // sample 0 is a warm-up
+      KILN_MPI_CHECK(MPI_Barrier(comm));
+      double start = MPI_Wtime();
+      for (int i = 0; i < pings; ++i) {
+        if (rank == 0) {
+          KILN_MPI_CHECK(MPI_Send(small.data(), small_bytes, MPI_BYTE, 1, 3, comm));
+          KILN_MPI_CHECK(MPI_Recv(small.data(), small_bytes, MPI_BYTE, 1, 3, comm, MPI_STATUS_IGNORE));
+        } else {
+          KILN_MPI_CHECK(MPI_Recv(small.data(), small_bytes, MPI_BYTE, 0, 3, comm, MPI_STATUS_IGNORE));
+          KILN_MPI_CHECK(MPI_Send(small.data(), small_bytes, MPI_BYTE, 0, 3, comm));
+        }
+      }
+      if (s > 0) latency.push_back((MPI_Wtime() - start) / pings / 2 * 1e6);
+    }
+
+    std::int64_t wrong_total = 0;
+    KILN_MPI_CHECK(MPI_Allreduce(&wrong, &wrong_total, 1, MPI_INT64_T, MPI_SUM, comm));
+    ProbeOutcome outcome;
+    if (rank != 0) return outcome;
+    Subject pair = Subject::Pair(ctx.members.at(0), ctx.members.at(1));
+    outcome.measurements.push_back(MakeMeasurement(
+        Name(), "mpi.link.bandwidth", "GB/s", pair, bandwidth, true,
+        fmt::format("{} samples of {} transfers of {} x {} messages, {} -> {}", samples, transfers, window,
+                    FormatBytes(size), ctx.members[0], ctx.members[1]),
+        {{"size", FormatBytes(size)}}));
+    outcome.measurements.push_back(MakeMeasurement(
+        Name(), "mpi.link.latency", "us", pair, latency, false,
+        fmt::format("{} samples of {} ping-pongs of {}, half the round trip", samples, pings,
+                    FormatBytes(latency_size)),
+        {{"size", FormatBytes(latency_size)}}));
+    outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.link.wrong_bytes", "count", pair,
+                                                   {static_cast<double>(wrong_total)}, false,
+                                                   "bytes of the last window that differ from those sent"));
+    return outcome;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> MakeMpiLinkProbe() { return std::make_unique<MpiLinkProbe>(); }
+
+}  // namespace kiln

@@ -1,0 +1,44 @@
+#include "probes/registry.hpp"
+
+#include "probes/health/health_probe.hpp"
+#include "probes/host_stream/host_stream_probe.hpp"
+#include "probes/mpi_allreduce/mpi_allreduce_probe.hpp"
+#include "probes/mpi_link/mpi_link_probe.hpp"
+#include "probes/sleep/sleep_probe.hpp"
+
+namespace kiln {
+
+ProbeRegistry ProbeRegistry::Default() {
+  ProbeRegistry registry;
+  registry.Add(MakeHealthProbe());
+  registry.Add(MakeHostStreamProbe());
+  registry.Add(MakeMpiAllreduceProbe());
+  registry.Add(MakeMpiLinkProbe());
+  registry.Add(MakeSleepProbe());
+  return registry;
+}
+
+void ProbeRegistry::Add(std::unique_ptr<Probe> probe) { probes_.push_back(std::move(probe)); }
+
+Probe* ProbeRegistry::Find(const std::string& name) const {
+  for (const auto& probe : probes_) {
+    if (probe->Name() == name) return probe.get();
+  }
+  return nullptr;
+}
+
+std::vector<std::string> ProbeRegistry::Names() const {
+  std::vector<std::string> names;
+  for (const auto& probe : probes_) names.push_back(probe->Name());
+  return names;
+}
+
+std::vector<MetricSpec> ProbeRegistry::AllMetrics() const {
+  std::vector<MetricSpec> metrics;
+  for (const auto& probe : probes_) {
+    for (auto& metric : probe->Metrics()) metrics.push_back(std::move(metric));
+  }
+  return metrics;
+}
+
+}  // namespace kiln

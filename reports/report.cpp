@@ -1,0 +1,118 @@
+#include "reports/report.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <map>
+
+#include "core/errors.hpp"
+#include "core/files.hpp"
+
+namespace kiln {
+
+std::string UtcNow() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
+  RunOutcome result;
+  Outcome worst = Outcome::kPass;
+  bool judged = false;
+  for (const Verdict& v : verdicts) {
+    worst = Worst(worst, v.outcome);
+    judged = judged || v.outcome != Outcome::kSkipped;
+  }
+  if (!judged) {
+    result.outcome = "skipped";
+    result.accepted = false;
+    result.exit_code = kExitPassed;
+    result.note = "nothing was judged: every step was skipped or no rule applied; this run accepts nothing";
+    return result;
+  }
+  result.outcome = std::string(ToString(worst == Outcome::kSkipped ? Outcome::kPass : worst));
+  if (worst == Outcome::kWarn) result.outcome = "pass";
+  result.accepted = !IsFailure(worst);
+  result.exit_code = IsFailure(worst) ? kExitFailed : kExitPassed;
+  if (worst == Outcome::kWarn) result.note = "passed with warnings";
+  return result;
+}
+
+nlohmann::json BuildReport(const RunRecord& r) {
+  using nlohmann::json;
+  json nodes = json::array();
+  for (const NodeRecord& node : r.nodes) {
+    nodes.push_back({{"name", node.name}, {"ranks", node.ranks}, {"inventory", node.inventory}});
+  }
+  json steps = json::array();
+  for (const StepRecord& step : r.steps) {
+    json results = json::array();
+    for (const StepResult& result : step.results) {
+      results.push_back({{"subject", result.subject}, {"node", result.node}, {"rank", result.rank},
+                         {"status", result.status}, {"reason", result.reason},
+                         {"elapsed_s", result.elapsed_s}});
+    }
+    steps.push_back({{"phase", step.phase}, {"probe", step.probe}, {"where", step.where},
+                     {"timeout_s", step.timeout_s}, {"parameters", step.parameters}, {"results", results}});
+  }
+  std::map<std::string, int> counts{{"pass", 0}, {"warn", 0}, {"fail", 0}, {"skipped", 0}, {"error", 0}};
+  std::map<std::string, Outcome> worst_by_subject;
+  std::map<std::string, Subject> subjects;
+  for (const Verdict& v : r.verdicts) {
+    ++counts[std::string(ToString(v.outcome))];
+    std::string key = v.subject.Key();
+    auto [it, inserted] = worst_by_subject.emplace(key, v.outcome);
+    if (!inserted) it->second = Worst(it->second, v.outcome);
+    subjects.emplace(key, v.subject);
+  }
+  json failing = json::array();
+  for (const auto& [key, outcome] : worst_by_subject) {
+    if (IsFailure(outcome)) failing.push_back({{"subject", subjects[key]}, {"outcome", ToString(outcome)}});
+  }
+  RunOutcome outcome = SummarizeOutcome(r.verdicts);
+  return json{
+      {"schema", kReportSchema},
+      {"kiln", {{"version", r.kiln_version}}},
+      {"run",
+       {{"id", r.run_id}, {"started", r.started}, {"finished", r.finished}, {"duration_s", r.duration_s},
+        {"launcher", r.launcher}, {"ranks", r.ranks}, {"rank_as_node", r.rank_as_node}, {"simulated", false}}},
+      {"cluster", {{"name", r.cluster}, {"nodes", nodes}}},
+      {"suite",
+       {{"name", r.suite_name}, {"path", r.suite_path}, {"sha256", r.suite_sha256},
+        {"description", r.suite_description}}},
+      {"baseline",
+       {{"sku", r.baseline_sku}, {"path", r.baseline_path}, {"sha256", r.baseline_sha256},
+        {"description", r.baseline_description}}},
+      {"steps", steps},
+      {"measurements", r.measurements},
+      {"verdicts", r.verdicts},
+      {"summary",
+       {{"outcome", outcome.outcome}, {"accepted", outcome.accepted}, {"exit_code", outcome.exit_code},
+        {"note", outcome.note}, {"counts", counts}, {"failing_subjects", failing}}},
+      {"signature", {{"signed", false}, {"note", "this report is not signed"}}},
+      {"previous_report_sha256", nullptr},
+  };
+}
+
+nlohmann::json LoadReport(const std::string& path) {
+  std::string text = ReadFile(path);
+  nlohmann::json report;
+  try {
+    report = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(path, 0, fmt::format("not valid JSON: {}", e.what()));
+  }
+  if (!report.is_object() || report.value("schema", "") != kReportSchema) {
+    throw InputError(path, 0, fmt::format("not a Kiln report (schema must be '{}')", kReportSchema));
+  }
+  for (const char* key : {"run", "cluster", "verdicts", "measurements", "summary"}) {
+    if (!report.contains(key)) throw InputError(path, 0, fmt::format("report lacks '{}'", key));
+  }
+  return report;
+}
+
+}  // namespace kiln

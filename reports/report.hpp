@@ -1,0 +1,32 @@
+#pragma once
+// The canonical report (schema kiln.report/1, docs/report-schema.md). Renderers read only this JSON.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "reports/run_record.hpp"
+
+namespace kiln {
+
+inline constexpr const char* kReportSchema = "kiln.report/1";
+
+nlohmann::json BuildReport(const RunRecord& record);
+
+// The verdict of the whole run from its verdicts: "pass", "fail", "error", or "skipped" when nothing at all
+// was judged; with the process exit code it maps to (0 or 1).
+struct RunOutcome {
+  std::string outcome;
+  bool accepted = false;
+  int exit_code = 0;
+  std::string note;
+};
+RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts);
+
+// Reads and checks a report file (schema name and required fields); throws InputError naming it.
+nlohmann::json LoadReport(const std::string& path);
+
+// Current time as ISO 8601 UTC with seconds: 2026-11-23T09:15:02Z.
+std::string UtcNow();
+
+}  // namespace kiln

@@ -1,0 +1,40 @@
+#include "reports/terminal_summary.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "core/verdict.hpp"
+
+namespace kiln {
+
+std::string RenderTerminalSummary(const nlohmann::json& report) {
+  std::string out;
+  const auto& summary = report.at("summary");
+  std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
+  // Failing first (worst first), then skipped steps so that nothing silently vanishes.
+  for (Outcome wanted : {Outcome::kError, Outcome::kFail, Outcome::kWarn, Outcome::kSkipped}) {
+    for (const Verdict& v : verdicts) {
+      if (v.outcome != wanted) continue;
+      if (v.outcome == Outcome::kSkipped && !v.metric.empty()) continue;  // a rule that had too few peers
+      std::string what = v.metric.empty() ? v.probe : v.series;
+      out += fmt::format("{:<7} {:<28} {:<40} {}{}\n", fmt::format("{}", ToString(v.outcome)).c_str(),
+                         v.subject.Key(), what, v.reason, v.source.empty() ? "" : fmt::format(" [{}]", v.source));
+    }
+  }
+  const auto& counts = summary.at("counts");
+  std::string cluster = report.at("cluster").value("name", "");
+  out += fmt::format(
+      "kiln: {} on {} node(s), suite {}, baseline {}: {} ({} pass, {} warn, {} fail, {} error, {} skipped; "
+      "{} measurements)\n",
+      cluster.empty() ? "run" : cluster, report.at("cluster").at("nodes").size(),
+      report.at("suite").value("name", "?"), report.at("baseline").value("sku", "?"),
+      summary.value("outcome", "?") == "pass" ? "ACCEPTED" : fmt::format("NOT ACCEPTED ({})", summary.value("outcome", "?")),
+      counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
+      counts.value("skipped", 0), report.at("measurements").size());
+  if (!summary.value("note", "").empty()) out += fmt::format("kiln: {}\n", summary.value("note", ""));
+  if (!report.at("signature").value("signed", false)) out += "kiln: this report is not signed\n";
+  return out;
+}
+
+}  // namespace kiln

@@ -1,0 +1,391 @@
+#include "runners/harness.hpp"
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "core/errors.hpp"
+#include "core/evaluator.hpp"
+#include "core/files.hpp"
+#include "reports/report.hpp"
+#include "reports/terminal_summary.hpp"
+#include "runners/pairing.hpp"
+#include "runners/watchdog.hpp"
+
+namespace kiln {
+namespace {
+
+using nlohmann::json;
+
+std::string Hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+std::string RandomId() {
+  unsigned char bytes[8];
+  randombytes_buf(bytes, sizeof bytes);
+  std::string hex;
+  for (unsigned char b : bytes) hex += fmt::format("{:02x}", b);
+  return hex;
+}
+
+// What one rank sends rank 0 about one step: its result and its measurements.
+struct RankReport {
+  StepResult result;
+  std::vector<Measurement> measurements;
+  json inventory;
+};
+
+void to_json(json& j, const RankReport& r) {
+  j = json{{"subject", r.result.subject}, {"node", r.result.node},   {"rank", r.result.rank},
+           {"status", r.result.status},   {"reason", r.result.reason}, {"elapsed_s", r.result.elapsed_s},
+           {"measurements", r.measurements}, {"inventory", r.inventory}};
+}
+
+void from_json(const json& j, RankReport& r) {
+  r.result.subject = j.at("subject").get<Subject>();
+  r.result.node = j.at("node").get<std::string>();
+  r.result.rank = j.at("rank").get<int>();
+  r.result.status = j.at("status").get<std::string>();
+  r.result.reason = j.at("reason").get<std::string>();
+  r.result.elapsed_s = j.at("elapsed_s").get<double>();
+  r.measurements = j.at("measurements").get<std::vector<Measurement>>();
+  r.inventory = j.at("inventory");
+}
+
+struct Topology {
+  std::vector<std::string> rank_nodes;  // node of each world rank
+  std::vector<std::string> nodes;       // distinct, in order of first rank
+  std::vector<int> leaders;             // world rank that speaks for each node
+  int my_node_index = 0;
+  bool leader = false;
+};
+
+Topology Discover(Communicator& world, bool rank_as_node) {
+  std::string mine = rank_as_node ? fmt::format("{}-r{}", Hostname(), world.Rank()) : Hostname();
+  std::vector<std::string> gathered = world.GatherToRoot(mine);
+  Topology t;
+  t.rank_nodes = json::parse(world.BroadcastFromRoot(json(gathered).dump())).get<std::vector<std::string>>();
+  for (std::size_t rank = 0; rank < t.rank_nodes.size(); ++rank) {
+    if (std::find(t.nodes.begin(), t.nodes.end(), t.rank_nodes[rank]) == t.nodes.end()) {
+      t.nodes.push_back(t.rank_nodes[rank]);
+      t.leaders.push_back(static_cast<int>(rank));
+    }
+  }
+  const std::string& node = t.rank_nodes[static_cast<std::size_t>(world.Rank())];
+  t.my_node_index = static_cast<int>(std::find(t.nodes.begin(), t.nodes.end(), node) - t.nodes.begin());
+  t.leader = t.leaders[static_cast<std::size_t>(t.my_node_index)] == world.Rank();
+  return t;
+}
+
+// Rank 0's side: what has arrived so far, journaled as it arrives.
+class Collector {
+ public:
+  Collector(std::string journal_dir, RunRecord& record) : journal_dir_(std::move(journal_dir)), record_(record) {}
+
+  void Accept(std::size_t step_index, const RankReport& report) {
+    record_.steps[step_index].results.push_back(report.result);
+    for (const Measurement& m : report.measurements) record_.measurements.push_back(m);
+    if (!report.inventory.is_null()) {
+      for (NodeRecord& node : record_.nodes) {
+        if (node.name == report.result.node) node.inventory = report.inventory;
+      }
+    }
+    // One line per result, appended and flushed at once: survives a crash of the rest of the run.
+    std::string path = fmt::format("{}/{}.jsonl", journal_dir_, report.result.node);
+    std::ofstream out(path, std::ios::app);
+    json line = report;
+    line["step"] = step_index;
+    line["phase"] = record_.steps[step_index].phase;
+    line["probe"] = record_.steps[step_index].probe;
+    out << line.dump() << '\n';
+    out.flush();
+    if (!out) throw RunError(fmt::format("cannot append to journal '{}'", path));
+  }
+
+ private:
+  std::string journal_dir_;
+  RunRecord& record_;
+};
+
+class Harness {
+ public:
+  Harness(std::shared_ptr<Communicator> world, const Suite& suite, const Baseline& baseline,
+          const ProbeRegistry& registry, const RunOptions& options)
+      : world_(std::move(world)), suite_(suite), baseline_(baseline), registry_(registry), options_(options) {}
+
+  HarnessResult Run() {
+    auto start = std::chrono::steady_clock::now();
+    record_.started = UtcNow();
+    topology_ = Discover(*world_, options_.rank_as_node);
+    bool root = world_->Rank() == 0;
+    // Rank 0 makes the output folder first and tells everyone whether it could: a run whose report cannot
+    // be written stops before measuring anything.
+    std::string setup_error;
+    if (root) {
+      try {
+        MakeDirectories(options_.out_dir + "/journal");
+      } catch (const KilnError& e) {
+        setup_error = e.what();
+      }
+    }
+    setup_error = world_->BroadcastFromRoot(setup_error);
+    if (!setup_error.empty()) throw RunError(setup_error);
+    if (root) InitRecord();
+    Collector collector(options_.out_dir + "/journal", record_);
+    collector_ = root ? &collector : nullptr;
+
+    for (std::size_t i = 0; i < suite_.steps.size(); ++i) RunStep(i);
+
+    HarnessResult result;
+    result.abandoned_work = world_->AllreduceMax(abandoned_ ? 1 : 0) != 0;
+    int exit_code = 0;
+    if (root) {
+      record_.finished = UtcNow();
+      record_.duration_s = Seconds(std::chrono::steady_clock::now() - start).count();
+      Finish(result);
+      exit_code = result.exit_code;
+    }
+    result.exit_code = static_cast<int>(world_->AllreduceMax(exit_code));
+    return result;
+  }
+
+ private:
+  void Progress(const std::string& line) const {
+    if (!options_.quiet && world_->Rank() == 0) std::fprintf(stderr, "kiln: %s\n", line.c_str());
+  }
+
+  void InitRecord() {
+    record_.kiln_version = KILN_VERSION;
+    record_.run_id = RandomId();
+    record_.launcher = options_.launcher;
+    record_.ranks = world_->Size();
+    record_.rank_as_node = options_.rank_as_node;
+    record_.cluster = options_.cluster.empty() ? topology_.nodes.front() : options_.cluster;
+    for (std::size_t n = 0; n < topology_.nodes.size(); ++n) {
+      NodeRecord node{topology_.nodes[n], {}, nullptr};
+      for (std::size_t r = 0; r < topology_.rank_nodes.size(); ++r) {
+        if (topology_.rank_nodes[r] == node.name) node.ranks.push_back(static_cast<int>(r));
+      }
+      record_.nodes.push_back(std::move(node));
+    }
+    record_.suite_name = suite_.name;
+    record_.suite_path = suite_.path;
+    record_.suite_sha256 = suite_.sha256;
+    record_.suite_description = suite_.description;
+    record_.baseline_sku = baseline_.sku;
+    record_.baseline_path = baseline_.path;
+    record_.baseline_sha256 = baseline_.sha256;
+    record_.baseline_description = baseline_.description;
+    for (const SuiteStep& step : suite_.steps) {
+      record_.steps.push_back({step.phase, step.probe->Name(), step.where, step.timeout.count(),
+                               step.params.Text(), {}});
+    }
+  }
+
+  // Runs `step` on this rank with `comm` (whose ranks stand for `members`) under the step's timeout.
+  RankReport RunProbe(const SuiteStep& step, std::shared_ptr<Communicator> comm, std::vector<std::string> members,
+                      const Subject& subject) {
+    RankReport report;
+    report.result.subject = subject;
+    report.result.node = topology_.rank_nodes[static_cast<std::size_t>(world_->Rank())];
+    report.result.rank = world_->Rank();
+    auto ctx = std::make_shared<ProbeContext>();
+    ctx->node = report.result.node;
+    ctx->members = std::move(members);
+    ctx->comm = std::move(comm);
+    ctx->params = step.params;
+    ctx->env = options_.env;
+    ctx->deadline = std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(step.timeout);
+    if (auto reason = step.probe->CheckSupported(*ctx)) {
+      report.result.status = "skipped";
+      report.result.reason = *reason;
+      return report;
+    }
+    Probe* probe = step.probe;
+    GuardedOutcome guarded = RunWithDeadline(
+        [ctx, probe](std::stop_token stop) {
+          ctx->stop = stop;
+          return probe->Run(*ctx);
+        },
+        step.timeout);
+    // An abandoned probe keeps `ctx` (and its communicator) alive through its own reference.
+    abandoned_ = abandoned_ || guarded.abandoned;
+    report.result.elapsed_s = guarded.elapsed.count();
+    const ProbeOutcome& outcome = guarded.outcome;
+    report.measurements = outcome.measurements;
+    report.inventory = outcome.inventory;
+    switch (outcome.status) {
+      case ProbeStatus::kMeasured: report.result.status = "measured"; break;
+      case ProbeStatus::kSkipped: report.result.status = "skipped"; break;
+      case ProbeStatus::kError: report.result.status = guarded.timed_out ? "timeout" : "error"; break;
+    }
+    report.result.reason = outcome.reason;
+    if (guarded.timed_out) {
+      report.result.reason = fmt::format("{} in step {}/{} on node {} (rank {})", outcome.reason, step.phase,
+                                         probe->Name(), report.result.node, report.result.rank);
+    }
+    return report;
+  }
+
+  // All ranks: rank 0 receives every rank's reports for the step so far.
+  void Gather(std::size_t step_index, const std::vector<RankReport>& mine) {
+    world_->QuietBarrier();
+    std::vector<std::string> all = world_->GatherToRoot(json(mine).dump());
+    if (collector_ == nullptr) return;
+    for (const std::string& text : all) {
+      for (const RankReport& report : json::parse(text).get<std::vector<RankReport>>()) {
+        collector_->Accept(step_index, report);
+      }
+    }
+  }
+
+  void RunStep(std::size_t index) {
+    const SuiteStep& step = suite_.steps[index];
+    Progress(fmt::format("step {}/{}: {}/{} ({})", index + 1, suite_.steps.size(), step.phase, step.probe->Name(),
+                         step.where));
+    std::vector<RankReport> mine;
+    switch (step.probe->scope()) {
+      case Scope::kNode:
+        if (topology_.leader) {
+          mine.push_back(RunProbe(step, std::make_shared<LocalCommunicator>(),
+                                  {topology_.nodes[static_cast<std::size_t>(topology_.my_node_index)]},
+                                  Subject::Node(topology_.nodes[static_cast<std::size_t>(topology_.my_node_index)])));
+        }
+        Gather(index, mine);
+        break;
+      case Scope::kPair:
+        RunPairStep(index);
+        break;
+      case Scope::kGroup: {
+        std::shared_ptr<Communicator> group = world_->Duplicate();
+        mine.push_back(RunProbe(step, group, topology_.rank_nodes, Subject::Group(topology_.nodes)));
+        // One result per group: the others only matter when they went wrong.
+        if (world_->Rank() != 0 && mine.back().result.status == "measured") mine.back().measurements.clear();
+        if (world_->Rank() != 0 && mine.back().result.status != "error" && mine.back().result.status != "timeout") {
+          mine.clear();
+        }
+        Gather(index, mine);
+        break;
+      }
+    }
+  }
+
+  void RunPairStep(std::size_t index) {
+    const SuiteStep& step = suite_.steps[index];
+    int nodes = static_cast<int>(topology_.nodes.size());
+    if (nodes < 2) {
+      std::vector<RankReport> mine;
+      if (world_->Rank() == 0) {
+        RankReport skipped;
+        skipped.result = {Subject::Group(topology_.nodes), topology_.nodes.front(), 0, "skipped",
+                          "needs at least 2 nodes; this job has 1 (use --rank-as-node to pair ranks)", 0};
+        mine.push_back(std::move(skipped));
+      }
+      Gather(index, mine);
+      return;
+    }
+    std::vector<Round> rounds = SelectRounds(nodes, step.rounds);
+    for (std::size_t r = 0; r < rounds.size(); ++r) {
+      Progress(fmt::format("  round {}/{}: {} pairs at once", r + 1, rounds.size(), rounds[r].size()));
+      int color = -1, key = 0;
+      if (topology_.leader) {
+        for (std::size_t p = 0; p < rounds[r].size(); ++p) {
+          auto [a, b] = rounds[r][p];
+          if (a == topology_.my_node_index || b == topology_.my_node_index) {
+            color = static_cast<int>(p);
+            key = b == topology_.my_node_index ? 1 : 0;
+          }
+        }
+      }
+      std::shared_ptr<Communicator> pair = world_->Split(color, key);
+      std::vector<RankReport> mine;
+      if (pair) {
+        auto [a, b] = rounds[r][static_cast<std::size_t>(color)];
+        const std::string& node_a = topology_.nodes[static_cast<std::size_t>(a)];
+        const std::string& node_b = topology_.nodes[static_cast<std::size_t>(b)];
+        mine.push_back(RunProbe(step, pair, {node_a, node_b}, Subject::Pair(node_a, node_b)));
+        if (key == 1 && mine.back().result.status != "error" && mine.back().result.status != "timeout") mine.clear();
+      }
+      pair.reset();
+      Gather(index, mine);
+    }
+  }
+
+  // Rank 0: verdicts for steps that did not measure, the baseline's verdicts, the report and the summary.
+  void Finish(HarnessResult& result) {
+    std::vector<Verdict> verdicts;
+    for (const StepRecord& step : record_.steps) {
+      // One verdict per subject: the worst of what its ranks said.
+      std::map<std::string, Verdict> by_subject;
+      for (const StepResult& r : step.results) {
+        if (r.status == "measured") continue;
+        Verdict v;
+        v.probe = step.probe;
+        v.subject = r.subject;
+        v.outcome = r.status == "skipped" ? Outcome::kSkipped : Outcome::kError;
+        v.reason = r.status == "skipped" ? fmt::format("skipped: {}", r.reason)
+                                         : fmt::format("{} on node {} (rank {}): {}", r.status, r.node, r.rank, r.reason);
+        if (r.status == "timeout") v.reason = r.reason;
+        auto [it, inserted] = by_subject.emplace(r.subject.Key(), v);
+        if (!inserted && v.outcome > it->second.outcome) it->second = v;
+      }
+      for (auto& [key, v] : by_subject) verdicts.push_back(std::move(v));
+    }
+    CheckHostsJoined(verdicts);
+    for (Verdict& v : EvaluateCorrectness(registry_.AllMetrics(), record_.measurements)) verdicts.push_back(std::move(v));
+    for (Verdict& v : Evaluate(baseline_, record_.measurements)) verdicts.push_back(std::move(v));
+    record_.verdicts = std::move(verdicts);
+
+    json report = BuildReport(record_);
+    result.report_path = options_.out_dir + "/report.json";
+    WriteFileAtomically(result.report_path, report.dump(2) + "\n");
+    result.summary = RenderTerminalSummary(report);
+    result.exit_code = report["summary"]["exit_code"].get<int>();
+  }
+
+  // Hosts named in --hosts that never joined are failures of their own: a node that could not even start.
+  void CheckHostsJoined(std::vector<Verdict>& verdicts) const {
+    for (const HostEntry& host : options_.hosts) {
+      bool joined = false;
+      for (const std::string& node : topology_.nodes) {
+        joined = joined || node == host.name || node.substr(0, node.find('.')) == host.name.substr(0, host.name.find('.'));
+      }
+      if (joined) continue;
+      Verdict v;
+      v.probe = "launch";
+      v.subject = Subject::Node(host.name);
+      v.outcome = Outcome::kError;
+      v.reason = fmt::format("host listed in {}:{} did not join the job", options_.hosts_path, host.line);
+      verdicts.push_back(std::move(v));
+    }
+  }
+
+  std::shared_ptr<Communicator> world_;
+  const Suite& suite_;
+  const Baseline& baseline_;
+  const ProbeRegistry& registry_;
+  const RunOptions& options_;
+  Topology topology_;
+  RunRecord record_;
+  Collector* collector_ = nullptr;
+  bool abandoned_ = false;
+};
+
+}  // namespace
+
+HarnessResult RunHarness(std::shared_ptr<Communicator> world, const Suite& suite, const Baseline& baseline,
+                         const ProbeRegistry& registry, const RunOptions& options) {
+  return Harness(std::move(world), suite, baseline, registry, options).Run();
+}
+
+}  // namespace kiln

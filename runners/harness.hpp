@@ -1,0 +1,39 @@
+#pragma once
+// `kiln run` on every rank: discover nodes, run the suite's phases in order under timeouts, gather
+// results on rank 0 as they finish, evaluate them against the baseline, write the report.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/baseline.hpp"
+#include "core/communicator.hpp"
+#include "probes/registry.hpp"
+#include "runners/hostfile.hpp"
+#include "runners/suite.hpp"
+
+namespace kiln {
+
+struct RunOptions {
+  std::string out_dir = "kiln-out";
+  std::string cluster;            // name shown in the report; default: the first node's
+  bool rank_as_node = false;      // each rank stands in for a node (tests, emulation)
+  std::string launcher = "single";
+  std::vector<HostEntry> hosts;   // from --hosts: every one must join the job
+  std::string hosts_path;
+  Environment env;
+  bool quiet = false;             // no progress lines on stderr
+};
+
+struct HarnessResult {
+  int exit_code = 0;              // 0 or 1, the same on every rank
+  bool abandoned_work = false;    // some rank left a hung probe thread behind: do not MPI_Finalize
+  std::string report_path;        // rank 0 only
+  std::string summary;            // rank 0 only: the terminal summary
+};
+
+// Every rank of `world` calls it. Throws RunError when the output cannot be written.
+HarnessResult RunHarness(std::shared_ptr<Communicator> world, const Suite& suite, const Baseline& baseline,
+                         const ProbeRegistry& registry, const RunOptions& options);
+
+}  // namespace kiln

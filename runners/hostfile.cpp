@@ -1,0 +1,60 @@
+#include "runners/hostfile.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <map>
+#include <sstream>
+
+#include "core/errors.hpp"
+#include "core/files.hpp"
+
+namespace kiln {
+namespace {
+
+int ParseSlots(const std::string& value, const std::string& path, int line) {
+  int slots = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), slots);
+  if (ec != std::errc() || end != value.data() + value.size() || slots <= 0) {
+    throw InputError(path, line, fmt::format("slots must be a positive integer, not '{}'", value));
+  }
+  return slots;
+}
+
+}  // namespace
+
+std::vector<HostEntry> ParseHostfile(const std::string& text, const std::string& path) {
+  std::vector<HostEntry> hosts;
+  std::map<std::string, int> seen;
+  std::istringstream lines(text);
+  std::string raw;
+  int line = 0;
+  while (std::getline(lines, raw)) {
+    ++line;
+    if (auto hash = raw.find('#'); hash != std::string::npos) raw.erase(hash);
+    std::istringstream words(raw);
+    HostEntry entry;
+    if (!(words >> entry.name)) continue;
+    entry.line = line;
+    std::string word;
+    while (words >> word) {
+      auto equals = word.find('=');
+      std::string key = word.substr(0, equals);
+      if (equals == std::string::npos || (key != "slots" && key != "max_slots" && key != "max-slots")) {
+        throw InputError(path, line, fmt::format("unknown word '{}' (expected slots=N or max_slots=N)", word));
+      }
+      int value = ParseSlots(word.substr(equals + 1), path, line);
+      if (key == "slots") entry.slots = value;
+    }
+    if (auto [it, inserted] = seen.emplace(entry.name, line); !inserted) {
+      throw InputError(path, line, fmt::format("host '{}' is listed twice (first on line {})", entry.name, it->second));
+    }
+    hosts.push_back(std::move(entry));
+  }
+  if (hosts.empty()) throw InputError(path, 0, "no hosts listed");
+  return hosts;
+}
+
+std::vector<HostEntry> LoadHostfile(const std::string& path) { return ParseHostfile(ReadFile(path), path); }
+
+}  // namespace kiln

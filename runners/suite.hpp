@@ -1,0 +1,38 @@
+#pragma once
+// Suites: which probes run, with which parameters and timeouts, in which phases (XML files).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/parameters.hpp"
+#include "core/probe.hpp"
+#include "probes/registry.hpp"
+
+namespace kiln {
+
+// Phases run in this order; each holds probes of one scope.
+inline constexpr const char* kPhaseOrder[] = {"health", "node", "pair", "group"};
+
+struct SuiteStep {
+  std::string phase;
+  Probe* probe = nullptr;  // owned by the registry
+  Parameters params;
+  Seconds timeout{600};
+  int rounds = 0;          // pair steps: circle rounds to run; 0 = all
+  std::string where;       // file:line
+};
+
+struct Suite {
+  std::string name;
+  std::string description;
+  std::string path;
+  std::string sha256;
+  std::vector<SuiteStep> steps;
+};
+
+// Throws InputError naming file and line: unknown element, attribute, phase, probe or parameter, a probe
+// in the wrong phase, phases out of order, a bad timeout.
+Suite LoadSuite(const std::string& path, const ProbeRegistry& registry);
+
+}  // namespace kiln

@@ -1,0 +1,71 @@
+#include "runners/watchdog.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace kiln {
+namespace {
+
+struct SharedState {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  ProbeOutcome outcome;
+  std::stop_source stop;
+};
+
+}  // namespace
+
+GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work, Seconds timeout,
+                               Seconds grace) {
+  auto state = std::make_shared<SharedState>();
+  auto start = std::chrono::steady_clock::now();
+  std::thread worker([state, work = std::move(work)] {
+    ProbeOutcome outcome;
+    try {
+      outcome = work(state->stop.get_token());
+    } catch (const std::exception& e) {
+      outcome = ProbeOutcome::Error(e.what());
+    } catch (...) {
+      outcome = ProbeOutcome::Error("unknown exception");
+    }
+    std::lock_guard lock(state->mutex);
+    state->outcome = std::move(outcome);
+    state->done = true;
+    state->done_cv.notify_all();
+  });
+
+  GuardedOutcome result;
+  std::unique_lock lock(state->mutex);
+  auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
+  if (state->done_cv.wait_until(lock, deadline, [&] { return state->done; })) {
+    lock.unlock();
+    worker.join();
+    result.outcome = std::move(state->outcome);
+  } else {
+    result.timed_out = true;
+    state->stop.request_stop();
+    auto grace_end = std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(grace);
+    bool returned = state->done_cv.wait_until(lock, grace_end, [&] { return state->done; });
+    lock.unlock();
+    if (returned) {
+      worker.join();
+    } else {
+      worker.detach();  // it holds `state` by shared_ptr, so nothing it touches is freed under it
+      result.abandoned = true;
+    }
+    result.outcome = ProbeOutcome::Error(
+        fmt::format("timed out after {} (limit {}){}", FormatDuration(std::chrono::steady_clock::now() - start),
+                    FormatDuration(timeout), result.abandoned ? "; the probe did not stop and was abandoned" : ""));
+  }
+  result.elapsed = std::chrono::steady_clock::now() - start;
+  return result;
+}
+
+}  // namespace kiln

@@ -1,0 +1,26 @@
+#pragma once
+// Runs a step's work on its own thread under a deadline, so a probe that hangs cannot hang the run.
+
+#include <functional>
+#include <stop_token>
+
+#include "core/probe.hpp"
+#include "core/units.hpp"
+
+namespace kiln {
+
+struct GuardedOutcome {
+  ProbeOutcome outcome;
+  Seconds elapsed{0};
+  bool timed_out = false;
+  // The work ignored the stop request and still runs; its thread is left behind (and anything it
+  // uses must stay alive: capture it by shared_ptr).
+  bool abandoned = false;
+};
+
+// Runs `work` with a stop token. Past `timeout` the token is stopped; the work then has `grace` to
+// return before it is abandoned. Exceptions from `work` become an error outcome with their message.
+GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work, Seconds timeout,
+                               Seconds grace = Seconds(2));
+
+}  // namespace kiln
