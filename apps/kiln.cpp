@@ -19,6 +19,7 @@
 #include "core/files.hpp"
 #include "probes/registry.hpp"
 #include "reports/report.hpp"
+#include "reports/signing.hpp"
 #include "reports/terminal_summary.hpp"
 #include "runners/harness.hpp"
 #include "runners/hostfile.hpp"
@@ -36,6 +37,7 @@ struct RunArgs {
   std::string out = "kiln-out";
   std::string cluster;
   std::string mpirun_args;
+  std::string sign_key;
   bool rank_as_node = false;
   bool quiet = false;
 };
@@ -93,6 +95,7 @@ int Run(const RunArgs& args, int argc, char** argv) {
     options.hosts = LoadHostfile(args.hosts);
     options.hosts_path = args.hosts;
   }
+  if (!args.sign_key.empty()) options.sign_key = LoadSecretKey(args.sign_key);  // bad key: exit 2 before measuring
   Launcher launcher = DetectLauncher();
   options.launcher = std::string(ToString(launcher));
   if (launcher == Launcher::kNone && !args.hosts.empty()) LaunchUnderMpirun(args, argc, argv);
@@ -136,6 +139,37 @@ int Run(const RunArgs& args, int argc, char** argv) {
     std::_Exit(result.exit_code);
   }
   return result.exit_code;
+}
+
+int Sign(const std::string& key_path, const std::string& report_path) {
+  KeyPair keys = LoadSecretKey(key_path);
+  nlohmann::json report = LoadReport(report_path);
+  std::string content = ReadFile(report_path);
+  WriteFileAtomically(report_path + ".minisig", SignatureFileText(keys, content, ReportIdentity(report, content)));
+  fmt::print("kiln: signed {} with key {} -> {}.minisig\n", report_path, KeyIdHex(keys.key_id), report_path);
+  return 0;
+}
+
+int Verify(const std::string& pubkey_path, const std::string& report_path, std::string signature_path) {
+  KeyPair keys = LoadPublicKey(pubkey_path);
+  std::string content = ReadFile(report_path);
+  if (signature_path.empty()) signature_path = report_path + ".minisig";
+  std::string signature = ReadFile(signature_path);
+  VerifyResult result = VerifySignature(keys, content, signature);
+  if (!result.ok) {
+    fmt::print(stderr, "kiln: {}: NOT VERIFIED: {} (signature {})\n", report_path, result.message, signature_path);
+    return kExitFailed;
+  }
+  // The signature is good; the identity it carries must also be this report's.
+  std::string hash = Sha256Hex(content);
+  if (result.trusted_comment.find("sha256=" + hash) == std::string::npos) {
+    fmt::print(stderr, "kiln: {}: NOT VERIFIED: the signed identity names another report ({})\n", report_path,
+               result.trusted_comment);
+    return kExitFailed;
+  }
+  fmt::print("kiln: {}: verified with key {}\nkiln: trusted comment: {}\n", report_path, KeyIdHex(keys.key_id),
+             result.trusted_comment);
+  return 0;
 }
 
 int List(const std::string& what) {
@@ -191,6 +225,7 @@ int Main(int argc, char** argv) {
   run->add_option("--out", run_args.out, "folder for report.json and the journal")->capture_default_str();
   run->add_option("--cluster", run_args.cluster, "cluster name in the report");
   run->add_option("--mpirun-args", run_args.mpirun_args, "extra mpirun arguments in controller mode");
+  run->add_option("--sign-key", run_args.sign_key, "secret key file (kiln keygen): sign report.json");
   run->add_flag("--rank-as-node", run_args.rank_as_node, "each rank stands for a node (testing, emulation)");
   run->add_flag("--quiet", run_args.quiet, "no progress lines");
 
@@ -206,6 +241,21 @@ int Main(int argc, char** argv) {
   report->add_option("--format", report_format, "text | json")->capture_default_str();
   report->add_option("-o,--output", report_output, "output file (default: stdout)");
 
+  std::string keygen_dir;
+  CLI::App* keygen = app.add_subcommand("keygen", "make an Ed25519 key pair (minisign format): DIR/kiln.key, DIR/kiln.pub");
+  keygen->add_option("--out", keygen_dir, "folder for the key pair")->required();
+
+  std::string sign_key, sign_report;
+  CLI::App* sign = app.add_subcommand("sign", "sign a report: writes REPORT.json.minisig");
+  sign->add_option("--key", sign_key, "secret key file")->required();
+  sign->add_option("report", sign_report, "report.json")->required();
+
+  std::string verify_key, verify_report, verify_signature;
+  CLI::App* verify = app.add_subcommand("verify", "check a report's signature (exit 0 verified, 1 not)");
+  verify->add_option("--pubkey", verify_key, "public key file")->required();
+  verify->add_option("--signature", verify_signature, "signature file (default: REPORT.minisig)");
+  verify->add_option("report", verify_report, "report.json")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -217,6 +267,13 @@ int Main(int argc, char** argv) {
   if (run->parsed()) return Run(run_args, argc, argv);
   if (list->parsed()) return List(list_what);
   if (report->parsed()) return Report(report_path, report_format, report_output);
+  if (keygen->parsed()) {
+    WriteKeyPair(keygen_dir);
+    fmt::print("kiln: wrote {0}/kiln.key (secret, mode 0600) and {0}/kiln.pub (give this one to customers)\n", keygen_dir);
+    return 0;
+  }
+  if (sign->parsed()) return Sign(sign_key, sign_report);
+  if (verify->parsed()) return Verify(verify_key, verify_report, verify_signature);
   return kExitBadInput;
 }
 

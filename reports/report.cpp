@@ -98,6 +98,18 @@ nlohmann::json BuildReport(const RunRecord& r) {
   };
 }
 
+std::string ReportIdentity(const nlohmann::json& report, const std::string& content) {
+  auto one_word = [](std::string text) {
+    for (char& c : text) {
+      if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) c = '_';
+    }
+    return text.empty() ? std::string("-") : text;
+  };
+  return fmt::format("kiln-report cluster={} suite={} finished={} sha256={}",
+                     one_word(report.at("cluster").value("name", "")), one_word(report.at("suite").value("name", "")),
+                     one_word(report.at("run").value("finished", "")), Sha256Hex(content));
+}
+
 nlohmann::json LoadReport(const std::string& path) {
   std::string text = ReadFile(path);
   nlohmann::json report;

@@ -26,6 +26,10 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts);
 // Reads and checks a report file (schema name and required fields); throws InputError naming it.
 nlohmann::json LoadReport(const std::string& path);
 
+// The trusted comment a signature of `content` (a report's bytes) carries: the report's identity, one line.
+// "kiln-report cluster=c1 suite=quick finished=2026-11-23T09:00:00Z sha256=..."
+std::string ReportIdentity(const nlohmann::json& report, const std::string& content);
+
 // Current time as ISO 8601 UTC with seconds: 2026-11-23T09:15:02Z.
 std::string UtcNow();
 

@@ -33,7 +33,12 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
       counts.value("skipped", 0), report.at("measurements").size());
   if (!summary.value("note", "").empty()) out += fmt::format("kiln: {}\n", summary.value("note", ""));
-  if (!report.at("signature").value("signed", false)) out += "kiln: this report is not signed\n";
+  if (report.at("signature").value("signed", false)) {
+    out += fmt::format("kiln: signed with key {} ({})\n", report.at("signature").value("key_id", "?"),
+                       report.at("signature").value("file", "?"));
+  } else {
+    out += "kiln: this report is not signed\n";
+  }
   return out;
 }
 

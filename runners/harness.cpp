@@ -348,7 +348,18 @@ class Harness {
 
     json report = BuildReport(record_);
     result.report_path = options_.out_dir + "/report.json";
-    WriteFileAtomically(result.report_path, report.dump(2) + "\n");
+    if (options_.sign_key) {
+      report["signature"] = {{"signed", true},
+                             {"key_id", KeyIdHex(options_.sign_key->key_id)},
+                             {"file", "report.json.minisig"},
+                             {"format", "minisign (Ed25519, prehashed)"}};
+    }
+    std::string content = report.dump(2) + "\n";
+    WriteFileAtomically(result.report_path, content);
+    if (options_.sign_key) {
+      WriteFileAtomically(result.report_path + ".minisig",
+                          SignatureFileText(*options_.sign_key, content, ReportIdentity(report, content)));
+    }
     result.summary = RenderTerminalSummary(report);
     result.exit_code = report["summary"]["exit_code"].get<int>();
   }

@@ -3,11 +3,13 @@
 // results on rank 0 as they finish, evaluate them against the baseline, write the report.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/baseline.hpp"
 #include "core/communicator.hpp"
+#include "reports/signing.hpp"
 #include "probes/registry.hpp"
 #include "runners/hostfile.hpp"
 #include "runners/suite.hpp"
@@ -23,6 +25,7 @@ struct RunOptions {
   std::string hosts_path;
   Environment env;
   bool quiet = false;             // no progress lines on stderr
+  std::optional<KeyPair> sign_key;  // rank 0 signs report.json with it (report.json.minisig)
 };
 
 struct HarnessResult {

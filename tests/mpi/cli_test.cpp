@@ -1,0 +1,86 @@
+// The kiln binary's contract: exit codes and messages that name the file, line or value at fault.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace kiln {
+namespace {
+
+using testing::KilnBinary;
+using testing::RunCommand;
+using testing::SourceDir;
+
+testing::CommandResult Kiln(std::vector<std::string> args) {
+  args.insert(args.begin(), KilnBinary());
+  return RunCommand(args, 120);
+}
+
+TEST(Cli, ListsProbesSuitesAndBaselines) {
+  auto probes = Kiln({"list", "probes"});
+  EXPECT_EQ(probes.exit_code, 0);
+  for (const char* name : {"health", "host_stream", "mpi_allreduce", "mpi_link"}) {
+    EXPECT_NE(probes.output.find(name), std::string::npos) << name;
+  }
+  EXPECT_NE(Kiln({"list", "suites"}).output.find("quick"), std::string::npos);
+  EXPECT_NE(Kiln({"list", "baselines"}).output.find("cpu-host"), std::string::npos);
+}
+
+TEST(Cli, BadSuiteFileExitsTwoNamingFileAndLine) {
+  testing::TempDir dir;
+  std::string suite = dir.Write("bad.xml", "<suite name=\"x\">\n  <phase name=\"node\">\n    <step probe=\"nope\"/>\n  </phase>\n</suite>\n");
+  auto r = Kiln({"run", "--suite", suite, "--out", (dir.path() / "o").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(suite + ":3: unknown probe 'nope'"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MalformedXmlAndUnknownBaselineExitTwo) {
+  testing::TempDir dir;
+  std::string broken = dir.Write("broken.xml", "<suite name=\"x\">\n<phase name=\"node\">\n</suite>\n");
+  auto r = Kiln({"run", "--suite", broken});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("malformed XML"), std::string::npos) << r.output;
+  auto b = Kiln({"run", "--baseline", "no-such-sku"});
+  EXPECT_EQ(b.exit_code, 2);
+  EXPECT_NE(b.output.find("no baselines named 'no-such-sku'"), std::string::npos) << b.output;
+}
+
+TEST(Cli, HostfileWithADuplicateExitsTwo) {
+  testing::TempDir dir;
+  std::string hosts = dir.Write("hosts", "127.0.0.1\nlocalhost slots=2\n127.0.0.1\n");
+  auto r = Kiln({"run", "--hosts", hosts});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find(hosts + ":3: host '127.0.0.1' is listed twice"), std::string::npos) << r.output;
+}
+
+TEST(Cli, UnknownOptionAndUnreadableReportExitTwo) {
+  EXPECT_EQ(Kiln({"run", "--frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Kiln({"report", "/nonexistent/report.json"}).exit_code, 2);
+  EXPECT_EQ(Kiln({}).exit_code, 2);
+}
+
+TEST(Cli, UnwritableOutputExitsThree) {
+  auto r = Kiln({"run", "--suite", SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--out", "/proc/kiln-no"});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("/proc/kiln-no"), std::string::npos) << r.output;
+}
+
+TEST(Cli, SingleProcessRunWritesAReportAndRendersIt) {
+  testing::TempDir dir;
+  std::string out = (dir.path() / "o").string();
+  auto r = Kiln({"run", "--quiet", "--suite", SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--out", out});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("report written to " + out + "/report.json"), std::string::npos);
+  auto text = Kiln({"report", out + "/report.json", "--format", "text"});
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.output.find("suite mpi-small"), std::string::npos) << text.output;
+  auto unknown = Kiln({"report", out + "/report.json", "--format", "pdf"});
+  EXPECT_EQ(unknown.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace kiln

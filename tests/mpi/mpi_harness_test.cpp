@@ -1,0 +1,119 @@
+// kiln under `mpirun -np 4 --oversubscribe`, each rank standing in for a node: real measurements must
+// arrive on rank 0 and be evaluated; a hung node must be reported without hanging the run.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/files.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace kiln {
+namespace {
+
+using testing::RunCommand;
+using testing::SourceDir;
+
+std::string Hostname() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+std::vector<std::string> Mpirun(int ranks, std::vector<std::string> kiln_args) {
+  std::vector<std::string> argv{"mpirun", "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(ranks),
+                                "--bind-to", "none", testing::KilnBinary()};
+  argv.insert(argv.end(), kiln_args.begin(), kiln_args.end());
+  return argv;
+}
+
+TEST(MpiHarness, FourRanksMeasureEveryPhaseAndRankZeroEvaluates) {
+  testing::TempDir dir;
+  std::string out = (dir.path() / "out").string();
+  auto result = RunCommand(Mpirun(4, {"run", "--rank-as-node", "--quiet", "--suite",
+                                      SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--baseline",
+                                      SourceDir() + "/tests/fixtures/baselines/emulated.xml", "--out", out}),
+                           240);
+  ASSERT_FALSE(result.timed_out) << result.output;
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  EXPECT_EQ(report["run"]["launcher"], "mpirun");
+  EXPECT_EQ(report["run"]["ranks"], 4);
+  ASSERT_EQ(report["cluster"]["nodes"].size(), 4u);
+
+  std::set<std::string> stream_nodes, link_pairs;
+  std::set<std::string> allreduce_sizes;
+  for (const auto& m : report["measurements"]) {
+    std::string metric = m["metric"];
+    EXPECT_GT(m["summary"]["count"].get<int>(), 0);
+    if (metric == "host.stream.triad_bw") stream_nodes.insert(m["subject"]["nodes"][0]);
+    if (metric == "mpi.link.bandwidth") {
+      link_pairs.insert(m["subject"]["nodes"][0].get<std::string>() + "+" + m["subject"]["nodes"][1].get<std::string>());
+      EXPECT_GT(m["summary"]["median"].get<double>(), 0);
+    }
+    if (metric == "mpi.allreduce.busbw") {
+      allreduce_sizes.insert(m["labels"]["size"]);
+      EXPECT_EQ(m["subject"]["nodes"].size(), 4u);
+    }
+    if (metric == "mpi.allreduce.wrong_elements") {
+      EXPECT_EQ(m["summary"]["median"], 0);
+    }
+  }
+  EXPECT_EQ(stream_nodes.size(), 4u);
+  EXPECT_EQ(link_pairs.size(), 6u);  // 4 nodes: every pair in 3 rounds
+  EXPECT_EQ(allreduce_sizes.size(), 20u);  // 8B..4MiB
+  int judged = 0;
+  for (const auto& v : report["verdicts"]) {
+    if (v["outcome"] == "pass" && !v["metric"].get<std::string>().empty()) ++judged;
+  }
+  EXPECT_GE(judged, 4 * 4 + 6 + 1 + 20);  // stream floors, link floors, busbw floor, correctness
+  // The journal kept each node's results as they arrived.
+  for (const auto& node : report["cluster"]["nodes"]) {
+    EXPECT_TRUE(std::filesystem::exists(out + "/journal/" + node["name"].get<std::string>() + ".jsonl"));
+  }
+}
+
+TEST(MpiHarness, AHungNodeIsReportedAsTimedOutAndTheRunFinishes) {
+  testing::TempDir dir;
+  std::string out = (dir.path() / "out").string();
+  std::string hung = Hostname() + "-r2";
+  std::string suite = dir.Write("hang.xml", R"(<suite name="hang">
+  <phase name="node">
+    <step probe="sleep" timeout="2s">
+      <param name="duration" value="1h"/>
+      <param name="only_on" value=")" + hung + R"("/>
+      <param name="ignore_stop" value="true"/>
+    </step>
+  </phase>
+  <phase name="group">
+    <step probe="mpi_allreduce" timeout="60s"><param name="sizes" value="8B..1KiB"/><param name="samples" value="1"/></step>
+  </phase>
+</suite>)");
+  auto result = RunCommand(Mpirun(4, {"run", "--rank-as-node", "--quiet", "--suite", suite, "--baseline",
+                                      SourceDir() + "/tests/fixtures/baselines/emulated.xml", "--out", out}),
+                           120);
+  ASSERT_FALSE(result.timed_out) << result.output;
+  EXPECT_LT(result.seconds, 90);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  int timeouts = 0;
+  for (const auto& r : report["steps"][0]["results"]) {
+    if (r["status"] == "timeout") {
+      ++timeouts;
+      EXPECT_EQ(r["node"], hung);
+      EXPECT_NE(r["reason"].get<std::string>().find("on node " + hung), std::string::npos) << r;
+    } else {
+      EXPECT_EQ(r["status"], "measured") << r;
+    }
+  }
+  EXPECT_EQ(timeouts, 1);
+  // The later collective still ran, on every rank, after the hung probe was left behind.
+  EXPECT_EQ(report["steps"][1]["results"][0]["status"], "measured") << report["steps"][1];
+  EXPECT_NE(result.output.find("error"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,36 @@
+#include "runners/hostfile.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/errors.hpp"
+
+namespace kiln {
+namespace {
+
+TEST(ParseHostfile, ReadsHostsSlotsAndComments) {
+  auto hosts = ParseHostfile("# rack 1\nnode01 slots=8\nnode02   # spare\n\nnode03 slots=4 max_slots=8\n", "h");
+  ASSERT_EQ(hosts.size(), 3u);
+  EXPECT_EQ(hosts[0].name, "node01");
+  EXPECT_EQ(hosts[0].slots, 8);
+  EXPECT_EQ(hosts[1].slots, 1);
+  EXPECT_EQ(hosts[2].line, 5);
+}
+
+TEST(ParseHostfile, RejectsAHostListedTwiceNamingBothLines) {
+  try {
+    ParseHostfile("node01\nnode02\nnode01 slots=2\n", "hosts.txt");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "hosts.txt:3: host 'node01' is listed twice (first on line 1)");
+  }
+}
+
+TEST(ParseHostfile, RejectsBadSlotsUnknownWordsAndEmptyFiles) {
+  EXPECT_THROW(ParseHostfile("node01 slots=-2\n", "h"), InputError);
+  EXPECT_THROW(ParseHostfile("node01 slots=abc\n", "h"), InputError);
+  EXPECT_THROW(ParseHostfile("node01 cpus=4\n", "h"), InputError);
+  EXPECT_THROW(ParseHostfile("# nothing\n\n", "h"), InputError);
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,64 @@
+#include "reports/report.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/errors.hpp"
+#include "reports/terminal_summary.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace kiln {
+namespace {
+
+Verdict V(Outcome outcome, const std::string& node = "n1") {
+  Verdict v;
+  v.probe = "host_stream";
+  v.metric = "host.stream.copy_bw";
+  v.series = v.metric;
+  v.subject = Subject::Node(node);
+  v.outcome = outcome;
+  v.reason = "r";
+  return v;
+}
+
+TEST(SummarizeOutcome, FailOrErrorMeansExitOne) {
+  EXPECT_EQ(SummarizeOutcome({V(Outcome::kPass), V(Outcome::kFail)}).exit_code, 1);
+  EXPECT_EQ(SummarizeOutcome({V(Outcome::kPass), V(Outcome::kError)}).outcome, "error");
+  RunOutcome warn = SummarizeOutcome({V(Outcome::kPass), V(Outcome::kWarn)});
+  EXPECT_EQ(warn.exit_code, 0);
+  EXPECT_TRUE(warn.accepted);
+  EXPECT_EQ(warn.note, "passed with warnings");
+}
+
+TEST(SummarizeOutcome, NothingJudgedIsNotAnAcceptance) {
+  RunOutcome o = SummarizeOutcome({V(Outcome::kSkipped), V(Outcome::kSkipped)});
+  EXPECT_EQ(o.outcome, "skipped");
+  EXPECT_FALSE(o.accepted);
+  EXPECT_NE(o.note.find("accepts nothing"), std::string::npos);
+}
+
+TEST(BuildReport, CountsAndListsFailingSubjects) {
+  RunRecord r;
+  r.nodes = {{"n1", {0}, nullptr}, {"n2", {1}, nullptr}};
+  r.verdicts = {V(Outcome::kPass, "n1"), V(Outcome::kFail, "n2"), V(Outcome::kPass, "n2")};
+  nlohmann::json j = BuildReport(r);
+  EXPECT_EQ(j["schema"], "kiln.report/1");
+  EXPECT_EQ(j["summary"]["counts"]["pass"], 2);
+  EXPECT_EQ(j["summary"]["counts"]["fail"], 1);
+  ASSERT_EQ(j["summary"]["failing_subjects"].size(), 1u);
+  EXPECT_EQ(j["summary"]["failing_subjects"][0]["subject"]["nodes"][0], "n2");
+  EXPECT_FALSE(j["signature"]["signed"].get<bool>());
+  std::string text = RenderTerminalSummary(j);
+  EXPECT_EQ(text.rfind("fail", 0), 0u) << text;  // failing subjects come first
+  EXPECT_NE(text.find("NOT ACCEPTED"), std::string::npos);
+  EXPECT_NE(text.find("not signed"), std::string::npos);
+}
+
+TEST(LoadReport, RejectsOtherJsonAndBrokenFiles) {
+  testing::TempDir dir;
+  EXPECT_THROW(LoadReport(dir.Write("a.json", "{\"schema\": \"other/1\"}")), InputError);
+  EXPECT_THROW(LoadReport(dir.Write("b.json", "{\"schema\": ")), InputError);
+  EXPECT_THROW(LoadReport((dir.path() / "missing.json").string()), InputError);
+}
+
+}  // namespace
+}  // namespace kiln

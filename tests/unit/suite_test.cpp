@@ -1,0 +1,87 @@
+#include "runners/suite.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/errors.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace kiln {
+namespace {
+
+using testing::TempDir;
+
+std::string LoadError(const std::string& xml) {
+  TempDir dir;
+  std::string path = dir.Write("s.xml", xml);
+  try {
+    LoadSuite(path, ProbeRegistry::Default());
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(LoadSuite, ReadsShippedSuites) {
+  for (const char* name : {"quick", "acceptance"}) {
+    Suite s = LoadSuite(testing::SourceDir() + "/suites/" + name + ".xml", ProbeRegistry::Default());
+    EXPECT_EQ(s.name, name);
+    ASSERT_GE(s.steps.size(), 4u);
+    EXPECT_EQ(s.steps.front().phase, "health");
+    EXPECT_EQ(s.steps.back().phase, "group");
+  }
+}
+
+TEST(LoadSuite, ReadsStepsParamsTimeoutsAndRounds) {
+  TempDir dir;
+  std::string path = dir.Write("s.xml", R"(<suite name="t">
+  <phase name="node"><step probe="host_stream" timeout="90s"><param name="passes" value="3"/></step></phase>
+  <phase name="pair"><step probe="mpi_link" rounds="2"/></phase>
+</suite>)");
+  Suite s = LoadSuite(path, ProbeRegistry::Default());
+  ASSERT_EQ(s.steps.size(), 2u);
+  EXPECT_EQ(s.steps[0].params.Int("passes"), 3);
+  EXPECT_DOUBLE_EQ(s.steps[0].timeout.count(), 90);
+  EXPECT_EQ(s.steps[1].rounds, 2);
+  EXPECT_NE(s.steps[0].where.find("s.xml:2"), std::string::npos);
+}
+
+TEST(LoadSuite, RejectsUnknownProbeWithLine) {
+  std::string e = LoadError("<suite name=\"t\">\n<phase name=\"node\">\n<step probe=\"host_steam\"/>\n</phase></suite>");
+  EXPECT_NE(e.find("s.xml:3"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown probe 'host_steam'"), std::string::npos) << e;
+}
+
+TEST(LoadSuite, RejectsProbeInTheWrongPhase) {
+  EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"node\"><step probe=\"mpi_allreduce\"/></phase></suite>")
+                .find("cannot run in phase 'node'"),
+            std::string::npos);
+}
+
+TEST(LoadSuite, RejectsPhasesOutOfOrderAndUnknownElements) {
+  EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"group\"><step probe=\"mpi_allreduce\"/></phase>"
+                      "<phase name=\"node\"><step probe=\"host_stream\"/></phase></suite>")
+                .find("out of order"),
+            std::string::npos);
+  EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"warmup\"/></suite>").find("unknown phase"), std::string::npos);
+  EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"node\"><probe name=\"x\"/></phase></suite>")
+                .find("unknown element <probe>"),
+            std::string::npos);
+  EXPECT_NE(LoadError("<suite name=\"t\" speed=\"fast\"/>").find("unknown attribute 'speed'"), std::string::npos);
+}
+
+TEST(LoadSuite, RejectsBadValues) {
+  EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"node\"><step probe=\"host_stream\" timeout=\"-3s\"/></phase></suite>")
+                .find("not a positive duration"),
+            std::string::npos);
+  EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"node\"><step probe=\"host_stream\"><param name=\"array_size\" value=\"-1MiB\"/></step></phase></suite>")
+                .find("parameter 'array_size' = '-1MiB'"),
+            std::string::npos);
+  EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"node\"><step probe=\"host_stream\" rounds=\"2\"/></phase></suite>")
+                .find("pair probes only"),
+            std::string::npos);
+  EXPECT_NE(LoadError("<suite name=\"t\"></suite>").find("no steps"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kiln

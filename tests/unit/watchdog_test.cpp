@@ -1,0 +1,60 @@
+#include "runners/watchdog.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "core/errors.hpp"
+
+namespace kiln {
+namespace {
+
+TEST(RunWithDeadline, ReturnsTheOutcomeOfWorkThatFinishes) {
+  GuardedOutcome g = RunWithDeadline([](std::stop_token) { return ProbeOutcome::Skipped("why"); }, Seconds(5));
+  EXPECT_FALSE(g.timed_out);
+  EXPECT_EQ(g.outcome.status, ProbeStatus::kSkipped);
+  EXPECT_EQ(g.outcome.reason, "why");
+}
+
+TEST(RunWithDeadline, TurnsExceptionsIntoErrors) {
+  GuardedOutcome g = RunWithDeadline(
+      [](std::stop_token) -> ProbeOutcome { throw ProbeError("cannot allocate 1TiB"); }, Seconds(5));
+  EXPECT_EQ(g.outcome.status, ProbeStatus::kError);
+  EXPECT_EQ(g.outcome.reason, "cannot allocate 1TiB");
+}
+
+TEST(RunWithDeadline, StopsCooperativeWorkAtTheDeadline) {
+  GuardedOutcome g = RunWithDeadline(
+      [](std::stop_token stop) {
+        while (!stop.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return ProbeOutcome{};
+      },
+      Seconds(0.2));
+  EXPECT_TRUE(g.timed_out);
+  EXPECT_FALSE(g.abandoned);
+  EXPECT_EQ(g.outcome.status, ProbeStatus::kError);
+  EXPECT_NE(g.outcome.reason.find("timed out"), std::string::npos) << g.outcome.reason;
+  EXPECT_LT(g.elapsed.count(), 2.0);
+}
+
+TEST(RunWithDeadline, AbandonsWorkThatIgnoresTheStopWithoutWaitingForIt) {
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  auto start = std::chrono::steady_clock::now();
+  GuardedOutcome g = RunWithDeadline(
+      [release](std::stop_token) {
+        while (!release->load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return ProbeOutcome{};
+      },
+      Seconds(0.2), Seconds(0.2));
+  Seconds waited = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(g.timed_out);
+  EXPECT_TRUE(g.abandoned);
+  EXPECT_NE(g.outcome.reason.find("abandoned"), std::string::npos);
+  EXPECT_LT(waited.count(), 2.0);
+  release->store(true);  // let the abandoned thread end before the test binary does
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+}  // namespace
+}  // namespace kiln
