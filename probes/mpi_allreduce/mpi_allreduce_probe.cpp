@@ -114,7 +114,7 @@ class MpiAllreduceProbe final : public Probe {
       std::map<std::string, std::string> labels{{"size", FormatBytes(size)}};
       std::string method = fmt::format(
           "{} ranks; {} samples of {} iterations after {} warm-up; time of the slowest rank; busbw = "
-          "algbw x 2(n-1)/n",
+          "algbw x 2(n-1)/n; MPI_THREAD_MULTIPLE",
           ranks, samples, iterations, std::max(1, warmup));
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.allreduce.busbw", "GB/s", group, busbw,
                                                      true, method, labels));
