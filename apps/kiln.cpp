@@ -48,6 +48,7 @@ Environment EnvironmentFromVariables() {
   if (const char* v = std::getenv("KILN_PROCFS_ROOT")) env.procfs_root = v;
   if (const char* v = std::getenv("KILN_ETC_ROOT")) env.etc_root = v;
   if (const char* v = std::getenv("KILN_NVML_LIBRARY")) env.nvml_library = v;
+  if (const char* v = std::getenv("KILN_KERNEL_LOG")) env.kernel_log = v;
   return env;
 }
 

@@ -1,8 +1,6 @@
 #pragma once
 // Errors carry the exit code that main() turns them into (design.md: 2 bad input, 3 could not run).
 
-#include <fmt/format.h>
-
 #include <stdexcept>
 #include <string>
 
@@ -27,9 +25,8 @@ class KilnError : public std::runtime_error {
 class InputError : public KilnError {
  public:
   explicit InputError(const std::string& message) : KilnError(kExitBadInput, message) {}
-  InputError(const std::string& file, int line, const std::string& message)
-      : KilnError(kExitBadInput, line > 0 ? fmt::format("{}:{}: {}", file, line, message)
-                                          : fmt::format("{}: {}", file, message)) {}
+  // "file:line: message", or "file: message" when line is 0.
+  InputError(const std::string& file, int line, const std::string& message);
 };
 
 // Kiln itself could not run (MPI, launch, I/O): exit 3.

@@ -38,6 +38,7 @@ struct Environment {
   std::string procfs_root = "/proc";
   std::string etc_root = "/etc";
   std::string nvml_library = "libnvidia-ml.so.1";
+  std::string kernel_log = "/dev/kmsg";  // where XID events are read from
 };
 
 struct ProbeContext {

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 namespace kiln {
 
@@ -20,6 +21,8 @@ struct Summary {
 Summary Summarize(std::span<const double> samples);
 
 double Median(std::span<const double> values);
+// For callers whose compiler will not convert a vector to a span (nvcc).
+inline double Median(const std::vector<double>& values) { return Median(std::span<const double>(values.data(), values.size())); }
 
 // Median absolute deviation scaled by 1.4826, so it estimates the standard deviation of normal data.
 double RobustDeviation(std::span<const double> values);

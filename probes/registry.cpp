@@ -1,5 +1,6 @@
 #include "probes/registry.hpp"
 
+#include "probes/gpu/gpu_probes.hpp"
 #include "probes/health/health_probe.hpp"
 #include "probes/host_stream/host_stream_probe.hpp"
 #include "probes/mpi_allreduce/mpi_allreduce_probe.hpp"
@@ -15,6 +16,7 @@ ProbeRegistry ProbeRegistry::Default() {
   registry.Add(MakeMpiAllreduceProbe());
   registry.Add(MakeMpiLinkProbe());
   registry.Add(MakeSleepProbe());
+  for (auto& probe : MakeGpuProbes()) registry.Add(std::move(probe));
   return registry;
 }
 

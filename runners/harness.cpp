@@ -206,9 +206,16 @@ class Harness {
     ctx->env = options_.env;
     ctx->deadline = std::chrono::steady_clock::now() +
                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(step.timeout);
-    if (auto reason = step.probe->CheckSupported(*ctx)) {
+    std::optional<std::string> unsupported = step.probe->CheckSupported(*ctx);
+    // Every rank of a pair or group must run it, or none: one that skips would leave the others waiting in a
+    // collective.
+    if (step.probe->scope() != Scope::kNode &&
+        ctx->comm->AllreduceMax(unsupported ? 1 : 0) != 0 && !unsupported) {
+      unsupported = "another rank of its group cannot run this probe";
+    }
+    if (unsupported) {
       report.result.status = "skipped";
-      report.result.reason = *reason;
+      report.result.reason = *unsupported;
       return report;
     }
     Probe* probe = step.probe;

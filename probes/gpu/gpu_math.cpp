@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -167,6 +168,12 @@ bool ThrottleIsFault(std::uint64_t mask) {
   std::uint64_t known = 0;
   for (const ThrottleBit& b : kThrottleBits) known |= b.bit;
   return (mask & ~known) != 0;
+}
+
+std::string NormalizeBusId(const std::string& bus_id) {
+  unsigned domain = 0, bus = 0, device = 0, function = 0;
+  if (std::sscanf(bus_id.c_str(), "%x:%x:%x.%x", &domain, &bus, &device, &function) != 4) return {};
+  return fmt::format("{:04x}:{:02x}:{:02x}.{:x}", domain, bus, device, function);
 }
 
 bool XidIsFatal(int xid) {

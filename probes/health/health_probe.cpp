@@ -3,10 +3,49 @@
 #include <fmt/format.h>
 
 #include "probes/health/node_inventory.hpp"
+#include "probes/gpu/gpu_math.hpp"
 #include "probes/health/nvml_library.hpp"
+#include "probes/health/nvml_session.hpp"
+#include "probes/health/xid_log.hpp"
 
 namespace kiln {
 namespace {
+
+// Per GPU through NVML, and fatal XIDs from the kernel log; nothing when NVML is absent (never invented).
+void AddGpuHealth(const ProbeContext& ctx, const GpuInventory& gpus, ProbeOutcome& outcome) {
+  if (!gpus.available) return;
+  std::string why;
+  std::unique_ptr<NvmlSession> nvml = NvmlSession::Open(ctx.env.nvml_library, &why);
+  if (!nvml) return;
+  auto add = [&](const char* metric, const char* unit, double value, const Subject& subject, bool higher,
+                 std::string method) {
+    outcome.measurements.push_back(MakeMeasurement("health", metric, unit, subject, {value}, higher, std::move(method)));
+  };
+  for (int i = 0; i < nvml->DeviceCount(); ++i) {
+    GpuHealth h = nvml->Health(i);
+    Subject gpu = Subject::Device(ctx.node, fmt::format("gpu{}", i));
+    std::string where = fmt::format("NVML index {} (PCI {})", i, h.pci_bus_id);
+    if (h.ecc_uncorrected_volatile) add("health.gpu_ecc_uncorrected", "count", static_cast<double>(*h.ecc_uncorrected_volatile), gpu, false, where);
+    if (h.remap_pending) add("health.gpu_remap_pending", "count", *h.remap_pending ? 1 : 0, gpu, false, where);
+    if (h.remap_failed) add("health.gpu_remap_failed", "count", *h.remap_failed ? 1 : 0, gpu, false, where);
+    if (h.pcie_width_current) add("health.gpu_pcie_width", "lanes", *h.pcie_width_current, gpu, true, where);
+    if (h.pcie_width_max) add("health.gpu_pcie_width_max", "lanes", *h.pcie_width_max, gpu, true, where);
+    if (h.nvlinks_total && *h.nvlinks_total > 0) add("health.gpu_nvlinks_active", "count", *h.nvlinks_active, gpu, true, where);
+    if (h.persistence_mode) add("health.gpu_persistence_mode", "count", *h.persistence_mode ? 1 : 0, gpu, true, where);
+  }
+  std::string error;
+  std::string log = ReadKernelLog(ctx.env.kernel_log, &error);
+  if (!error.empty()) return;  // no permission to read it: no number rather than a made-up zero
+  double fatal = 0;
+  std::string seen;
+  for (const XidEvent& e : ParseXidEvents(log)) {
+    if (!gpu::XidIsFatal(e.xid)) continue;
+    ++fatal;
+    seen += fmt::format("{}XID {} on {} ({})", seen.empty() ? "" : "; ", e.xid, e.pci, gpu::XidMeaning(e.xid));
+  }
+  add("health.gpu_xid_fatal", "count", fatal, Subject::Node(ctx.node), false,
+      fmt::format("kernel log {}{}", ctx.env.kernel_log, seen.empty() ? "" : ": " + seen));
+}
 
 class HealthProbe final : public Probe {
  public:
@@ -22,6 +61,14 @@ class HealthProbe final : public Probe {
         {"health.gpu_count", "count", true, "GPUs NVML sees"},
         {"health.ib_port_active", "count", true, "1 when the port is ACTIVE, else 0"},
         {"health.ib_port_rate", "Gb/s", true, "the port's link rate"},
+        {"health.gpu_ecc_uncorrected", "count", false, "uncorrectable ECC errors since the driver loaded (volatile)"},
+        {"health.gpu_remap_pending", "count", false, "1 when a row remapping waits for a GPU reset"},
+        {"health.gpu_remap_failed", "count", false, "1 when a row remapping failed"},
+        {"health.gpu_pcie_width", "lanes", true, "current PCIe link width"},
+        {"health.gpu_pcie_width_max", "lanes", true, "maximum PCIe link width"},
+        {"health.gpu_nvlinks_active", "count", true, "NVLinks reported active"},
+        {"health.gpu_persistence_mode", "count", true, "1 when persistence mode is on"},
+        {"health.gpu_xid_fatal", "count", false, "XID events in the kernel log that fail a node (Azure's list)"},
     };
   }
   std::optional<std::string> CheckSupported(const ProbeContext&) const override { return std::nullopt; }
@@ -49,6 +96,8 @@ class HealthProbe final : public Probe {
           fmt::format("sysfs state '{}'", port.state));
       add("health.ib_port_rate", "Gb/s", port.rate_gbps, subject, "sysfs rate");
     }
+
+    AddGpuHealth(ctx, gpus, outcome);
 
     nlohmann::json inventory{{"cpu_model", host.cpu_model}, {"cpu_count", host.cpu_count},
                              {"kernel", host.kernel},       {"os", host.os}};

@@ -65,3 +65,37 @@ TEST(StripStateNumber, AndParseRate) {
 
 }  // namespace
 }  // namespace kiln
+
+#include "probes/health/xid_log.hpp"
+
+namespace kiln {
+namespace {
+
+TEST(ParseXidEvents, ReadsKernelLogLinesOfEveryShape) {
+  // Captured shapes: dmesg, /dev/kmsg records, journalctl -k.
+  std::string log =
+      "[ 1234.567890] NVRM: Xid (PCI:0000:18:00): 79, pid=0, name=, GPU has fallen off the bus.\n"
+      "6,1234,5678901,-;NVRM: Xid (PCI:0000:2a:00): 13, pid=4242, name=python, Graphics Exception\n"
+      "Nov 23 09:00:00 node7 kernel: NVRM: Xid (PCI:0000:ab:00): 48, pid='<unknown>', name=<unknown>, DBE\n"
+      "[ 1.0] nvidia-nvlink: Nvlink Core is being initialized\n";
+  auto events = ParseXidEvents(log);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].pci, "0000:18:00");
+  EXPECT_EQ(events[0].xid, 79);
+  EXPECT_EQ(events[1].xid, 13);
+  EXPECT_EQ(events[2].pci, "0000:ab:00");
+  EXPECT_EQ(events[2].xid, 48);
+}
+
+TEST(ReadKernelLog, ReadsAFileAndNamesAMissingOne) {
+  testing::TempDir dir;
+  std::string path = dir.Write("kmsg", "NVRM: Xid (PCI:0000:18:00): 74, NVLink\n");
+  std::string error;
+  EXPECT_EQ(ParseXidEvents(ReadKernelLog(path, &error)).size(), 1u);
+  EXPECT_TRUE(error.empty());
+  ReadKernelLog((dir.path() / "missing").string(), &error);
+  EXPECT_NE(error.find("missing"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,89 @@
+// pcie: host<->device bandwidth per GPU with pinned host memory placed on the GPU's NUMA node.
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/units.hpp"
+#include "probes/gpu/cuda_support.hpp"
+#include "probes/gpu/gpu_runs.hpp"
+
+namespace kiln::gpu {
+namespace {
+
+// Pins the calling thread to the CPUs next to `device` (sysfs local_cpulist), so that pinned memory allocated
+// now is placed on the GPU's NUMA node. Returns the list, or "" when unknown (then nothing changes).
+std::string PinNearDevice(int device, const std::string& sysfs_root) {
+  char bus[32] = {};
+  if (cudaDeviceGetPCIBusId(bus, sizeof bus, device) != cudaSuccess) return "";
+  std::string id(bus);
+  for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::ifstream in(fmt::format("{}/bus/pci/devices/{}/local_cpulist", sysfs_root, id));
+  std::string list;
+  if (!std::getline(in, list) || list.empty()) return "";
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::stringstream ranges(list);
+  for (std::string range; std::getline(ranges, range, ',');) {
+    int first = 0, last = 0;
+    if (std::sscanf(range.c_str(), "%d-%d", &first, &last) == 2) {
+      for (int cpu = first; cpu <= last && cpu < CPU_SETSIZE; ++cpu) CPU_SET(cpu, &set);
+    } else if (std::sscanf(range.c_str(), "%d", &first) == 1 && first < CPU_SETSIZE) {
+      CPU_SET(first, &set);
+    }
+  }
+  if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) return "";
+  return list;
+}
+
+}  // namespace
+
+ProbeOutcome RunPcie(ProbeContext& ctx) {
+  const std::uint64_t size = ctx.params.Bytes("size");
+  const int samples = static_cast<int>(ctx.params.Int("samples"));
+  if (size == 0 || samples < 1) throw ProbeError("size and samples must be positive");
+  ProbeOutcome outcome;
+  for (int device = 0; device < DeviceCount(); ++device) {
+    if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
+    KILN_CUDA_CHECK(cudaSetDevice(device));
+    std::string cpus = PinNearDevice(device, ctx.env.sysfs_root);
+    PinnedBuffer host_a(size), host_b(size);
+    DeviceBuffer dev_a(size), dev_b(size);
+    Stream up, down;
+    EventTimer timer_up, timer_down;
+    std::vector<double> h2d, d2h, bidir;
+    for (int s = 0; s <= samples; ++s) {  // sample 0 is a warm-up
+      timer_up.Start(up.get());
+      KILN_CUDA_CHECK(cudaMemcpyAsync(dev_a.as<void>(), host_a.get(), size, cudaMemcpyHostToDevice, up.get()));
+      timer_up.Stop(up.get());
+      double seconds_up = timer_up.Seconds();
+      timer_down.Start(down.get());
+      KILN_CUDA_CHECK(cudaMemcpyAsync(host_b.get(), dev_b.as<void>(), size, cudaMemcpyDeviceToHost, down.get()));
+      timer_down.Stop(down.get());
+      double seconds_down = timer_down.Seconds();
+      // Both directions at once: the span from the first start to the last stop.
+      auto start = std::chrono::steady_clock::now();
+      KILN_CUDA_CHECK(cudaMemcpyAsync(dev_a.as<void>(), host_a.get(), size, cudaMemcpyHostToDevice, up.get()));
+      KILN_CUDA_CHECK(cudaMemcpyAsync(host_b.get(), dev_b.as<void>(), size, cudaMemcpyDeviceToHost, down.get()));
+      KILN_CUDA_CHECK(cudaStreamSynchronize(up.get()));
+      KILN_CUDA_CHECK(cudaStreamSynchronize(down.get()));
+      double seconds_both = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (s == 0) continue;
+      h2d.push_back(GigabytesPerSecond(static_cast<double>(size), seconds_up));
+      d2h.push_back(GigabytesPerSecond(static_cast<double>(size), seconds_down));
+      bidir.push_back(GigabytesPerSecond(2.0 * static_cast<double>(size), seconds_both));
+    }
+    Subject gpu = Subject::Device(ctx.node, fmt::format("gpu{}", device));
+    std::string method = fmt::format("median of {} cudaMemcpyAsync of {} with pinned host memory{}", samples,
+                                     FormatBytes(size), cpus.empty() ? "" : fmt::format(" on CPUs {} (the GPU's NUMA node)", cpus));
+    outcome.measurements.push_back(MakeMeasurement("pcie", "pcie.h2d_bw", "GB/s", gpu, h2d, true, method));
+    outcome.measurements.push_back(MakeMeasurement("pcie", "pcie.d2h_bw", "GB/s", gpu, d2h, true, method));
+    outcome.measurements.push_back(MakeMeasurement("pcie", "pcie.bidir_bw", "GB/s", gpu, bidir, true, method));
+  }
+  return outcome;
+}
+
+}  // namespace kiln::gpu
