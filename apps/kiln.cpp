@@ -18,6 +18,8 @@
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "probes/registry.hpp"
+#include "reports/chain.hpp"
+#include "reports/renderers.hpp"
 #include "reports/report.hpp"
 #include "reports/signing.hpp"
 #include "reports/terminal_summary.hpp"
@@ -38,6 +40,7 @@ struct RunArgs {
   std::string cluster;
   std::string mpirun_args;
   std::string sign_key;
+  std::string chain;
   bool rank_as_node = false;
   bool quiet = false;
 };
@@ -97,6 +100,7 @@ int Run(const RunArgs& args, int argc, char** argv) {
     options.hosts_path = args.hosts;
   }
   if (!args.sign_key.empty()) options.sign_key = LoadSecretKey(args.sign_key);  // bad key: exit 2 before measuring
+  options.chain_dir = args.chain;
   Launcher launcher = DetectLauncher();
   options.launcher = std::string(ToString(launcher));
   if (launcher == Launcher::kNone && !args.hosts.empty()) LaunchUnderMpirun(args, argc, argv);
@@ -173,6 +177,17 @@ int Verify(const std::string& pubkey_path, const std::string& report_path, std::
   return 0;
 }
 
+int VerifyChainCommand(const std::string& pubkey_path, const std::string& dir) {
+  ChainCheck check = VerifyChain(dir, LoadPublicKey(pubkey_path));
+  for (const std::string& line : check.lines) fmt::print("{}\n", line);
+  if (!check.ok) {
+    fmt::print(stderr, "kiln: chain {} NOT VERIFIED: {}\n", dir, check.problem);
+    return kExitFailed;
+  }
+  fmt::print("kiln: chain {} verified: {} report(s), each signed and linked to the one before\n", dir, check.reports);
+  return 0;
+}
+
 int List(const std::string& what) {
   ProbeRegistry registry = ProbeRegistry::Default();
   if (what == "probes") {
@@ -194,15 +209,7 @@ int List(const std::string& what) {
 }
 
 int Report(const std::string& path, const std::string& format, const std::string& output) {
-  nlohmann::json report = LoadReport(path);
-  std::string text;
-  if (format == "text") {
-    text = RenderTerminalSummary(report);
-  } else if (format == "json") {
-    text = report.dump(2) + "\n";
-  } else {
-    throw InputError(fmt::format("report format '{}' is not in this build (have: text, json)", format));
-  }
+  std::string text = Render(LoadReport(path), format);
   if (output.empty() || output == "-") {
     std::fputs(text.c_str(), stdout);
   } else {
@@ -227,6 +234,7 @@ int Main(int argc, char** argv) {
   run->add_option("--cluster", run_args.cluster, "cluster name in the report");
   run->add_option("--mpirun-args", run_args.mpirun_args, "extra mpirun arguments in controller mode");
   run->add_option("--sign-key", run_args.sign_key, "secret key file (kiln keygen): sign report.json");
+  run->add_option("--chain", run_args.chain, "folder of this cluster's signed reports: link this one to the last");
   run->add_flag("--rank-as-node", run_args.rank_as_node, "each rank stands for a node (testing, emulation)");
   run->add_flag("--quiet", run_args.quiet, "no progress lines");
 
@@ -239,7 +247,7 @@ int Main(int argc, char** argv) {
   std::string report_path, report_format = "text", report_output;
   CLI::App* report = app.add_subcommand("report", "render a report.json");
   report->add_option("results", report_path, "report.json")->required();
-  report->add_option("--format", report_format, "text | json")->capture_default_str();
+  report->add_option("--format", report_format, "html | junit | prom | md | text | json")->capture_default_str();
   report->add_option("-o,--output", report_output, "output file (default: stdout)");
 
   std::string keygen_dir;
@@ -251,11 +259,12 @@ int Main(int argc, char** argv) {
   sign->add_option("--key", sign_key, "secret key file")->required();
   sign->add_option("report", sign_report, "report.json")->required();
 
-  std::string verify_key, verify_report, verify_signature;
-  CLI::App* verify = app.add_subcommand("verify", "check a report's signature (exit 0 verified, 1 not)");
+  std::string verify_key, verify_report, verify_signature, verify_chain;
+  CLI::App* verify = app.add_subcommand("verify", "check a report's signature, or a whole chain (exit 0 verified, 1 not)");
   verify->add_option("--pubkey", verify_key, "public key file")->required();
   verify->add_option("--signature", verify_signature, "signature file (default: REPORT.minisig)");
-  verify->add_option("report", verify_report, "report.json")->required();
+  verify->add_option("--chain", verify_chain, "folder of a cluster's reports: check every signature and link");
+  verify->add_option("report", verify_report, "report.json");
 
   try {
     app.parse(argc, argv);
@@ -274,7 +283,11 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (sign->parsed()) return Sign(sign_key, sign_report);
-  if (verify->parsed()) return Verify(verify_key, verify_report, verify_signature);
+  if (verify->parsed()) {
+    if (!verify_chain.empty()) return VerifyChainCommand(verify_key, verify_chain);
+    if (verify_report.empty()) throw InputError("kiln verify needs a report.json or --chain DIR");
+    return Verify(verify_key, verify_report, verify_signature);
+  }
   return kExitBadInput;
 }
 

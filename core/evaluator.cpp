@@ -31,7 +31,7 @@ Verdict Judge(const Expectation& e, const Measurement& m, bool ok, std::string r
   return v;
 }
 
-Verdict JudgeAbsolute(const Expectation& e, const Measurement& m) {
+Verdict JudgeAbsoluteRule(const Expectation& e, const Measurement& m) {
   double value = m.value();
   const std::string& unit = m.unit;
   switch (e.rule) {
@@ -66,6 +66,16 @@ Verdict JudgeAbsolute(const Expectation& e, const Measurement& m) {
   return Judge(e, m, false, "internal: fleet rule judged alone");
 }
 
+Verdict JudgeAbsolute(const Expectation& e, const Measurement& m) {
+  Verdict v = JudgeAbsoluteRule(e, m);
+  if (e.rule == RuleKind::kFraction) {
+    v.threshold = e.fraction * e.reference;
+  } else if (e.rule != RuleKind::kMaxCv) {
+    v.threshold = e.threshold;
+  }
+  return v;
+}
+
 void JudgeFleet(const Expectation& e, const std::vector<const Measurement*>& series,
                 std::vector<Verdict>& out) {
   if (static_cast<int>(series.size()) < e.min_fleet) {
@@ -87,13 +97,14 @@ void JudgeFleet(const Expectation& e, const std::vector<const Measurement*>& ser
     double value = m->value();
     bool ok = m->higher_is_better ? value >= median - margin : value <= median + margin;
     double shortfall = median != 0 ? 100.0 * (value - median) / std::fabs(median) : 0;
-    out.push_back(Judge(e, *m, ok,
+    Verdict& v = out.emplace_back(Judge(e, *m, ok,
                         fmt::format("{:.4g} {} vs fleet median {:.4g} ({:+.1f}%, limit {} {:.4g}, "
                                     "{} subjects)",
                                     value, m->unit, median, shortfall,
                                     m->higher_is_better ? ">=" : "<=",
                                     m->higher_is_better ? median - margin : median + margin,
                                     series.size())));
+    v.threshold = m->higher_is_better ? median - margin : median + margin;
   }
 }
 

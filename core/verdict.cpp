@@ -29,6 +29,7 @@ void to_json(nlohmann::json& j, const Verdict& v) {
                      {"subject", v.subject}, {"outcome", ToString(v.outcome)},
                      {"reason", v.reason},   {"rule", v.rule},     {"source", v.source}};
   j["value"] = v.value ? nlohmann::json(*v.value) : nlohmann::json(nullptr);
+  j["threshold"] = v.threshold ? nlohmann::json(*v.threshold) : nlohmann::json(nullptr);
 }
 
 void from_json(const nlohmann::json& j, Verdict& v) {
@@ -41,6 +42,7 @@ void from_json(const nlohmann::json& j, Verdict& v) {
   v.rule = j.value("rule", std::string());
   v.source = j.value("source", std::string());
   if (j.contains("value") && !j["value"].is_null()) v.value = j["value"].get<double>();
+  if (j.contains("threshold") && !j["threshold"].is_null()) v.threshold = j["threshold"].get<double>();
 }
 
 }  // namespace kiln

@@ -29,6 +29,7 @@ struct Verdict {
   std::string rule;    // "min 20 GB/s"; empty for step verdicts
   std::string source;  // where the rule's number comes from
   std::optional<double> value;
+  std::optional<double> threshold;  // the bound the value was held to, when the rule has one number
 };
 
 void to_json(nlohmann::json& j, const Verdict& v);

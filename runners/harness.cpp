@@ -13,6 +13,8 @@
 #include "core/errors.hpp"
 #include "core/evaluator.hpp"
 #include "core/files.hpp"
+#include "reports/chain.hpp"
+#include "reports/renderers.hpp"
 #include "reports/report.hpp"
 #include "reports/terminal_summary.hpp"
 #include "runners/pairing.hpp"
@@ -361,12 +363,19 @@ class Harness {
                              {"file", "report.json.minisig"},
                              {"format", "minisign (Ed25519, prehashed)"}};
     }
+    if (!options_.chain_dir.empty()) report["previous_report_sha256"] = LastReportHash(options_.chain_dir);
     std::string content = report.dump(2) + "\n";
     WriteFileAtomically(result.report_path, content);
+    std::string signature;
     if (options_.sign_key) {
-      WriteFileAtomically(result.report_path + ".minisig",
-                          SignatureFileText(*options_.sign_key, content, ReportIdentity(report, content)));
+      signature = SignatureFileText(*options_.sign_key, content, ReportIdentity(report, content));
+      WriteFileAtomically(result.report_path + ".minisig", signature);
     }
+    // What people, CI and monitoring read, all rendered from the canonical report.
+    WriteFileAtomically(options_.out_dir + "/report.html", RenderHtml(report));
+    WriteFileAtomically(options_.out_dir + "/junit.xml", RenderJunit(report));
+    WriteFileAtomically(options_.out_dir + "/metrics.prom", RenderPrometheus(report));
+    if (!options_.chain_dir.empty()) AppendToChain(options_.chain_dir, report, content, signature);
     result.summary = RenderTerminalSummary(report);
     result.exit_code = report["summary"]["exit_code"].get<int>();
   }

@@ -26,6 +26,7 @@ struct RunOptions {
   Environment env;
   bool quiet = false;             // no progress lines on stderr
   std::optional<KeyPair> sign_key;  // rank 0 signs report.json with it (report.json.minisig)
+  std::string chain_dir;            // when set: link to the last report there, then add this one
 };
 
 struct HarnessResult {

@@ -84,3 +84,37 @@ TEST(Cli, SingleProcessRunWritesAReportAndRendersIt) {
 
 }  // namespace
 }  // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(Cli, RunWritesEveryRenderingAndTheChainVerifies) {
+  testing::TempDir dir;
+  std::string keys = (dir.path() / "keys").string();
+  std::string chain = (dir.path() / "chain").string();
+  ASSERT_EQ(Kiln({"keygen", "--out", keys}).exit_code, 0);
+  for (int i = 0; i < 2; ++i) {
+    std::string out = (dir.path() / (i == 0 ? "o0" : "o1")).string();
+    auto r = Kiln({"run", "--quiet", "--suite", SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--out", out,
+                   "--sign-key", keys + "/kiln.key", "--chain", chain});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    for (const char* file : {"report.json", "report.json.minisig", "report.html", "junit.xml", "metrics.prom"}) {
+      EXPECT_TRUE(std::filesystem::exists(out + "/" + file)) << file;
+    }
+  }
+  auto ok = Kiln({"verify", "--pubkey", keys + "/kiln.pub", "--chain", chain});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("2 report(s)"), std::string::npos) << ok.output;
+  for (const auto& entry : std::filesystem::directory_iterator(chain)) {
+    if (entry.path().filename().string().rfind("000001-", 0) == 0) std::filesystem::remove(entry.path());
+  }
+  auto broken = Kiln({"verify", "--pubkey", keys + "/kiln.pub", "--chain", chain});
+  EXPECT_EQ(broken.exit_code, 1) << broken.output;
+  EXPECT_NE(broken.output.find("report number 000001 is missing"), std::string::npos) << broken.output;
+  for (const char* format : {"html", "junit", "prom", "md"}) {
+    EXPECT_EQ(Kiln({"report", (dir.path() / "o0/report.json").string(), "--format", format}).exit_code, 0) << format;
+  }
+}
+
+}  // namespace
+}  // namespace kiln

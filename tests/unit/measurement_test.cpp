@@ -28,11 +28,12 @@ TEST(Subject, KeysNameWhatTheNumberIsAbout) {
 }
 
 TEST(Verdict, RoundTripsAndOrdersOutcomesBySeverity) {
-  Verdict v{"p", "m", "m", Subject::Node("n"), Outcome::kFail, "too slow", "min 1", "spec", 0.5};
+  Verdict v{"p", "m", "m", Subject::Node("n"), Outcome::kFail, "too slow", "min 1", "spec", 0.5, 1.0};
   nlohmann::json j = v;
   Verdict back = j.get<Verdict>();
   EXPECT_EQ(back.outcome, Outcome::kFail);
   EXPECT_EQ(back.value, 0.5);
+  EXPECT_EQ(back.threshold, 1.0);
   EXPECT_EQ(Worst(Outcome::kWarn, Outcome::kSkipped), Outcome::kWarn);
   EXPECT_EQ(Worst(Outcome::kFail, Outcome::kError), Outcome::kError);
   EXPECT_FALSE(IsFailure(Outcome::kWarn));

@@ -1,0 +1,118 @@
+#include "reports/chain.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+
+#include "core/errors.hpp"
+#include "core/files.hpp"
+
+namespace kiln {
+namespace {
+
+struct ChainFile {
+  int sequence = 0;
+  std::string path;
+};
+
+// The reports of the chain in order of their sequence number.
+std::vector<ChainFile> ChainFiles(const std::string& dir) {
+  static const std::regex kName(R"((\d{6})-[^/]*\.json)");
+  std::vector<ChainFile> files;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    std::string name = entry.path().filename().string();
+    std::smatch match;
+    if (std::regex_match(name, match, kName)) files.push_back({std::stoi(match[1].str()), entry.path().string()});
+  }
+  std::sort(files.begin(), files.end(), [](const ChainFile& a, const ChainFile& b) { return a.sequence < b.sequence; });
+  return files;
+}
+
+std::string SafeName(std::string text) {
+  for (char& c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  return text.empty() ? "cluster" : text.substr(0, 64);
+}
+
+}  // namespace
+
+nlohmann::json LastReportHash(const std::string& dir) {
+  std::vector<ChainFile> files = ChainFiles(dir);
+  if (files.empty()) return nullptr;
+  return Sha256Hex(ReadFile(files.back().path));
+}
+
+void AppendToChain(const std::string& dir, const nlohmann::json& report, const std::string& content,
+                   const std::string& signature) {
+  MakeDirectories(dir);
+  std::vector<ChainFile> files = ChainFiles(dir);
+  int next = files.empty() ? 1 : files.back().sequence + 1;
+  std::string path = fmt::format("{}/{:06d}-{}.json", dir, next, SafeName(report.at("cluster").value("name", "")));
+  WriteFileAtomically(path, content);
+  if (!signature.empty()) WriteFileAtomically(path + ".minisig", signature);
+}
+
+ChainCheck VerifyChain(const std::string& dir, const KeyPair& public_key) {
+  ChainCheck check;
+  if (!std::filesystem::is_directory(dir)) {
+    check.problem = fmt::format("'{}' is not a folder", dir);
+    return check;
+  }
+  std::vector<ChainFile> files = ChainFiles(dir);
+  if (files.empty()) {
+    check.problem = fmt::format("no reports (NNNNNN-CLUSTER.json) in '{}'", dir);
+    return check;
+  }
+  std::string previous_hash;
+  int previous_sequence = 0;  // a chain starts at 000001: a missing first report is a gap too
+  for (const ChainFile& file : files) {
+    if (file.sequence != previous_sequence + 1) {
+      check.problem = fmt::format("report number {:06d} is missing (next present: {})", previous_sequence + 1,
+                                  file.path);
+      return check;
+    }
+    std::string content = ReadFile(file.path);
+    std::string signature_path = file.path + ".minisig";
+    if (!std::filesystem::exists(signature_path)) {
+      check.problem = fmt::format("{} is not signed (no {})", file.path, signature_path);
+      return check;
+    }
+    VerifyResult signed_ok = VerifySignature(public_key, content, ReadFile(signature_path));
+    if (!signed_ok.ok) {
+      check.problem = fmt::format("{}: {}", file.path, signed_ok.message);
+      return check;
+    }
+    nlohmann::json report;
+    try {
+      report = nlohmann::json::parse(content);
+    } catch (const nlohmann::json::exception& e) {
+      check.problem = fmt::format("{}: not valid JSON: {}", file.path, e.what());
+      return check;
+    }
+    const nlohmann::json& link = report.value("previous_report_sha256", nlohmann::json());
+    bool first = file.sequence == 1;
+    if (first && !link.is_null()) {
+      check.problem = fmt::format("{} is numbered first but names a previous report {}", file.path, link.dump());
+      return check;
+    }
+    if (!first && (!link.is_string() || link.get<std::string>() != previous_hash)) {
+      check.problem = fmt::format("{} names previous report {} but the report before it hashes to {}: it was altered "
+                                  "or replaced", file.path, link.is_string() ? link.get<std::string>() : "none",
+                                  previous_hash);
+      return check;
+    }
+    check.lines.push_back(fmt::format("{}  {}  {}  signed and linked", file.path,
+                                      report.at("summary").value("outcome", "?"), report.at("run").value("finished", "")));
+    previous_hash = Sha256Hex(content);
+    previous_sequence = file.sequence;
+    ++check.reports;
+  }
+  check.ok = true;
+  return check;
+}
+
+}  // namespace kiln

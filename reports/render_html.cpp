@@ -1,0 +1,334 @@
+// The customer's page: one self-contained file (no scripts, fonts or network), charts as inline SVG.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "core/measurement.hpp"
+#include "core/units.hpp"
+#include "reports/html_escape.hpp"
+#include "reports/renderers.hpp"
+#include "reports/verdict_groups.hpp"
+
+namespace kiln {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kStyle = R"(
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;color:#1d2329;padding:0 1rem}
+h1{margin-bottom:.2rem}h2{border-bottom:1px solid #d8dee4;padding-bottom:.3rem;margin-top:2.2rem}
+.verdict{padding:1rem 1.4rem;border-radius:8px;font-size:1.4rem;font-weight:600;margin:1rem 0}
+.accepted{background:#dafbe1;color:#116329;border:1px solid #4ac26b}
+.rejected{background:#ffebe9;color:#a40e26;border:1px solid #ff8182}
+.nothing{background:#eaeef2;color:#424a53;border:1px solid #afb8c1}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}td,th{border:1px solid #d8dee4;padding:.25rem .55rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa}.pass{color:#116329}.fail,.error{color:#a40e26;font-weight:600}.warn{color:#9a6700}.skipped{color:#57606a}
+.note{color:#57606a;font-size:.85rem}svg{display:block;margin:.5rem 0 1rem}pre{white-space:pre-wrap;margin:0}
+)";
+
+std::string E(const std::string& text) { return EscapeHtml(text); }
+
+std::string OutcomeColor(Outcome o) {
+  switch (o) {
+    case Outcome::kPass: return "#2da44e";
+    case Outcome::kWarn: return "#bf8700";
+    case Outcome::kFail:
+    case Outcome::kError: return "#cf222e";
+    case Outcome::kSkipped: return "#8c959f";
+  }
+  return "#8c959f";
+}
+
+// Worst verdict outcome and a threshold per (series, subject).
+struct Judgement {
+  Outcome worst = Outcome::kPass;
+  std::vector<double> thresholds;
+  bool judged = false;
+};
+using Judgements = std::map<std::pair<std::string, std::string>, Judgement>;
+
+Judgements CollectJudgements(const std::vector<Verdict>& verdicts) {
+  Judgements j;
+  for (const Verdict& v : verdicts) {
+    if (v.metric.empty() || v.outcome == Outcome::kSkipped) continue;
+    Judgement& slot = j[{v.series, v.subject.Key()}];
+    slot.worst = slot.judged ? Worst(slot.worst, v.outcome) : v.outcome;
+    slot.judged = true;
+    if (v.threshold) slot.thresholds.push_back(*v.threshold);
+  }
+  return j;
+}
+
+// Horizontal bars, one per subject, with the rule's threshold as a dashed line.
+std::string BarChart(const std::string& series, const std::vector<Measurement>& ms, const Judgements& judgements) {
+  double top = 0;
+  std::optional<double> threshold;
+  for (const Measurement& m : ms) {
+    top = std::max(top, m.summary.max);
+    // The tightest bound any rule held this subject to: the one the chart should show.
+    auto it = judgements.find({series, m.subject.Key()});
+    if (it == judgements.end()) continue;
+    for (double t : it->second.thresholds) {
+      if (!threshold || (m.higher_is_better ? t > *threshold : t < *threshold)) threshold = t;
+    }
+  }
+  if (threshold) top = std::max(top, *threshold);
+  if (top <= 0) top = 1;
+  const int label_width = 230, chart_width = 460, row = 22;
+  int height = static_cast<int>(ms.size()) * row + 28;
+  std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="{}">)", label_width + chart_width + 120,
+                                height, E(series));
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    const Measurement& m = ms[i];
+    auto it = judgements.find({series, m.subject.Key()});
+    Outcome o = it != judgements.end() && it->second.judged ? it->second.worst : Outcome::kSkipped;
+    int y = static_cast<int>(i) * row + 4;
+    double w = m.summary.median / top * chart_width;
+    double lo = m.summary.min / top * chart_width, hi = m.summary.max / top * chart_width;
+    svg += fmt::format(R"(<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>)", label_width - 6, y + 14,
+                       E(m.subject.Key()));
+    svg += fmt::format(R"(<rect x="{}" y="{}" width="{:.1f}" height="16" fill="{}"><title>{}: {:.4g} {} ({})</title></rect>)",
+                       label_width, y, std::max(w, 1.0), OutcomeColor(o), E(m.subject.Key()), m.summary.median, E(m.unit),
+                       ToString(o));
+    svg += fmt::format(R"(<line x1="{:.1f}" x2="{:.1f}" y1="{}" y2="{}" stroke="#1d2329" stroke-width="1"/>)",
+                       label_width + lo, label_width + hi, y + 8, y + 8);  // min..max of the samples
+    svg += fmt::format(R"(<text x="{:.1f}" y="{}" font-size="11">{:.4g} {}</text>)", label_width + std::max(w, hi) + 4,
+                       y + 13, m.summary.median, E(m.unit));
+  }
+  if (threshold) {
+    double x = label_width + *threshold / top * chart_width;
+    svg += fmt::format(R"(<line x1="{0:.1f}" x2="{0:.1f}" y1="0" y2="{1}" stroke="#cf222e" stroke-dasharray="4 3"/>)"
+                       R"(<text x="{0:.1f}" y="{2}" font-size="11" fill="#cf222e">threshold {3:.4g}</text>)",
+                       x, height - 14, height - 2, *threshold);
+  }
+  return svg + "</svg>";
+}
+
+// A value against message size (log2 x axis): all-reduce bus bandwidth curves.
+std::string SizeChart(const std::string& metric, const std::vector<Measurement>& ms) {
+  std::vector<std::pair<double, double>> points;
+  for (const Measurement& m : ms) {
+    auto size = ParseBytes(m.labels.count("size") ? m.labels.at("size") : "");
+    if (size && *size > 0) points.emplace_back(std::log2(static_cast<double>(*size)), m.summary.median);
+  }
+  if (points.size() < 2) return "";
+  std::sort(points.begin(), points.end());
+  double x0 = points.front().first, x1 = points.back().first, y1 = 0;
+  for (auto& p : points) y1 = std::max(y1, p.second);
+  if (x1 == x0) x1 = x0 + 1;
+  if (y1 <= 0) y1 = 1;
+  const int w = 640, h = 220, left = 50, bottom = 30;
+  std::string path;
+  for (auto& [x, y] : points) {
+    path += fmt::format("{}{:.1f},{:.1f} ", path.empty() ? "M" : "L", left + (x - x0) / (x1 - x0) * w, 10 + h - y / y1 * h);
+  }
+  std::string svg = fmt::format(R"~(<svg width="{}" height="{}" role="img" aria-label="{} by message size">)~", left + w + 20,
+                                h + bottom + 20, E(metric));
+  svg += fmt::format(R"(<line x1="{0}" x2="{0}" y1="10" y2="{1}" stroke="#57606a"/><line x1="{0}" x2="{2}" y1="{1}" y2="{1}" stroke="#57606a"/>)",
+                     left, 10 + h, left + w);
+  svg += fmt::format(R"(<path d="{}" fill="none" stroke="#0969da" stroke-width="2"/>)", path);
+  svg += fmt::format(R"(<text x="4" y="16" font-size="11">{:.3g}</text><text x="{}" y="{}" font-size="11">{}</text>)"
+                     R"(<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>)",
+                     y1, left, h + 28, E(FormatBytes(static_cast<std::uint64_t>(std::exp2(x0)))), left + w, h + 28,
+                     E(FormatBytes(static_cast<std::uint64_t>(std::exp2(x1)))));
+  return svg + "</svg>";
+}
+
+// A matrix of "a->b" device cells or node pairs as a heat map (row = source, column = destination).
+std::string HeatMap(const std::vector<Measurement>& ms) {
+  std::vector<std::string> names;
+  std::map<std::pair<std::string, std::string>, double> cells;
+  for (const Measurement& m : ms) {
+    std::string from, to;
+    if (m.subject.kind == SubjectKind::kPair && m.subject.nodes.size() == 2) {
+      from = m.subject.nodes[0];
+      to = m.subject.nodes[1];
+    } else if (auto arrow = m.subject.device.find("->"); arrow != std::string::npos) {
+      from = m.subject.device.substr(0, arrow);
+      to = m.subject.device.substr(arrow + 2);
+    } else {
+      continue;
+    }
+    for (const std::string& n : {from, to}) {
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+    cells[{from, to}] = m.summary.median;
+    if (m.subject.kind == SubjectKind::kPair) cells.emplace(std::make_pair(to, from), m.summary.median);
+  }
+  if (names.size() < 2 || cells.empty()) return "";
+  double top = 0;
+  for (auto& [k, v] : cells) top = std::max(top, v);
+  const int cell = 46, left = 140, top_margin = 80;
+  int size = static_cast<int>(names.size());
+  std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="matrix">)", left + size * cell + 10,
+                                top_margin + size * cell + 10);
+  for (int i = 0; i < size; ++i) {
+    svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>)", left - 4,
+                       top_margin + i * cell + 28, E(names[static_cast<std::size_t>(i)]));
+    svg += fmt::format(R"~(<text x="{0}" y="{1}" font-size="11" transform="rotate(-60 {0} {1})">{2}</text>)~",
+                       left + i * cell + 20, top_margin - 6, E(names[static_cast<std::size_t>(i)]));
+    for (int j = 0; j < size; ++j) {
+      auto it = cells.find({names[static_cast<std::size_t>(i)], names[static_cast<std::size_t>(j)]});
+      if (it == cells.end()) continue;
+      double share = top > 0 ? it->second / top : 0;  // dark blue = best cell; pale = slow
+      int light = static_cast<int>(95 - 55 * share);
+      svg += fmt::format(R"~(<rect x="{}" y="{}" width="{}" height="{}" fill="hsl(212,80%,{}%)"><title>{} -&gt; {}: {:.4g}</title></rect>)~"
+                         R"(<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="{}">{:.3g}</text>)",
+                         left + j * cell, top_margin + i * cell, cell - 2, cell - 2, light, E(names[static_cast<std::size_t>(i)]),
+                         E(names[static_cast<std::size_t>(j)]), it->second, left + j * cell + cell / 2 - 1,
+                         top_margin + i * cell + cell / 2 + 3, light < 60 ? "#fff" : "#1d2329", it->second);
+    }
+  }
+  return svg + "</svg>";
+}
+
+std::string VerdictBanner(const json& report) {
+  const json& summary = report.at("summary");
+  std::string outcome = summary.value("outcome", "");
+  bool accepted = summary.value("accepted", false);
+  std::string cls = accepted ? "accepted" : outcome == "skipped" ? "nothing" : "rejected";
+  std::string text = accepted ? "Cluster accepted" : outcome == "skipped" ? "Nothing was judged" : "Cluster NOT accepted";
+  std::string html = fmt::format(R"(<div class="verdict {}" id="verdict">{}</div>)", cls, text);
+  if (!summary.value("note", "").empty()) html += fmt::format("<p>{}</p>", E(summary.value("note", "")));
+  return html;
+}
+
+}  // namespace
+
+std::string RenderHtml(const json& report) {
+  std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
+  std::vector<Measurement> measurements = report.at("measurements").get<std::vector<Measurement>>();
+  Judgements judgements = CollectJudgements(verdicts);
+  const json& run = report.at("run");
+  std::string cluster = report.at("cluster").value("name", "");
+
+  std::string html = fmt::format(R"(<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">)"
+                                 R"(<meta name="viewport" content="width=device-width, initial-scale=1">)"
+                                 R"(<title>Kiln report: {}</title><style>{}</style></head><body>)",
+                                 E(cluster), kStyle);
+  html += fmt::format("<h1>Kiln report: {}</h1>", E(cluster));
+  html += fmt::format(R"(<p class="note">Suite <b>{}</b>, baseline <b>{}</b>, {} node(s), {} rank(s), {} to {}{}.</p>)",
+                      E(report.at("suite").value("name", "")), E(report.at("baseline").value("sku", "")),
+                      report.at("cluster").at("nodes").size(), run.value("ranks", 0), E(run.value("started", "")),
+                      E(run.value("finished", "")), run.value("simulated", false) ? ", SIMULATED run" : "");
+  html += VerdictBanner(report);
+  html += report.at("signature").value("signed", false)
+              ? fmt::format(R"(<p class="note">Signed with Ed25519 key <code>{}</code>: check with <code>minisign -V -p kiln.pub -m report.json</code>.</p>)",
+                            E(report["signature"].value("key_id", "")))
+              : R"(<p class="note"><b>This report is not signed.</b></p>)";
+
+  // What did not pass, first.
+  html += "<h2>Subjects that did not pass</h2><table><tr><th>outcome</th><th>probe</th><th>subject</th><th>why</th></tr>";
+  int listed = 0;
+  for (const VerdictGroup& g : GroupVerdicts(report)) {
+    if (g.worst == Outcome::kPass) continue;
+    ++listed;
+    html += fmt::format(R"(<tr><td class="{0}">{0}</td><td>{1}</td><td>{2}</td><td><pre>{3}</pre></td></tr>)",
+                        ToString(g.worst), E(g.probe), E(g.subject.Key()), E(g.WorstReasons()));
+  }
+  if (listed == 0) html += R"(<tr><td colspan="4" class="pass">every subject passed</td></tr>)";
+  html += "</table>";
+  const json& counts = report.at("summary").at("counts");
+  html += fmt::format(R"(<p class="note">Verdicts: {} pass, {} warn, {} fail, {} error, {} skipped; {} measurements.</p>)",
+                      counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
+                      counts.value("skipped", 0), measurements.size());
+
+  // Per probe: charts of each series.
+  std::vector<std::string> probes;
+  for (const Measurement& m : measurements) {
+    if (std::find(probes.begin(), probes.end(), m.probe) == probes.end()) probes.push_back(m.probe);
+  }
+  for (const std::string& probe : probes) {
+    html += fmt::format("<h2>{}</h2>", E(probe));
+    std::map<std::string, std::vector<Measurement>> by_metric;  // metric -> all its series
+    std::vector<std::string> order;
+    for (const Measurement& m : measurements) {
+      if (m.probe != probe) continue;
+      if (!by_metric.count(m.metric)) order.push_back(m.metric);
+      by_metric[m.metric].push_back(m);
+    }
+    for (const std::string& metric : order) {
+      const std::vector<Measurement>& ms = by_metric[metric];
+      html += fmt::format("<h3>{} ({})</h3>", E(metric), E(ms.front().unit));
+      bool sized = std::all_of(ms.begin(), ms.end(), [](const Measurement& m) { return m.labels.count("size") > 0; });
+      bool matrix = std::any_of(ms.begin(), ms.end(), [](const Measurement& m) {
+        return m.subject.kind == SubjectKind::kPair || m.subject.device.find("->") != std::string::npos;
+      });
+      if (sized && ms.size() > 2 && ms.front().subject.kind == SubjectKind::kGroup) {
+        html += SizeChart(metric, ms);
+      } else if (matrix && ms.size() > 2) {
+        html += HeatMap(ms);
+      }
+      std::map<std::string, std::vector<Measurement>> by_series;
+      for (const Measurement& m : ms) by_series[m.SeriesKey()].push_back(m);
+      if (!(sized && ms.front().subject.kind == SubjectKind::kGroup)) {
+        for (const auto& [series, list] : by_series) {
+          if (by_series.size() > 1) html += fmt::format("<p class=\"note\">{}</p>", E(series));
+          html += BarChart(series, list, judgements);
+        }
+      }
+      html += fmt::format(R"(<p class="note">How measured: {}</p>)", E(ms.front().method));
+    }
+  }
+
+  // What the nodes are.
+  html += "<h2>Nodes</h2><table><tr><th>node</th><th>ranks</th><th>CPU</th><th>memory</th><th>OS / kernel</th><th>GPUs</th><th>driver</th><th>InfiniBand ports</th></tr>";
+  for (const json& node : report.at("cluster").at("nodes")) {
+    const json inv = node.value("inventory", json());
+    std::string cpu, memory, os, gpus, driver, ports;
+    if (inv.is_object()) {
+      cpu = fmt::format("{} x {}", inv.value("cpu_count", 0), inv.value("cpu_model", ""));
+      if (inv.contains("memory_bytes") && inv["memory_bytes"].is_number()) {
+        memory = fmt::format("{:.1f} GiB", inv["memory_bytes"].get<double>() / (1 << 30));
+      }
+      os = fmt::format("{} / {}", inv.value("os", ""), inv.value("kernel", ""));
+      const json g = inv.value("gpus", json::object());
+      if (g.value("available", false)) {
+        const json devices = g.value("devices", json::array());
+        for (const json& d : devices) gpus += fmt::format("{}{}", gpus.empty() ? "" : ", ", d.value("name", ""));
+        driver = g.value("driver_version", "");
+      } else {
+        gpus = g.value("reason", "none");
+      }
+      const json ib_ports = inv.value("ib_ports", json::array());
+      for (const json& p : ib_ports) {
+        ports += fmt::format("{}{}/{} {} {:g} Gb/s", ports.empty() ? "" : ", ", p.value("device", ""), p.value("port", 0),
+                             p.value("state", ""), p.value("rate_gbps", 0.0));
+      }
+    }
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        E(node.value("name", "")), E(node.value("ranks", json::array()).dump()), E(cpu), E(memory), E(os),
+                        E(gpus), E(driver), E(ports.empty() ? "none" : ports));
+  }
+  html += "</table>";
+
+  // How each step ran.
+  html += "<h2>Steps</h2><table><tr><th>phase</th><th>probe</th><th>parameters</th><th>timeout</th><th>results</th></tr>";
+  for (const json& step : report.at("steps")) {
+    std::map<std::string, int> statuses;
+    for (const json& r : step.at("results")) ++statuses[r.value("status", "")];
+    std::string results;
+    for (const auto& [status, n] : statuses) results += fmt::format("{}{} {}", results.empty() ? "" : ", ", n, status);
+    std::string params;
+    const json parameters = step.value("parameters", json::object());
+    for (const auto& [k, v] : parameters.items()) {
+      params += fmt::format("{}{}={}", params.empty() ? "" : " ", k, v.get<std::string>());
+    }
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{:g}s</td><td>{}</td></tr>", E(step.value("phase", "")),
+                        E(step.value("probe", "")), E(params), step.value("timeout_s", 0.0), E(results));
+  }
+  html += "</table>";
+  html += fmt::format(R"(<p class="note">Kiln {} · run {} · suite sha256 {} · baseline sha256 {}{}</p>)",
+                      E(report.at("kiln").value("version", "")), E(run.value("id", "")),
+                      E(report.at("suite").value("sha256", "")), E(report.at("baseline").value("sha256", "")),
+                      report.value("previous_report_sha256", json()).is_string()
+                          ? " · previous report sha256 " + E(report["previous_report_sha256"].get<std::string>())
+                          : "");
+  return html + "</body></html>\n";
+}
+
+}  // namespace kiln

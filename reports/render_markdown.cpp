@@ -1,0 +1,52 @@
+#include <fmt/format.h>
+
+#include "core/measurement.hpp"
+#include "reports/renderers.hpp"
+#include "reports/verdict_groups.hpp"
+
+namespace kiln {
+namespace {
+
+// Table cells: no pipes or newlines from node-supplied text.
+std::string Cell(std::string text) {
+  for (char& c : text) {
+    if (c == '|' || c == '\n') c = ' ';
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string RenderMarkdown(const nlohmann::json& report) {
+  const auto& summary = report.at("summary");
+  std::string out = fmt::format("# Kiln report: {}\n\n", Cell(report.at("cluster").value("name", "")));
+  out += fmt::format("**{}** ({}). Suite `{}`, baseline `{}`, {} node(s), {} to {}.\n\n",
+                     summary.value("accepted", false) ? "ACCEPTED" : "NOT ACCEPTED", summary.value("outcome", "?"),
+                     Cell(report.at("suite").value("name", "")), Cell(report.at("baseline").value("sku", "")),
+                     report.at("cluster").at("nodes").size(), report.at("run").value("started", ""),
+                     report.at("run").value("finished", ""));
+  if (!summary.value("note", "").empty()) out += fmt::format("> {}\n\n", Cell(summary.value("note", "")));
+  out += report.at("signature").value("signed", false)
+             ? fmt::format("Signed with key `{}` ({}).\n\n", report["signature"].value("key_id", ""), report["signature"].value("file", ""))
+             : "This report is not signed.\n\n";
+  out += "## Subjects that did not pass\n\n| outcome | probe | subject | why |\n| --- | --- | --- | --- |\n";
+  int listed = 0;
+  for (const VerdictGroup& g : GroupVerdicts(report)) {
+    if (g.worst == Outcome::kPass) continue;
+    ++listed;
+    out += fmt::format("| {} | {} | {} | {} |\n", ToString(g.worst), Cell(g.probe), Cell(g.subject.Key()), Cell(g.WorstReasons()));
+  }
+  if (listed == 0) out += "| - | - | - | every subject passed |\n";
+  out += "\n## Measurements\n\n| probe | metric | subject | median | min | max | cv | samples | how |\n"
+         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& m : report.at("measurements")) {
+    Measurement measurement = m.get<Measurement>();
+    out += fmt::format("| {} | {} | {} | {:.4g} {} | {:.4g} | {:.4g} | {:.3f} | {} | {} |\n", Cell(measurement.probe),
+                       Cell(measurement.SeriesKey()), Cell(measurement.subject.Key()), measurement.summary.median,
+                       Cell(measurement.unit), measurement.summary.min, measurement.summary.max, measurement.summary.cv,
+                       measurement.summary.count, Cell(measurement.method));
+  }
+  return out;
+}
+
+}  // namespace kiln
