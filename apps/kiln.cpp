@@ -52,6 +52,8 @@ Environment EnvironmentFromVariables() {
   if (const char* v = std::getenv("KILN_ETC_ROOT")) env.etc_root = v;
   if (const char* v = std::getenv("KILN_NVML_LIBRARY")) env.nvml_library = v;
   if (const char* v = std::getenv("KILN_KERNEL_LOG")) env.kernel_log = v;
+  if (const char* v = std::getenv("KILN_IB_WRITE_BW")) env.ib_write_bw = v;
+  if (const char* v = std::getenv("KILN_IB_WRITE_LAT")) env.ib_write_lat = v;
   return env;
 }
 

@@ -39,6 +39,8 @@ struct Environment {
   std::string etc_root = "/etc";
   std::string nvml_library = "libnvidia-ml.so.1";
   std::string kernel_log = "/dev/kmsg";  // where XID events are read from
+  std::string ib_write_bw = "ib_write_bw";  // perftest programs (PATH is searched)
+  std::string ib_write_lat = "ib_write_lat";
 };
 
 struct ProbeContext {

@@ -2,6 +2,7 @@
 
 #include "probes/gpu/gpu_probes.hpp"
 #include "probes/health/health_probe.hpp"
+#include "probes/ib_link/ib_probes.hpp"
 #include "probes/host_stream/host_stream_probe.hpp"
 #include "probes/mpi_allreduce/mpi_allreduce_probe.hpp"
 #include "probes/mpi_link/mpi_link_probe.hpp"
@@ -15,6 +16,8 @@ ProbeRegistry ProbeRegistry::Default() {
   registry.Add(MakeHostStreamProbe());
   registry.Add(MakeMpiAllreduceProbe());
   registry.Add(MakeMpiLinkProbe());
+  registry.Add(MakeIbLoopbackProbe());
+  registry.Add(MakeIbLinkProbe());
   registry.Add(MakeSleepProbe());
   for (auto& probe : MakeGpuProbes()) registry.Add(std::move(probe));
   return registry;

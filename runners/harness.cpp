@@ -63,6 +63,9 @@ void from_json(const json& j, RankReport& r) {
   r.inventory = j.at("inventory");
 }
 
+// A rank's report that adds nothing to its group's: measured fine, with no numbers of its own.
+bool IsQuietSuccess(const RankReport& r) { return r.result.status == "measured" && r.measurements.empty(); }
+
 struct Topology {
   std::vector<std::string> rank_nodes;  // node of each world rank
   std::vector<std::string> nodes;       // distinct, in order of first rank
@@ -278,11 +281,8 @@ class Harness {
       case Scope::kGroup: {
         std::shared_ptr<Communicator> group = world_->Duplicate();
         mine.push_back(RunProbe(step, group, topology_.rank_nodes, Subject::Group(topology_.nodes)));
-        // One result per group: the others only matter when they went wrong.
-        if (world_->Rank() != 0 && mine.back().result.status == "measured") mine.back().measurements.clear();
-        if (world_->Rank() != 0 && mine.back().result.status != "error" && mine.back().result.status != "timeout") {
-          mine.clear();
-        }
+        // One result per group from rank 0; the others only when they measured something or went wrong.
+        if (world_->Rank() != 0 && IsQuietSuccess(mine.back())) mine.clear();
         Gather(index, mine);
         break;
       }
@@ -323,7 +323,7 @@ class Harness {
         const std::string& node_a = topology_.nodes[static_cast<std::size_t>(a)];
         const std::string& node_b = topology_.nodes[static_cast<std::size_t>(b)];
         mine.push_back(RunProbe(step, pair, {node_a, node_b}, Subject::Pair(node_a, node_b)));
-        if (key == 1 && mine.back().result.status != "error" && mine.back().result.status != "timeout") mine.clear();
+        if (key == 1 && IsQuietSuccess(mine.back())) mine.clear();
       }
       pair.reset();
       Gather(index, mine);

@@ -1,23 +1,22 @@
 #pragma once
-// Runs a command (no shell) with a time limit and captures its output: for tests of the kiln binary.
+// Runs a command with a time limit and captures its output: for tests of the kiln binary.
 
 #include <string>
 #include <vector>
 
+#include "core/subprocess.hpp"
+
 namespace kiln::testing {
 
-struct CommandResult {
-  int exit_code = -1;   // -1 when killed by the time limit or a signal
-  bool timed_out = false;
-  double seconds = 0;
-  std::string output;   // stdout and stderr together
-};
+using CommandResult = ProcessResult;
 
-CommandResult RunCommand(const std::vector<std::string>& argv, double timeout_seconds,
-                         const std::vector<std::string>& extra_env = {});
+inline CommandResult RunCommand(const std::vector<std::string>& argv, double timeout_seconds,
+                                const std::vector<std::string>& extra_env = {}) {
+  return RunProcess(argv, timeout_seconds, extra_env);
+}
 
 // The kiln binary and the source tree, as CMake passed them.
-std::string KilnBinary();
-std::string SourceDir();
+inline std::string KilnBinary() { return KILN_TEST_BINARY; }
+inline std::string SourceDir() { return KILN_TEST_SOURCE_DIR; }
 
 }  // namespace kiln::testing

@@ -1,0 +1,129 @@
+#include "core/subprocess.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/errors.hpp"
+
+namespace kiln {
+
+Subprocess::Subprocess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env)
+    : start_(std::chrono::steady_clock::now()) {
+  if (argv.empty()) throw RunError("no program to run");
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) ThrowSystemError(errno, "cannot create a pipe");
+  // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::string failure = fmt::format("cannot run {}: ", argv[0]);
+  pid_ = ::fork();
+  if (pid_ < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    ThrowSystemError(errno, fmt::format("cannot start {}", argv[0]));
+  }
+  if (pid_ == 0) {
+    ::setpgid(0, 0);  // its own group: killing it takes its children along
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    for (const std::string& assignment : extra_env) ::putenv(const_cast<char*>(assignment.c_str()));
+    ::execvp(args[0], args.data());
+    int error = errno;
+    (void)!::write(2, failure.data(), failure.size());
+    const char* text = std::strerror(error);
+    (void)!::write(2, text, std::strlen(text));
+    (void)!::write(2, "\n", 1);
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  fd_ = fds[0];
+}
+
+Subprocess::~Subprocess() {
+  if (!finished_) {
+    Kill();
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Subprocess::Kill() {
+  if (pid_ > 0) {
+    ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+  }
+}
+
+bool Subprocess::ReadAvailable(int timeout_ms) {
+  if (fd_ < 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  int ready = ::poll(&p, 1, timeout_ms);
+  if (ready <= 0) return true;
+  char buffer[4096];
+  ssize_t n = ::read(fd_, buffer, sizeof buffer);
+  if (n < 0 && errno == EINTR) return true;
+  if (n <= 0) {
+    ::close(fd_);
+    fd_ = -1;
+    return false;
+  }
+  output_.append(buffer, static_cast<std::size_t>(n));
+  return true;
+}
+
+bool Subprocess::WaitForOutput(const std::string& text, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (output_.find(text) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    if (!ReadAvailable(static_cast<int>(std::min<long>(left.count(), 100)))) return output_.find(text) != std::string::npos;
+  }
+  return true;
+}
+
+ProcessResult Subprocess::Wait(std::chrono::steady_clock::time_point deadline, std::stop_token stop) {
+  ProcessResult result;
+  while (fd_ >= 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      result.timed_out = true;
+      break;
+    }
+    if (stop.stop_requested()) {
+      result.stopped = true;
+      break;
+    }
+    ReadAvailable(100);
+  }
+  if (result.timed_out || result.stopped) Kill();
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  finished_ = true;
+  while (ReadAvailable(0)) {
+  }
+  if (!result.timed_out && !result.stopped && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  result.output = output_;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return result;
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv, double timeout_seconds,
+                         const std::vector<std::string>& extra_env) {
+  Subprocess process(argv, extra_env);
+  return process.Wait(std::chrono::steady_clock::now() +
+                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          std::chrono::duration<double>(timeout_seconds)));
+}
+
+}  // namespace kiln

@@ -1,0 +1,51 @@
+#pragma once
+// Child processes with captured output and a deadline: perftest's servers and clients, mpirun in tests.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct ProcessResult {
+  int exit_code = -1;      // -1 when killed (time limit, stop) or ended by a signal
+  bool timed_out = false;  // killed at its deadline
+  bool stopped = false;    // killed because the stop token was set
+  double seconds = 0;
+  std::string output;      // stdout and stderr together
+};
+
+class Subprocess {
+ public:
+  // Starts argv[0] (searched in PATH) in its own process group, with `extra_env` ("NAME=value") added.
+  // Throws RunError naming the program when it cannot start; a program that is not there exits 127 with
+  // "cannot run PROGRAM: No such file or directory" as its output.
+  Subprocess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
+  ~Subprocess();  // kills the group if still running
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  // Collects output until the process ends, `deadline` passes (then kills it) or `stop` is set.
+  ProcessResult Wait(std::chrono::steady_clock::time_point deadline, std::stop_token stop = {});
+  // True once `text` has appeared in the output (reads what is available, waits up to `timeout`).
+  bool WaitForOutput(const std::string& text, std::chrono::milliseconds timeout);
+  const std::string& output() const { return output_; }
+
+ private:
+  bool ReadAvailable(int timeout_ms);  // false at end of output
+  void Kill();
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  bool finished_ = false;
+  std::string output_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Starts, waits up to `timeout_seconds`, returns what happened.
+ProcessResult RunProcess(const std::vector<std::string>& argv, double timeout_seconds,
+                         const std::vector<std::string>& extra_env = {});
+
+}  // namespace kiln

@@ -1,0 +1,272 @@
+#include "probes/ib_link/ib_probes.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "core/errors.hpp"
+#include "core/units.hpp"
+#include "probes/ib_link/perftest_output.hpp"
+#include "probes/ib_link/perftest_runner.hpp"
+
+namespace kiln {
+namespace {
+
+using perftest::RunSettings;
+using perftest::Test;
+
+std::vector<ParamSpec> IbParams() {
+  return {
+      {"size", ParamType::kBytes, "8MiB", "message size (-s)"},
+      {"iterations", ParamType::kInt, "5000", "iterations (-n; perftest's default for write bw)"},
+      {"duration", ParamType::kDuration, "0s", "if > 0, duration mode (-D) instead of iterations"},
+      {"bidirectional", ParamType::kBool, "false", "bidirectional bandwidth (-b)"},
+      {"latency", ParamType::kBool, "true", "also run ib_write_lat (8 bytes), one HCA at a time"},
+      {"use_cuda", ParamType::kInt, "-1", "GPU for GPUDirect RDMA (--use_cuda=N); -1 = host memory"},
+      {"tcp_port", ParamType::kInt, "18515", "first TCP port for the connection setup; rail i uses this + i"},
+      {"run_timeout", ParamType::kDuration, "60s", "limit of one perftest run"},
+  };
+}
+
+std::vector<MetricSpec> IbMetrics() {
+  return {
+      {"ib.write_bw", "Gb/s", true, "ib_write_bw average bandwidth"},
+      {"ib.write_lat", "us", false, "ib_write_lat typical latency"},
+      {"ib.counter_growth", "count", false, "growth of a port's error counter during the test"},
+  };
+}
+
+RunSettings Settings(const Parameters& p, Test test) {
+  RunSettings s;
+  s.test = test;
+  s.size = test == Test::kWriteLat ? 8 : p.Bytes("size");
+  s.iterations = test == Test::kWriteLat ? 1000 : p.Int("iterations");
+  s.duration_s = test == Test::kWriteLat ? 0 : p.Duration("duration").count();
+  s.bidirectional = p.Bool("bidirectional");
+  s.use_cuda = static_cast<int>(p.Int("use_cuda"));
+  s.base_tcp_port = static_cast<int>(p.Int("tcp_port"));
+  s.timeout_s = p.Duration("run_timeout").count();
+  return s;
+}
+
+std::chrono::steady_clock::time_point Deadline(double seconds) {
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+std::string PortName(const IbPort& p) { return fmt::format("{}/{}", p.device, p.port); }
+
+// Error counters before and after, as growth measurements of this node's ports.
+struct CounterSnapshot {
+  std::vector<std::vector<std::pair<std::string, double>>> before;
+  void Take(const Environment& env, const std::vector<IbPort>& ports) {
+    for (const IbPort& p : ports) before.push_back(perftest::ReadErrorCounters(env, p));
+  }
+  void AddGrowth(const Environment& env, const std::vector<IbPort>& ports, const std::string& node,
+                 const std::string& probe, ProbeOutcome& out) const {
+    for (std::size_t i = 0; i < ports.size() && i < before.size(); ++i) {
+      auto after = perftest::ReadErrorCounters(env, ports[i]);
+      for (const auto& [name, start] : before[i]) {
+        for (const auto& [after_name, end] : after) {
+          if (after_name != name) continue;
+          out.measurements.push_back(MakeMeasurement(
+              probe, "ib.counter_growth", "count", Subject::Device(node, PortName(ports[i])), {end - start}, false,
+              fmt::format("sysfs counters/{} before and after the test: {:g} -> {:g}", name, start, end),
+              {{"counter", name}}));
+        }
+      }
+    }
+  }
+};
+
+std::string Hostname() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+class IbLoopbackProbe final : public Probe {
+ public:
+  std::string Name() const override { return "ib_loopback"; }
+  std::string Description() const override {
+    return "ib_write_bw/lat from each HCA to itself, all HCAs of the node at once (PCIe/NUMA limits show here)";
+  }
+  Scope scope() const override { return Scope::kNode; }
+  std::vector<ParamSpec> Parameters() const override { return IbParams(); }
+  std::vector<MetricSpec> Metrics() const override { return IbMetrics(); }
+  std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
+    if (ReadIbPorts(ctx.env.sysfs_root).empty()) {
+      return fmt::format("no RDMA devices ({}/class/infiniband is empty): the mpi_link probe covers this host's network",
+                         ctx.env.sysfs_root);
+    }
+    return std::nullopt;
+  }
+
+  ProbeOutcome Run(ProbeContext& ctx) override {
+    std::vector<IbPort> ports = perftest::ActivePorts(ctx.env);
+    if (ports.empty()) throw ProbeError("RDMA devices exist but no port is ACTIVE (see the health probe)");
+    CounterSnapshot counters;
+    counters.Take(ctx.env, ports);
+    ProbeOutcome out;
+    std::vector<std::string> problems;
+    RunSettings bw = Settings(ctx.params, Test::kWriteBw);
+    {
+      perftest::Servers servers(ctx.env, bw, ports, ctx.node);
+      servers.AwaitReady(std::chrono::seconds(5));
+      auto deadline = Deadline(bw.timeout_s);
+      auto clients = perftest::RunClients(ctx.env, bw, ports, ctx.node, "localhost", deadline, ctx.stop);
+      auto server_results = servers.Wait(deadline, ctx.stop);
+      for (std::size_t i = 0; i < ports.size(); ++i) {
+        std::string problem = perftest::Problem(clients[i], bw.test == Test::kWriteBw ? "ib_write_bw" : "", ports[i], ctx.node, "client");
+        if (problem.empty()) problem = perftest::Problem(server_results[i], "ib_write_bw", ports[i], ctx.node, "server");
+        if (!problem.empty()) {
+          problems.push_back(problem);
+          continue;
+        }
+        try {
+          auto rows = perftest::ParseBw(clients[i].output);
+          out.measurements.push_back(MakeMeasurement(
+              Name(), "ib.write_bw", "Gb/s", Subject::Device(ctx.node, PortName(ports[i])), {rows.back().average_gbps},
+              true,
+              fmt::format("ib_write_bw loopback, {} x {} B{}, all {} HCAs at once", rows.back().iterations,
+                          rows.back().bytes, bw.use_cuda >= 0 ? fmt::format(", GPUDirect from GPU {}", bw.use_cuda) : "",
+                          ports.size()),
+              {{"mode", "loopback"}}));
+        } catch (const perftest::OutputError& e) {
+          problems.push_back(fmt::format("ib_write_bw on {} port {}: {}", ctx.node, PortName(ports[i]), e.what()));
+        }
+      }
+    }
+    if (ctx.params.Bool("latency")) {
+      RunSettings lat = Settings(ctx.params, Test::kWriteLat);
+      for (std::size_t i = 0; i < ports.size(); ++i) {
+        std::vector<IbPort> one{ports[i]};
+        perftest::Servers server(ctx.env, lat, one, ctx.node);
+        server.AwaitReady(std::chrono::seconds(5));
+        auto deadline = Deadline(lat.timeout_s);
+        auto client = perftest::RunClients(ctx.env, lat, one, ctx.node, "localhost", deadline, ctx.stop);
+        server.Wait(deadline, ctx.stop);
+        std::string problem = perftest::Problem(client[0], "ib_write_lat", ports[i], ctx.node, "client");
+        if (!problem.empty()) {
+          problems.push_back(problem);
+          continue;
+        }
+        try {
+          auto rows = perftest::ParseLat(client[0].output);
+          out.measurements.push_back(MakeMeasurement(Name(), "ib.write_lat", "us",
+                                                     Subject::Device(ctx.node, PortName(ports[i])),
+                                                     {rows.back().typical_us}, false,
+                                                     fmt::format("ib_write_lat loopback, t_typical of {} x {} B",
+                                                                 rows.back().iterations, rows.back().bytes),
+                                                     {{"mode", "loopback"}}));
+        } catch (const perftest::OutputError& e) {
+          problems.push_back(fmt::format("ib_write_lat on {} port {}: {}", ctx.node, PortName(ports[i]), e.what()));
+        }
+      }
+    }
+    counters.AddGrowth(ctx.env, ports, ctx.node, Name(), out);
+    if (!problems.empty()) {
+      out.status = ProbeStatus::kError;
+      for (const std::string& p : problems) out.reason += (out.reason.empty() ? "" : "; ") + p;
+    }
+    return out;
+  }
+};
+
+class IbLinkProbe final : public Probe {
+ public:
+  std::string Name() const override { return "ib_link"; }
+  std::string Description() const override {
+    return "ib_write_bw between two nodes, HCA i with HCA i (rails), all rails at once";
+  }
+  Scope scope() const override { return Scope::kPair; }
+  std::vector<ParamSpec> Parameters() const override { return IbParams(); }
+  std::vector<MetricSpec> Metrics() const override { return IbMetrics(); }
+  std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
+    if (ctx.comm->Size() != 2) return fmt::format("needs a pair of ranks, got {}", ctx.comm->Size());
+    if (ReadIbPorts(ctx.env.sysfs_root).empty()) {
+      return fmt::format("no RDMA devices ({}/class/infiniband is empty): the mpi_link probe covers this host's network",
+                         ctx.env.sysfs_root);
+    }
+    return std::nullopt;
+  }
+
+  // Rank 1 of the pair serves, rank 0 connects to it. Every rank calls this.
+  ProbeOutcome Run(ProbeContext& ctx) override {
+    Communicator& pair = *ctx.comm;
+    const bool server = pair.Rank() == 1;
+    std::vector<IbPort> ports = perftest::ActivePorts(ctx.env);
+    // Both sides learn the rails: the fewer active ports of the two, paired in order.
+    nlohmann::json mine{{"host", Hostname()}, {"ports", ports.size()}};
+    std::vector<std::string> both = pair.GatherToRoot(mine.dump());
+    nlohmann::json plan = nlohmann::json::object();
+    if (pair.Rank() == 0) {
+      nlohmann::json a = nlohmann::json::parse(both[0]), b = nlohmann::json::parse(both[1]);
+      plan = {{"rails", std::min(a["ports"].get<std::size_t>(), b["ports"].get<std::size_t>())},
+              {"server_host", b["host"]}, {"client_ports", a["ports"]}, {"server_ports", b["ports"]}};
+    }
+    plan = nlohmann::json::parse(pair.BroadcastFromRoot(plan.dump()));
+    std::size_t rails = plan["rails"].get<std::size_t>();
+    if (rails == 0) {
+      throw ProbeError(fmt::format("no rail to test between {} ({} active ports) and {} ({} active ports)",
+                                   ctx.members[0], plan["client_ports"].get<int>(), ctx.members[1],
+                                   plan["server_ports"].get<int>()));
+    }
+    ports.resize(rails);
+    CounterSnapshot counters;
+    counters.Take(ctx.env, ports);
+    RunSettings s = Settings(ctx.params, Test::kWriteBw);
+    auto deadline = Deadline(s.timeout_s);
+    std::vector<ProcessResult> results;
+    if (server) {
+      perftest::Servers servers(ctx.env, s, ports, ctx.node);
+      servers.AwaitReady(std::chrono::seconds(5));
+      pair.Barrier();  // the clients start only now: perftest clients do not retry
+      results = servers.Wait(deadline, ctx.stop);
+    } else {
+      pair.Barrier();
+      results = perftest::RunClients(ctx.env, s, ports, ctx.node, plan["server_host"].get<std::string>(), deadline, ctx.stop);
+    }
+    std::vector<std::string> problems;
+    for (std::size_t i = 0; i < rails; ++i) {
+      std::string problem = perftest::Problem(results[i], "ib_write_bw", ports[i], ctx.node, server ? "server" : "client");
+      if (!problem.empty()) problems.push_back(problem);
+    }
+    // The client's numbers, and both sides' problems, end up on rank 0.
+    nlohmann::json report{{"problems", problems}, {"ports", nlohmann::json::array()}};
+    for (const IbPort& p : ports) report["ports"].push_back(PortName(p));
+    std::vector<std::string> reports = pair.GatherToRoot(report.dump());
+    ProbeOutcome out;
+    counters.AddGrowth(ctx.env, ports, ctx.node, Name(), out);
+    if (pair.Rank() != 0) return out;
+
+    nlohmann::json server_report = nlohmann::json::parse(reports[1]);
+    for (const auto& p : server_report["problems"]) problems.push_back(p.get<std::string>());
+    Subject subject = Subject::Pair(ctx.members[0], ctx.members[1]);
+    for (std::size_t i = 0; i < rails; ++i) {
+      if (!perftest::Problem(results[i], "ib_write_bw", ports[i], ctx.node, "client").empty()) continue;
+      try {
+        auto rows = perftest::ParseBw(results[i].output);
+        std::string rail = fmt::format("{}->{}", PortName(ports[i]), server_report["ports"][i].get<std::string>());
+        out.measurements.push_back(MakeMeasurement(
+            Name(), "ib.write_bw", "Gb/s", subject, {rows.back().average_gbps}, true,
+            fmt::format("ib_write_bw {} -> {}, rail {} ({}), {} x {} B, all {} rails at once", ctx.members[0],
+                        ctx.members[1], i, rail, rows.back().iterations, rows.back().bytes, rails),
+            {{"rail", std::to_string(i)}}));
+      } catch (const perftest::OutputError& e) {
+        problems.push_back(fmt::format("ib_write_bw client on {} port {}: {}", ctx.node, PortName(ports[i]), e.what()));
+      }
+    }
+    if (!problems.empty()) {
+      out.status = ProbeStatus::kError;
+      for (const std::string& p : problems) out.reason += (out.reason.empty() ? "" : "; ") + p;
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> MakeIbLoopbackProbe() { return std::make_unique<IbLoopbackProbe>(); }
+std::unique_ptr<Probe> MakeIbLinkProbe() { return std::make_unique<IbLinkProbe>(); }
+
+}  // namespace kiln
