@@ -45,6 +45,7 @@ struct Environment {
 
 struct ProbeContext {
   std::string node;                     // this rank's node name
+  int node_index = 0;                   // its place among the job's nodes (0..nodes-1)
   std::vector<std::string> members;     // node name of each rank of `comm`, in rank order
   std::shared_ptr<Communicator> comm;   // node scope: this rank alone; pair: 2 ranks; group: all
   Parameters params;

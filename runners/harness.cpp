@@ -205,6 +205,7 @@ class Harness {
     report.result.rank = world_->Rank();
     auto ctx = std::make_shared<ProbeContext>();
     ctx->node = report.result.node;
+    ctx->node_index = topology_.my_node_index;
     ctx->members = std::move(members);
     ctx->comm = std::move(comm);
     ctx->params = step.params;

@@ -21,8 +21,10 @@ std::vector<ParamSpec> IbParams() {
       {"duration", ParamType::kDuration, "0s", "if > 0, duration mode (-D) instead of iterations"},
       {"bidirectional", ParamType::kBool, "false", "bidirectional bandwidth (-b)"},
       {"latency", ParamType::kBool, "true", "also run ib_write_lat (8 bytes), one HCA at a time"},
-      {"use_cuda", ParamType::kInt, "-1", "GPU for GPUDirect RDMA (--use_cuda=N); -1 = host memory"},
+      {"use_cuda", ParamType::kString, "none", "GPU index for GPUDirect RDMA (--use_cuda=N), or none (host memory)"},
       {"tcp_port", ParamType::kInt, "18515", "first TCP port for the connection setup; rail i uses this + i"},
+      {"port_per_node", ParamType::kBool, "false", "offset the server's ports by 16 x its node index (several "
+                                                    "emulated nodes on one host)"},
       {"run_timeout", ParamType::kDuration, "60s", "limit of one perftest run"},
   };
 }
@@ -42,7 +44,13 @@ RunSettings Settings(const Parameters& p, Test test) {
   s.iterations = test == Test::kWriteLat ? 1000 : p.Int("iterations");
   s.duration_s = test == Test::kWriteLat ? 0 : p.Duration("duration").count();
   s.bidirectional = p.Bool("bidirectional");
-  s.use_cuda = static_cast<int>(p.Int("use_cuda"));
+  const std::string& gpu = p.String("use_cuda");
+  if (gpu != "none") {
+    if (gpu.empty() || gpu.find_first_not_of("0123456789") != std::string::npos) {
+      throw ProbeError(fmt::format("use_cuda '{}' is neither 'none' nor a GPU index", gpu));
+    }
+    s.use_cuda = std::stoi(gpu);
+  }
   s.base_tcp_port = static_cast<int>(p.Int("tcp_port"));
   s.timeout_s = p.Duration("run_timeout").count();
   return s;
@@ -109,6 +117,7 @@ class IbLoopbackProbe final : public Probe {
     ProbeOutcome out;
     std::vector<std::string> problems;
     RunSettings bw = Settings(ctx.params, Test::kWriteBw);
+    if (ctx.params.Bool("port_per_node")) bw.base_tcp_port += 16 * ctx.node_index;
     {
       perftest::Servers servers(ctx.env, bw, ports, ctx.node);
       servers.AwaitReady(std::chrono::seconds(5));
@@ -116,7 +125,7 @@ class IbLoopbackProbe final : public Probe {
       auto clients = perftest::RunClients(ctx.env, bw, ports, ctx.node, "localhost", deadline, ctx.stop);
       auto server_results = servers.Wait(deadline, ctx.stop);
       for (std::size_t i = 0; i < ports.size(); ++i) {
-        std::string problem = perftest::Problem(clients[i], bw.test == Test::kWriteBw ? "ib_write_bw" : "", ports[i], ctx.node, "client");
+        std::string problem = perftest::Problem(clients[i], "ib_write_bw", ports[i], ctx.node, "client");
         if (problem.empty()) problem = perftest::Problem(server_results[i], "ib_write_bw", ports[i], ctx.node, "server");
         if (!problem.empty()) {
           problems.push_back(problem);
@@ -138,6 +147,7 @@ class IbLoopbackProbe final : public Probe {
     }
     if (ctx.params.Bool("latency")) {
       RunSettings lat = Settings(ctx.params, Test::kWriteLat);
+      lat.base_tcp_port = bw.base_tcp_port;
       for (std::size_t i = 0; i < ports.size(); ++i) {
         std::vector<IbPort> one{ports[i]};
         perftest::Servers server(ctx.env, lat, one, ctx.node);
@@ -196,13 +206,16 @@ class IbLinkProbe final : public Probe {
     const bool server = pair.Rank() == 1;
     std::vector<IbPort> ports = perftest::ActivePorts(ctx.env);
     // Both sides learn the rails: the fewer active ports of the two, paired in order.
-    nlohmann::json mine{{"host", Hostname()}, {"ports", ports.size()}};
+    int base_port = static_cast<int>(ctx.params.Int("tcp_port")) +
+                    (ctx.params.Bool("port_per_node") ? 16 * ctx.node_index : 0);
+    nlohmann::json mine{{"host", Hostname()}, {"ports", ports.size()}, {"base_port", base_port}};
     std::vector<std::string> both = pair.GatherToRoot(mine.dump());
     nlohmann::json plan = nlohmann::json::object();
     if (pair.Rank() == 0) {
       nlohmann::json a = nlohmann::json::parse(both[0]), b = nlohmann::json::parse(both[1]);
       plan = {{"rails", std::min(a["ports"].get<std::size_t>(), b["ports"].get<std::size_t>())},
-              {"server_host", b["host"]}, {"client_ports", a["ports"]}, {"server_ports", b["ports"]}};
+              {"server_host", b["host"]}, {"client_ports", a["ports"]}, {"server_ports", b["ports"]},
+              {"base_port", b["base_port"]}};
     }
     plan = nlohmann::json::parse(pair.BroadcastFromRoot(plan.dump()));
     std::size_t rails = plan["rails"].get<std::size_t>();
@@ -215,6 +228,7 @@ class IbLinkProbe final : public Probe {
     CounterSnapshot counters;
     counters.Take(ctx.env, ports);
     RunSettings s = Settings(ctx.params, Test::kWriteBw);
+    s.base_tcp_port = plan["base_port"].get<int>();
     auto deadline = Deadline(s.timeout_s);
     std::vector<ProcessResult> results;
     if (server) {
