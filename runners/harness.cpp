@@ -13,6 +13,7 @@
 #include "core/errors.hpp"
 #include "core/evaluator.hpp"
 #include "core/files.hpp"
+#include "core/hostname.hpp"
 #include "reports/chain.hpp"
 #include "reports/renderers.hpp"
 #include "reports/report.hpp"
@@ -24,12 +25,6 @@ namespace kiln {
 namespace {
 
 using nlohmann::json;
-
-std::string Hostname() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
-  return name;
-}
 
 std::string RandomId() {
   unsigned char bytes[8];
@@ -75,7 +70,7 @@ struct Topology {
 };
 
 Topology Discover(Communicator& world, bool rank_as_node) {
-  std::string mine = rank_as_node ? fmt::format("{}-r{}", Hostname(), world.Rank()) : Hostname();
+  std::string mine = rank_as_node ? fmt::format("{}-r{}", LocalHostname(), world.Rank()) : LocalHostname();
   std::vector<std::string> gathered = world.GatherToRoot(mine);
   Topology t;
   t.rank_nodes = json::parse(world.BroadcastFromRoot(json(gathered).dump())).get<std::vector<std::string>>();

@@ -1,9 +1,9 @@
 #include "probes/ib_link/ib_probes.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "core/errors.hpp"
+#include "core/hostname.hpp"
 #include "core/units.hpp"
 #include "probes/ib_link/perftest_output.hpp"
 #include "probes/ib_link/perftest_runner.hpp"
@@ -86,10 +86,11 @@ struct CounterSnapshot {
   }
 };
 
-std::string Hostname() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
+// Why a host cannot run InfiniBand probes at all, or nullopt.
+std::optional<std::string> NoRdmaDevices(const Environment& env) {
+  if (!ReadIbPorts(env.sysfs_root).empty()) return std::nullopt;
+  return fmt::format("no RDMA devices ({}/class/infiniband is empty): the mpi_link probe covers this host's network",
+                     env.sysfs_root);
 }
 
 class IbLoopbackProbe final : public Probe {
@@ -101,13 +102,7 @@ class IbLoopbackProbe final : public Probe {
   Scope scope() const override { return Scope::kNode; }
   std::vector<ParamSpec> Parameters() const override { return IbParams(); }
   std::vector<MetricSpec> Metrics() const override { return IbMetrics(); }
-  std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
-    if (ReadIbPorts(ctx.env.sysfs_root).empty()) {
-      return fmt::format("no RDMA devices ({}/class/infiniband is empty): the mpi_link probe covers this host's network",
-                         ctx.env.sysfs_root);
-    }
-    return std::nullopt;
-  }
+  std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override { return NoRdmaDevices(ctx.env); }
 
   ProbeOutcome Run(ProbeContext& ctx) override {
     std::vector<IbPort> ports = perftest::ActivePorts(ctx.env);
@@ -193,11 +188,7 @@ class IbLinkProbe final : public Probe {
   std::vector<MetricSpec> Metrics() const override { return IbMetrics(); }
   std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
     if (ctx.comm->Size() != 2) return fmt::format("needs a pair of ranks, got {}", ctx.comm->Size());
-    if (ReadIbPorts(ctx.env.sysfs_root).empty()) {
-      return fmt::format("no RDMA devices ({}/class/infiniband is empty): the mpi_link probe covers this host's network",
-                         ctx.env.sysfs_root);
-    }
-    return std::nullopt;
+    return NoRdmaDevices(ctx.env);
   }
 
   // Rank 1 of the pair serves, rank 0 connects to it. Every rank calls this.
@@ -208,7 +199,7 @@ class IbLinkProbe final : public Probe {
     // Both sides learn the rails: the fewer active ports of the two, paired in order.
     int base_port = static_cast<int>(ctx.params.Int("tcp_port")) +
                     (ctx.params.Bool("port_per_node") ? 16 * ctx.node_index : 0);
-    nlohmann::json mine{{"host", Hostname()}, {"ports", ports.size()}, {"base_port", base_port}};
+    nlohmann::json mine{{"host", LocalHostname()}, {"ports", ports.size()}, {"base_port", base_port}};
     std::vector<std::string> both = pair.GatherToRoot(mine.dump());
     nlohmann::json plan = nlohmann::json::object();
     if (pair.Rank() == 0) {

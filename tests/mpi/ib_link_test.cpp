@@ -2,12 +2,12 @@
 // for nodes. One HCA of one node is slow; Kiln must name exactly that HCA and the pairs that used it.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/files.hpp"
+#include "core/hostname.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -16,12 +16,6 @@ namespace {
 
 using testing::RunCommand;
 using testing::SourceDir;
-
-std::string Hostname() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
 
 void FakePort(const testing::TempDir& root, const std::string& device, const std::string& state = "4: ACTIVE") {
   std::string base = "sys/class/infiniband/" + device + "/ports/1/";
@@ -71,7 +65,7 @@ TEST(IbLink, NamesTheOneSlowHcaAndThePairsThatUsedIt) {
   testing::TempDir dir;
   FakePort(dir, "mlx5_0");
   FakePort(dir, "mlx5_1");
-  std::string slow_node = Hostname() + "-r2";
+  std::string slow_node = LocalHostname() + "-r2";
   auto env = BaseEnv(dir);
   env.push_back("FAKE_PERFTEST_SLOW=" + slow_node + ":mlx5_1");
   IbRun run = RunKiln(dir, 4, env);
@@ -98,8 +92,8 @@ TEST(IbLink, NamesTheOneSlowHcaAndThePairsThatUsedIt) {
   std::set<std::string> expected{"ib_loopback ib.write_bw{mode=loopback} " + slow_node + ",mlx5_1/1",
                                  "ib_loopback ib.write_lat{mode=loopback} " + slow_node + ",mlx5_1/1"};
   for (int other : {0, 1, 3}) {
-    std::string a = Hostname() + "-r" + std::to_string(std::min(other, 2));
-    std::string b = Hostname() + "-r" + std::to_string(std::max(other, 2));
+    std::string a = LocalHostname() + "-r" + std::to_string(std::min(other, 2));
+    std::string b = LocalHostname() + "-r" + std::to_string(std::max(other, 2));
     expected.insert("ib_link ib.write_bw{rail=1} " + a + "," + b + ",");
   }
   EXPECT_EQ(failing, expected) << run.output;

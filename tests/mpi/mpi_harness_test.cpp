@@ -2,12 +2,12 @@
 // arrive on rank 0 and be evaluated; a hung node must be reported without hanging the run.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/files.hpp"
+#include "core/hostname.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -16,12 +16,6 @@ namespace {
 
 using testing::RunCommand;
 using testing::SourceDir;
-
-std::string Hostname() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
 
 std::vector<std::string> Mpirun(int ranks, std::vector<std::string> kiln_args) {
   std::vector<std::string> argv{"mpirun", "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(ranks),
@@ -79,7 +73,7 @@ TEST(MpiHarness, FourRanksMeasureEveryPhaseAndRankZeroEvaluates) {
 TEST(MpiHarness, AHungNodeIsReportedAsTimedOutAndTheRunFinishes) {
   testing::TempDir dir;
   std::string out = (dir.path() / "out").string();
-  std::string hung = Hostname() + "-r2";
+  std::string hung = LocalHostname() + "-r2";
   std::string suite = dir.Write("hang.xml", R"(<suite name="hang">
   <phase name="node">
     <step probe="sleep" timeout="2s">
