@@ -114,7 +114,8 @@ class HealthProbe final : public Probe {
     for (const IbPort& port : host.ib_ports) {
       inventory["ib_ports"].push_back({{"device", port.device}, {"port", port.port}, {"state", port.state},
                                        {"phys_state", port.phys_state}, {"rate_gbps", port.rate_gbps},
-                                       {"link_layer", port.link_layer}});
+                                       {"link_layer", port.link_layer},
+                                       {"lid", port.lid}, {"numa_node", port.numa_node}, {"pci_address", port.pci_address}});
     }
     outcome.inventory = std::move(inventory);
     return outcome;

@@ -41,6 +41,10 @@ std::vector<IbPort> ReadIbPorts(const std::string& sysfs_root) {
       p.phys_state = StripStateNumber(ReadFirstLine((port.path() / "phys_state").string()).value_or(""));
       p.rate_gbps = ParseRateGbps(ReadFirstLine((port.path() / "rate").string()).value_or(""));
       p.link_layer = ReadFirstLine((port.path() / "link_layer").string()).value_or("");
+      p.lid = ReadFirstLine((port.path() / "lid").string()).value_or("");
+      if (auto numa = ReadFirstLine((device.path() / "device" / "numa_node").string())) p.numa_node = std::atoi(numa->c_str());
+      auto pci = std::filesystem::read_symlink(device.path() / "device", error);
+      if (!error) p.pci_address = pci.filename().string();
       ports.push_back(std::move(p));
     }
   }

@@ -17,6 +17,9 @@ struct IbPort {
   std::string phys_state;   // "LinkUp"
   double rate_gbps = 0;     // from "400 Gb/sec (4X NDR)"
   std::string link_layer;   // InfiniBand / Ethernet
+  std::string lid;          // "0x1a"; empty for RoCE or when unreadable
+  int numa_node = -1;       // the HCA's NUMA node (device/numa_node), -1 when unknown
+  std::string pci_address;  // "0000:18:00.0" (device link), empty when unknown
 };
 
 struct HostInventory {

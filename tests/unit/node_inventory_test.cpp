@@ -17,6 +17,8 @@ void WritePort(const TempDir& root, const std::string& device, int port, const s
   root.Write(base + "phys_state", "5: LinkUp\n");
   root.Write(base + "rate", rate + "\n");
   root.Write(base + "link_layer", "InfiniBand\n");
+  root.Write(base + "lid", "0x1a\n");
+  root.Write("sys/class/infiniband/" + device + "/device/numa_node", "1\n");
 }
 
 TEST(ReadHostInventory, ReadsFakeProcSysAndEtc) {
@@ -40,6 +42,8 @@ TEST(ReadHostInventory, ReadsFakeProcSysAndEtc) {
   EXPECT_EQ(inv.ib_ports[0].device, "mlx5_0");
   EXPECT_EQ(inv.ib_ports[0].state, "ACTIVE");
   EXPECT_DOUBLE_EQ(inv.ib_ports[0].rate_gbps, 400);
+  EXPECT_EQ(inv.ib_ports[0].lid, "0x1a");
+  EXPECT_EQ(inv.ib_ports[0].numa_node, 1);
   EXPECT_EQ(inv.ib_ports[1].state, "DOWN");
   EXPECT_DOUBLE_EQ(inv.ib_ports[1].rate_gbps, 200);
 }
