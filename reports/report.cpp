@@ -34,8 +34,8 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
     result.note = "nothing was judged: every step was skipped or no rule applied; this run accepts nothing";
     return result;
   }
-  result.outcome = std::string(ToString(worst == Outcome::kSkipped ? Outcome::kPass : worst));
-  if (worst == Outcome::kWarn) result.outcome = "pass";
+  // Warnings and skips are reported, not fatal: the run passes unless something failed or erred.
+  result.outcome = IsFailure(worst) ? std::string(ToString(worst)) : "pass";
   result.accepted = !IsFailure(worst);
   result.exit_code = IsFailure(worst) ? kExitFailed : kExitPassed;
   if (worst == Outcome::kWarn) result.note = "passed with warnings";

@@ -232,8 +232,10 @@ class IbLinkProbe final : public Probe {
       results = perftest::RunClients(ctx.env, s, ports, ctx.node, plan["server_host"].get<std::string>(), deadline, ctx.stop);
     }
     std::vector<std::string> problems;
+    std::vector<bool> rail_ran(rails);
     for (std::size_t i = 0; i < rails; ++i) {
       std::string problem = perftest::Problem(results[i], "ib_write_bw", ports[i], ctx.node, server ? "server" : "client");
+      rail_ran[i] = problem.empty();
       if (!problem.empty()) problems.push_back(problem);
     }
     // The client's numbers, and both sides' problems, end up on rank 0.
@@ -248,7 +250,7 @@ class IbLinkProbe final : public Probe {
     for (const auto& p : server_report["problems"]) problems.push_back(p.get<std::string>());
     Subject subject = Subject::Pair(ctx.members[0], ctx.members[1]);
     for (std::size_t i = 0; i < rails; ++i) {
-      if (!perftest::Problem(results[i], "ib_write_bw", ports[i], ctx.node, "client").empty()) continue;
+      if (!rail_ran[i]) continue;  // its problem is already listed
       try {
         auto rows = perftest::ParseBw(results[i].output);
         std::string rail = fmt::format("{}->{}", PortName(ports[i]), server_report["ports"][i].get<std::string>());
