@@ -1,0 +1,99 @@
+#pragma once
+// Bisection: finds the nodes (and links) whose presence makes a test fail, by rounds of tests on chosen
+// subsets of the nodes. Pure logic: the planner decides who runs together and what the results mean; an
+// executor runs each round's trials (disjoint sets of nodes) at the same time, for real (mpirun/srun) or in
+// a simulation.
+//
+// Strategy, stopping as soon as the culprits are certain:
+//   1. node:  the node-local probe on every node at once; a node that fails alone is a culprit.
+//   2. pair:  all disjoint pairs at once; each member of a failing pair is re-paired with a node proven good;
+//             a node failing with two different good partners is a culprit, a pair whose members both pass
+//             with others is a culprit link (when it fails again).
+//   3. group: the group probe on the rest; when it fails, adaptive binary splitting: every failing group is
+//             split in halves, all halves run at once, failing halves recurse. Halves are padded with nodes
+//             already cleared so that a fault that shows only at scale keeps showing.
+// Nobody is accused on one result: every accusation rests on two failures with different company.
+// Results that do not repeat are reported as unresolved, never as a culprit.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kiln {
+
+enum class TrialKind { kNode, kPair, kGroup };
+std::string_view ToString(TrialKind kind);
+
+struct Trial {
+  TrialKind kind = TrialKind::kGroup;
+  std::vector<int> members;  // node indices: the ones under test first, then cleared padding
+  int under_test = 0;        // how many of `members` the result speaks about
+};
+
+enum class TrialOutcome { kPass, kFail, kHang, kCrash, kSkipped };
+std::string_view ToString(TrialOutcome outcome);
+inline bool IsBad(TrialOutcome o) { return o == TrialOutcome::kFail || o == TrialOutcome::kHang || o == TrialOutcome::kCrash; }
+
+struct TrialResult {
+  TrialOutcome outcome = TrialOutcome::kPass;
+  std::optional<double> value;  // the judged metric, when one was measured
+  std::string metric;
+  std::string unit;
+  std::string reason;
+  double seconds = 0;
+};
+
+class TrialExecutor {
+ public:
+  virtual ~TrialExecutor() = default;
+  // Runs the trials at the same time (their members are disjoint); one result per trial, in order.
+  virtual std::vector<TrialResult> RunRound(const std::vector<Trial>& trials) = 0;
+};
+
+struct BisectOptions {
+  bool node_stage = true;
+  bool pair_stage = true;
+  bool group_stage = true;
+  int retests = 3;          // extra tests of a suspect whose failures do not repeat, before it is left unresolved
+  bool keep_scale = true;   // pad halves with cleared nodes up to half the group
+  int max_rounds = 10000;   // a bound no real search reaches; past it the search stops and says so
+};
+
+enum class FindingKind { kNode, kLink, kUnresolved };
+std::string_view ToString(FindingKind kind);
+
+struct Finding {
+  FindingKind kind = FindingKind::kNode;
+  std::vector<int> members;
+  std::string stage;
+  std::string reason;
+  std::vector<int> rounds;  // the rounds whose results are the evidence
+};
+
+struct RoundRecord {
+  int index = 0;
+  std::string stage;  // node | pair | repair | confirm | link | retest | group | split | final
+  std::vector<Trial> trials;
+  std::vector<TrialResult> results;
+  std::string conclusion;
+};
+
+struct BisectResult {
+  std::vector<Finding> findings;
+  std::vector<RoundRecord> rounds;
+  int tests = 0;                // trials run, over all rounds
+  bool group_failed = false;    // the group probe failed on the nodes left after stages 1 and 2
+  bool resolved = false;        // the nodes left after the culprits pass every stage's probe
+  std::string conclusion;
+};
+
+// Nodes are numbered by their place in `names` (the names only word the conclusions). Throws
+// std::invalid_argument for an empty list.
+BisectResult Bisect(const std::vector<std::string>& names, TrialExecutor& executor, const BisectOptions& options);
+
+// log2 of the number of sets of `culprits` nodes among `nodes`: no strategy asking yes/no questions of
+// one test each can need fewer tests in the worst case.
+double CulpritSetLowerBound(int nodes, int culprits);
+
+}  // namespace kiln

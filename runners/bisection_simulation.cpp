@@ -1,0 +1,182 @@
+#include "runners/bisection_simulation.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <map>
+
+#include "core/errors.hpp"
+#include "core/xml_file.hpp"
+
+namespace kiln {
+namespace {
+
+int NumberAttribute(const XmlFile& file, pugi::xml_node node, const char* name, int fallback, int min) {
+  pugi::xml_attribute attribute = node.attribute(name);
+  if (!attribute) return fallback;
+  std::string_view text = attribute.value();
+  int value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min) {
+    file.Fail(node, fmt::format("{}=\"{}\" must be a whole number >= {}", name, text, min));
+  }
+  return value;
+}
+
+double RealAttribute(const XmlFile& file, pugi::xml_node node, const char* name, double fallback, double min,
+                     double max) {
+  pugi::xml_attribute attribute = node.attribute(name);
+  if (!attribute) return fallback;
+  std::string text = attribute.value();
+  try {
+    std::size_t used = 0;
+    double value = std::stod(text, &used);
+    if (used == text.size() && value >= min && value <= max) return value;
+  } catch (const std::exception&) {
+  }
+  file.Fail(node, fmt::format("{}=\"{}\" must be a number from {} to {}", name, text, min, max));
+}
+
+}  // namespace
+
+std::vector<std::vector<int>> SimulatedCluster::Culprits() const {
+  std::vector<std::vector<int>> culprits;
+  for (const SimulatedFault& f : faults) {
+    if (f.kind == FaultKind::kSlowLink) {
+      culprits.push_back({std::min(f.node, f.other), std::max(f.node, f.other)});
+    } else {
+      culprits.push_back({f.node});
+    }
+  }
+  return culprits;
+}
+
+SimulatedCluster LoadSimulatedCluster(const std::string& path) {
+  XmlFile file = XmlFile::Load(path);
+  pugi::xml_node root = file.root();
+  if (std::string_view(root.name()) != "cluster") {
+    file.Fail(root, fmt::format("root element is <{}>, expected <cluster>", root.name()));
+  }
+  file.RequireAttributes(root, {"name", "nodes", "prefix", "seed", "healthy_value", "slow_value"});
+  SimulatedCluster cluster;
+  cluster.path = path;
+  cluster.name = root.attribute("name").as_string("simulated");
+  int count = NumberAttribute(file, root, "nodes", 0, 1);
+  if (!root.attribute("nodes")) file.Fail(root, "<cluster> needs nodes=\"N\"");
+  cluster.seed = static_cast<std::uint64_t>(NumberAttribute(file, root, "seed", 1, 0));
+  cluster.healthy_value = RealAttribute(file, root, "healthy_value", 100, 0, 1e300);
+  cluster.slow_value = RealAttribute(file, root, "slow_value", 10, 0, 1e300);
+  std::string prefix = root.attribute("prefix").as_string("node");
+  int width = static_cast<int>(std::to_string(count - 1).size());
+  std::map<std::string, int> index;
+  for (int i = 0; i < count; ++i) {
+    cluster.nodes.push_back(fmt::format("{}{:0{}}", prefix, i, width));
+    index[cluster.nodes.back()] = i;
+  }
+  auto node_at = [&](pugi::xml_node element, const char* attribute) {
+    std::string name = file.Required(element, attribute);
+    auto it = index.find(name);
+    if (it == index.end()) {
+      file.Fail(element, fmt::format("{}=\"{}\" is not a node of this cluster ({} .. {})", attribute, name,
+                                     cluster.nodes.front(), cluster.nodes.back()));
+    }
+    return it->second;
+  };
+  for (pugi::xml_node element : root.children()) {
+    if (element.type() != pugi::node_element) continue;
+    if (std::string_view(element.name()) != "fault") {
+      file.Fail(element, fmt::format("unknown element <{}> (expected <fault>)", element.name()));
+    }
+    std::string kind = file.Required(element, "kind");
+    SimulatedFault fault;
+    fault.where = file.Where(element);
+    if (kind == "slow_node") {
+      file.RequireAttributes(element, {"kind", "node", "min_group", "alone"});
+      fault.kind = FaultKind::kSlowNode;
+      fault.node = node_at(element, "node");
+      fault.min_group = NumberAttribute(file, element, "min_group", 2, 1);
+      if (element.attribute("alone").as_bool(false)) fault.min_group = 1;
+    } else if (kind == "slow_link") {
+      file.RequireAttributes(element, {"kind", "a", "b"});
+      fault.kind = FaultKind::kSlowLink;
+      fault.node = node_at(element, "a");
+      fault.other = node_at(element, "b");
+      if (fault.node == fault.other) file.Fail(element, "a link needs two different nodes");
+    } else if (kind == "hung_node" || kind == "crash_node") {
+      file.RequireAttributes(element, {"kind", "node"});
+      fault.kind = kind == "hung_node" ? FaultKind::kHungNode : FaultKind::kCrashNode;
+      fault.node = node_at(element, "node");
+      fault.min_group = 1;
+    } else if (kind == "flapping_node") {
+      file.RequireAttributes(element, {"kind", "node", "probability", "alone"});
+      fault.kind = FaultKind::kFlappingNode;
+      fault.node = node_at(element, "node");
+      fault.probability = RealAttribute(file, element, "probability", 0.5, 0.01, 1);
+      fault.min_group = element.attribute("alone").as_bool(false) ? 1 : 2;
+    } else {
+      file.Fail(element, fmt::format("unknown fault kind '{}' (slow_node, slow_link, hung_node, crash_node, "
+                                     "flapping_node)", kind));
+    }
+    cluster.faults.push_back(fault);
+  }
+  return cluster;
+}
+
+SimulatedExecutor::SimulatedExecutor(const SimulatedCluster& cluster)
+    : cluster_(cluster), present_(cluster.nodes.size(), 0), random_(cluster.seed) {}
+
+std::vector<TrialResult> SimulatedExecutor::RunRound(const std::vector<Trial>& trials) {
+  std::vector<TrialResult> results;
+  results.reserve(trials.size());
+  for (const Trial& trial : trials) results.push_back(Judge(trial));
+  return results;
+}
+
+TrialResult SimulatedExecutor::Judge(const Trial& trial) {
+  for (int node : trial.members) present_[static_cast<std::size_t>(node)] = 1;
+  auto in = [&](int node) { return present_[static_cast<std::size_t>(node)] != 0; };
+  int size = static_cast<int>(trial.members.size());
+  TrialResult result;
+  result.metric = "simulated.busbw";
+  result.unit = "GB/s";
+  result.value = cluster_.healthy_value;
+  result.outcome = TrialOutcome::kPass;
+  std::uniform_real_distribution<double> coin(0, 1);
+  for (const SimulatedFault& f : cluster_.faults) {
+    if (!in(f.node)) continue;
+    TrialOutcome outcome = TrialOutcome::kPass;
+    switch (f.kind) {
+      case FaultKind::kSlowNode: outcome = size >= f.min_group ? TrialOutcome::kFail : TrialOutcome::kPass; break;
+      case FaultKind::kSlowLink: outcome = in(f.other) ? TrialOutcome::kFail : TrialOutcome::kPass; break;
+      case FaultKind::kHungNode: outcome = TrialOutcome::kHang; break;
+      case FaultKind::kCrashNode: outcome = TrialOutcome::kCrash; break;
+      case FaultKind::kFlappingNode:
+        outcome = size >= f.min_group && coin(random_) < f.probability ? TrialOutcome::kFail : TrialOutcome::kPass;
+        break;
+    }
+    // The worst fault present decides: a hang hides a slow node.
+    if (outcome == TrialOutcome::kHang || (outcome != TrialOutcome::kPass && result.outcome == TrialOutcome::kPass) ||
+        (outcome == TrialOutcome::kCrash && result.outcome == TrialOutcome::kFail)) {
+      result.outcome = outcome;
+    }
+  }
+  switch (result.outcome) {
+    case TrialOutcome::kFail:
+      result.value = cluster_.slow_value;
+      result.reason = fmt::format("below the floor in a test of {} node(s)", size);
+      break;
+    case TrialOutcome::kHang:
+      result.value.reset();
+      result.reason = "no result before the timeout";
+      break;
+    case TrialOutcome::kCrash:
+      result.value.reset();
+      result.reason = "a rank died";
+      break;
+    default: break;
+  }
+  for (int node : trial.members) present_[static_cast<std::size_t>(node)] = 0;
+  return result;
+}
+
+}  // namespace kiln
