@@ -23,6 +23,7 @@
 #include "reports/report.hpp"
 #include "reports/signing.hpp"
 #include "reports/terminal_summary.hpp"
+#include "runners/bisection_run.hpp"
 #include "runners/harness.hpp"
 #include "runners/hostfile.hpp"
 #include "runners/launch_context.hpp"
@@ -57,6 +58,13 @@ Environment EnvironmentFromVariables() {
   return env;
 }
 
+// This binary, for launching more of itself.
+std::string ThisExecutable(const char* argv0) {
+  std::error_code error;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? argv0 : exe.string();
+}
+
 // Outside any launcher with --hosts: become `mpirun` over the hosts, one rank per node, running this
 // same command. mpirun's exit status becomes kiln's.
 [[noreturn]] void LaunchUnderMpirun(const RunArgs& args, int argc, char** argv) {
@@ -64,9 +72,7 @@ Environment EnvironmentFromVariables() {
   if (::geteuid() == 0) command.push_back("--allow-run-as-root");
   std::istringstream extra(args.mpirun_args);
   for (std::string word; extra >> word;) command.push_back(word);
-  std::error_code error;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
-  command.push_back(error ? argv[0] : exe.string());
+  command.push_back(ThisExecutable(argv[0]));
   for (int i = 1; i < argc; ++i) command.push_back(argv[i]);
   std::vector<char*> c_args;
   for (std::string& word : command) c_args.push_back(word.data());
@@ -145,6 +151,37 @@ int Run(const RunArgs& args, int argc, char** argv) {
     std::fflush(nullptr);
     std::_Exit(result.exit_code);
   }
+  return result.exit_code;
+}
+
+struct BisectArgs {
+  BisectionRunOptions options;
+  std::string suite = "quick";
+  std::string baseline = "cpu-host";
+  std::string sign_key;
+  std::string stages = "node,pair,group";
+  bool no_padding = false;
+};
+
+int Bisect(BisectArgs& args, const char* argv0) {
+  ProbeRegistry registry = ProbeRegistry::Default();
+  BisectionRunOptions& options = args.options;
+  options.suite_path = ResolveDataFile("suites", args.suite);
+  options.baseline_path = ResolveDataFile("baselines", args.baseline);
+  options.kiln_binary = ThisExecutable(argv0);
+  if (!args.sign_key.empty()) options.sign_key = LoadSecretKey(args.sign_key);
+  options.planner.node_stage = options.planner.pair_stage = options.planner.group_stage = false;
+  std::istringstream stages(args.stages);
+  for (std::string stage; std::getline(stages, stage, ',');) {
+    if (stage == "node") options.planner.node_stage = true;
+    else if (stage == "pair") options.planner.pair_stage = true;
+    else if (stage == "group") options.planner.group_stage = true;
+    else throw InputError(fmt::format("--stages: unknown stage '{}' (node, pair, group)", stage));
+  }
+  options.planner.keep_scale = !args.no_padding;
+  BisectionRunResult result = RunBisection(options, registry);
+  std::fputs(result.summary.c_str(), stdout);
+  std::printf("kiln: report written to %s\n", result.report_path.c_str());
   return result.exit_code;
 }
 
@@ -240,6 +277,33 @@ int Main(int argc, char** argv) {
   run->add_flag("--rank-as-node", run_args.rank_as_node, "each rank stands for a node (testing, emulation)");
   run->add_flag("--quiet", run_args.quiet, "no progress lines");
 
+  BisectArgs bisect_args;
+  BisectionRunOptions& bo = bisect_args.options;
+  CLI::App* bisect = app.add_subcommand("bisect", "find the nodes and links that make a probe fail or fall below its baseline");
+  bisect->add_option("--hosts", bo.hosts_path, "hostfile of the nodes to search (launches mpirun/srun per trial)");
+  bisect->add_option("--simulate", bo.simulate_path, "CLUSTER.xml: virtual nodes with injected faults, no MPI");
+  bisect->add_option("--probe", bo.probe, "the probe to explain: mpi_allreduce, nccl, mpi_link, ib_link...")
+      ->capture_default_str();
+  bisect->add_option("--node-probe", bo.node_probe, "stage 1 probe, or none")->capture_default_str();
+  bisect->add_option("--pair-probe", bo.pair_probe, "stage 2 probe for a group --probe (default mpi_link), or none");
+  bisect->add_option("--stages", bisect_args.stages, "stages to run, in this order")->capture_default_str();
+  bisect->add_option("--suite", bisect_args.suite, "suite whose steps give the probes' parameters and timeouts")
+      ->capture_default_str();
+  bisect->add_option("--baseline", bisect_args.baseline, "what a trial must meet to pass")->capture_default_str();
+  bisect->add_option("--out", bo.out_dir, "folder for report.json and every trial's folder")->capture_default_str();
+  bisect->add_option("--cluster", bo.cluster, "cluster name in the report");
+  bisect->add_option("--launcher", bo.launcher, "auto | mpirun | srun")->capture_default_str();
+  bisect->add_option("--launcher-args", bo.launcher_args, "extra words for mpirun or srun");
+  bisect->add_option("--launch-slack", bo.launch_slack_s, "seconds a job may take beyond its step's timeout")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  bisect->add_option("--parallel", bo.parallel, "most jobs at once")->capture_default_str()->check(CLI::PositiveNumber);
+  bisect->add_option("--retests", bo.planner.retests, "retests of a suspect whose failure does not repeat")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  bisect->add_flag("--no-padding", bisect_args.no_padding, "do not pad halves with cleared nodes to keep the scale");
+  bisect->add_option("--sign-key", bisect_args.sign_key, "secret key file: sign report.json");
+  bisect->add_option("--chain", bo.chain_dir, "folder of this cluster's signed reports: link this one to the last");
+  bisect->add_flag("--quiet", bo.quiet, "no progress lines");
+
   std::string list_what;
   CLI::App* list = app.add_subcommand("list", "list probes, suites or baselines");
   list->add_option("what", list_what, "probes | suites | baselines")
@@ -278,6 +342,7 @@ int Main(int argc, char** argv) {
   }
   if (run->parsed()) return Run(run_args, argc, argv);
   if (list->parsed()) return List(list_what);
+  if (bisect->parsed()) return Bisect(bisect_args, argv[0]);
   if (report->parsed()) return Report(report_path, report_format, report_output);
   if (keygen->parsed()) {
     WriteKeyPair(keygen_dir);

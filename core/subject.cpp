@@ -36,6 +36,12 @@ std::string Subject::Key() const {
   return {};
 }
 
+std::string Subject::Label(std::size_t max_nodes) const {
+  if (kind != SubjectKind::kGroup || nodes.size() <= max_nodes) return Key();
+  std::vector<std::string> first(nodes.begin(), nodes.begin() + static_cast<std::ptrdiff_t>(max_nodes));
+  return fmt::format("group({}):{},... (+{})", nodes.size(), fmt::join(first, ","), nodes.size() - max_nodes);
+}
+
 std::string_view ToString(SubjectKind kind) {
   switch (kind) {
     case SubjectKind::kNode: return "node";

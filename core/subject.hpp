@@ -22,6 +22,8 @@ struct Subject {
 
   // "node1", "node1/gpu0", "node1<->node2", "group(4):node1,node2,..." : stable, used as a key.
   std::string Key() const;
+  // Key() for people: a group of more than `max_nodes` names its first ones and counts the rest.
+  std::string Label(std::size_t max_nodes = 8) const;
   friend bool operator==(const Subject&, const Subject&) = default;
 };
 

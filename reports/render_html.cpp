@@ -197,6 +197,56 @@ std::string VerdictBanner(const json& report) {
   return html;
 }
 
+std::string NodeList(const json& nodes, std::size_t limit = 6) {
+  std::string text;
+  for (std::size_t i = 0; i < nodes.size() && i < limit; ++i) {
+    if (i > 0) text += ',';
+    text += nodes[i].get<std::string>();
+  }
+  if (nodes.size() > limit) text += fmt::format(",... (+{})", nodes.size() - limit);
+  return text;
+}
+
+// How the bisection got to its findings: every round, what ran and what it concluded.
+std::string BisectionTrail(const json& b) {
+  std::string html = fmt::format("<h2>Bisection{}</h2>", b.value("simulated", false) ? " (simulated cluster)" : "");
+  const json probes = b.value("probes", json::object());
+  html += fmt::format(R"(<p class="note">{} node(s); probes: node {}, pair {}, group {}. {}</p>)", b.value("nodes", 0),
+                      E(probes.value("node", "-")), E(probes.value("pair", "-")), E(probes.value("group", "-")),
+                      E(b.value("conclusion", "")));
+  html += "<table><tr><th>finding</th><th>subject</th><th>stage</th><th>why</th><th>evidence (rounds)</th></tr>";
+  const json findings = b.value("findings", json::array());
+  for (const json& f : findings) {
+    std::string kind = f.value("kind", "");
+    html += fmt::format(R"(<tr><td class="{}">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>)",
+                        kind == "unresolved" ? "warn" : "fail", E(kind), E(f.at("subject").get<Subject>().Label()),
+                        E(f.value("stage", "")), E(f.value("reason", "")), E(f.value("rounds", json::array()).dump()));
+  }
+  if (findings.empty()) html += R"(<tr><td colspan="5" class="pass">nobody implicated</td></tr>)";
+  html += "</table><h3>Trail</h3><table><tr><th>round</th><th>stage</th><th>trials</th><th>what ran</th><th>conclusion</th></tr>";
+  for (const json& round : b.value("rounds", json::array())) {
+    const json trials = round.value("trials", json::array());
+    std::map<std::string, int> outcomes;
+    for (const json& t : trials) ++outcomes[t.value("outcome", "")];
+    std::string counts;
+    for (const auto& [outcome, n] : outcomes) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, outcome);
+    std::string ran;
+    for (std::size_t i = 0; i < trials.size() && i < 4; ++i) {
+      const json& t = trials[i];
+      std::string value = t.value("value", json()).is_number() ? fmt::format(" {:.4g}", t["value"].get<double>()) : "";
+      ran += fmt::format("{}{} [{}]{}: {}{}", ran.empty() ? "" : "\n", t.value("probe", ""), NodeList(t.at("nodes")),
+                         t.at("padding").empty() ? "" : fmt::format(" +{} cleared", t["padding"].size()),
+                         t.value("outcome", ""), value);
+    }
+    if (trials.size() > 4) ran += fmt::format("\n... {} more", trials.size() - 4);
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td><td>{}</td></tr>",
+                        round.value("index", 0), E(round.value("stage", "")), E(counts), E(ran),
+                        E(round.value("conclusion", "")));
+  }
+  html += "</table>";
+  return html;
+}
+
 }  // namespace
 
 std::string RenderHtml(const json& report) {
@@ -228,7 +278,7 @@ std::string RenderHtml(const json& report) {
     if (g.worst == Outcome::kPass) continue;
     ++listed;
     html += fmt::format(R"(<tr><td class="{0}">{0}</td><td>{1}</td><td>{2}</td><td><pre>{3}</pre></td></tr>)",
-                        ToString(g.worst), E(g.probe), E(g.subject.Key()), E(g.WorstReasons()));
+                        ToString(g.worst), E(g.probe), E(g.subject.Label()), E(g.WorstReasons()));
   }
   if (listed == 0) html += R"(<tr><td colspan="4" class="pass">every subject passed</td></tr>)";
   html += "</table>";
@@ -236,6 +286,8 @@ std::string RenderHtml(const json& report) {
   html += fmt::format(R"(<p class="note">Verdicts: {} pass, {} warn, {} fail, {} error, {} skipped; {} measurements.</p>)",
                       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
                       counts.value("skipped", 0), measurements.size());
+
+  if (report.contains("bisection")) html += BisectionTrail(report["bisection"]);
 
   // Per probe: charts of each series.
   std::vector<std::string> probes;

@@ -1,6 +1,7 @@
 #include "reports/report.hpp"
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <ctime>
 #include <map>
@@ -17,6 +18,14 @@ std::string UtcNow() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;
+}
+
+std::string RandomRunId() {
+  unsigned char bytes[8];
+  randombytes_buf(bytes, sizeof bytes);
+  std::string hex;
+  for (unsigned char b : bytes) hex += fmt::format("{:02x}", b);
+  return hex;
 }
 
 RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {

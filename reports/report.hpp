@@ -33,4 +33,7 @@ std::string ReportIdentity(const nlohmann::json& report, const std::string& cont
 // Current time as ISO 8601 UTC with seconds: 2026-11-23T09:15:02Z.
 std::string UtcNow();
 
+// 16 random hex digits: a run's id.
+std::string RandomRunId();
+
 }  // namespace kiln

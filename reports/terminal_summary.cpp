@@ -18,8 +18,9 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
       if (v.outcome != wanted) continue;
       if (v.outcome == Outcome::kSkipped && !v.metric.empty()) continue;  // a rule that had too few peers
       std::string what = v.metric.empty() ? v.probe : v.series;
+      std::string subject = v.subject.Label(4);
       out += fmt::format("{:<7} {:<28} {:<40} {}{}\n", fmt::format("{}", ToString(v.outcome)).c_str(),
-                         v.subject.Key(), what, v.reason, v.source.empty() ? "" : fmt::format(" [{}]", v.source));
+                         subject, what, v.reason, v.source.empty() ? "" : fmt::format(" [{}]", v.source));
     }
   }
   const auto& counts = summary.at("counts");
@@ -33,6 +34,11 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
       counts.value("skipped", 0), report.at("measurements").size());
   if (!summary.value("note", "").empty()) out += fmt::format("kiln: {}\n", summary.value("note", ""));
+  if (report.contains("bisection")) {
+    const auto& b = report["bisection"];
+    out += fmt::format("kiln: bisection{}: {}\n", b.value("simulated", false) ? " (simulated)" : "",
+                       b.value("conclusion", ""));
+  }
   if (report.at("signature").value("signed", false)) {
     out += fmt::format("kiln: signed with key {} ({})\n", report.at("signature").value("key_id", "?"),
                        report.at("signature").value("file", "?"));

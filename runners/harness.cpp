@@ -1,7 +1,6 @@
 #include "runners/harness.hpp"
 
 #include <fmt/format.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,10 +13,8 @@
 #include "core/evaluator.hpp"
 #include "core/files.hpp"
 #include "core/hostname.hpp"
-#include "reports/chain.hpp"
-#include "reports/renderers.hpp"
 #include "reports/report.hpp"
-#include "reports/terminal_summary.hpp"
+#include "reports/report_bundle.hpp"
 #include "runners/pairing.hpp"
 #include "runners/watchdog.hpp"
 
@@ -25,14 +22,6 @@ namespace kiln {
 namespace {
 
 using nlohmann::json;
-
-std::string RandomId() {
-  unsigned char bytes[8];
-  randombytes_buf(bytes, sizeof bytes);
-  std::string hex;
-  for (unsigned char b : bytes) hex += fmt::format("{:02x}", b);
-  return hex;
-}
 
 // What one rank sends rank 0 about one step: its result and its measurements.
 struct RankReport {
@@ -165,7 +154,7 @@ class Harness {
 
   void InitRecord() {
     record_.kiln_version = KILN_VERSION;
-    record_.run_id = RandomId();
+    record_.run_id = RandomRunId();
     record_.launcher = options_.launcher;
     record_.ranks = world_->Size();
     record_.rank_as_node = options_.rank_as_node;
@@ -351,29 +340,11 @@ class Harness {
     for (Verdict& v : Evaluate(baseline_, record_.measurements)) verdicts.push_back(std::move(v));
     record_.verdicts = std::move(verdicts);
 
-    json report = BuildReport(record_);
-    result.report_path = options_.out_dir + "/report.json";
-    if (options_.sign_key) {
-      report["signature"] = {{"signed", true},
-                             {"key_id", KeyIdHex(options_.sign_key->key_id)},
-                             {"file", "report.json.minisig"},
-                             {"format", "minisign (Ed25519, prehashed)"}};
-    }
-    if (!options_.chain_dir.empty()) report["previous_report_sha256"] = LastReportHash(options_.chain_dir);
-    std::string content = report.dump(2) + "\n";
-    WriteFileAtomically(result.report_path, content);
-    std::string signature;
-    if (options_.sign_key) {
-      signature = SignatureFileText(*options_.sign_key, content, ReportIdentity(report, content));
-      WriteFileAtomically(result.report_path + ".minisig", signature);
-    }
-    // What people, CI and monitoring read, all rendered from the canonical report.
-    WriteFileAtomically(options_.out_dir + "/report.html", RenderHtml(report));
-    WriteFileAtomically(options_.out_dir + "/junit.xml", RenderJunit(report));
-    WriteFileAtomically(options_.out_dir + "/metrics.prom", RenderPrometheus(report));
-    if (!options_.chain_dir.empty()) AppendToChain(options_.chain_dir, report, content, signature);
-    result.summary = RenderTerminalSummary(report);
-    result.exit_code = report["summary"]["exit_code"].get<int>();
+    WrittenBundle written = WriteReportBundle(BuildReport(record_), {options_.out_dir, options_.sign_key,
+                                                                     options_.chain_dir});
+    result.report_path = written.report_path;
+    result.summary = written.summary;
+    result.exit_code = written.exit_code;
   }
 
   // Hosts named in --hosts that never joined are failures of their own: a node that could not even start.

@@ -1,0 +1,185 @@
+#include "runners/bisection_launcher.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+
+#include "core/errors.hpp"
+#include "core/files.hpp"
+#include "core/subprocess.hpp"
+#include "core/verdict.hpp"
+#include "reports/report.hpp"
+
+namespace kiln {
+namespace {
+
+std::string XmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string OneStepSuite(const TrialStep& step) {
+  std::string xml = fmt::format(
+      "<?xml version=\"1.0\"?>\n<suite name=\"bisect-{0}\" version=\"1\">\n  <phase name=\"{1}\">\n"
+      "    <step probe=\"{0}\" timeout=\"{2}s\">\n",
+      XmlEscape(step.probe), XmlEscape(step.phase), static_cast<long long>(step.timeout_s));
+  for (const auto& [name, value] : step.params) {
+    xml += fmt::format("      <param name=\"{}\" value=\"{}\"/>\n", XmlEscape(name), XmlEscape(value));
+  }
+  xml += "    </step>\n  </phase>\n</suite>\n";
+  return xml;
+}
+
+std::string LastLines(const std::string& text, int lines) {
+  std::size_t end = text.find_last_not_of('\n');
+  if (end == std::string::npos) return "";
+  std::size_t pos = end + 1;
+  for (int i = 0; i < lines && pos > 0; ++i) {
+    std::size_t nl = text.rfind('\n', pos - 1);
+    pos = nl == std::string::npos ? 0 : nl;
+    if (nl == std::string::npos) break;
+  }
+  std::string tail = text.substr(pos, end + 1 - pos);
+  while (!tail.empty() && tail.front() == '\n') tail.erase(tail.begin());
+  for (char& c : tail) {
+    if (c == '\n') c = ' ';
+  }
+  return tail;
+}
+
+}  // namespace
+
+LaunchingExecutor::LaunchingExecutor(LauncherOptions options) : options_(std::move(options)) {}
+
+std::vector<std::string> LaunchingExecutor::Command(const std::vector<std::string>& hosts, const std::string& dir,
+                                                    const TrialStep& step) const {
+  (void)step;
+  std::string hostfile = dir + "/hosts";
+  std::vector<std::string> argv;
+  if (options_.launcher == "srun") {
+    argv = {"srun", "--nodes", std::to_string(hosts.size()), "--ntasks-per-node", "1", "--nodelist", hostfile,
+            "--kill-on-bad-exit=1"};
+  } else {
+    argv = {"mpirun", "--hostfile", hostfile, "--map-by", "ppr:1:node", "--bind-to", "none"};
+    if (::geteuid() == 0) argv.push_back("--allow-run-as-root");
+  }
+  argv.insert(argv.end(), options_.launcher_args.begin(), options_.launcher_args.end());
+  std::vector<std::string> kiln{options_.kiln_binary, "run", "--suite", dir + "/suite.xml", "--baseline",
+                                options_.baseline_path, "--out", dir, "--quiet", "--hosts", hostfile,
+                                "--cluster", "bisect"};
+  argv.insert(argv.end(), kiln.begin(), kiln.end());
+  return argv;
+}
+
+std::vector<TrialResult> LaunchingExecutor::RunRound(const std::vector<Trial>& trials) {
+  int round = round_++;
+  if (!options_.quiet) {
+    std::size_t largest = 0;
+    for (const Trial& t : trials) largest = std::max(largest, t.members.size());
+    std::fprintf(stderr, "kiln: bisect round %d: %zu %s trial(s) at once, up to %zu node(s) each\n", round,
+                 trials.size(), std::string(ToString(trials.front().kind)).c_str(), largest);
+  }
+  std::vector<TrialResult> results(trials.size());
+  for (std::size_t start = 0; start < trials.size(); start += static_cast<std::size_t>(options_.parallel)) {
+    std::size_t end = std::min(trials.size(), start + static_cast<std::size_t>(options_.parallel));
+    std::vector<std::future<TrialResult>> running;
+    for (std::size_t i = start; i < end; ++i) {
+      std::string dir = fmt::format("{}/round{:04}/trial{:05}", options_.work_dir, round, i);
+      running.push_back(std::async(std::launch::async, [this, &trials, i, dir] { return RunTrial(trials[i], dir); }));
+    }
+    for (std::size_t i = start; i < end; ++i) results[i] = running[i - start].get();
+  }
+  return results;
+}
+
+TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& dir) const {
+  auto it = options_.steps.find(trial.kind);
+  if (it == options_.steps.end()) {
+    throw RunError(fmt::format("bisection asked for a {} trial but no {} probe is set", ToString(trial.kind),
+                               ToString(trial.kind)));
+  }
+  const TrialStep& step = it->second;
+  MakeDirectories(dir);
+  std::vector<std::string> hosts;
+  std::string hostfile;
+  for (int node : trial.members) {
+    hosts.push_back(options_.hosts.at(static_cast<std::size_t>(node)));
+    hostfile += hosts.back() + "\n";
+  }
+  WriteFileAtomically(dir + "/hosts", hostfile);
+  WriteFileAtomically(dir + "/suite.xml", OneStepSuite(step));
+  double limit = step.timeout_s + options_.launch_slack_s;
+  ProcessResult process = RunProcess(Command(hosts, dir, step), limit);
+  WriteFileAtomically(dir + "/launcher.log", process.output);
+  TrialResult result;
+  if (process.timed_out) {
+    result.outcome = TrialOutcome::kHang;
+    result.reason = fmt::format("no result within {:.0f}s (step timeout {:.0f}s + {:.0f}s to launch): the job was "
+                                "killed; see {}/launcher.log",
+                                limit, step.timeout_s, options_.launch_slack_s, dir);
+  } else if (!std::filesystem::exists(dir + "/report.json")) {
+    result.outcome = TrialOutcome::kCrash;
+    result.reason = fmt::format("{} ended with exit {} and no report: {}", options_.launcher, process.exit_code,
+                                LastLines(process.output, 2));
+  } else {
+    result = JudgeTrialReport(dir + "/report.json", step.probe);
+  }
+  result.seconds = process.seconds;
+  return result;
+}
+
+TrialResult JudgeTrialReport(const std::string& report_path, const std::string& probe) {
+  nlohmann::json report = LoadReport(report_path);
+  TrialResult result;
+  std::string outcome = report.at("summary").value("outcome", "error");
+  // A step that ran out of time inside the job is a hang, whatever else it said.
+  for (const auto& step : report.value("steps", nlohmann::json::array())) {
+    for (const auto& r : step.value("results", nlohmann::json::array())) {
+      if (r.value("status", "") == "timeout") {
+        result.outcome = TrialOutcome::kHang;
+        result.reason = r.value("reason", "timeout");
+        return result;
+      }
+    }
+  }
+  std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
+  const Verdict* worst = nullptr;
+  for (const Verdict& v : verdicts) {
+    if (worst == nullptr || v.outcome > worst->outcome) worst = &v;
+  }
+  // The value shown in the trail: the worst judged number of the probe under bisection.
+  for (const Verdict& v : verdicts) {
+    if (v.value && v.probe == probe && (!result.value || v.outcome > Outcome::kPass)) {
+      result.value = v.value;
+      result.metric = v.series.empty() ? v.metric : v.series;
+      if (v.outcome > Outcome::kPass) break;
+    }
+  }
+  if (outcome == "pass") {
+    result.outcome = TrialOutcome::kPass;
+  } else if (outcome == "skipped") {
+    result.outcome = TrialOutcome::kSkipped;
+    result.reason = worst ? worst->reason : "skipped";
+  } else {
+    result.outcome = worst && worst->probe == "launch" ? TrialOutcome::kCrash : TrialOutcome::kFail;
+    if (worst) {
+      result.reason = fmt::format("{} on {}: {}", worst->metric.empty() ? worst->probe : worst->series,
+                                  worst->subject.Key(), worst->reason);
+    }
+  }
+  return result;
+}
+
+}  // namespace kiln

@@ -1,0 +1,54 @@
+#pragma once
+// Runs bisection trials for real: each trial is its own MPI job (`mpirun` or `srun` on the trial's hosts)
+// of `kiln run` with a one-step suite, bounded by a timeout, so that a node that hangs or crashes a job
+// costs one bounded trial and takes nothing else down. All trials of a round run at the same time. Each
+// trial keeps its folder (suite, hostfile, report, launcher output) under the work folder.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runners/bisection_planner.hpp"
+
+namespace kiln {
+
+// The step a trial of one kind runs.
+struct TrialStep {
+  std::string phase;  // health | node | pair | group
+  std::string probe;
+  std::map<std::string, std::string> params;
+  double timeout_s = 120;
+};
+
+struct LauncherOptions {
+  std::string kiln_binary;
+  std::string launcher = "mpirun";         // mpirun | srun
+  std::vector<std::string> launcher_args;  // extra words for mpirun/srun
+  std::string baseline_path;
+  std::vector<std::string> hosts;  // node names; a node's number is its place here
+  std::string work_dir;
+  double launch_slack_s = 60;  // on top of the step's timeout: starting and ending the job
+  int parallel = 32;           // most jobs running at once
+  bool quiet = false;
+  std::map<TrialKind, TrialStep> steps;
+};
+
+class LaunchingExecutor : public TrialExecutor {
+ public:
+  explicit LaunchingExecutor(LauncherOptions options);
+  std::vector<TrialResult> RunRound(const std::vector<Trial>& trials) override;
+
+  // The command that runs one trial (exposed for tests).
+  std::vector<std::string> Command(const std::vector<std::string>& hosts, const std::string& dir,
+                                   const TrialStep& step) const;
+
+ private:
+  TrialResult RunTrial(const Trial& trial, const std::string& dir) const;
+  LauncherOptions options_;
+  int round_ = 0;
+};
+
+// What a trial's folder says: its report.json, or how the launch ended when there is none.
+TrialResult JudgeTrialReport(const std::string& report_path, const std::string& probe);
+
+}  // namespace kiln

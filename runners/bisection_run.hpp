@@ -1,0 +1,45 @@
+#pragma once
+// `kiln bisect`: which probes each stage runs, with which parameters, then the planner driven by real
+// MPI jobs (or by a simulated cluster), then the report with the bisection trail.
+
+#include <optional>
+#include <string>
+
+#include "probes/registry.hpp"
+#include "reports/signing.hpp"
+#include "runners/bisection_planner.hpp"
+
+namespace kiln {
+
+struct BisectionRunOptions {
+  std::string probe = "mpi_allreduce";  // the probe whose failure is being explained
+  std::string node_probe = "health";    // stage 1; "none" to leave it out
+  std::string pair_probe;               // stage 2; default: the probe itself if it is a pair probe, else mpi_link
+  std::string suite_path;               // parameters and timeouts of the probes, where the suite has them
+  std::string baseline_path;
+  std::string hosts_path;               // real runs
+  std::string simulate_path;            // CLUSTER.xml: simulated run
+  std::string out_dir = "kiln-bisect";
+  std::string cluster;
+  std::string launcher = "auto";        // auto (srun inside a Slurm allocation, else mpirun) | mpirun | srun
+  std::string launcher_args;
+  std::string kiln_binary;
+  double launch_slack_s = 60;
+  int parallel = 32;
+  bool quiet = false;
+  std::optional<KeyPair> sign_key;
+  std::string chain_dir;
+  BisectOptions planner;
+};
+
+struct BisectionRunResult {
+  int exit_code = 0;
+  std::string summary;
+  std::string report_path;
+};
+
+// Throws InputError for bad input (unknown probe, a probe of the wrong scope, bad files), RunError when the
+// trials cannot be launched or the report cannot be written.
+BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeRegistry& registry);
+
+}  // namespace kiln
