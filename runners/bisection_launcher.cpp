@@ -59,6 +59,17 @@ std::string LastLines(const std::string& text, int lines) {
   return tail;
 }
 
+bool AllMeasured(const nlohmann::json& report) {
+  bool any = false;
+  for (const auto& step : report.value("steps", nlohmann::json::array())) {
+    for (const auto& r : step.value("results", nlohmann::json::array())) {
+      if (r.value("status", "") != "measured") return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
 }  // namespace
 
 LaunchingExecutor::LaunchingExecutor(LauncherOptions options) : options_(std::move(options)) {}
@@ -164,11 +175,20 @@ TrialResult JudgeTrialReport(const std::string& report_path, const std::string& 
     if (v.value && v.probe == probe && (!result.value || v.outcome > Outcome::kPass)) {
       result.value = v.value;
       result.metric = v.series.empty() ? v.metric : v.series;
+      for (const auto& m : report.at("measurements")) {
+        if (m.value("metric", "") == v.metric) {
+          result.unit = m.value("unit", "");
+          break;
+        }
+      }
       if (v.outcome > Outcome::kPass) break;
     }
   }
   if (outcome == "pass") {
     result.outcome = TrialOutcome::kPass;
+  } else if (outcome == "skipped" && AllMeasured(report)) {
+    result.outcome = TrialOutcome::kPass;  // it ran and nothing in the baseline judges it: nothing against it
+    result.reason = "measured; the baseline sets no rule for it";
   } else if (outcome == "skipped") {
     result.outcome = TrialOutcome::kSkipped;
     result.reason = worst ? worst->reason : "skipped";

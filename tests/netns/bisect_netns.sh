@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# kiln bisect on an emulated cluster: 6 "hosts", each a network namespace with its own hostname, joined by a
+# bridge; Open MPI reaches them through a launch agent (shared/netns-cluster.md). One fault per scenario:
+#   healthy   nothing wrong: nobody may be accused
+#   slow      h3's link throttled to 100 Mbit/s with tc tbf: h3 and only h3
+#   linkdown  h4's link goes down once the bisection is under way: h4 and only h4
+#   hung      every kiln process on h5 freezes (SIGSTOP) as it starts: h5 and only h5
+# Usage: bisect_netns.sh KILN SOURCE_DIR SCENARIO. Exit 77 (skipped) without root or namespaces. Everything it
+# makes (namespaces, bridge, processes, files) is removed on exit, also on failure; traffic stays inside.
+set -euo pipefail
+kiln=$(readlink -f "$1") source_dir=$2 scenario=$3
+hosts=6
+case $scenario in
+  healthy) subnet=1 culprit= ;;
+  slow) subnet=2 culprit=h3 ;;
+  linkdown) subnet=3 culprit=h4 ;;
+  hung) subnet=4 culprit=h5 ;;
+  *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
+esac
+if [ "$(id -u)" != 0 ] || ! ip netns add kiln-probe-$$ 2>/dev/null; then
+  echo "SKIPPED: needs root and network namespaces"; exit 77
+fi
+ip netns del kiln-probe-$$
+
+tag="kb$subnet$((RANDOM % 100))"  # short: interface names have 15 characters at most
+net="10.213.$((200 + subnet))"
+work=$(mktemp -d /tmp/kiln-netns-XXXXXX)
+cleanup() {
+  set +e
+  for i in $(seq 1 $hosts); do
+    for pid in $(ip netns pids "${tag}h$i" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    ip netns del "${tag}h$i" 2>/dev/null
+  done
+  ip link del "${tag}br" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+ip link add "${tag}br" type bridge
+ip addr add "$net.254/24" dev "${tag}br"
+ip link set "${tag}br" up
+{
+  echo "127.0.0.1 localhost $(hostname)"
+  for i in $(seq 1 $hosts); do echo "$net.$((i + 1)) h$i"; done
+} > "$work/hosts"
+echo "nameserver 127.0.0.1" > "$work/resolv.conf"
+: > "$work/hostfile"
+for i in $(seq 1 $hosts); do
+  ns="${tag}h$i"
+  ip netns add "$ns"
+  ip link add "${tag}v$i" type veth peer name veth0 netns "$ns"
+  ip link set "${tag}v$i" master "${tag}br" up
+  ip -n "$ns" addr add "$net.$((i + 1))/24" dev veth0
+  ip -n "$ns" link set veth0 up
+  ip -n "$ns" link set lo up
+  echo "h$i" >> "$work/hostfile"
+done
+
+# On the hung host, kiln is replaced (in that host's own mount namespace) by a copy that freezes as it starts.
+cp "$kiln" "$work/kiln-real"
+printf '#!/bin/sh\n"%s" "$@" &\nkill -STOP $!\nwait $!\n' "$work/kiln-real" > "$work/kiln-frozen"
+chmod +x "$work/kiln-frozen"
+hang_host=
+[ "$scenario" = hung ] && hang_host=h5
+
+# Open MPI's rsh agent: run the command inside the host's namespace, under the host's own hostname.
+cat > "$work/agent" <<AGENT
+#!/bin/sh
+host="\${1#*@}"
+shift
+if [ "\$host" = "$hang_host" ]; then
+  exec ip netns exec "${tag}\$host" unshare --uts --mount sh -c 'mount --bind "$work/kiln-frozen" "$kiln"; hostname "\$1"; shift; exec sh -c "\$*"' agent "\$host" "\$@"
+fi
+exec ip netns exec "${tag}\$host" unshare --uts sh -c 'hostname "\$1"; shift; exec sh -c "\$*"' agent "\$host" "\$@"
+AGENT
+chmod +x "$work/agent"
+
+case $scenario in
+  slow)
+    ip netns exec "${tag}h3" tc qdisc add dev veth0 root tbf rate 100mbit burst 64kb latency 50ms
+    tc qdisc add dev "${tag}v3" root tbf rate 100mbit burst 64kb latency 50ms
+    ;;
+esac
+
+mpi_args="--mca plm_rsh_agent $work/agent --mca plm_rsh_no_tree_spawn 1 --mca pml ob1 --mca btl tcp,self"
+mpi_args+=" --mca btl_tcp_if_include $net.0/24 --mca oob_tcp_if_include $net.0/24 --mca osc ^ucx"
+mpi_args+=" --mca oob_tcp_keepalive_time 5 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3"
+out="$work/out"
+started=$(date +%s)
+# Fake hostnames never reach DNS: a private /etc/hosts and resolv.conf in a mount namespace of our own.
+unshare --mount sh -c 'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' \
+  sh "$work/hosts" "$work/resolv.conf" \
+  "$kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce --suite "$source_dir/tests/fixtures/suites/bisect_netns.xml" \
+  --baseline "$source_dir/tests/fixtures/baselines/netns.xml" --launcher mpirun --launcher-args "$mpi_args" \
+  --launch-slack 20 --out "$out" --cluster "netns-$scenario" > "$work/bisect.log" 2>&1 &
+bisect=$!
+if [ "$scenario" = linkdown ]; then
+  # Mid-run: once the node stage is over and the pair rounds have started.
+  for _ in $(seq 1 600); do [ -d "$out/trials/round0001" ] && break; sleep 0.2; done
+  ip -n "${tag}h4" link set veth0 down
+  echo "h4's link down after $(( $(date +%s) - started ))s"
+fi
+status=0
+wait "$bisect" || status=$?
+elapsed=$(( $(date +%s) - started ))
+cat "$work/bisect.log"
+echo "kiln bisect exit $status after ${elapsed}s"
+
+python3 - "$out/report.json" "$culprit" "$status" <<'CHECK'
+import json, sys
+path, culprit, status = sys.argv[1], sys.argv[2], int(sys.argv[3])
+report = json.load(open(path))
+b = report["bisection"]
+accused = sorted(f["subject"]["nodes"][0] if f["kind"] == "node" else "<->".join(f["subject"]["nodes"])
+                 for f in b["findings"] if f["kind"] != "unresolved")
+unresolved = [f["reason"] for f in b["findings"] if f["kind"] == "unresolved"]
+for r in b["rounds"]:
+    print(f"  round {r['index']} {r['stage']}: {len(r['trials'])} trial(s): {r['conclusion']}")
+print("accused:", accused, "unresolved:", unresolved)
+expected = [culprit] if culprit else []
+assert accused == expected, f"accused {accused}, expected {expected}"
+assert not unresolved, f"unresolved: {unresolved}"
+assert status == (1 if culprit else 0), f"exit {status}"
+assert report["summary"]["outcome"] == ("fail" if culprit else "pass")
+CHECK
+echo "PASS: $scenario: accused exactly [${culprit}] in ${elapsed}s"
