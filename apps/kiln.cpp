@@ -6,7 +6,9 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <future>
@@ -17,6 +19,7 @@
 #include "core/baseline.hpp"
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "core/units.hpp"
 #include "probes/registry.hpp"
 #include "reports/chain.hpp"
 #include "reports/renderers.hpp"
@@ -42,9 +45,23 @@ struct RunArgs {
   std::string mpirun_args;
   std::string sign_key;
   std::string chain;
+  std::string duration;
+  bool resume = false;
   bool rank_as_node = false;
   bool quiet = false;
 };
+
+// SIGINT and SIGTERM ask for a clean stop: the run finishes or cuts short its step and writes its report.
+std::atomic<bool> g_interrupted{false};
+extern "C" void OnStopSignal(int) { g_interrupted.store(true); }
+
+void InstallStopHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
 
 Environment EnvironmentFromVariables() {
   Environment env;
@@ -109,10 +126,20 @@ int Run(const RunArgs& args, int argc, char** argv) {
   }
   if (!args.sign_key.empty()) options.sign_key = LoadSecretKey(args.sign_key);  // bad key: exit 2 before measuring
   options.chain_dir = args.chain;
+  if (!args.duration.empty()) {
+    std::optional<Seconds> duration = ParseDuration(args.duration);
+    if (!duration || duration->count() <= 0) {
+      throw InputError(fmt::format("--duration '{}' is not a positive duration such as 90m, 48h or 3d", args.duration));
+    }
+    options.duration_s = duration->count();
+  }
+  options.resume = args.resume;
+  options.interrupted = &g_interrupted;
   Launcher launcher = DetectLauncher();
   options.launcher = std::string(ToString(launcher));
   if (launcher == Launcher::kNone && !args.hosts.empty()) LaunchUnderMpirun(args, argc, argv);
 
+  InstallStopHandlers();
   if (launcher == Launcher::kNone) {
     HarnessResult result = RunHarness(std::make_shared<LocalCommunicator>(), suite, baseline, registry, options);
     std::fputs(result.summary.c_str(), stdout);
@@ -274,6 +301,8 @@ int Main(int argc, char** argv) {
   run->add_option("--mpirun-args", run_args.mpirun_args, "extra mpirun arguments in controller mode");
   run->add_option("--sign-key", run_args.sign_key, "secret key file (kiln keygen): sign report.json");
   run->add_option("--chain", run_args.chain, "folder of this cluster's signed reports: link this one to the last");
+  run->add_option("--duration", run_args.duration, "burn-in: loop the suite for this long (90m, 48h, 3d)");
+  run->add_flag("--resume", run_args.resume, "continue the burn-in checkpointed in --out after a crash or reboot");
   run->add_flag("--rank-as-node", run_args.rank_as_node, "each rank stands for a node (testing, emulation)");
   run->add_flag("--quiet", run_args.quiet, "no progress lines");
 

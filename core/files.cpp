@@ -61,6 +61,31 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
+void AppendLineDurably(const std::string& path, const std::string& line) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw RunError(fmt::format("cannot open '{}' to append: {}", path, std::strerror(errno)));
+  std::string data = line + "\n";
+  const char* p = data.data();
+  std::size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      ::close(fd);
+      throw RunError(fmt::format("cannot append to '{}': {}", path, std::strerror(error)));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    int error = errno;
+    ::close(fd);
+    throw RunError(fmt::format("cannot sync '{}': {}", path, std::strerror(error)));
+  }
+  ::close(fd);
+}
+
 void MakeDirectories(const std::string& path) {
   std::error_code error;
   std::filesystem::create_directories(path, error);

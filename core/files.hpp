@@ -9,6 +9,10 @@ namespace kiln {
 // Throws RunError naming the path on failure.
 void WriteFileAtomically(const std::string& path, const std::string& content);
 
+// Appends `line` and a newline in one write, then fsyncs: once it returns, the line survives a crash.
+// Throws RunError naming the path on failure.
+void AppendLineDurably(const std::string& path, const std::string& line);
+
 // Reads a whole file; throws InputError naming the path when it cannot.
 std::string ReadFile(const std::string& path);
 

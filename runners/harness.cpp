@@ -15,6 +15,7 @@
 #include "core/hostname.hpp"
 #include "reports/report.hpp"
 #include "reports/report_bundle.hpp"
+#include "runners/burnin_log.hpp"
 #include "runners/pairing.hpp"
 #include "runners/watchdog.hpp"
 
@@ -119,20 +120,53 @@ class Harness {
     // Rank 0 makes the output folder first and tells everyone whether it could: a run whose report cannot
     // be written stops before measuring anything.
     std::string setup_error;
+    int setup_code = 0;
+    const bool burn_in = options_.duration_s > 0 || options_.resume;
     if (root) {
       try {
         MakeDirectories(options_.out_dir + "/journal");
+        InitRecord();
+        if (burn_in) {
+          burnin_ = BurnInLog::Open(options_.out_dir,
+                                    {record_.run_id, record_.started, suite_.sha256, baseline_.sha256, options_.duration_s},
+                                    options_.resume);
+          if (options_.resume) {
+            record_.run_id = burnin_->settings().run_id;  // one burn-in, one id, however many restarts
+            record_.started = burnin_->settings().started;
+          }
+        }
       } catch (const KilnError& e) {
         setup_error = e.what();
+        setup_code = e.exit_code();
       }
     }
     setup_error = world_->BroadcastFromRoot(setup_error);
-    if (!setup_error.empty()) throw RunError(setup_error);
-    if (root) InitRecord();
+    if (!setup_error.empty()) {
+      if (world_->AllreduceMax(setup_code) == kExitBadInput) throw InputError(setup_error);
+      throw RunError(setup_error);
+    }
     Collector collector(options_.out_dir + "/journal", record_);
     collector_ = root ? &collector : nullptr;
 
-    for (std::size_t i = 0; i < suite_.steps.size(); ++i) RunStep(i);
+    auto loop_start = std::chrono::steady_clock::now();
+    for (int pass = 0;; ++pass) {
+      if (pass > 0 && root) ClearIteration();
+      if (!RunIteration()) break;
+      if (!burn_in) break;
+      int go_on = 0;
+      if (root) {
+        double elapsed = burnin_->elapsed_s() + Seconds(std::chrono::steady_clock::now() - loop_start).count();
+        loop_start = std::chrono::steady_clock::now();
+        burnin_->Append(elapsed, IterationVerdicts(), record_.measurements);
+        iteration_recorded_ = true;
+        double left = std::max(0.0, burnin_->settings().duration_s - elapsed);
+        Progress(fmt::format("burn-in iteration {} done: {} elapsed, {} left; failed iterations per node: {}",
+                             burnin_->iterations(), FormatDuration(Seconds(elapsed)), FormatDuration(Seconds(left)),
+                             burnin_->FailuresPerNode()));
+        go_on = left > 0 ? 1 : 0;
+      }
+      if (world_->AllreduceMax(go_on) == 0) break;
+    }
 
     HarnessResult result;
     result.abandoned_work = world_->AllreduceMax(abandoned_ ? 1 : 0) != 0;
@@ -148,6 +182,32 @@ class Harness {
   }
 
  private:
+  // Runs every step once. False when a signal stopped it part way (all ranks agree after each step).
+  bool RunIteration() {
+    iteration_recorded_ = false;
+    for (std::size_t i = 0; i < suite_.steps.size(); ++i) {
+      RunStep(i);
+      bool signalled = options_.interrupted != nullptr && options_.interrupted->load();
+      if (world_->AllreduceMax(signalled ? 1 : 0) != 0) {
+        interruption_ = fmt::format("stopped by a signal after step {}/{} ({}/{})", i + 1, suite_.steps.size(),
+                                    suite_.steps[i].phase, suite_.steps[i].probe->Name());
+        Progress(interruption_ + "; writing the report of what is done");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Rank 0, between burn-in iterations: the last iteration is on disk; memory starts afresh.
+  void ClearIteration() {
+    for (StepRecord& step : record_.steps) {
+      step.results.clear();
+      step.results.shrink_to_fit();
+    }
+    record_.measurements.clear();
+    record_.measurements.shrink_to_fit();
+  }
+
   void Progress(const std::string& line) const {
     if (!options_.quiet && world_->Rank() == 0) std::fprintf(stderr, "kiln: %s\n", line.c_str());
   }
@@ -214,7 +274,9 @@ class Harness {
           ctx->stop = stop;
           return probe->Run(*ctx);
         },
-        step.timeout);
+        step.timeout, Seconds(2),
+        // Alone, a step can stop at once; with other ranks it finishes, so no collective is left half done.
+        world_->Size() == 1 ? options_.interrupted : nullptr);
     // An abandoned probe keeps `ctx` (and its communicator) alive through its own reference.
     abandoned_ = abandoned_ || guarded.abandoned;
     report.result.elapsed_s = guarded.elapsed.count();
@@ -315,8 +377,8 @@ class Harness {
     }
   }
 
-  // Rank 0: verdicts for steps that did not measure, the baseline's verdicts, the report and the summary.
-  void Finish(HarnessResult& result) {
+  // Rank 0: the verdicts of what the current iteration measured (or failed to).
+  std::vector<Verdict> IterationVerdicts() const {
     std::vector<Verdict> verdicts;
     for (const StepRecord& step : record_.steps) {
       // One verdict per subject: the worst of what its ranks said.
@@ -338,10 +400,38 @@ class Harness {
     CheckHostsJoined(verdicts);
     for (Verdict& v : EvaluateCorrectness(registry_.AllMetrics(), record_.measurements)) verdicts.push_back(std::move(v));
     for (Verdict& v : Evaluate(baseline_, record_.measurements)) verdicts.push_back(std::move(v));
+    return verdicts;
+  }
+
+  // Rank 0: the report and the summary.
+  void Finish(HarnessResult& result) {
+    std::vector<Verdict> verdicts = IterationVerdicts();
+    if (burnin_) {
+      // Failures of recorded iterations are counted once, over all iterations; those of an iteration cut
+      // short are not in the log and stay as they are.
+      if (iteration_recorded_) {
+        std::erase_if(verdicts, [](const Verdict& v) { return IsFailure(v.outcome); });
+      }
+      for (Verdict& v : burnin_->Verdicts()) verdicts.push_back(std::move(v));
+    }
+    if (!interruption_.empty()) {
+      Verdict v;
+      v.probe = "run";
+      v.subject = Subject::Group(topology_.nodes);
+      v.outcome = Outcome::kError;
+      v.rule = "a run must finish";
+      v.reason = burnin_ ? fmt::format("{}; burn-in ran {} of {} in {} full iteration(s): resume it with --resume",
+                                       interruption_, FormatDuration(Seconds(burnin_->elapsed_s())),
+                                       FormatDuration(Seconds(burnin_->settings().duration_s)), burnin_->iterations())
+                         : interruption_;
+      verdicts.push_back(std::move(v));
+    }
     record_.verdicts = std::move(verdicts);
 
-    WrittenBundle written = WriteReportBundle(BuildReport(record_), {options_.out_dir, options_.sign_key,
-                                                                     options_.chain_dir});
+    nlohmann::json report = BuildReport(record_);
+    if (burnin_) report["burnin"] = burnin_->Section(interruption_);
+    WrittenBundle written = WriteReportBundle(std::move(report), {options_.out_dir, options_.sign_key,
+                                                                 options_.chain_dir});
     result.report_path = written.report_path;
     result.summary = written.summary;
     result.exit_code = written.exit_code;
@@ -373,6 +463,9 @@ class Harness {
   RunRecord record_;
   Collector* collector_ = nullptr;
   bool abandoned_ = false;
+  std::optional<BurnInLog> burnin_;   // rank 0, burn-in runs
+  bool iteration_recorded_ = false;   // the current record_ is the last iteration in the burn-in log
+  std::string interruption_;          // why the run stopped early, if it did
 };
 
 }  // namespace

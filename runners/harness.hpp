@@ -2,6 +2,7 @@
 // `kiln run` on every rank: discover nodes, run the suite's phases in order under timeouts, gather
 // results on rank 0 as they finish, evaluate them against the baseline, write the report.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,9 @@ struct RunOptions {
   bool quiet = false;             // no progress lines on stderr
   std::optional<KeyPair> sign_key;  // rank 0 signs report.json with it (report.json.minisig)
   std::string chain_dir;            // when set: link to the last report there, then add this one
+  double duration_s = 0;            // > 0: burn-in: loop the suite until this much time has passed
+  bool resume = false;              // continue the burn-in whose checkpoint is in out_dir
+  const std::atomic<bool>* interrupted = nullptr;  // set on SIGINT/SIGTERM: stop cleanly, report what is done
 };
 
 struct HarnessResult {

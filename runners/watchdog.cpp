@@ -22,7 +22,7 @@ struct SharedState {
 }  // namespace
 
 GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work, Seconds timeout,
-                               Seconds grace) {
+                               Seconds grace, const std::atomic<bool>* interrupt) {
   auto state = std::make_shared<SharedState>();
   auto start = std::chrono::steady_clock::now();
   std::thread worker([state, work = std::move(work)] {
@@ -43,12 +43,21 @@ GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work
   GuardedOutcome result;
   std::unique_lock lock(state->mutex);
   auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
-  if (state->done_cv.wait_until(lock, deadline, [&] { return state->done; })) {
+  bool finished = false;
+  while (!finished && std::chrono::steady_clock::now() < deadline) {
+    auto next = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+    finished = state->done_cv.wait_until(lock, next, [&] { return state->done; });
+    if (!finished && interrupt != nullptr && interrupt->load()) {
+      result.interrupted = true;
+      break;
+    }
+  }
+  if (finished) {
     lock.unlock();
     worker.join();
     result.outcome = std::move(state->outcome);
   } else {
-    result.timed_out = true;
+    result.timed_out = !result.interrupted;
     state->stop.request_stop();
     auto grace_end = std::chrono::steady_clock::now() +
                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(grace);
@@ -60,9 +69,12 @@ GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work
       worker.detach();  // it holds `state` by shared_ptr, so nothing it touches is freed under it
       result.abandoned = true;
     }
+    std::string abandoned = result.abandoned ? "; the probe did not stop and was abandoned" : "";
     result.outcome = ProbeOutcome::Error(
-        fmt::format("timed out after {} (limit {}){}", FormatDuration(std::chrono::steady_clock::now() - start),
-                    FormatDuration(timeout), result.abandoned ? "; the probe did not stop and was abandoned" : ""));
+        result.interrupted
+            ? fmt::format("interrupted after {}{}", FormatDuration(std::chrono::steady_clock::now() - start), abandoned)
+            : fmt::format("timed out after {} (limit {}){}", FormatDuration(std::chrono::steady_clock::now() - start),
+                          FormatDuration(timeout), abandoned));
   }
   result.elapsed = std::chrono::steady_clock::now() - start;
   return result;
