@@ -21,6 +21,8 @@
 #include "core/files.hpp"
 #include "core/units.hpp"
 #include "probes/registry.hpp"
+#include "history/history_db.hpp"
+#include "history/stability.hpp"
 #include "reports/chain.hpp"
 #include "reports/renderers.hpp"
 #include "reports/report.hpp"
@@ -46,6 +48,7 @@ struct RunArgs {
   std::string sign_key;
   std::string chain;
   std::string duration;
+  std::string history;
   bool resume = false;
   bool rank_as_node = false;
   bool quiet = false;
@@ -110,6 +113,13 @@ void FinalizeMpi(bool abandoned_work) {
   }
 }
 
+// Adds a finished report to the history database.
+void AddToHistory(const std::string& db_path, const std::string& report_path) {
+  HistoryDb db(db_path);
+  bool added = db.Add(LoadReport(report_path), ReadFile(report_path), report_path);
+  std::printf("kiln: %s %s history %s\n", report_path.c_str(), added ? "added to" : "already in", db_path.c_str());
+}
+
 int Run(const RunArgs& args, int argc, char** argv) {
   ProbeRegistry registry = ProbeRegistry::Default();
   Suite suite = LoadSuite(ResolveDataFile("suites", args.suite), registry);
@@ -144,6 +154,7 @@ int Run(const RunArgs& args, int argc, char** argv) {
     HarnessResult result = RunHarness(std::make_shared<LocalCommunicator>(), suite, baseline, registry, options);
     std::fputs(result.summary.c_str(), stdout);
     std::printf("kiln: report written to %s\n", result.report_path.c_str());
+    if (!args.history.empty()) AddToHistory(args.history, result.report_path);
     if (result.abandoned_work) {
       std::fflush(nullptr);
       std::_Exit(result.exit_code);  // a hung probe thread must not keep the process alive
@@ -172,6 +183,14 @@ int Run(const RunArgs& args, int argc, char** argv) {
   if (!result.summary.empty()) {
     std::fputs(result.summary.c_str(), stdout);
     std::printf("kiln: report written to %s\n", result.report_path.c_str());
+    if (!args.history.empty()) {
+      try {
+        AddToHistory(args.history, result.report_path);
+      } catch (const KilnError& e) {
+        std::fprintf(stderr, "kiln: %s\n", e.what());
+        result.exit_code = std::max(result.exit_code, e.exit_code());
+      }
+    }
   }
   FinalizeMpi(result.abandoned_work);
   if (result.abandoned_work) {
@@ -274,7 +293,69 @@ int List(const std::string& what) {
   return 0;
 }
 
+struct HistoryArgs {
+  std::string db = "kiln-history.db";
+  std::vector<std::string> add;
+  HistoryQuery query;
+  std::string format = "text";
+  bool drift_only = false;
+};
+
+int History(HistoryArgs& args) {
+  if (!args.query.since.empty()) args.query.since = NormalizeTimestamp(args.query.since, "--since");
+  if (!args.query.until.empty()) args.query.until = NormalizeTimestamp(args.query.until, "--until");
+  HistoryDb db(args.db);
+  if (!args.add.empty()) {
+    for (const std::string& path : args.add) {
+      bool added = db.Add(LoadReport(path), ReadFile(path), path);
+      fmt::print("kiln: {} {}\n", path, added ? "added" : "already in the history");
+    }
+    return 0;
+  }
+  nlohmann::json series = HistorySeries(db, args.query);
+  if (args.format == "json") {
+    fmt::print("{}\n", series.dump(2));
+  } else {
+    std::fputs(RenderHistoryText(series, args.drift_only).c_str(), stdout);
+  }
+  return 0;
+}
+
+struct StabilityArgs {
+  std::string db = "kiln-history.db";
+  std::string sign_key;
+};
+
+int Stability(const StabilityArgs& args, HistoryQuery query, const std::string& format, const std::string& output) {
+  if (query.since.empty()) throw InputError("kiln report --stability needs --since DATE");
+  query.since = NormalizeTimestamp(query.since, "--since");
+  if (!query.until.empty()) query.until = NormalizeTimestamp(query.until, "--until");
+  if (!std::filesystem::exists(args.db)) throw InputError(fmt::format("history database '{}' does not exist", args.db));
+  HistoryDb db(args.db);
+  nlohmann::json stability = BuildStabilityReport(db, query);
+  std::string text = format == "html"   ? RenderStabilityHtml(stability)
+                     : format == "json" ? stability.dump(2) + "\n"
+                     : format == "text" ? RenderStabilityText(stability)
+                                        : throw InputError(fmt::format("--format '{}' for --stability: json, html or text", format));
+  if (output.empty() || output == "-") {
+    if (!args.sign_key.empty()) throw InputError("--sign-key needs -o FILE: the signature goes next to it");
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  }
+  WriteFileAtomically(output, text);
+  if (!args.sign_key.empty()) {
+    KeyPair keys = LoadSecretKey(args.sign_key);
+    std::string comment = fmt::format("kiln-stability since={} until={} sweeps={} sha256={}", query.since,
+                                      query.until.empty() ? "-" : query.until,
+                                      stability["fleet"]["sweeps"].get<int>(), Sha256Hex(text));
+    WriteFileAtomically(output + ".minisig", SignatureFileText(keys, text, comment));
+    fmt::print("kiln: signed {} with key {} -> {}.minisig\n", output, KeyIdHex(keys.key_id), output);
+  }
+  return 0;
+}
+
 int Report(const std::string& path, const std::string& format, const std::string& output) {
+  if (path.empty()) throw InputError("kiln report needs a report.json (or --stability)");
   std::string text = Render(LoadReport(path), format);
   if (output.empty() || output == "-") {
     std::fputs(text.c_str(), stdout);
@@ -302,6 +383,7 @@ int Main(int argc, char** argv) {
   run->add_option("--sign-key", run_args.sign_key, "secret key file (kiln keygen): sign report.json");
   run->add_option("--chain", run_args.chain, "folder of this cluster's signed reports: link this one to the last");
   run->add_option("--duration", run_args.duration, "burn-in: loop the suite for this long (90m, 48h, 3d)");
+  run->add_option("--history", run_args.history, "add the report to this history database (SQLite)");
   run->add_flag("--resume", run_args.resume, "continue the burn-in checkpointed in --out after a crash or reboot");
   run->add_flag("--rank-as-node", run_args.rank_as_node, "each rank stands for a node (testing, emulation)");
   run->add_flag("--quiet", run_args.quiet, "no progress lines");
@@ -341,9 +423,31 @@ int Main(int argc, char** argv) {
 
   std::string report_path, report_format = "text", report_output;
   CLI::App* report = app.add_subcommand("report", "render a report.json");
-  report->add_option("results", report_path, "report.json")->required();
+  report->add_option("results", report_path, "report.json");
+  bool stability = false;
+  StabilityArgs stability_args;
+  HistoryQuery stability_query;
+  report->add_flag("--stability", stability, "a stability report over the history instead (needs --since)");
+  report->add_option("--since", stability_query.since, "--stability: from this date (2026-11-01) or time");
+  report->add_option("--until", stability_query.until, "--stability: up to this date or time");
+  report->add_option("--db", stability_args.db, "--stability: history database")->capture_default_str();
+  report->add_option("--sign-key", stability_args.sign_key, "--stability: sign the output file (FILE.minisig)");
   report->add_option("--format", report_format, "html | junit | prom | md | text | json")->capture_default_str();
   report->add_option("-o,--output", report_output, "output file (default: stdout)");
+
+  HistoryArgs history_args;
+  CLI::App* history = app.add_subcommand("history", "sweeps over time: per node and metric, with drift");
+  history->add_option("--db", history_args.db, "history database (SQLite)")->capture_default_str();
+  history->add_option("--add", history_args.add, "add these report.json files, then stop");
+  history->add_option("--node", history_args.query.subject_glob, "subjects to show (glob: node0*)");
+  history->add_option("--metric", history_args.query.series_glob, "series to show (glob: host.stream.*)");
+  history->add_option("--since", history_args.query.since, "from this date or time");
+  history->add_option("--until", history_args.query.until, "up to this date or time");
+  history->add_option("--drift-threshold", history_args.query.drift.min_relative_change,
+                      "share a series must lose to count as drift")->capture_default_str();
+  history->add_flag("--drift-only", history_args.drift_only, "show only drifting series");
+  history->add_option("--format", history_args.format, "text | json")->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
 
   std::string keygen_dir;
   CLI::App* keygen = app.add_subcommand("keygen", "make an Ed25519 key pair (minisign format): DIR/kiln.key, DIR/kiln.pub");
@@ -372,7 +476,11 @@ int Main(int argc, char** argv) {
   if (run->parsed()) return Run(run_args, argc, argv);
   if (list->parsed()) return List(list_what);
   if (bisect->parsed()) return Bisect(bisect_args, argv[0]);
+  if (report->parsed() && stability) {
+    return Stability(stability_args, stability_query, report_format, report_output);
+  }
   if (report->parsed()) return Report(report_path, report_format, report_output);
+  if (history->parsed()) return History(history_args);
   if (keygen->parsed()) {
     WriteKeyPair(keygen_dir);
     fmt::print("kiln: wrote {0}/kiln.key (secret, mode 0600) and {0}/kiln.pub (give this one to customers)\n", keygen_dir);

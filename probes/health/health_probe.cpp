@@ -100,7 +100,8 @@ class HealthProbe final : public Probe {
     AddGpuHealth(ctx, gpus, outcome);
 
     nlohmann::json inventory{{"cpu_model", host.cpu_model}, {"cpu_count", host.cpu_count},
-                             {"kernel", host.kernel},       {"os", host.os}};
+                             {"kernel", host.kernel},       {"os", host.os},
+                             {"system_serial", host.system_serial}, {"board_serial", host.board_serial}};
     inventory["memory_bytes"] = host.memory_bytes ? nlohmann::json(*host.memory_bytes) : nlohmann::json();
     nlohmann::json gpu_json{{"available", gpus.available}, {"driver_version", gpus.driver_version},
                             {"devices", nlohmann::json::array()}};

@@ -74,6 +74,8 @@ HostInventory ReadHostInventory(const Environment& env) {
       inventory.os.erase(std::remove(inventory.os.begin(), inventory.os.end(), '"'), inventory.os.end());
     }
   }
+  inventory.system_serial = ReadFirstLine(env.sysfs_root + "/class/dmi/id/product_serial").value_or("");
+  inventory.board_serial = ReadFirstLine(env.sysfs_root + "/class/dmi/id/board_serial").value_or("");
   inventory.ib_ports = ReadIbPorts(env.sysfs_root);
   return inventory;
 }

@@ -28,6 +28,8 @@ struct HostInventory {
   std::optional<std::uint64_t> memory_bytes;
   std::string kernel;
   std::string os;
+  std::string system_serial;  // DMI product serial (readable by root); empty when unknown
+  std::string board_serial;   // DMI board serial; together with GPU serials, what tells a replaced node
   std::vector<IbPort> ib_ports;
 };
 

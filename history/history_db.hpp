@@ -1,0 +1,66 @@
+#pragma once
+// Every report, stored in one SQLite file (WAL mode; writers take the write lock up front and wait for
+// each other): what `kiln history` and the stability report read. Per report: its identity and outcome;
+// per node: its outcome in that sweep and its hardware identity; the judged values of node, device and
+// pair subjects; every failure with its category.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace kiln {
+
+class HistoryDb {
+ public:
+  // Opens or creates the database. Throws RunError naming the file when it cannot, InputError when the
+  // file is not a Kiln history.
+  explicit HistoryDb(const std::string& path);
+  ~HistoryDb();
+  HistoryDb(const HistoryDb&) = delete;
+  HistoryDb& operator=(const HistoryDb&) = delete;
+
+  // Adds a report (its JSON and the exact bytes it was read from). False when that report (same SHA-256) is
+  // there already. All of it or nothing is stored.
+  bool Add(const nlohmann::json& report, const std::string& content, const std::string& source_path);
+
+  struct Sweep {
+    std::int64_t id = 0;
+    std::string finished, cluster, suite, outcome, sha256;
+  };
+  struct NodeSweep {
+    std::int64_t sweep = 0;
+    std::string finished, node, outcome, identity;
+  };
+  struct Value {
+    std::string finished, subject, probe, series, unit;
+    bool higher_is_better = true;
+    double value = 0;
+  };
+  struct Failure {
+    std::int64_t sweep = 0;
+    std::string finished, subject, probe, series, outcome, reason, category;
+  };
+  // Times are ISO 8601 UTC ("2026-11-23T09:00:00Z"); an empty bound is open.
+  std::vector<Sweep> Sweeps(const std::string& since, const std::string& until) const;
+  std::vector<NodeSweep> NodeSweeps(const std::string& since, const std::string& until) const;
+  std::vector<Value> Values(const std::string& since, const std::string& until, const std::string& subject_filter,
+                            const std::string& series_filter) const;
+  std::vector<Failure> Failures(const std::string& since, const std::string& until) const;
+
+ private:
+  void Exec(const std::string& sql) const;
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+// "2026-11-01" or "2026-11-01T06:00:00Z" -> "2026-11-01T06:00:00Z"; InputError naming `option` otherwise.
+std::string NormalizeTimestamp(const std::string& text, const std::string& option);
+
+// Days from `from` to `to` (ISO 8601 UTC timestamps).
+double DaysBetween(const std::string& from, const std::string& to);
+
+}  // namespace kiln
