@@ -29,6 +29,8 @@
 #include "reports/signing.hpp"
 #include "reports/terminal_summary.hpp"
 #include "runners/bisection_run.hpp"
+#include "runners/fail_node_hook.hpp"
+#include "runners/schedule.hpp"
 #include "runners/harness.hpp"
 #include "runners/hostfile.hpp"
 #include "runners/launch_context.hpp"
@@ -49,6 +51,7 @@ struct RunArgs {
   std::string chain;
   std::string duration;
   std::string history;
+  std::string on_fail_node;
   bool resume = false;
   bool rank_as_node = false;
   bool quiet = false;
@@ -113,6 +116,18 @@ void FinalizeMpi(bool abandoned_work) {
   }
 }
 
+// Runs the --on-fail-node hook for each failing node; a hook that fails is reported, not hidden.
+void CallFailNodeHook(const std::string& program, const std::string& report_path) {
+  for (const HookCall& call : RunFailNodeHook(program, report_path)) {
+    if (call.exit_code == 0) {
+      std::printf("kiln: %s %s: done\n", program.c_str(), call.node.c_str());
+    } else {
+      std::fprintf(stderr, "kiln: %s %s failed (exit %d): %s\n", program.c_str(), call.node.c_str(), call.exit_code,
+                   call.message.c_str());
+    }
+  }
+}
+
 // Adds a finished report to the history database.
 void AddToHistory(const std::string& db_path, const std::string& report_path) {
   HistoryDb db(db_path);
@@ -155,6 +170,7 @@ int Run(const RunArgs& args, int argc, char** argv) {
     std::fputs(result.summary.c_str(), stdout);
     std::printf("kiln: report written to %s\n", result.report_path.c_str());
     if (!args.history.empty()) AddToHistory(args.history, result.report_path);
+    if (!args.on_fail_node.empty()) CallFailNodeHook(args.on_fail_node, result.report_path);
     if (result.abandoned_work) {
       std::fflush(nullptr);
       std::_Exit(result.exit_code);  // a hung probe thread must not keep the process alive
@@ -183,13 +199,12 @@ int Run(const RunArgs& args, int argc, char** argv) {
   if (!result.summary.empty()) {
     std::fputs(result.summary.c_str(), stdout);
     std::printf("kiln: report written to %s\n", result.report_path.c_str());
-    if (!args.history.empty()) {
-      try {
-        AddToHistory(args.history, result.report_path);
-      } catch (const KilnError& e) {
-        std::fprintf(stderr, "kiln: %s\n", e.what());
-        result.exit_code = std::max(result.exit_code, e.exit_code());
-      }
+    try {
+      if (!args.history.empty()) AddToHistory(args.history, result.report_path);
+      if (!args.on_fail_node.empty()) CallFailNodeHook(args.on_fail_node, result.report_path);
+    } catch (const KilnError& e) {
+      std::fprintf(stderr, "kiln: %s\n", e.what());
+      result.exit_code = std::max(result.exit_code, e.exit_code());
     }
   }
   FinalizeMpi(result.abandoned_work);
@@ -321,6 +336,26 @@ int History(HistoryArgs& args) {
   return 0;
 }
 
+int Schedule(ScheduleOptions options, const char* argv0) {
+  if (options.kiln.empty()) options.kiln = ThisExecutable(argv0);
+  std::map<std::string, std::string> files = MakeScheduleFiles(options);
+  MakeDirectories(options.out_dir);
+  for (const auto& [name, content] : files) {
+    std::string path = options.out_dir + "/" + name;
+    WriteFileAtomically(path, content);
+    bool script = name.ends_with(".sh") || name.ends_with(".sbatch");
+    std::filesystem::permissions(path, script ? std::filesystem::perms(0755) : std::filesystem::perms(0644));
+    fmt::print("kiln: wrote {}\n", path);
+  }
+  if (options.kind == "systemd") {
+    fmt::print("kiln: install: cp {0}/kiln-sweep.service {0}/kiln-sweep.timer /etc/systemd/system/ && "
+               "systemctl daemon-reload && systemctl enable --now kiln-sweep.timer\n", options.out_dir);
+  } else {
+    fmt::print("kiln: install: scrontab {0}/kiln-sweep.scrontab (or run sbatch {0}/kiln-sweep.sbatch)\n", options.out_dir);
+  }
+  return 0;
+}
+
 struct StabilityArgs {
   std::string db = "kiln-history.db";
   std::string sign_key;
@@ -384,6 +419,8 @@ int Main(int argc, char** argv) {
   run->add_option("--chain", run_args.chain, "folder of this cluster's signed reports: link this one to the last");
   run->add_option("--duration", run_args.duration, "burn-in: loop the suite for this long (90m, 48h, 3d)");
   run->add_option("--history", run_args.history, "add the report to this history database (SQLite)");
+  run->add_option("--on-fail-node", run_args.on_fail_node,
+                  "program run as PROGRAM NODE REASON for each failing node (no shell involved)");
   run->add_flag("--resume", run_args.resume, "continue the burn-in checkpointed in --out after a crash or reboot");
   run->add_flag("--rank-as-node", run_args.rank_as_node, "each rank stands for a node (testing, emulation)");
   run->add_flag("--quiet", run_args.quiet, "no progress lines");
@@ -449,6 +486,28 @@ int Main(int argc, char** argv) {
   history->add_option("--format", history_args.format, "text | json")->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
 
+  ScheduleOptions schedule_options;
+  CLI::App* schedule = app.add_subcommand("schedule", "write what a site needs to run sweeps: Slurm or systemd files");
+  schedule->add_option("--kind", schedule_options.kind, "slurm | systemd")->required()
+      ->check(CLI::IsMember({"slurm", "systemd"}));
+  schedule->add_option("--out", schedule_options.out_dir, "folder for the files (absolute)")->required();
+  schedule->add_option("--every", schedule_options.every, "hourly | daily | weekly | Nh")->capture_default_str();
+  schedule->add_option("--reports", schedule_options.reports_dir, "each sweep's folder goes here (absolute)")->required();
+  schedule->add_option("--history", schedule_options.history_db, "history database every report is added to");
+  schedule->add_option("--suite", schedule_options.suite, "suite of each sweep")->capture_default_str();
+  schedule->add_option("--baseline", schedule_options.baseline, "baseline of each sweep")->capture_default_str();
+  schedule->add_option("--hosts", schedule_options.hosts, "systemd: hostfile (kiln launches mpirun)");
+  schedule->add_option("--cluster", schedule_options.cluster, "cluster name in the reports");
+  schedule->add_option("--sign-key", schedule_options.sign_key, "sign every report with this key");
+  schedule->add_option("--chain", schedule_options.chain_dir, "add every report to this chain");
+  schedule->add_option("--on-fail-node", schedule_options.on_fail_node, "program run per failing node (NODE REASON)");
+  schedule->add_flag("--drain", schedule_options.drain, "slurm: drain each failing node (writes kiln-drain-node.sh)");
+  schedule->add_option("--nodes", schedule_options.nodes, "slurm: nodes per sweep");
+  schedule->add_option("--partition", schedule_options.partition, "slurm: partition");
+  schedule->add_option("--time", schedule_options.time_limit, "slurm: time limit")->capture_default_str();
+  schedule->add_option("--srun-mpi", schedule_options.srun_mpi, "slurm: srun --mpi plugin")->capture_default_str();
+  schedule->add_option("--kiln", schedule_options.kiln, "kiln binary the files run (default: this one)");
+
   std::string keygen_dir;
   CLI::App* keygen = app.add_subcommand("keygen", "make an Ed25519 key pair (minisign format): DIR/kiln.key, DIR/kiln.pub");
   keygen->add_option("--out", keygen_dir, "folder for the key pair")->required();
@@ -481,6 +540,7 @@ int Main(int argc, char** argv) {
   }
   if (report->parsed()) return Report(report_path, report_format, report_output);
   if (history->parsed()) return History(history_args);
+  if (schedule->parsed()) return Schedule(schedule_options, argv[0]);
   if (keygen->parsed()) {
     WriteKeyPair(keygen_dir);
     fmt::print("kiln: wrote {0}/kiln.key (secret, mode 0600) and {0}/kiln.pub (give this one to customers)\n", keygen_dir);

@@ -12,6 +12,7 @@
 #include "core/measurement.hpp"
 #include "core/verdict.hpp"
 #include "history/failure_category.hpp"
+#include "reports/node_judgement.hpp"
 
 namespace kiln {
 namespace {
@@ -79,31 +80,6 @@ std::string Identity(const json& inventory) {
   for (const std::string& s : gpu_serials) text += "|" + s;
   if (text.find_first_not_of('|') == std::string::npos) return "";
   return Sha256Hex(text).substr(0, 16);
-}
-
-// Which nodes a failing verdict speaks against: its node; for a pair, a node whose pairs fail with two or
-// more partners (one failing pair alone does not say which end is at fault); nobody for a group.
-std::map<std::string, Outcome> NodeOutcomes(const json& report, const std::vector<Verdict>& verdicts) {
-  std::map<std::string, Outcome> outcome;
-  for (const json& node : report.at("cluster").at("nodes")) outcome[node.value("name", "")] = Outcome::kPass;
-  std::map<std::string, std::set<std::string>> failing_partners;
-  std::map<std::string, Outcome> pair_worst;
-  for (const Verdict& v : verdicts) {
-    if (v.outcome == Outcome::kSkipped || v.subject.nodes.empty()) continue;
-    if (v.subject.kind == SubjectKind::kNode || v.subject.kind == SubjectKind::kDevice) {
-      Outcome& o = outcome[v.subject.nodes[0]];
-      o = Worst(o, v.outcome);
-    } else if (v.subject.kind == SubjectKind::kPair && IsFailure(v.outcome) && v.subject.nodes.size() == 2) {
-      for (int end = 0; end < 2; ++end) {
-        failing_partners[v.subject.nodes[end]].insert(v.subject.nodes[1 - end]);
-        pair_worst[v.subject.nodes[end]] = Worst(pair_worst[v.subject.nodes[end]], v.outcome);
-      }
-    }
-  }
-  for (const auto& [node, partners] : failing_partners) {
-    if (partners.size() >= 2) outcome[node] = Worst(outcome[node], pair_worst[node]);
-  }
-  return outcome;
 }
 
 std::string TimeWhere(const std::string& column, const std::string& since, const std::string& until) {
@@ -202,8 +178,9 @@ bool HistoryDb::Add(const json& report, const std::string& content, const std::s
     std::map<std::string, json> inventories;
     for (const json& node : report.at("cluster").at("nodes")) inventories[node.value("name", "")] = node.value("inventory", json());
     Statement node_row(db_, "INSERT INTO node_sweeps(sweep, node, outcome, identity) VALUES(?1, ?2, ?3, ?4)", path_);
-    for (const auto& [node, outcome] : NodeOutcomes(report, verdicts)) {
-      node_row.Bind(1, id).Bind(2, node).Bind(3, std::string(ToString(outcome))).Bind(4, Identity(inventories[node]));
+    for (const auto& [node, judgement] : JudgeNodes(report)) {
+      node_row.Bind(1, id).Bind(2, node).Bind(3, std::string(ToString(judgement.outcome)));
+      node_row.Bind(4, Identity(inventories[node]));
       node_row.Run();
     }
     Statement value_row(db_,

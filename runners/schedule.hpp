@@ -1,0 +1,45 @@
+#pragma once
+// `kiln schedule`: the files a site needs to run health sweeps on its own: a sweep script, and either a
+// Slurm batch script with a scrontab entry, or a systemd service and timer; optionally a hook that drains
+// each failing node in Slurm. Every value the user gives is shell-quoted where it lands in a script.
+
+#include <map>
+#include <string>
+
+namespace kiln {
+
+struct ScheduleOptions {
+  std::string kind;            // slurm | systemd
+  std::string every = "daily"; // hourly | daily | weekly | Nh (N dividing 24)
+  std::string out_dir;         // where the files go (absolute paths are written into them)
+  std::string kiln;            // the kiln binary to run
+  std::string suite = "quick";
+  std::string baseline = "cpu-host";
+  std::string hosts;           // systemd: hostfile for the controller; empty = this machine
+  std::string reports_dir;     // each sweep's folder goes here: REPORTS/<UTC time>
+  std::string history_db;      // every report is added here
+  std::string sign_key;
+  std::string chain_dir;
+  std::string cluster;
+  std::string on_fail_node;    // a program run per failing node (NODE REASON)
+  bool drain = false;          // write kiln-drain-node.sh and use it as the hook
+  int nodes = 0;               // slurm: nodes per sweep (0 = the partition's)
+  std::string partition;
+  std::string time_limit = "01:00:00";
+  std::string srun_mpi = "pmix";
+};
+
+// File name -> content. Throws InputError for an unknown kind or period, or a missing required value.
+std::map<std::string, std::string> MakeScheduleFiles(const ScheduleOptions& options);
+
+// 'text' for sh, with every ' written as '\''.
+std::string ShellQuote(const std::string& text);
+
+// "daily" -> cron "0 3 * * *" and systemd OnCalendar "*-*-* 03:00:00".
+struct Period {
+  std::string cron;
+  std::string on_calendar;
+};
+Period ParsePeriod(const std::string& every);
+
+}  // namespace kiln
