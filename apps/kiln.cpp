@@ -1,6 +1,8 @@
 // The kiln command line: parses, then calls the library. Exit codes as in design.md.
 
 #include <CLI/CLI.hpp>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <fmt/format.h>
 #include <mpi.h>
 #include <sodium.h>
@@ -26,6 +28,7 @@
 #include "reports/chain.hpp"
 #include "reports/renderers.hpp"
 #include "reports/report.hpp"
+#include "reports/report_bundle.hpp"
 #include "reports/signing.hpp"
 #include "reports/terminal_summary.hpp"
 #include "runners/bisection_run.hpp"
@@ -53,6 +56,7 @@ struct RunArgs {
   std::string history;
   std::string on_fail_node;
   bool resume = false;
+  bool bisect = false;
   bool rank_as_node = false;
   bool quiet = false;
 };
@@ -103,6 +107,71 @@ std::string ThisExecutable(const char* argv0) {
   std::fflush(nullptr);
   ::execvp(c_args[0], c_args.data());
   throw RunError(fmt::format("cannot start mpirun to launch on the hosts of {}: {}", args.hosts, std::strerror(errno)));
+}
+
+void CallFailNodeHook(const std::string& program, const std::string& report_path);
+void AddToHistory(const std::string& db_path, const std::string& report_path);
+
+// Starts a program with this process's output and waits for it; its exit status, or 128 + signal.
+int RunAttached(const std::vector<std::string>& argv) {
+  std::vector<char*> c_args;
+  for (const std::string& word : argv) c_args.push_back(const_cast<char*>(word.c_str()));
+  c_args.push_back(nullptr);
+  std::fflush(nullptr);
+  pid_t pid = -1;
+  if (int error = posix_spawnp(&pid, c_args[0], nullptr, nullptr, c_args.data(), environ); error != 0) {
+    throw RunError(fmt::format("cannot start {}: {}", argv[0], std::strerror(error)));
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// `kiln run --hosts FILE --bisect`: the run under mpirun as a child, then, if a pair or group probe failed,
+// the bisection; signing, the chain, the history and the hook come last, on the report with the findings.
+int RunWithBisection(const RunArgs& args, const char* argv0) {
+  std::vector<std::string> command{"mpirun", "--hostfile", args.hosts, "--map-by", "ppr:1:node", "--bind-to", "none"};
+  if (::geteuid() == 0) command.push_back("--allow-run-as-root");
+  std::istringstream extra(args.mpirun_args);
+  for (std::string word; extra >> word;) command.push_back(word);
+  std::string suite = ResolveDataFile("suites", args.suite), baseline = ResolveDataFile("baselines", args.baseline);
+  for (const std::string& word : {ThisExecutable(argv0), std::string("run"), std::string("--suite"), suite,
+                                  std::string("--baseline"), baseline, std::string("--out"), args.out,
+                                  std::string("--hosts"), args.hosts}) {
+    command.push_back(word);
+  }
+  if (!args.cluster.empty()) command.insert(command.end(), {"--cluster", args.cluster});
+  if (!args.duration.empty()) command.insert(command.end(), {"--duration", args.duration});
+  if (args.resume) command.push_back("--resume");
+  if (args.quiet) command.push_back("--quiet");
+  std::optional<KeyPair> key;
+  if (!args.sign_key.empty()) key = LoadSecretKey(args.sign_key);  // a bad key fails before anything runs
+  int status = RunAttached(command);
+  std::string report_path = args.out + "/report.json";
+  if ((status != 0 && status != 1) || !std::filesystem::exists(report_path)) {
+    std::fprintf(stderr, "kiln: mpirun exited %d without a report to bisect\n", status);
+    return status == 0 || status == 1 ? kExitCannotRun : status;
+  }
+  nlohmann::json report = LoadReport(report_path);
+  BisectionRunOptions options;
+  options.suite_path = suite;
+  options.baseline_path = baseline;
+  options.hosts_path = args.hosts;
+  options.out_dir = args.out;
+  options.cluster = args.cluster;
+  options.launcher = "mpirun";
+  options.launcher_args = args.mpirun_args;
+  options.kiln_binary = ThisExecutable(argv0);
+  options.quiet = args.quiet;
+  std::string probe = AddBisectionToReport(report, options, ProbeRegistry::Default());
+  WrittenBundle written = WriteReportBundle(std::move(report), {args.out, key, args.chain});
+  std::fputs(written.summary.c_str(), stdout);
+  std::printf("kiln: report written to %s%s\n", written.report_path.c_str(),
+              probe.empty() ? "" : fmt::format(" (with the bisection of {})", probe).c_str());
+  if (!args.history.empty()) AddToHistory(args.history, written.report_path);
+  if (!args.on_fail_node.empty()) CallFailNodeHook(args.on_fail_node, written.report_path);
+  return written.exit_code;
 }
 
 // MPI_Finalize can block forever when a hung probe left a collective behind: bounded, then give up.
@@ -162,6 +231,8 @@ int Run(const RunArgs& args, int argc, char** argv) {
   options.interrupted = &g_interrupted;
   Launcher launcher = DetectLauncher();
   options.launcher = std::string(ToString(launcher));
+  if (launcher == Launcher::kNone && !args.hosts.empty() && args.bisect) return RunWithBisection(args, argv[0]);
+  if (args.bisect) throw InputError("--bisect needs --hosts FILE (kiln launches the jobs itself)");
   if (launcher == Launcher::kNone && !args.hosts.empty()) LaunchUnderMpirun(args, argc, argv);
 
   InstallStopHandlers();
@@ -422,6 +493,8 @@ int Main(int argc, char** argv) {
   run->add_option("--on-fail-node", run_args.on_fail_node,
                   "program run as PROGRAM NODE REASON for each failing node (no shell involved)");
   run->add_flag("--resume", run_args.resume, "continue the burn-in checkpointed in --out after a crash or reboot");
+  run->add_flag("--bisect", run_args.bisect,
+                "with --hosts: when a pair or group probe fails, find the nodes and links at fault (kiln bisect)");
   run->add_flag("--rank-as-node", run_args.rank_as_node, "each rank stands for a node (testing, emulation)");
   run->add_flag("--quiet", run_args.quiet, "no progress lines");
 

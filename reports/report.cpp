@@ -51,6 +51,27 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
   return result;
 }
 
+nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts) {
+  using nlohmann::json;
+  std::map<std::string, int> counts{{"pass", 0}, {"warn", 0}, {"fail", 0}, {"skipped", 0}, {"error", 0}};
+  std::map<std::string, Outcome> worst_by_subject;
+  std::map<std::string, Subject> subjects;
+  for (const Verdict& v : verdicts) {
+    ++counts[std::string(ToString(v.outcome))];
+    std::string key = v.subject.Key();
+    auto [it, inserted] = worst_by_subject.emplace(key, v.outcome);
+    if (!inserted) it->second = Worst(it->second, v.outcome);
+    subjects.emplace(key, v.subject);
+  }
+  json failing = json::array();
+  for (const auto& [key, outcome] : worst_by_subject) {
+    if (IsFailure(outcome)) failing.push_back({{"subject", subjects[key]}, {"outcome", ToString(outcome)}});
+  }
+  RunOutcome outcome = SummarizeOutcome(verdicts);
+  return json{{"outcome", outcome.outcome}, {"accepted", outcome.accepted}, {"exit_code", outcome.exit_code},
+              {"note", outcome.note}, {"counts", counts}, {"failing_subjects", failing}};
+}
+
 nlohmann::json BuildReport(const RunRecord& r) {
   using nlohmann::json;
   json nodes = json::array();
@@ -68,21 +89,6 @@ nlohmann::json BuildReport(const RunRecord& r) {
     steps.push_back({{"phase", step.phase}, {"probe", step.probe}, {"where", step.where},
                      {"timeout_s", step.timeout_s}, {"parameters", step.parameters}, {"results", results}});
   }
-  std::map<std::string, int> counts{{"pass", 0}, {"warn", 0}, {"fail", 0}, {"skipped", 0}, {"error", 0}};
-  std::map<std::string, Outcome> worst_by_subject;
-  std::map<std::string, Subject> subjects;
-  for (const Verdict& v : r.verdicts) {
-    ++counts[std::string(ToString(v.outcome))];
-    std::string key = v.subject.Key();
-    auto [it, inserted] = worst_by_subject.emplace(key, v.outcome);
-    if (!inserted) it->second = Worst(it->second, v.outcome);
-    subjects.emplace(key, v.subject);
-  }
-  json failing = json::array();
-  for (const auto& [key, outcome] : worst_by_subject) {
-    if (IsFailure(outcome)) failing.push_back({{"subject", subjects[key]}, {"outcome", ToString(outcome)}});
-  }
-  RunOutcome outcome = SummarizeOutcome(r.verdicts);
   return json{
       {"schema", kReportSchema},
       {"kiln", {{"version", r.kiln_version}}},
@@ -99,9 +105,7 @@ nlohmann::json BuildReport(const RunRecord& r) {
       {"steps", steps},
       {"measurements", r.measurements},
       {"verdicts", r.verdicts},
-      {"summary",
-       {{"outcome", outcome.outcome}, {"accepted", outcome.accepted}, {"exit_code", outcome.exit_code},
-        {"note", outcome.note}, {"counts", counts}, {"failing_subjects", failing}}},
+      {"summary", BuildSummary(r.verdicts)},
       {"signature", {{"signed", false}, {"note", "this report is not signed"}}},
       {"previous_report_sha256", nullptr},
   };

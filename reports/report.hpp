@@ -13,6 +13,9 @@ inline constexpr const char* kReportSchema = "kiln.report/1";
 
 nlohmann::json BuildReport(const RunRecord& record);
 
+// The report's "summary" for these verdicts: outcome, exit code, counts, failing subjects.
+nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts);
+
 // The verdict of the whole run from its verdicts: "pass", "fail", "error", or "skipped" when nothing at all
 // was judged; with the process exit code it maps to (0 or 1).
 struct RunOutcome {

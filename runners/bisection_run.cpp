@@ -90,6 +90,28 @@ std::string ChooseLauncher(const std::string& wanted) {
 
 }  // namespace
 
+std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions options, const ProbeRegistry& registry) {
+  std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
+  for (std::size_t i = 0; i < verdicts.size(); ++i) {
+    Probe* probe = registry.Find(verdicts[i].probe);
+    if (!IsFailure(verdicts[i].outcome) || probe == nullptr || probe->scope() == Scope::kNode) continue;
+    const std::string name = verdicts[i].probe;  // a copy: `verdicts` grows below
+    options.probe = name;
+    options.out_dir += "/bisect-" + name;
+    BisectionRunResult run = RunBisection(options, registry);
+    nlohmann::json bisect = LoadReport(run.report_path);
+    for (const Verdict& found : bisect.at("verdicts").get<std::vector<Verdict>>()) {
+      if (found.outcome != Outcome::kPass) verdicts.push_back(found);
+    }
+    report["bisection"] = bisect.at("bisection");
+    report["bisection"]["report"] = "bisect-" + name + "/report.json";
+    report["verdicts"] = verdicts;
+    report["summary"] = BuildSummary(verdicts);
+    return name;
+  }
+  return "";
+}
+
 BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeRegistry& registry) {
   bool simulated = !options.simulate_path.empty();
   if (simulated == !options.hosts_path.empty()) {

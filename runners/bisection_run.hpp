@@ -2,6 +2,8 @@
 // `kiln bisect`: which probes each stage runs, with which parameters, then the planner driven by real
 // MPI jobs (or by a simulated cluster), then the report with the bisection trail.
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 
@@ -37,6 +39,12 @@ struct BisectionRunResult {
   std::string summary;
   std::string report_path;
 };
+
+// `kiln run --hosts FILE --bisect`, after the run: the first pair or group probe that failed in `report` is
+// bisected over the hosts (options.probe is set from it; its folder is out_dir/bisect-PROBE); the trail and
+// the findings join the report and its summary is recomputed. Returns the probe bisected, or "" when no pair
+// or group probe failed.
+std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions options, const ProbeRegistry& registry);
 
 // Throws InputError for bad input (unknown probe, a probe of the wrong scope, bad files), RunError when the
 // trials cannot be launched or the report cannot be written.

@@ -5,6 +5,7 @@
 #   slow      h3's link throttled to 100 Mbit/s with tc tbf: h3 and only h3
 #   linkdown  h4's link goes down once the bisection is under way: h4 and only h4
 #   hung      every kiln process on h5 freezes (SIGSTOP) as it starts: h5 and only h5
+#   slow-run  as slow, through `kiln run --hosts --bisect`: the run fails, its report names h3
 # Usage: bisect_netns.sh KILN SOURCE_DIR SCENARIO. Exit 77 (skipped) without root or namespaces. Everything it
 # makes (namespaces, bridge, processes, files) is removed on exit, also on failure; traffic stays inside.
 set -euo pipefail
@@ -13,6 +14,7 @@ hosts=6
 case $scenario in
   healthy) subnet=1 culprit= ;;
   slow) subnet=2 culprit=h3 ;;
+  slow-run) subnet=5 culprit=h3 ;;
   linkdown) subnet=3 culprit=h4 ;;
   hung) subnet=4 culprit=h5 ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
@@ -76,7 +78,7 @@ AGENT
 chmod +x "$work/agent"
 
 case $scenario in
-  slow)
+  slow|slow-run)
     ip netns exec "${tag}h3" tc qdisc add dev veth0 root tbf rate 100mbit burst 64kb latency 50ms
     tc qdisc add dev "${tag}v3" root tbf rate 100mbit burst 64kb latency 50ms
     ;;
@@ -87,12 +89,17 @@ mpi_args+=" --mca btl_tcp_if_include $net.0/24 --mca oob_tcp_if_include $net.0/2
 mpi_args+=" --mca oob_tcp_keepalive_time 5 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3"
 out="$work/out"
 started=$(date +%s)
+suite="$source_dir/tests/fixtures/suites/bisect_netns.xml"
+baseline="$source_dir/tests/fixtures/baselines/netns.xml"
+if [ "$scenario" = slow-run ]; then
+  command=("$kiln" run --hosts "$work/hostfile" --bisect --suite "$suite" --baseline "$baseline" --mpirun-args "$mpi_args")
+else
+  command=("$kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce --suite "$suite" --baseline "$baseline"
+           --launcher mpirun --launcher-args "$mpi_args" --launch-slack 20)
+fi
 # Fake hostnames never reach DNS: a private /etc/hosts and resolv.conf in a mount namespace of our own.
 unshare --mount sh -c 'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' \
-  sh "$work/hosts" "$work/resolv.conf" \
-  "$kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce --suite "$source_dir/tests/fixtures/suites/bisect_netns.xml" \
-  --baseline "$source_dir/tests/fixtures/baselines/netns.xml" --launcher mpirun --launcher-args "$mpi_args" \
-  --launch-slack 20 --out "$out" --cluster "netns-$scenario" > "$work/bisect.log" 2>&1 &
+  sh "$work/hosts" "$work/resolv.conf" "${command[@]}" --out "$out" --cluster "netns-$scenario" > "$work/bisect.log" 2>&1 &
 bisect=$!
 if [ "$scenario" = linkdown ]; then
   # Mid-run: once the node stage is over and the pair rounds have started.
@@ -122,5 +129,8 @@ assert accused == expected, f"accused {accused}, expected {expected}"
 assert not unresolved, f"unresolved: {unresolved}"
 assert status == (1 if culprit else 0), f"exit {status}"
 assert report["summary"]["outcome"] == ("fail" if culprit else "pass")
+if culprit:
+    failing = {tuple(s["subject"]["nodes"]) for s in report["summary"]["failing_subjects"] if s["subject"]["kind"] == "node"}
+    assert failing == {(culprit,)}, f"failing nodes in the summary: {failing}"
 CHECK
 echo "PASS: $scenario: accused exactly [${culprit}] in ${elapsed}s"
