@@ -207,6 +207,40 @@ std::string NodeList(const json& nodes, std::size_t limit = 6) {
   return text;
 }
 
+// A burn-in: how long, how many iterations, who failed how often, how each series moved.
+std::string BurnInSection(const json& b) {
+  std::string html = "<h2>Burn-in</h2>";
+  html += fmt::format(R"(<p class="note">{} iteration(s) in {} of {}{}{}.</p>)", b.value("iterations", 0),
+                      E(FormatDuration(Seconds(b.value("elapsed_s", 0.0)))),
+                      E(FormatDuration(Seconds(b.value("duration_s", 0.0)))),
+                      b.value("resumed", 0) > 0 ? fmt::format(", resumed {} time(s)", b.value("resumed", 0)) : "",
+                      b.value("interrupted", json()).is_string() ? "; <b>" + E(b["interrupted"].get<std::string>()) + "</b>"
+                                                                 : (b.value("completed", false) ? "; completed" : ""));
+  html += "<table><tr><th>node</th><th>iterations with a failure</th></tr>";
+  const json per_node = b.value("failed_iterations_per_node", json::object());
+  for (const auto& [node, count] : per_node.items()) {
+    html += fmt::format(R"(<tr><td>{}</td><td class="fail">{}</td></tr>)", E(node), count.get<int>());
+  }
+  if (per_node.empty()) html += R"(<tr><td colspan="2" class="pass">no node failed an iteration</td></tr>)";
+  html += "</table><h3>Series over the iterations</h3><table><tr><th>series@subject</th><th>iterations</th><th>mean</th>"
+          "<th>stddev</th><th>min</th><th>max</th><th>first</th><th>last</th></tr>";
+  const json series = b.value("series", json::array());
+  for (std::size_t i = 0; i < series.size() && i < 200; ++i) {
+    const json& s = series[i];
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{:.4g} {}</td><td>{:.3g}</td><td>{:.4g}</td><td>{:.4g}</td>"
+                        "<td>{:.4g}</td><td>{:.4g}</td></tr>",
+                        E(s.value("series", "")), s.value("count", 0), s.value("mean", 0.0), E(s.value("unit", "")),
+                        s.value("stddev", 0.0), s.value("min", 0.0), s.value("max", 0.0), s.value("first", 0.0),
+                        s.value("last", 0.0));
+  }
+  html += "</table>";
+  if (series.size() > 200) {
+    html += fmt::format(R"(<p class="note">{} more series in report.json and {}.</p>)", series.size() - 200,
+                        E(b.value("journal", "")));
+  }
+  return html;
+}
+
 // How the bisection got to its findings: every round, what ran and what it concluded.
 std::string BisectionTrail(const json& b) {
   std::string html = fmt::format("<h2>Bisection{}</h2>", b.value("simulated", false) ? " (simulated cluster)" : "");
@@ -287,6 +321,7 @@ std::string RenderHtml(const json& report) {
                       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
                       counts.value("skipped", 0), measurements.size());
 
+  if (report.contains("burnin")) html += BurnInSection(report["burnin"]);
   if (report.contains("bisection")) html += BisectionTrail(report["bisection"]);
 
   // Per probe: charts of each series.

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "core/units.hpp"
 #include "core/verdict.hpp"
 
 namespace kiln {
@@ -34,6 +35,15 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
       counts.value("skipped", 0), report.at("measurements").size());
   if (!summary.value("note", "").empty()) out += fmt::format("kiln: {}\n", summary.value("note", ""));
+  if (report.contains("burnin")) {
+    const auto& b = report["burnin"];
+    out += fmt::format("kiln: burn-in: {} iteration(s) in {} of {}; failed iterations per node: {}\n",
+                       b.value("iterations", 0), FormatDuration(Seconds(b.value("elapsed_s", 0.0))),
+                       FormatDuration(Seconds(b.value("duration_s", 0.0))),
+                       b.value("failed_iterations_per_node", nlohmann::json::object()).empty()
+                           ? std::string("none")
+                           : b["failed_iterations_per_node"].dump());
+  }
   if (report.contains("bisection")) {
     const auto& b = report["bisection"];
     out += fmt::format("kiln: bisection{}: {}\n", b.value("simulated", false) ? " (simulated)" : "",

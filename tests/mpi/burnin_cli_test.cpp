@@ -125,6 +125,28 @@ TEST(BurnIn, SigtermStopsCleanlyWithAValidPartialReport) {
   EXPECT_TRUE(std::filesystem::exists(out + "/report.html"));
 }
 
+TEST(BurnIn, LoopsUnderMpirunWithEveryRankInStep) {
+  testing::TempDir dir;
+  std::string out = (dir.path() / "out").string();
+  std::vector<std::string> argv{"mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "3", "--bind-to", "none"};
+  for (const std::string& a : BurnIn(out, {"--rank-as-node", "--duration", "3s"})) argv.push_back(a);
+  auto r = testing::RunCommand(argv, 180);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  int iterations = report["burnin"]["iterations"];
+  EXPECT_GE(iterations, 2);
+  EXPECT_EQ(Lines(out + "/burnin/iterations.jsonl").size(), static_cast<std::size_t>(iterations));
+  // Every node's series has one value per iteration: all ranks ran every iteration.
+  int per_node = 0;
+  for (const auto& s : report["burnin"]["series"]) {
+    if (s["series"].get<std::string>().rfind("diag.sleep.elapsed@", 0) == 0) {
+      EXPECT_EQ(s["count"], iterations) << s["series"];
+      ++per_node;
+    }
+  }
+  EXPECT_EQ(per_node, 3);
+}
+
 TEST(BurnIn, FreshRunRefusesAFolderWithABurnInAndResumeNeedsOne) {
   testing::TempDir dir;
   std::string out = (dir.path() / "out").string();
