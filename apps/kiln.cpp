@@ -164,6 +164,8 @@ int RunWithBisection(const RunArgs& args, const char* argv0) {
   options.launcher_args = args.mpirun_args;
   options.kiln_binary = ThisExecutable(argv0);
   options.quiet = args.quiet;
+  options.interrupted = &g_interrupted;
+  InstallStopHandlers();
   std::string probe = AddBisectionToReport(report, options, ProbeRegistry::Default());
   WrittenBundle written = WriteReportBundle(std::move(report), {args.out, key, args.chain});
   std::fputs(written.summary.c_str(), stdout);
@@ -311,6 +313,8 @@ int Bisect(BisectArgs& args, const char* argv0) {
     else throw InputError(fmt::format("--stages: unknown stage '{}' (node, pair, group)", stage));
   }
   options.planner.keep_scale = !args.no_padding;
+  options.interrupted = &g_interrupted;
+  InstallStopHandlers();
   BisectionRunResult result = RunBisection(options, registry);
   std::fputs(result.summary.c_str(), stdout);
   std::printf("kiln: report written to %s\n", result.report_path.c_str());

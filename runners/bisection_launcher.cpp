@@ -6,37 +6,26 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <thread>
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "core/subprocess.hpp"
+#include "core/units.hpp"
 #include "core/verdict.hpp"
+#include "reports/html_escape.hpp"  // the same five escapes make XML attribute values safe
 #include "reports/report.hpp"
 
 namespace kiln {
 namespace {
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string OneStepSuite(const TrialStep& step) {
   std::string xml = fmt::format(
       "<?xml version=\"1.0\"?>\n<suite name=\"bisect-{0}\" version=\"1\">\n  <phase name=\"{1}\">\n"
       "    <step probe=\"{0}\" timeout=\"{2}s\">\n",
-      XmlEscape(step.probe), XmlEscape(step.phase), static_cast<long long>(step.timeout_s));
+      EscapeHtml(step.probe), EscapeHtml(step.phase), static_cast<long long>(step.timeout_s));
   for (const auto& [name, value] : step.params) {
-    xml += fmt::format("      <param name=\"{}\" value=\"{}\"/>\n", XmlEscape(name), XmlEscape(value));
+    xml += fmt::format("      <param name=\"{}\" value=\"{}\"/>\n", EscapeHtml(name), EscapeHtml(value));
   }
   xml += "    </step>\n  </phase>\n</suite>\n";
   return xml;
@@ -103,19 +92,34 @@ std::vector<TrialResult> LaunchingExecutor::RunRound(const std::vector<Trial>& t
                  trials.size(), std::string(ToString(trials.front().kind)).c_str(), largest);
   }
   std::vector<TrialResult> results(trials.size());
+  if (interrupted()) {
+    for (TrialResult& r : results) {
+      r.outcome = TrialOutcome::kSkipped;
+      r.reason = "not run: the bisection was interrupted by a signal";
+    }
+    return results;
+  }
+  // A signal stops the jobs of this round at once.
+  std::stop_source stop;
+  std::jthread watcher([this, &stop](std::stop_token done) {
+    while (!done.stop_requested() && !interrupted()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (interrupted()) stop.request_stop();
+  });
   for (std::size_t start = 0; start < trials.size(); start += static_cast<std::size_t>(options_.parallel)) {
     std::size_t end = std::min(trials.size(), start + static_cast<std::size_t>(options_.parallel));
     std::vector<std::future<TrialResult>> running;
     for (std::size_t i = start; i < end; ++i) {
       std::string dir = fmt::format("{}/round{:04}/trial{:05}", options_.work_dir, round, i);
-      running.push_back(std::async(std::launch::async, [this, &trials, i, dir] { return RunTrial(trials[i], dir); }));
+      running.push_back(std::async(std::launch::async, [this, &trials, i, dir, token = stop.get_token()] {
+        return RunTrial(trials[i], dir, token);
+      }));
     }
     for (std::size_t i = start; i < end; ++i) results[i] = running[i - start].get();
   }
   return results;
 }
 
-TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& dir) const {
+TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& dir, std::stop_token stop) const {
   auto it = options_.steps.find(trial.kind);
   if (it == options_.steps.end()) {
     throw RunError(fmt::format("bisection asked for a {} trial but no {} probe is set", ToString(trial.kind),
@@ -132,10 +136,16 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
   WriteFileAtomically(dir + "/hosts", hostfile);
   WriteFileAtomically(dir + "/suite.xml", OneStepSuite(step));
   double limit = step.timeout_s + options_.launch_slack_s;
-  ProcessResult process = RunProcess(Command(hosts, dir, step), limit);
+  Subprocess job(Command(hosts, dir, step));
+  ProcessResult process = job.Wait(std::chrono::steady_clock::now() +
+                                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(Seconds(limit)),
+                                   stop);
   WriteFileAtomically(dir + "/launcher.log", process.output);
   TrialResult result;
-  if (process.timed_out) {
+  if (process.stopped) {
+    result.outcome = TrialOutcome::kSkipped;
+    result.reason = "stopped: the bisection was interrupted by a signal";
+  } else if (process.timed_out) {
     result.outcome = TrialOutcome::kHang;
     result.reason = fmt::format("no result within {:.0f}s (step timeout {:.0f}s + {:.0f}s to launch): the job was "
                                 "killed; see {}/launcher.log",

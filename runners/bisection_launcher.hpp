@@ -4,7 +4,9 @@
 // costs one bounded trial and takes nothing else down. All trials of a round run at the same time. Each
 // trial keeps its folder (suite, hostfile, report, launcher output) under the work folder.
 
+#include <atomic>
 #include <map>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -31,19 +33,23 @@ struct LauncherOptions {
   int parallel = 32;           // most jobs running at once
   bool quiet = false;
   std::map<TrialKind, TrialStep> steps;
+  // Set on SIGINT/SIGTERM: running jobs are killed and every trial from then on is "skipped", so the planner
+  // accuses nobody more and the report of what was found so far gets written.
+  const std::atomic<bool>* interrupted = nullptr;
 };
 
 class LaunchingExecutor : public TrialExecutor {
  public:
   explicit LaunchingExecutor(LauncherOptions options);
   std::vector<TrialResult> RunRound(const std::vector<Trial>& trials) override;
+  bool interrupted() const { return options_.interrupted != nullptr && options_.interrupted->load(); }
 
   // The command that runs one trial (exposed for tests).
   std::vector<std::string> Command(const std::vector<std::string>& hosts, const std::string& dir,
                                    const TrialStep& step) const;
 
  private:
-  TrialResult RunTrial(const Trial& trial, const std::string& dir) const;
+  TrialResult RunTrial(const Trial& trial, const std::string& dir, std::stop_token stop) const;
   LauncherOptions options_;
   int round_ = 0;
 };

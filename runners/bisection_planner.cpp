@@ -322,11 +322,15 @@ class Planner {
     }
     std::vector<int> to_settle;
     if (!suspects.empty()) {
-      // One round of re-pairing: a suspect failing again with a cleared partner is accused; the others wait.
+      // Re-pairing: a suspect failing again with a cleared partner is accused; the others are settled below.
+      // (More than one round only when there are more suspects than cleared nodes.)
       std::vector<int> pending = suspects;
       while (!pending.empty()) {
         std::vector<Trial> trials = WithClearedPartners(pending);
-        if (trials.empty()) break;
+        if (trials.empty()) {
+          to_settle.insert(to_settle.end(), pending.begin(), pending.end());  // Settle says why they stay open
+          break;
+        }
         Ran ran = RunRound("repair", trials);
         std::vector<int> accused;
         for (std::size_t i = 0; i < trials.size(); ++i) {

@@ -142,6 +142,7 @@ BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeR
 
   std::vector<std::string> names;
   BisectResult result;
+  std::string interruption;
   if (simulated) {
     SimulatedCluster cluster = LoadSimulatedCluster(options.simulate_path);
     names = cluster.nodes;
@@ -166,6 +167,7 @@ BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeR
     launch.launch_slack_s = options.launch_slack_s;
     launch.parallel = options.parallel;
     launch.quiet = options.quiet;
+    launch.interrupted = options.interrupted;
     const Suite* steps_from = suite ? &*suite : nullptr;
     if (!probes.node.empty()) launch.steps[TrialKind::kNode] = StepFor(probes.node, steps_from, registry);
     if (!probes.pair.empty()) launch.steps[TrialKind::kPair] = StepFor(probes.pair, steps_from, registry);
@@ -176,9 +178,19 @@ BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeR
     if (suite) record.suite_sha256 = suite->sha256;
     LaunchingExecutor executor(launch);
     result = Bisect(names, executor, planner);
+    if (executor.interrupted()) interruption = "the bisection was interrupted by a signal; what it found so far stands";
   }
   for (const std::string& name : names) record.nodes.push_back({name, {}, nullptr});
   record.verdicts = BisectionVerdicts(result, names, probes);
+  if (!interruption.empty()) {
+    Verdict v;
+    v.probe = "bisect";
+    v.subject = Subject::Group(names);
+    v.outcome = Outcome::kError;
+    v.rule = "a bisection must finish";
+    v.reason = interruption;
+    record.verdicts.push_back(std::move(v));
+  }
   record.finished = UtcNow();
   record.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -32,6 +33,7 @@ struct BisectionRunOptions {
   std::optional<KeyPair> sign_key;
   std::string chain_dir;
   BisectOptions planner;
+  const std::atomic<bool>* interrupted = nullptr;  // SIGINT/SIGTERM: stop, report what was found so far
 };
 
 struct BisectionRunResult {
