@@ -1,0 +1,116 @@
+// The launching executor against a stand-in `mpirun` (a script first in PATH): how each way a job can end
+// becomes a trial outcome, and a signal stops a round at once.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "core/files.hpp"
+#include "reports/report.hpp"
+#include "runners/bisection_launcher.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace kiln {
+namespace {
+
+class LauncherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The stand-in finds --out among its arguments and behaves as FAKE_MODE says.
+    dir_.Write("bin/mpirun",
+               "#!/bin/sh\n"
+               "out=\n"
+               "while [ $# -gt 0 ]; do [ \"$1\" = --out ] && out=$2; shift; done\n"
+               "case $FAKE_MODE in\n"
+               "  hang) exec sleep 60 ;;\n"
+               "  crash) echo 'rank 1 died: segmentation fault'; exit 139 ;;\n"
+               "  report) cp \"$FAKE_REPORT\" \"$out/report.json\" ;;\n"
+               "esac\n");
+    std::filesystem::permissions(dir_.path() / "bin/mpirun", std::filesystem::perms(0755));
+    old_path_ = std::getenv("PATH");
+    setenv("PATH", ((dir_.path() / "bin").string() + ":" + old_path_).c_str(), 1);
+    options_.kiln_binary = "/bin/true";
+    options_.baseline_path = "unused.xml";
+    options_.hosts = {"a", "b", "c", "d"};
+    options_.work_dir = (dir_.path() / "trials").string();
+    options_.launch_slack_s = 1;
+    options_.quiet = true;
+    options_.steps[TrialKind::kPair] = {"pair", "mpi_link", {}, 1};
+  }
+  void TearDown() override { setenv("PATH", old_path_.c_str(), 1); }
+
+  std::string Report(const std::string& outcome, const std::string& status) {
+    RunRecord r;
+    r.finished = "2026-11-23T00:00:00Z";
+    r.steps.push_back({"pair", "mpi_link", "s.xml:1", 1, {}, {{Subject::Pair("a", "b"), "a", 0, status, "why", 1}}});
+    Verdict v;
+    v.probe = "mpi_link";
+    v.metric = v.series = "mpi.link.bandwidth";
+    v.subject = Subject::Pair("a", "b");
+    v.outcome = outcome == "fail" ? Outcome::kFail : Outcome::kPass;
+    v.reason = "0.01 GB/s < min 0.08";
+    v.value = 0.01;
+    r.verdicts.push_back(v);
+    return dir_.Write("fake-report.json", BuildReport(r).dump());
+  }
+
+  testing::TempDir dir_;
+  std::string old_path_;
+  LauncherOptions options_;
+};
+
+TEST_F(LauncherTest, ReportHangAndCrashBecomeOutcomesWithReasons) {
+  setenv("FAKE_MODE", "report", 1);
+  setenv("FAKE_REPORT", Report("fail", "measured").c_str(), 1);
+  LaunchingExecutor executor(options_);
+  std::vector<TrialResult> failed = executor.RunRound({{TrialKind::kPair, {0, 1}, 2}});
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].outcome, TrialOutcome::kFail);
+  EXPECT_NE(failed[0].reason.find("0.01 GB/s < min 0.08"), std::string::npos) << failed[0].reason;
+  ASSERT_TRUE(failed[0].value.has_value());
+  EXPECT_DOUBLE_EQ(*failed[0].value, 0.01);
+  EXPECT_EQ(ReadFile(options_.work_dir + "/round0000/trial00000/hosts"), "a\nb\n");
+  EXPECT_NE(ReadFile(options_.work_dir + "/round0000/trial00000/suite.xml").find("probe=\"mpi_link\""), std::string::npos);
+
+  setenv("FAKE_REPORT", Report("pass", "timeout").c_str(), 1);  // a step that ran out of time inside the job
+  EXPECT_EQ(executor.RunRound({{TrialKind::kPair, {2, 3}, 2}})[0].outcome, TrialOutcome::kHang);
+
+  setenv("FAKE_MODE", "crash", 1);
+  TrialResult crash = executor.RunRound({{TrialKind::kPair, {0, 1}, 2}})[0];
+  EXPECT_EQ(crash.outcome, TrialOutcome::kCrash);
+  EXPECT_NE(crash.reason.find("exit 139"), std::string::npos) << crash.reason;
+  EXPECT_NE(crash.reason.find("segmentation fault"), std::string::npos) << crash.reason;
+
+  setenv("FAKE_MODE", "hang", 1);
+  auto start = std::chrono::steady_clock::now();
+  std::vector<TrialResult> hung = executor.RunRound({{TrialKind::kPair, {0, 1}, 2}, {TrialKind::kPair, {2, 3}, 2}});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));  // 1 s timeout + 1 s slack, both at once
+  EXPECT_EQ(hung[0].outcome, TrialOutcome::kHang);
+  EXPECT_EQ(hung[1].outcome, TrialOutcome::kHang);
+  EXPECT_NE(hung[0].reason.find("no result within 2s"), std::string::npos) << hung[0].reason;
+}
+
+TEST_F(LauncherTest, ASignalStopsTheRoundAndSkipsEveryLaterTrial) {
+  setenv("FAKE_MODE", "hang", 1);
+  std::atomic<bool> interrupted{false};
+  options_.interrupted = &interrupted;
+  options_.steps[TrialKind::kPair].timeout_s = 60;
+  LaunchingExecutor executor(options_);
+  std::thread signal([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    interrupted = true;
+  });
+  auto start = std::chrono::steady_clock::now();
+  std::vector<TrialResult> results = executor.RunRound({{TrialKind::kPair, {0, 1}, 2}});
+  signal.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(results[0].outcome, TrialOutcome::kSkipped);
+  EXPECT_TRUE(executor.interrupted());
+  EXPECT_EQ(executor.RunRound({{TrialKind::kPair, {2, 3}, 2}})[0].outcome, TrialOutcome::kSkipped);
+}
+
+}  // namespace
+}  // namespace kiln
