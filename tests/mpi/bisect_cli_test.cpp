@@ -1,0 +1,73 @@
+// kiln bisect through the binary: a simulated 4,096-node cluster, the report's trail, and bad input.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/files.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace kiln {
+namespace {
+
+using testing::KilnBinary;
+using testing::RunCommand;
+using testing::SourceDir;
+
+testing::CommandResult Kiln(std::vector<std::string> args) {
+  args.insert(args.begin(), KilnBinary());
+  return RunCommand(args, 120);
+}
+
+TEST(BisectCli, SimulatedClusterOf4096NamesExactlyTheInjectedCulprits) {
+  testing::TempDir dir;
+  std::string out = (dir.path() / "out").string();
+  auto r = Kiln({"bisect", "--simulate", SourceDir() + "/tests/fixtures/clusters/sim4096-five.xml", "--out", out});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  EXPECT_TRUE(report["run"]["simulated"].get<bool>());
+  const auto& b = report["bisection"];
+  std::set<std::string> accused;
+  for (const auto& f : b["findings"]) {
+    ASSERT_NE(f["kind"], "unresolved") << f.dump();
+    std::string who;
+    for (const auto& n : f["subject"]["nodes"]) who += (who.empty() ? "" : "<->") + n.get<std::string>();
+    accused.insert(f["kind"].get<std::string>() + ":" + who);
+  }
+  EXPECT_EQ(accused, (std::set<std::string>{"node:node0017", "node:node2048", "node:node3000", "node:node0999",
+                                            "link:node0100<->node2100"}));
+  EXPECT_TRUE(b["resolved"].get<bool>());
+  EXPECT_EQ(b["rounds_used"], b["rounds"].size());
+  EXPECT_EQ(report["summary"]["counts"]["fail"], 5);
+  EXPECT_EQ(report["summary"]["counts"]["pass"], 4096 - 6);
+  std::string html = ReadFile(out + "/report.html");
+  EXPECT_NE(html.find("<h2>Bisection (simulated cluster)</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<h3>Trail</h3>"), std::string::npos);
+}
+
+TEST(BisectCli, BadInputExitsTwoAndSaysWhy) {
+  testing::TempDir dir;
+  auto neither = Kiln({"bisect", "--out", (dir.path() / "o").string()});
+  EXPECT_EQ(neither.exit_code, 2);
+  EXPECT_NE(neither.output.find("exactly one of --hosts FILE (real nodes) or --simulate"), std::string::npos)
+      << neither.output;
+  std::string cluster = SourceDir() + "/tests/fixtures/clusters/sim4096-five.xml";
+  auto probe = Kiln({"bisect", "--simulate", cluster, "--probe", "nope"});
+  EXPECT_EQ(probe.exit_code, 2);
+  EXPECT_NE(probe.output.find("--probe 'nope' is not a probe"), std::string::npos) << probe.output;
+  auto node_probe = Kiln({"bisect", "--simulate", cluster, "--node-probe", "mpi_link"});
+  EXPECT_EQ(node_probe.exit_code, 2);
+  EXPECT_NE(node_probe.output.find("must be a node probe"), std::string::npos) << node_probe.output;
+  std::string bad = dir.Write("bad.xml", "<cluster nodes=\"4\">\n  <fault kind=\"slow_node\" node=\"node9\"/>\n</cluster>\n");
+  auto file = Kiln({"bisect", "--simulate", bad});
+  EXPECT_EQ(file.exit_code, 2);
+  EXPECT_NE(file.output.find(bad + ":2"), std::string::npos) << file.output;
+  auto stages = Kiln({"bisect", "--simulate", cluster, "--stages", "node,quantum"});
+  EXPECT_EQ(stages.exit_code, 2);
+  EXPECT_NE(stages.output.find("unknown stage 'quantum'"), std::string::npos) << stages.output;
+}
+
+}  // namespace
+}  // namespace kiln
