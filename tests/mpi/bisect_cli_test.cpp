@@ -12,19 +12,13 @@
 namespace kiln {
 namespace {
 
-using testing::KilnBinary;
 using testing::RunCommand;
 using testing::SourceDir;
-
-testing::CommandResult Kiln(std::vector<std::string> args) {
-  args.insert(args.begin(), KilnBinary());
-  return RunCommand(args, 120);
-}
 
 TEST(BisectCli, SimulatedClusterOf4096NamesExactlyTheInjectedCulprits) {
   testing::TempDir dir;
   std::string out = (dir.path() / "out").string();
-  auto r = Kiln({"bisect", "--simulate", SourceDir() + "/tests/fixtures/clusters/sim4096-five.xml", "--out", out});
+  auto r = testing::RunKiln({"bisect", "--simulate", SourceDir() + "/tests/fixtures/clusters/sim4096-five.xml", "--out", out});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
   EXPECT_TRUE(report["run"]["simulated"].get<bool>());
@@ -49,22 +43,22 @@ TEST(BisectCli, SimulatedClusterOf4096NamesExactlyTheInjectedCulprits) {
 
 TEST(BisectCli, BadInputExitsTwoAndSaysWhy) {
   testing::TempDir dir;
-  auto neither = Kiln({"bisect", "--out", (dir.path() / "o").string()});
+  auto neither = testing::RunKiln({"bisect", "--out", (dir.path() / "o").string()});
   EXPECT_EQ(neither.exit_code, 2);
   EXPECT_NE(neither.output.find("exactly one of --hosts FILE (real nodes) or --simulate"), std::string::npos)
       << neither.output;
   std::string cluster = SourceDir() + "/tests/fixtures/clusters/sim4096-five.xml";
-  auto probe = Kiln({"bisect", "--simulate", cluster, "--probe", "nope"});
+  auto probe = testing::RunKiln({"bisect", "--simulate", cluster, "--probe", "nope"});
   EXPECT_EQ(probe.exit_code, 2);
   EXPECT_NE(probe.output.find("--probe 'nope' is not a probe"), std::string::npos) << probe.output;
-  auto node_probe = Kiln({"bisect", "--simulate", cluster, "--node-probe", "mpi_link"});
+  auto node_probe = testing::RunKiln({"bisect", "--simulate", cluster, "--node-probe", "mpi_link"});
   EXPECT_EQ(node_probe.exit_code, 2);
   EXPECT_NE(node_probe.output.find("must be a node probe"), std::string::npos) << node_probe.output;
   std::string bad = dir.Write("bad.xml", "<cluster nodes=\"4\">\n  <fault kind=\"slow_node\" node=\"node9\"/>\n</cluster>\n");
-  auto file = Kiln({"bisect", "--simulate", bad});
+  auto file = testing::RunKiln({"bisect", "--simulate", bad});
   EXPECT_EQ(file.exit_code, 2);
   EXPECT_NE(file.output.find(bad + ":2"), std::string::npos) << file.output;
-  auto stages = Kiln({"bisect", "--simulate", cluster, "--stages", "node,quantum"});
+  auto stages = testing::RunKiln({"bisect", "--simulate", cluster, "--stages", "node,quantum"});
   EXPECT_EQ(stages.exit_code, 2);
   EXPECT_NE(stages.output.find("unknown stage 'quantum'"), std::string::npos) << stages.output;
 }

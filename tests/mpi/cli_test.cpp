@@ -11,29 +11,23 @@
 namespace kiln {
 namespace {
 
-using testing::KilnBinary;
 using testing::RunCommand;
 using testing::SourceDir;
 
-testing::CommandResult Kiln(std::vector<std::string> args) {
-  args.insert(args.begin(), KilnBinary());
-  return RunCommand(args, 120);
-}
-
 TEST(Cli, ListsProbesSuitesAndBaselines) {
-  auto probes = Kiln({"list", "probes"});
+  auto probes = testing::RunKiln({"list", "probes"});
   EXPECT_EQ(probes.exit_code, 0);
   for (const char* name : {"health", "host_stream", "mpi_allreduce", "mpi_link"}) {
     EXPECT_NE(probes.output.find(name), std::string::npos) << name;
   }
-  EXPECT_NE(Kiln({"list", "suites"}).output.find("quick"), std::string::npos);
-  EXPECT_NE(Kiln({"list", "baselines"}).output.find("cpu-host"), std::string::npos);
+  EXPECT_NE(testing::RunKiln({"list", "suites"}).output.find("quick"), std::string::npos);
+  EXPECT_NE(testing::RunKiln({"list", "baselines"}).output.find("cpu-host"), std::string::npos);
 }
 
 TEST(Cli, BadSuiteFileExitsTwoNamingFileAndLine) {
   testing::TempDir dir;
   std::string suite = dir.Write("bad.xml", "<suite name=\"x\">\n  <phase name=\"node\">\n    <step probe=\"nope\"/>\n  </phase>\n</suite>\n");
-  auto r = Kiln({"run", "--suite", suite, "--out", (dir.path() / "o").string()});
+  auto r = testing::RunKiln({"run", "--suite", suite, "--out", (dir.path() / "o").string()});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find(suite + ":3: unknown probe 'nope'"), std::string::npos) << r.output;
 }
@@ -41,10 +35,10 @@ TEST(Cli, BadSuiteFileExitsTwoNamingFileAndLine) {
 TEST(Cli, MalformedXmlAndUnknownBaselineExitTwo) {
   testing::TempDir dir;
   std::string broken = dir.Write("broken.xml", "<suite name=\"x\">\n<phase name=\"node\">\n</suite>\n");
-  auto r = Kiln({"run", "--suite", broken});
+  auto r = testing::RunKiln({"run", "--suite", broken});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("malformed XML"), std::string::npos) << r.output;
-  auto b = Kiln({"run", "--baseline", "no-such-sku"});
+  auto b = testing::RunKiln({"run", "--baseline", "no-such-sku"});
   EXPECT_EQ(b.exit_code, 2);
   EXPECT_NE(b.output.find("no baselines named 'no-such-sku'"), std::string::npos) << b.output;
 }
@@ -52,19 +46,19 @@ TEST(Cli, MalformedXmlAndUnknownBaselineExitTwo) {
 TEST(Cli, HostfileWithADuplicateExitsTwo) {
   testing::TempDir dir;
   std::string hosts = dir.Write("hosts", "127.0.0.1\nlocalhost slots=2\n127.0.0.1\n");
-  auto r = Kiln({"run", "--hosts", hosts});
+  auto r = testing::RunKiln({"run", "--hosts", hosts});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find(hosts + ":3: host '127.0.0.1' is listed twice"), std::string::npos) << r.output;
 }
 
 TEST(Cli, UnknownOptionAndUnreadableReportExitTwo) {
-  EXPECT_EQ(Kiln({"run", "--frobnicate"}).exit_code, 2);
-  EXPECT_EQ(Kiln({"report", "/nonexistent/report.json"}).exit_code, 2);
-  EXPECT_EQ(Kiln({}).exit_code, 2);
+  EXPECT_EQ(testing::RunKiln({"run", "--frobnicate"}).exit_code, 2);
+  EXPECT_EQ(testing::RunKiln({"report", "/nonexistent/report.json"}).exit_code, 2);
+  EXPECT_EQ(testing::RunKiln({}).exit_code, 2);
 }
 
 TEST(Cli, UnwritableOutputExitsThree) {
-  auto r = Kiln({"run", "--suite", SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--out", "/proc/kiln-no"});
+  auto r = testing::RunKiln({"run", "--suite", SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--out", "/proc/kiln-no"});
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("/proc/kiln-no"), std::string::npos) << r.output;
 }
@@ -72,13 +66,13 @@ TEST(Cli, UnwritableOutputExitsThree) {
 TEST(Cli, SingleProcessRunWritesAReportAndRendersIt) {
   testing::TempDir dir;
   std::string out = (dir.path() / "o").string();
-  auto r = Kiln({"run", "--quiet", "--suite", SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--out", out});
+  auto r = testing::RunKiln({"run", "--quiet", "--suite", SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--out", out});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("report written to " + out + "/report.json"), std::string::npos);
-  auto text = Kiln({"report", out + "/report.json", "--format", "text"});
+  auto text = testing::RunKiln({"report", out + "/report.json", "--format", "text"});
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.output.find("suite mpi-small"), std::string::npos) << text.output;
-  auto unknown = Kiln({"report", out + "/report.json", "--format", "pdf"});
+  auto unknown = testing::RunKiln({"report", out + "/report.json", "--format", "pdf"});
   EXPECT_EQ(unknown.exit_code, 2);
 }
 
@@ -92,27 +86,27 @@ TEST(Cli, RunWritesEveryRenderingAndTheChainVerifies) {
   testing::TempDir dir;
   std::string keys = (dir.path() / "keys").string();
   std::string chain = (dir.path() / "chain").string();
-  ASSERT_EQ(Kiln({"keygen", "--out", keys}).exit_code, 0);
+  ASSERT_EQ(testing::RunKiln({"keygen", "--out", keys}).exit_code, 0);
   for (int i = 0; i < 2; ++i) {
     std::string out = (dir.path() / (i == 0 ? "o0" : "o1")).string();
-    auto r = Kiln({"run", "--quiet", "--suite", SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--out", out,
+    auto r = testing::RunKiln({"run", "--quiet", "--suite", SourceDir() + "/tests/fixtures/suites/mpi_small.xml", "--out", out,
                    "--sign-key", keys + "/kiln.key", "--chain", chain});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     for (const char* file : {"report.json", "report.json.minisig", "report.html", "junit.xml", "metrics.prom"}) {
       EXPECT_TRUE(std::filesystem::exists(out + "/" + file)) << file;
     }
   }
-  auto ok = Kiln({"verify", "--pubkey", keys + "/kiln.pub", "--chain", chain});
+  auto ok = testing::RunKiln({"verify", "--pubkey", keys + "/kiln.pub", "--chain", chain});
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find("2 report(s)"), std::string::npos) << ok.output;
   for (const auto& entry : std::filesystem::directory_iterator(chain)) {
     if (entry.path().filename().string().rfind("000001-", 0) == 0) std::filesystem::remove(entry.path());
   }
-  auto broken = Kiln({"verify", "--pubkey", keys + "/kiln.pub", "--chain", chain});
+  auto broken = testing::RunKiln({"verify", "--pubkey", keys + "/kiln.pub", "--chain", chain});
   EXPECT_EQ(broken.exit_code, 1) << broken.output;
   EXPECT_NE(broken.output.find("report number 000001 is missing"), std::string::npos) << broken.output;
   for (const char* format : {"html", "junit", "prom", "md"}) {
-    EXPECT_EQ(Kiln({"report", (dir.path() / "o0/report.json").string(), "--format", format}).exit_code, 0) << format;
+    EXPECT_EQ(testing::RunKiln({"report", (dir.path() / "o0/report.json").string(), "--format", format}).exit_code, 0) << format;
   }
 }
 

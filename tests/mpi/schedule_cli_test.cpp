@@ -13,14 +13,8 @@
 namespace kiln {
 namespace {
 
-using testing::KilnBinary;
 using testing::RunCommand;
 using testing::SourceDir;
-
-testing::CommandResult Kiln(std::vector<std::string> args, double timeout = 120) {
-  args.insert(args.begin(), KilnBinary());
-  return RunCommand(args, timeout);
-}
 
 bool HaveProgram(const std::string& name) { return RunCommand({"sh", "-c", "command -v " + name}, 10).exit_code == 0; }
 
@@ -28,7 +22,7 @@ TEST(Schedule, SystemdUnitsPassSystemdAnalyzeAndTheSweepScriptRunsASweep) {
   testing::TempDir dir;
   std::string out = (dir.path() / "schedule").string(), reports = (dir.path() / "reports").string();
   std::string db = (dir.path() / "history.db").string();
-  auto r = Kiln({"schedule", "--kind", "systemd", "--out", out, "--reports", reports, "--history", db, "--every", "6h",
+  auto r = testing::RunKiln({"schedule", "--kind", "systemd", "--out", out, "--reports", reports, "--history", db, "--every", "6h",
                  "--suite", SourceDir() + "/tests/fixtures/suites/burnin_small.xml", "--baseline",
                  SourceDir() + "/tests/fixtures/baselines/emulated.xml"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -49,7 +43,7 @@ TEST(Schedule, SystemdUnitsPassSystemdAnalyzeAndTheSweepScriptRunsASweep) {
   for (const auto& entry : std::filesystem::directory_iterator(reports)) runs.push_back(entry.path());
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_TRUE(std::filesystem::exists(runs[0] / "report.json"));
-  auto history = Kiln({"history", "--db", db, "--format", "json"});
+  auto history = testing::RunKiln({"history", "--db", db, "--format", "json"});
   ASSERT_EQ(history.exit_code, 0) << history.output;
   EXPECT_FALSE(nlohmann::json::parse(history.output)["series"].empty());
 }
@@ -57,7 +51,7 @@ TEST(Schedule, SystemdUnitsPassSystemdAnalyzeAndTheSweepScriptRunsASweep) {
 TEST(Schedule, SlurmBatchScrontabAndDrainHook) {
   testing::TempDir dir;
   std::string out = (dir.path() / "schedule").string();
-  auto r = Kiln({"schedule", "--kind", "slurm", "--out", out, "--reports", (dir.path() / "reports").string(),
+  auto r = testing::RunKiln({"schedule", "--kind", "slurm", "--out", out, "--reports", (dir.path() / "reports").string(),
                  "--nodes", "16", "--partition", "gpu", "--every", "daily", "--drain", "--cluster", "it's c1"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::string batch = ReadFile(out + "/kiln-sweep.sbatch");
@@ -91,14 +85,14 @@ TEST(Schedule, SlurmBatchScrontabAndDrainHook) {
 TEST(Schedule, RefusesPathsAndValuesThatWouldNeedQuotingInUnitsOrCrontabs) {
   testing::TempDir dir;
   std::string out = (dir.path() / "s").string();
-  auto spaced = Kiln({"schedule", "--kind", "systemd", "--out", out + " x", "--reports", out});
+  auto spaced = testing::RunKiln({"schedule", "--kind", "systemd", "--out", out + " x", "--reports", out});
   EXPECT_EQ(spaced.exit_code, 2);
   EXPECT_NE(spaced.output.find("--out '" + out + " x' must be an absolute path"), std::string::npos) << spaced.output;
-  auto percent = Kiln({"schedule", "--kind", "slurm", "--out", out, "--reports", out + "/%j"});
+  auto percent = testing::RunKiln({"schedule", "--kind", "slurm", "--out", out, "--reports", out + "/%j"});
   EXPECT_EQ(percent.exit_code, 2);
-  auto newline = Kiln({"schedule", "--kind", "slurm", "--out", out, "--reports", out, "--partition", "gpu\n#SBATCH --x"});
+  auto newline = testing::RunKiln({"schedule", "--kind", "slurm", "--out", out, "--reports", out, "--partition", "gpu\n#SBATCH --x"});
   EXPECT_EQ(newline.exit_code, 2);
-  auto every = Kiln({"schedule", "--kind", "slurm", "--out", out, "--reports", out, "--every", "7h"});
+  auto every = testing::RunKiln({"schedule", "--kind", "slurm", "--out", out, "--reports", out, "--every", "7h"});
   EXPECT_EQ(every.exit_code, 2);
   EXPECT_NE(every.output.find("--every '7h'"), std::string::npos) << every.output;
   EXPECT_FALSE(std::filesystem::exists(out));
@@ -118,7 +112,7 @@ TEST(FailNodeHook, GetsTheFailingNodeAndReasonAsPlainArguments) {
   std::string hook = dir.Write("hook.sh", "#!/bin/sh\nprintf '%s\\n' \"$#\" \"$1\" \"$2\" \"$KILN_REPORT\" > " + record + "\n");
   std::filesystem::permissions(hook, std::filesystem::perms(0755));
   std::string out = (dir.path() / "out").string();
-  auto r = Kiln({"run", "--quiet", "--suite", suite, "--baseline", baseline, "--out", out, "--on-fail-node", hook});
+  auto r = testing::RunKiln({"run", "--quiet", "--suite", suite, "--baseline", baseline, "--out", out, "--on-fail-node", hook});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   std::string args = ReadFile(record);
   nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));

@@ -19,4 +19,10 @@ inline CommandResult RunCommand(const std::vector<std::string>& argv, double tim
 inline std::string KilnBinary() { return KILN_TEST_BINARY; }
 inline std::string SourceDir() { return KILN_TEST_SOURCE_DIR; }
 
+// `kiln ARGS...` with a time limit.
+inline CommandResult RunKiln(std::vector<std::string> args, double timeout_seconds = 120) {
+  args.insert(args.begin(), KilnBinary());
+  return RunCommand(args, timeout_seconds);
+}
+
 }  // namespace kiln::testing
