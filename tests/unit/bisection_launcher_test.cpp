@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -91,6 +92,28 @@ TEST_F(LauncherTest, ReportHangAndCrashBecomeOutcomesWithReasons) {
   EXPECT_EQ(hung[0].outcome, TrialOutcome::kHang);
   EXPECT_EQ(hung[1].outcome, TrialOutcome::kHang);
   EXPECT_NE(hung[0].reason.find("no result within 2s"), std::string::npos) << hung[0].reason;
+}
+
+TEST_F(LauncherTest, CommandsForMpirunAndSrunNameTheTrialsHostsAndOneRankPerNode) {
+  options_.launcher_args = {"--mca", "btl", "tcp,self"};
+  const TrialStep& step = options_.steps[TrialKind::kPair];
+  std::vector<std::string> mpirun = LaunchingExecutor(options_).Command({"a", "b"}, "/t/r0/t1", step);
+  std::vector<std::string> head(mpirun.begin(), mpirun.begin() + 7);
+  EXPECT_EQ(head, (std::vector<std::string>{"mpirun", "--hostfile", "/t/r0/t1/hosts", "--map-by", "ppr:1:node",
+                                            "--bind-to", "none"}));
+  auto kiln = std::find(mpirun.begin(), mpirun.end(), "/bin/true");
+  ASSERT_NE(kiln, mpirun.end());
+  EXPECT_NE(std::search(mpirun.begin(), kiln, options_.launcher_args.begin(), options_.launcher_args.end()), kiln);
+  std::vector<std::string> tail(kiln, mpirun.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"/bin/true", "run", "--suite", "/t/r0/t1/suite.xml", "--baseline",
+                                            "unused.xml", "--out", "/t/r0/t1", "--quiet", "--hosts", "/t/r0/t1/hosts",
+                                            "--cluster", "bisect"}));
+  options_.launcher = "srun";
+  options_.launcher_args = {"--mpi=pmix"};
+  std::vector<std::string> srun = LaunchingExecutor(options_).Command({"a", "b"}, "/t/r0/t1", step);
+  std::vector<std::string> srun_head(srun.begin(), srun.begin() + 9);
+  EXPECT_EQ(srun_head, (std::vector<std::string>{"srun", "--nodes", "2", "--ntasks-per-node", "1", "--nodelist",
+                                                 "/t/r0/t1/hosts", "--kill-on-bad-exit=1", "--mpi=pmix"}));
 }
 
 TEST_F(LauncherTest, ASignalStopsTheRoundAndSkipsEveryLaterTrial) {
