@@ -116,6 +116,21 @@ std::vector<TrialResult> LaunchingExecutor::RunRound(const std::vector<Trial>& t
     }
     for (std::size_t i = start; i < end; ++i) results[i] = running[i - start].get();
   }
+  // The round's results on disk at once: a controller that dies later loses none of them.
+  nlohmann::json saved = nlohmann::json::array();
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    std::vector<std::string> hosts;
+    for (int node : trials[i].members) hosts.push_back(options_.hosts.at(static_cast<std::size_t>(node)));
+    saved.push_back({{"kind", ToString(trials[i].kind)},
+                     {"hosts", hosts},
+                     {"under_test", trials[i].under_test},
+                     {"outcome", ToString(results[i].outcome)},
+                     {"value", results[i].value ? nlohmann::json(*results[i].value) : nlohmann::json(nullptr)},
+                     {"metric", results[i].metric},
+                     {"reason", results[i].reason},
+                     {"seconds", results[i].seconds}});
+  }
+  WriteFileAtomically(fmt::format("{}/round{:04}/results.json", options_.work_dir, round), saved.dump(2) + "\n");
   return results;
 }
 

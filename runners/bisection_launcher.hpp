@@ -2,7 +2,8 @@
 // Runs bisection trials for real: each trial is its own MPI job (`mpirun` or `srun` on the trial's hosts)
 // of `kiln run` with a one-step suite, bounded by a timeout, so that a node that hangs or crashes a job
 // costs one bounded trial and takes nothing else down. All trials of a round run at the same time. Each
-// trial keeps its folder (suite, hostfile, report, launcher output) under the work folder.
+// trial keeps its folder (suite, hostfile, report, launcher output) under the work folder, and each round
+// writes its results (work/roundNNNN/results.json) as soon as it ends.
 
 #include <atomic>
 #include <map>

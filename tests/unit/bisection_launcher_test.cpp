@@ -75,6 +75,10 @@ TEST_F(LauncherTest, ReportHangAndCrashBecomeOutcomesWithReasons) {
   EXPECT_DOUBLE_EQ(*failed[0].value, 0.01);
   EXPECT_EQ(ReadFile(options_.work_dir + "/round0000/trial00000/hosts"), "a\nb\n");
   EXPECT_NE(ReadFile(options_.work_dir + "/round0000/trial00000/suite.xml").find("probe=\"mpi_link\""), std::string::npos);
+  nlohmann::json saved = nlohmann::json::parse(ReadFile(options_.work_dir + "/round0000/results.json"));
+  ASSERT_EQ(saved.size(), 1u);
+  EXPECT_EQ(saved[0]["outcome"], "fail");
+  EXPECT_EQ(saved[0]["hosts"], nlohmann::json({"a", "b"}));
 
   setenv("FAKE_REPORT", Report("pass", "timeout").c_str(), 1);  // a step that ran out of time inside the job
   EXPECT_EQ(executor.RunRound({{TrialKind::kPair, {2, 3}, 2}})[0].outcome, TrialOutcome::kHang);
