@@ -95,10 +95,7 @@ std::string ThisExecutable(const char* argv0) {
 // Outside any launcher with --hosts: become `mpirun` over the hosts, one rank per node, running this
 // same command. mpirun's exit status becomes kiln's.
 [[noreturn]] void LaunchUnderMpirun(const RunArgs& args, int argc, char** argv) {
-  std::vector<std::string> command{"mpirun", "--hostfile", args.hosts, "--map-by", "ppr:1:node", "--bind-to", "none"};
-  if (::geteuid() == 0) command.push_back("--allow-run-as-root");
-  std::istringstream extra(args.mpirun_args);
-  for (std::string word; extra >> word;) command.push_back(word);
+  std::vector<std::string> command = MpirunOnePerNode(args.hosts, args.mpirun_args);
   command.push_back(ThisExecutable(argv[0]));
   for (int i = 1; i < argc; ++i) command.push_back(argv[i]);
   std::vector<char*> c_args;
@@ -131,10 +128,7 @@ int RunAttached(const std::vector<std::string>& argv) {
 // `kiln run --hosts FILE --bisect`: the run under mpirun as a child, then, if a pair or group probe failed,
 // the bisection; signing, the chain, the history and the hook come last, on the report with the findings.
 int RunWithBisection(const RunArgs& args, const char* argv0) {
-  std::vector<std::string> command{"mpirun", "--hostfile", args.hosts, "--map-by", "ppr:1:node", "--bind-to", "none"};
-  if (::geteuid() == 0) command.push_back("--allow-run-as-root");
-  std::istringstream extra(args.mpirun_args);
-  for (std::string word; extra >> word;) command.push_back(word);
+  std::vector<std::string> command = MpirunOnePerNode(args.hosts, args.mpirun_args);
   std::string suite = ResolveDataFile("suites", args.suite), baseline = ResolveDataFile("baselines", args.baseline);
   for (const std::string& word : {ThisExecutable(argv0), std::string("run"), std::string("--suite"), suite,
                                   std::string("--baseline"), baseline, std::string("--out"), args.out,

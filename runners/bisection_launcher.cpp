@@ -15,6 +15,7 @@
 #include "core/verdict.hpp"
 #include "reports/html_escape.hpp"  // the same five escapes make XML attribute values safe
 #include "reports/report.hpp"
+#include "runners/launch_context.hpp"
 
 namespace kiln {
 namespace {
@@ -72,8 +73,7 @@ std::vector<std::string> LaunchingExecutor::Command(const std::vector<std::strin
     argv = {"srun", "--nodes", std::to_string(hosts.size()), "--ntasks-per-node", "1", "--nodelist", hostfile,
             "--kill-on-bad-exit=1"};
   } else {
-    argv = {"mpirun", "--hostfile", hostfile, "--map-by", "ppr:1:node", "--bind-to", "none"};
-    if (::geteuid() == 0) argv.push_back("--allow-run-as-root");
+    argv = MpirunOnePerNode(hostfile, "");
   }
   argv.insert(argv.end(), options_.launcher_args.begin(), options_.launcher_args.end());
   std::vector<std::string> kiln{options_.kiln_binary, "run", "--suite", dir + "/suite.xml", "--baseline",

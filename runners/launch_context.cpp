@@ -1,6 +1,9 @@
 #include "runners/launch_context.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <sstream>
 
 namespace kiln {
 
@@ -21,6 +24,14 @@ std::string_view ToString(Launcher launcher) {
     case Launcher::kSrun: return "srun";
   }
   return "single";
+}
+
+std::vector<std::string> MpirunOnePerNode(const std::string& hostfile, const std::string& extra) {
+  std::vector<std::string> command{"mpirun", "--hostfile", hostfile, "--map-by", "ppr:1:node", "--bind-to", "none"};
+  if (::geteuid() == 0) command.push_back("--allow-run-as-root");
+  std::istringstream words(extra);
+  for (std::string word; words >> word;) command.push_back(word);
+  return command;
 }
 
 }  // namespace kiln
