@@ -118,6 +118,27 @@ ProcessResult Subprocess::Wait(std::chrono::steady_clock::time_point deadline, s
   return result;
 }
 
+std::string LastLinesOf(const std::string& output, int lines) {
+  std::size_t end = output.find_last_not_of(" \t\r\n");
+  if (end == std::string::npos) return "";
+  std::size_t start = end;
+  for (int i = 0; i < lines; ++i) {
+    std::size_t newline = output.rfind('\n', start);
+    if (newline == std::string::npos) {
+      start = 0;
+      break;
+    }
+    start = newline;
+    if (i + 1 < lines && start > 0) --start;
+  }
+  std::string tail = output.substr(start, end + 1 - start);
+  tail.erase(0, tail.find_first_not_of('\n'));
+  for (char& c : tail) {
+    if (c == '\n') c = ' ';
+  }
+  return tail;
+}
+
 ProcessResult RunProcess(const std::vector<std::string>& argv, double timeout_seconds,
                          const std::vector<std::string>& extra_env) {
   Subprocess process(argv, extra_env);

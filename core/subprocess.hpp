@@ -44,6 +44,10 @@ class Subprocess {
   std::chrono::steady_clock::time_point start_;
 };
 
+// The last `lines` lines of a program's output on one line (newlines become spaces, trailing blanks dropped):
+// what an error message quotes of a program that failed.
+std::string LastLinesOf(const std::string& output, int lines);
+
 // Starts, waits up to `timeout_seconds`, returns what happened.
 ProcessResult RunProcess(const std::vector<std::string>& argv, double timeout_seconds,
                          const std::vector<std::string>& extra_env = {});

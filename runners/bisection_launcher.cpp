@@ -32,23 +32,6 @@ std::string OneStepSuite(const TrialStep& step) {
   return xml;
 }
 
-std::string LastLines(const std::string& text, int lines) {
-  std::size_t end = text.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  std::size_t pos = end + 1;
-  for (int i = 0; i < lines && pos > 0; ++i) {
-    std::size_t nl = text.rfind('\n', pos - 1);
-    pos = nl == std::string::npos ? 0 : nl;
-    if (nl == std::string::npos) break;
-  }
-  std::string tail = text.substr(pos, end + 1 - pos);
-  while (!tail.empty() && tail.front() == '\n') tail.erase(tail.begin());
-  for (char& c : tail) {
-    if (c == '\n') c = ' ';
-  }
-  return tail;
-}
-
 bool AllMeasured(const nlohmann::json& report) {
   bool any = false;
   for (const auto& step : report.value("steps", nlohmann::json::array())) {
@@ -168,7 +151,7 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
   } else if (!std::filesystem::exists(dir + "/report.json")) {
     result.outcome = TrialOutcome::kCrash;
     result.reason = fmt::format("{} ended with exit {} and no report: {}", options_.launcher, process.exit_code,
-                                LastLines(process.output, 2));
+                                LastLinesOf(process.output, 2));
   } else {
     result = JudgeTrialReport(dir + "/report.json", step.probe);
   }

@@ -1,6 +1,7 @@
 #include "runners/bisection_run.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -23,9 +24,8 @@ namespace {
 Probe* RequireProbe(const ProbeRegistry& registry, const std::string& name, const char* option) {
   Probe* probe = registry.Find(name);
   if (probe == nullptr) {
-    std::string names;
-    for (const auto& n : registry.Names()) names += (names.empty() ? "" : ", ") + n;
-    throw InputError(fmt::format("{} '{}' is not a probe of this build ({})", option, name, names));
+    throw InputError(fmt::format("{} '{}' is not a probe of this build ({})", option, name,
+                                 fmt::join(registry.Names(), ", ")));
   }
   return probe;
 }

@@ -1,6 +1,7 @@
 #include "runners/suite.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
@@ -75,9 +76,7 @@ Suite LoadSuite(const std::string& path, const ProbeRegistry& registry) {
       std::string probe_name = file.Required(step, "probe");
       s.probe = registry.Find(probe_name);
       if (s.probe == nullptr) {
-        std::string names;
-        for (const auto& name : registry.Names()) names += (names.empty() ? "" : ", ") + name;
-        file.Fail(step, fmt::format("unknown probe '{}' (this build has: {})", probe_name, names));
+        file.Fail(step, fmt::format("unknown probe '{}' (this build has: {})", probe_name, fmt::join(registry.Names(), ", ")));
       }
       if (s.probe->scope() != ScopeOfPhase(phase_name)) {
         file.Fail(step, fmt::format("probe '{}' has scope '{}' and cannot run in phase '{}'", probe_name,

@@ -69,10 +69,7 @@ std::string Problem(const ProcessResult& r, const std::string& program, const Ib
   if (r.stopped) return fmt::format("{}: stopped (the step ran past its timeout)", where);
   if (r.exit_code == 127) return fmt::format("{}: {} is not installed (Debian package perftest; or set KILN_IB_WRITE_BW)", where, program);
   if (r.exit_code != 0) {
-    std::string last = r.output;
-    while (!last.empty() && (last.back() == '\n' || last.back() == ' ')) last.pop_back();
-    last = last.substr(last.find_last_of('\n') == std::string::npos ? 0 : last.find_last_of('\n') + 1);
-    return fmt::format("{}: exited {}: {}", where, r.exit_code, last);
+    return fmt::format("{}: exited {}: {}", where, r.exit_code, LastLinesOf(r.output, 1));
   }
   return "";
 }
