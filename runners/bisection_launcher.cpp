@@ -47,9 +47,8 @@ bool AllMeasured(const nlohmann::json& report) {
 
 LaunchingExecutor::LaunchingExecutor(LauncherOptions options) : options_(std::move(options)) {}
 
-std::vector<std::string> LaunchingExecutor::Command(const std::vector<std::string>& hosts, const std::string& dir,
-                                                    const TrialStep& step) const {
-  (void)step;
+std::vector<std::string> LaunchingExecutor::Command(const std::vector<std::string>& hosts,
+                                                    const std::string& dir) const {
   std::string hostfile = dir + "/hosts";
   std::vector<std::string> argv;
   if (options_.launcher == "srun") {
@@ -134,7 +133,7 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
   WriteFileAtomically(dir + "/hosts", hostfile);
   WriteFileAtomically(dir + "/suite.xml", OneStepSuite(step));
   double limit = step.timeout_s + options_.launch_slack_s;
-  Subprocess job(Command(hosts, dir, step));
+  Subprocess job(Command(hosts, dir));
   ProcessResult process = job.Wait(std::chrono::steady_clock::now() +
                                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(Seconds(limit)),
                                    stop);

@@ -46,8 +46,7 @@ class LaunchingExecutor : public TrialExecutor {
   bool interrupted() const { return options_.interrupted != nullptr && options_.interrupted->load(); }
 
   // The command that runs one trial (exposed for tests).
-  std::vector<std::string> Command(const std::vector<std::string>& hosts, const std::string& dir,
-                                   const TrialStep& step) const;
+  std::vector<std::string> Command(const std::vector<std::string>& hosts, const std::string& dir) const;
 
  private:
   TrialResult RunTrial(const Trial& trial, const std::string& dir, std::stop_token stop) const;

@@ -100,8 +100,7 @@ TEST_F(LauncherTest, ReportHangAndCrashBecomeOutcomesWithReasons) {
 
 TEST_F(LauncherTest, CommandsForMpirunAndSrunNameTheTrialsHostsAndOneRankPerNode) {
   options_.launcher_args = {"--mca", "btl", "tcp,self"};
-  const TrialStep& step = options_.steps[TrialKind::kPair];
-  std::vector<std::string> mpirun = LaunchingExecutor(options_).Command({"a", "b"}, "/t/r0/t1", step);
+  std::vector<std::string> mpirun = LaunchingExecutor(options_).Command({"a", "b"}, "/t/r0/t1");
   std::vector<std::string> head(mpirun.begin(), mpirun.begin() + 7);
   EXPECT_EQ(head, (std::vector<std::string>{"mpirun", "--hostfile", "/t/r0/t1/hosts", "--map-by", "ppr:1:node",
                                             "--bind-to", "none"}));
@@ -114,7 +113,7 @@ TEST_F(LauncherTest, CommandsForMpirunAndSrunNameTheTrialsHostsAndOneRankPerNode
                                             "--cluster", "bisect"}));
   options_.launcher = "srun";
   options_.launcher_args = {"--mpi=pmix"};
-  std::vector<std::string> srun = LaunchingExecutor(options_).Command({"a", "b"}, "/t/r0/t1", step);
+  std::vector<std::string> srun = LaunchingExecutor(options_).Command({"a", "b"}, "/t/r0/t1");
   std::vector<std::string> srun_head(srun.begin(), srun.begin() + 9);
   EXPECT_EQ(srun_head, (std::vector<std::string>{"srun", "--nodes", "2", "--ntasks-per-node", "1", "--nodelist",
                                                  "/t/r0/t1/hosts", "--kill-on-bad-exit=1", "--mpi=pmix"}));
