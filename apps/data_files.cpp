@@ -1,6 +1,7 @@
 #include "apps/data_files.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -44,6 +45,35 @@ std::vector<std::string> ListDataFiles(const std::string& kind) {
     }
   }
   return {names.begin(), names.end()};
+}
+
+std::string ResolveBaselineArgument(const std::string& name_or_path) {
+  return name_or_path == "auto" ? name_or_path : ResolveDataFile("baselines", name_or_path);
+}
+
+BaselineChoice ChooseBaseline(const std::string& name_or_path, const std::string& shape,
+                              const std::vector<MetricSpec>& known) {
+  BaselineChoice choice;
+  choice.requested_shape = shape;
+  if (name_or_path != "auto") {
+    choice.catalog.push_back(LoadBaseline(ResolveDataFile("baselines", name_or_path), known));
+    if (!shape.empty() && !FindShape(choice.catalog.front(), shape)) {
+      std::vector<std::string> names;
+      for (const NodeShape& s : choice.catalog.front().shapes) names.push_back(s.name);
+      throw InputError(fmt::format("--shape '{}': baseline {} declares {}", shape, choice.catalog.front().path,
+                                   names.empty() ? std::string("no shapes") : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    return choice;
+  }
+  choice.automatic = true;
+  for (const std::string& name : ListDataFiles("baselines")) {
+    Baseline baseline = LoadBaseline(ResolveDataFile("baselines", name), known);
+    if (!baseline.gpu_models.empty()) choice.catalog.push_back(std::move(baseline));
+  }
+  if (choice.catalog.empty()) {
+    throw InputError("--baseline auto: no baseline in the data folders declares the GPUs it is for (<gpu model=...>)");
+  }
+  return choice;
 }
 
 }  // namespace kiln

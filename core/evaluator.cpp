@@ -1,12 +1,13 @@
 #include "core/evaluator.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
 namespace kiln {
-namespace {
 
 bool Matches(const Expectation& e, const Measurement& m) {
   if (!GlobMatches(e.metric_pattern, m.metric)) return false;
@@ -16,6 +17,8 @@ bool Matches(const Expectation& e, const Measurement& m) {
   }
   return true;
 }
+
+namespace {
 
 Verdict Judge(const Expectation& e, const Measurement& m, bool ok, std::string reason) {
   Verdict v;
@@ -66,6 +69,8 @@ Verdict JudgeAbsoluteRule(const Expectation& e, const Measurement& m) {
   return Judge(e, m, false, "internal: fleet rule judged alone");
 }
 
+}  // namespace
+
 Verdict JudgeAbsolute(const Expectation& e, const Measurement& m) {
   Verdict v = JudgeAbsoluteRule(e, m);
   if (e.rule == RuleKind::kFraction) {
@@ -81,9 +86,9 @@ void JudgeFleet(const Expectation& e, const std::vector<const Measurement*>& ser
   if (static_cast<int>(series.size()) < e.min_fleet) {
     for (const Measurement* m : series) {
       Verdict v = Judge(e, *m, true,
-                        fmt::format("fleet of {} is below the {} needed for a fleet comparison",
+                        fmt::format("not applicable: a fleet of {} is below the {} needed for a fleet comparison",
                                     series.size(), e.min_fleet));
-      v.outcome = Outcome::kSkipped;
+      v.outcome = Outcome::kNotApplicable;
       out.push_back(std::move(v));
     }
     return;
@@ -107,8 +112,6 @@ void JudgeFleet(const Expectation& e, const std::vector<const Measurement*>& ser
     v.threshold = m->higher_is_better ? median - margin : median + margin;
   }
 }
-
-}  // namespace
 
 std::vector<Verdict> Evaluate(const Baseline& baseline, const std::vector<Measurement>& measurements) {
   std::vector<Verdict> verdicts;
@@ -135,22 +138,46 @@ namespace kiln {
 
 std::vector<Verdict> EvaluateCorrectness(const std::vector<MetricSpec>& metrics,
                                          const std::vector<Measurement>& measurements) {
-  std::vector<Verdict> verdicts;
+  // One verdict per check and subject, whatever the number of sizes or types it covered.
+  struct Tally {
+    const Measurement* first = nullptr;
+    double wrong = 0;
+    int series = 0;
+    std::vector<std::string> failing;  // series with wrong values, with their count
+  };
+  std::map<std::pair<std::string, std::string>, Tally> tallies;
+  std::vector<std::pair<std::string, std::string>> order;
   for (const Measurement& m : measurements) {
-    bool is_correctness = false;
-    for (const MetricSpec& spec : metrics) is_correctness = is_correctness || (spec.correctness && spec.name == m.metric);
+    bool is_correctness = std::any_of(metrics.begin(), metrics.end(), [&](const MetricSpec& spec) {
+      return spec.correctness && spec.name == m.metric;
+    });
     if (!is_correctness) continue;
+    auto key = std::make_pair(m.metric, m.subject.Key());
+    auto [it, inserted] = tallies.try_emplace(key);
+    if (inserted) order.push_back(key);
+    Tally& tally = it->second;
+    if (!tally.first) tally.first = &m;
+    tally.wrong += m.value();
+    ++tally.series;
+    if (m.value() != 0) tally.failing.push_back(fmt::format("{}: {:g} ({})", m.SeriesKey(), m.value(), m.method));
+  }
+  std::vector<Verdict> verdicts;
+  for (const auto& key : order) {
+    const Tally& tally = tallies.at(key);
+    const Measurement& m = *tally.first;
     Verdict v;
     v.probe = m.probe;
     v.metric = m.metric;
-    v.series = m.SeriesKey();
+    v.series = m.metric;
     v.subject = m.subject;
-    v.value = m.value();
+    v.value = tally.wrong;
     v.rule = "must be 0";
     v.source = "Kiln correctness check: a wrong result is a failure, whatever its speed";
-    v.outcome = m.value() == 0 ? Outcome::kPass : Outcome::kFail;
-    v.reason = m.value() == 0 ? "every checked value was exact"
-                              : fmt::format("{:g} wrong values ({})", m.value(), m.method);
+    v.outcome = tally.wrong == 0 ? Outcome::kPass : Outcome::kFail;
+    v.reason = tally.wrong == 0
+                   ? fmt::format("every checked value was exact ({} series)", tally.series)
+                   : fmt::format("{:g} wrong values in {} of {} series: {}", tally.wrong, tally.failing.size(),
+                                 tally.series, fmt::join(tally.failing, "; "));
     verdicts.push_back(std::move(v));
   }
   return verdicts;

@@ -1,6 +1,7 @@
 #include "core/subprocess.hpp"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -145,6 +146,22 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, double timeout_se
   return process.Wait(std::chrono::steady_clock::now() +
                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                           std::chrono::duration<double>(timeout_seconds)));
+}
+
+int RunAttached(const std::vector<std::string>& argv) {
+  if (argv.empty()) throw RunError("no program to run");
+  std::vector<char*> c_args;
+  for (const std::string& word : argv) c_args.push_back(const_cast<char*>(word.c_str()));
+  c_args.push_back(nullptr);
+  std::fflush(nullptr);
+  pid_t pid = -1;
+  if (int error = ::posix_spawnp(&pid, c_args[0], nullptr, nullptr, c_args.data(), environ); error != 0) {
+    throw RunError(fmt::format("cannot start {}: {}", argv[0], std::strerror(error)));
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace kiln

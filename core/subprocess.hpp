@@ -52,4 +52,8 @@ std::string LastLinesOf(const std::string& output, int lines);
 ProcessResult RunProcess(const std::vector<std::string>& argv, double timeout_seconds,
                          const std::vector<std::string>& extra_env = {});
 
+// Starts a program with this process's standard streams and waits for it (no deadline): its exit status, or
+// 128 + the signal that ended it. Throws RunError when it cannot start.
+int RunAttached(const std::vector<std::string>& argv);
+
 }  // namespace kiln

@@ -8,6 +8,7 @@ namespace kiln {
 
 std::string_view ToString(Outcome outcome) {
   switch (outcome) {
+    case Outcome::kNotApplicable: return "not_applicable";
     case Outcome::kPass: return "pass";
     case Outcome::kSkipped: return "skipped";
     case Outcome::kWarn: return "warn";
@@ -18,7 +19,7 @@ std::string_view ToString(Outcome outcome) {
 }
 
 Outcome OutcomeFromString(std::string_view text) {
-  for (Outcome o : {Outcome::kPass, Outcome::kSkipped, Outcome::kWarn, Outcome::kFail, Outcome::kError}) {
+  for (Outcome o : {Outcome::kNotApplicable, Outcome::kPass, Outcome::kSkipped, Outcome::kWarn, Outcome::kFail, Outcome::kError}) {
     if (ToString(o) == text) return o;
   }
   throw std::invalid_argument(fmt::format("unknown outcome '{}'", text));
@@ -30,6 +31,7 @@ void to_json(nlohmann::json& j, const Verdict& v) {
                      {"reason", v.reason},   {"rule", v.rule},     {"source", v.source}};
   j["value"] = v.value ? nlohmann::json(*v.value) : nlohmann::json(nullptr);
   j["threshold"] = v.threshold ? nlohmann::json(*v.threshold) : nlohmann::json(nullptr);
+  if (!v.cause.empty()) j["cause"] = v.cause;
 }
 
 void from_json(const nlohmann::json& j, Verdict& v) {
@@ -43,6 +45,7 @@ void from_json(const nlohmann::json& j, Verdict& v) {
   v.source = j.value("source", std::string());
   if (j.contains("value") && !j["value"].is_null()) v.value = j["value"].get<double>();
   if (j.contains("threshold") && !j["threshold"].is_null()) v.threshold = j["threshold"].get<double>();
+  v.cause = j.value("cause", std::string());
 }
 
 }  // namespace kiln

@@ -10,14 +10,18 @@
 
 namespace kiln {
 
-// Ordered by severity: the worst of several outcomes is the largest.
-enum class Outcome { kPass = 0, kSkipped = 1, kWarn = 2, kFail = 3, kError = 4 };
+// Ordered by severity: the worst of several outcomes is the largest. "Not applicable" (a rule that does not
+// fit this subject: another node shape, a fleet too small to compare) is below pass: it never hides another
+// outcome and is never a failure.
+enum class Outcome { kNotApplicable = -1, kPass = 0, kSkipped = 1, kWarn = 2, kFail = 3, kError = 4 };
 
 std::string_view ToString(Outcome outcome);
 Outcome OutcomeFromString(std::string_view text);  // throws std::invalid_argument
 inline Outcome Worst(Outcome a, Outcome b) { return a > b ? a : b; }
 // A run passes unless something failed or erred; warnings and skips are reported, not fatal.
 inline bool IsFailure(Outcome outcome) { return outcome >= Outcome::kFail; }
+// Something was actually judged: not a skip and not a rule that does not apply.
+inline bool IsJudged(Outcome outcome) { return outcome != Outcome::kSkipped && outcome != Outcome::kNotApplicable; }
 
 struct Verdict {
   std::string probe;
@@ -30,6 +34,7 @@ struct Verdict {
   std::string source;  // where the rule's number comes from
   std::optional<double> value;
   std::optional<double> threshold;  // the bound the value was held to, when the rule has one number
+  std::string cause;  // a failing or warning performance verdict: what the step's telemetry says (power, clocks)
 };
 
 void to_json(nlohmann::json& j, const Verdict& v);

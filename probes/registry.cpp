@@ -46,4 +46,10 @@ std::vector<MetricSpec> ProbeRegistry::AllMetrics() const {
   return metrics;
 }
 
+std::vector<ProbeMetrics> ProbeRegistry::Catalog() const {
+  std::vector<ProbeMetrics> catalog;
+  for (const auto& probe : probes_) catalog.push_back({probe->Name(), probe->scope(), probe->Metrics()});
+  return catalog;
+}
+
 }  // namespace kiln

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/judgement.hpp"
 #include "core/probe.hpp"
 
 namespace kiln {
@@ -19,6 +20,8 @@ class ProbeRegistry {
   const std::vector<std::unique_ptr<Probe>>& probes() const { return probes_; }
   std::vector<std::string> Names() const;
   std::vector<MetricSpec> AllMetrics() const;
+  // Each probe with its scope and metrics: what the judgement needs to know which step a rule depends on.
+  std::vector<ProbeMetrics> Catalog() const;
 
  private:
   std::vector<std::unique_ptr<Probe>> probes_;

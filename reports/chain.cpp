@@ -1,5 +1,7 @@
 #include "reports/chain.hpp"
 
+#include "reports/report.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -81,7 +83,7 @@ ChainCheck VerifyChain(const std::string& dir, const KeyPair& public_key) {
       check.problem = fmt::format("{} is not signed (no {})", file.path, signature_path);
       return check;
     }
-    VerifyResult signed_ok = VerifySignature(public_key, content, ReadFile(signature_path));
+    VerifyResult signed_ok = VerifyReportSignature(public_key, content, ReadFile(signature_path));
     if (!signed_ok.ok) {
       check.problem = fmt::format("{}: {}", file.path, signed_ok.message);
       return check;

@@ -38,7 +38,8 @@ std::string OutcomeColor(Outcome o) {
     case Outcome::kWarn: return "#bf8700";
     case Outcome::kFail:
     case Outcome::kError: return "#cf222e";
-    case Outcome::kSkipped: return "#8c959f";
+    case Outcome::kSkipped:
+    case Outcome::kNotApplicable: return "#8c959f";
   }
   return "#8c959f";
 }

@@ -31,7 +31,8 @@ std::string RenderJunit(const nlohmann::json& report) {
     switch (g.worst) {
       case Outcome::kFail: element = "failure"; ++counts[g.probe]["failures"]; break;
       case Outcome::kError: element = "error"; ++counts[g.probe]["errors"]; break;
-      case Outcome::kSkipped: element = "skipped"; ++counts[g.probe]["skipped"]; break;
+      case Outcome::kSkipped:
+      case Outcome::kNotApplicable: element = "skipped"; ++counts[g.probe]["skipped"]; break;
       default: break;
     }
     std::string reasons = g.WorstReasons();

@@ -34,7 +34,7 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
   bool judged = false;
   for (const Verdict& v : verdicts) {
     worst = Worst(worst, v.outcome);
-    judged = judged || v.outcome != Outcome::kSkipped;
+    judged = judged || IsJudged(v.outcome);
   }
   if (!judged) {
     result.outcome = "skipped";
@@ -53,7 +53,8 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
 
 nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts) {
   using nlohmann::json;
-  std::map<std::string, int> counts{{"pass", 0}, {"warn", 0}, {"fail", 0}, {"skipped", 0}, {"error", 0}};
+  std::map<std::string, int> counts{{"pass", 0},  {"warn", 0},  {"fail", 0},
+                                    {"skipped", 0}, {"error", 0}, {"not_applicable", 0}};
   std::map<std::string, Outcome> worst_by_subject;
   std::map<std::string, Subject> subjects;
   for (const Verdict& v : verdicts) {
@@ -87,7 +88,8 @@ nlohmann::json BuildReport(const RunRecord& r) {
                          {"elapsed_s", result.elapsed_s}});
     }
     steps.push_back({{"phase", step.phase}, {"probe", step.probe}, {"where", step.where},
-                     {"timeout_s", step.timeout_s}, {"parameters", step.parameters}, {"results", results}});
+                     {"timeout_s", step.timeout_s}, {"parameters", step.parameters}, {"optional", step.optional},
+                     {"results", results}});
   }
   return json{
       {"schema", kReportSchema},
@@ -101,7 +103,8 @@ nlohmann::json BuildReport(const RunRecord& r) {
         {"description", r.suite_description}}},
       {"baseline",
        {{"sku", r.baseline_sku}, {"path", r.baseline_path}, {"sha256", r.baseline_sha256},
-        {"description", r.baseline_description}}},
+        {"description", r.baseline_description}, {"selection", r.baseline_selection},
+        {"not_checked", r.not_checked}}},
       {"steps", steps},
       {"measurements", r.measurements},
       {"verdicts", r.verdicts},
@@ -121,6 +124,61 @@ std::string ReportIdentity(const nlohmann::json& report, const std::string& cont
   return fmt::format("kiln-report cluster={} suite={} finished={} sha256={}",
                      one_word(report.at("cluster").value("name", "")), one_word(report.at("suite").value("name", "")),
                      one_word(report.at("run").value("finished", "")), Sha256Hex(content));
+}
+
+VerifyResult VerifyReportSignature(const KeyPair& public_key, const std::string& content,
+                                   const std::string& signature_text) {
+  VerifyResult result = VerifySignature(public_key, content, signature_text);
+  if (result.ok && result.trusted_comment.find("sha256=" + Sha256Hex(content)) == std::string::npos) {
+    result.ok = false;
+    result.message = fmt::format("the signed identity names another report ({})", result.trusted_comment);
+  }
+  return result;
+}
+
+RunRecord RecordFromReport(const nlohmann::json& report, const std::string& path) {
+  RunRecord r;
+  try {
+    const nlohmann::json& run = report.at("run");
+    r.kiln_version = report.at("kiln").value("version", "");
+    r.run_id = run.value("id", "");
+    r.started = run.value("started", "");
+    r.finished = run.value("finished", "");
+    r.duration_s = run.value("duration_s", 0.0);
+    r.launcher = run.value("launcher", "");
+    r.ranks = run.value("ranks", 1);
+    r.rank_as_node = run.value("rank_as_node", false);
+    r.cluster = report.at("cluster").value("name", "");
+    for (const nlohmann::json& node : report.at("cluster").at("nodes")) {
+      r.nodes.push_back({node.at("name").get<std::string>(), node.value("ranks", std::vector<int>{}),
+                         node.value("inventory", nlohmann::json())});
+    }
+    const nlohmann::json& suite = report.at("suite");
+    r.suite_name = suite.value("name", "");
+    r.suite_path = suite.value("path", "");
+    r.suite_sha256 = suite.value("sha256", "");
+    r.suite_description = suite.value("description", "");
+    for (const nlohmann::json& step : report.value("steps", nlohmann::json::array())) {
+      StepRecord s;
+      s.phase = step.value("phase", "");
+      s.probe = step.at("probe").get<std::string>();
+      s.where = step.value("where", "");
+      s.timeout_s = step.value("timeout_s", 0.0);
+      s.parameters = step.value("parameters", std::map<std::string, std::string>{});
+      s.optional = step.value("optional", false);
+      for (const nlohmann::json& result : step.at("results")) {
+        s.results.push_back({result.at("subject").get<Subject>(), result.value("node", ""), result.value("rank", 0),
+                             result.at("status").get<std::string>(), result.value("reason", ""),
+                             result.value("elapsed_s", 0.0)});
+      }
+      r.steps.push_back(std::move(s));
+    }
+    r.measurements = report.at("measurements").get<std::vector<Measurement>>();
+    r.verdicts = report.at("verdicts").get<std::vector<Verdict>>();
+  } catch (const std::exception& e) {
+    throw InputError(path, 0, fmt::format("not a complete Kiln report: {}", e.what()));
+  }
+  return r;
 }
 
 nlohmann::json LoadReport(const std::string& path) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "reports/run_record.hpp"
+#include "reports/signing.hpp"
 
 namespace kiln {
 
@@ -26,12 +27,22 @@ struct RunOutcome {
 };
 RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts);
 
+// The record a report was built from, read back (kiln evaluate): run, cluster, nodes and inventories, suite,
+// steps, measurements and verdicts. Throws InputError naming `path` when a field is missing or malformed.
+RunRecord RecordFromReport(const nlohmann::json& report, const std::string& path);
+
 // Reads and checks a report file (schema name and required fields); throws InputError naming it.
 nlohmann::json LoadReport(const std::string& path);
 
 // The trusted comment a signature of `content` (a report's bytes) carries: the report's identity, one line.
 // "kiln-report cluster=c1 suite=quick finished=2026-11-23T09:00:00Z sha256=..."
 std::string ReportIdentity(const nlohmann::json& report, const std::string& content);
+
+// The signature policy of a report: the .minisig must verify over `content` AND its trusted comment must carry
+// this report's own SHA-256 (a good signature of another report, renamed, is refused). `kiln verify` and the
+// chain check both judge by it.
+VerifyResult VerifyReportSignature(const KeyPair& public_key, const std::string& content,
+                                   const std::string& signature_text);
 
 // Current time as ISO 8601 UTC with seconds: 2026-11-23T09:15:02Z.
 std::string UtcNow();

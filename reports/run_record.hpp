@@ -34,6 +34,7 @@ struct StepRecord {
   double timeout_s = 0;
   std::map<std::string, std::string> parameters;
   std::vector<StepResult> results;
+  bool optional = false;  // what this step does not measure is reported, not failed
 };
 
 struct RunRecord {
@@ -49,6 +50,8 @@ struct RunRecord {
   std::vector<NodeRecord> nodes;
   std::string suite_name, suite_path, suite_sha256, suite_description;
   std::string baseline_sku, baseline_path, baseline_sha256, baseline_description;
+  nlohmann::json baseline_selection;  // mode, what was detected, the shape chosen and why (core/baseline_selection)
+  nlohmann::json not_checked = nlohmann::json::array();  // expectations the run could not check, and why
   std::vector<StepRecord> steps;
   std::vector<Measurement> measurements;
   std::vector<Verdict> verdicts;

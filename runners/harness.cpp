@@ -10,7 +10,7 @@
 #include <set>
 
 #include "core/errors.hpp"
-#include "core/evaluator.hpp"
+#include "reports/record_judgement.hpp"
 #include "core/files.hpp"
 #include "core/hostname.hpp"
 #include "reports/report.hpp"
@@ -108,7 +108,7 @@ class Collector {
 
 class Harness {
  public:
-  Harness(std::shared_ptr<Communicator> world, const Suite& suite, const Baseline& baseline,
+  Harness(std::shared_ptr<Communicator> world, const Suite& suite, const BaselineChoice& baseline,
           const ProbeRegistry& registry, const RunOptions& options)
       : world_(std::move(world)), suite_(suite), baseline_(baseline), registry_(registry), options_(options) {}
 
@@ -128,7 +128,7 @@ class Harness {
         InitRecord();
         if (burn_in) {
           burnin_ = BurnInLog::Open(options_.out_dir,
-                                    {record_.run_id, record_.started, suite_.sha256, baseline_.sha256, options_.duration_s},
+                                    {record_.run_id, record_.started, suite_.sha256, baseline_.Identity(), options_.duration_s},
                                     options_.resume);
           if (options_.resume) {
             record_.run_id = burnin_->settings().run_id;  // one burn-in, one id, however many restarts
@@ -230,13 +230,9 @@ class Harness {
     record_.suite_path = suite_.path;
     record_.suite_sha256 = suite_.sha256;
     record_.suite_description = suite_.description;
-    record_.baseline_sku = baseline_.sku;
-    record_.baseline_path = baseline_.path;
-    record_.baseline_sha256 = baseline_.sha256;
-    record_.baseline_description = baseline_.description;
     for (const SuiteStep& step : suite_.steps) {
       record_.steps.push_back({step.phase, step.probe->Name(), step.where, step.timeout.count(),
-                               step.params.Text(), {}});
+                               step.params.Text(), {}, step.optional});
     }
   }
 
@@ -378,28 +374,9 @@ class Harness {
   }
 
   // Rank 0: the verdicts of what the current iteration measured (or failed to).
-  std::vector<Verdict> IterationVerdicts() const {
-    std::vector<Verdict> verdicts;
-    for (const StepRecord& step : record_.steps) {
-      // One verdict per subject: the worst of what its ranks said.
-      std::map<std::string, Verdict> by_subject;
-      for (const StepResult& r : step.results) {
-        if (r.status == "measured") continue;
-        Verdict v;
-        v.probe = step.probe;
-        v.subject = r.subject;
-        v.outcome = r.status == "skipped" ? Outcome::kSkipped : Outcome::kError;
-        v.reason = r.status == "skipped" ? fmt::format("skipped: {}", r.reason)
-                                         : fmt::format("{} on node {} (rank {}): {}", r.status, r.node, r.rank, r.reason);
-        if (r.status == "timeout") v.reason = r.reason;
-        auto [it, inserted] = by_subject.emplace(r.subject.Key(), v);
-        if (!inserted && v.outcome > it->second.outcome) it->second = v;
-      }
-      for (auto& [key, v] : by_subject) verdicts.push_back(std::move(v));
-    }
+  std::vector<Verdict> IterationVerdicts() {
+    std::vector<Verdict> verdicts = JudgeRecord(record_, baseline_, registry_.Catalog());
     CheckHostsJoined(verdicts);
-    for (Verdict& v : EvaluateCorrectness(registry_.AllMetrics(), record_.measurements)) verdicts.push_back(std::move(v));
-    for (Verdict& v : Evaluate(baseline_, record_.measurements)) verdicts.push_back(std::move(v));
     return verdicts;
   }
 
@@ -456,7 +433,7 @@ class Harness {
 
   std::shared_ptr<Communicator> world_;
   const Suite& suite_;
-  const Baseline& baseline_;
+  const BaselineChoice& baseline_;
   const ProbeRegistry& registry_;
   const RunOptions& options_;
   Topology topology_;
@@ -470,7 +447,7 @@ class Harness {
 
 }  // namespace
 
-HarnessResult RunHarness(std::shared_ptr<Communicator> world, const Suite& suite, const Baseline& baseline,
+HarnessResult RunHarness(std::shared_ptr<Communicator> world, const Suite& suite, const BaselineChoice& baseline,
                          const ProbeRegistry& registry, const RunOptions& options) {
   return Harness(std::move(world), suite, baseline, registry, options).Run();
 }

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/baseline.hpp"
+#include "core/baseline_selection.hpp"
 #include "core/communicator.hpp"
 #include "reports/signing.hpp"
 #include "probes/registry.hpp"
@@ -41,7 +41,8 @@ struct HarnessResult {
 };
 
 // Every rank of `world` calls it. Throws RunError when the output cannot be written.
-HarnessResult RunHarness(std::shared_ptr<Communicator> world, const Suite& suite, const Baseline& baseline,
+// `baseline` is chosen at the end of each iteration, from what the health probe found when it is auto.
+HarnessResult RunHarness(std::shared_ptr<Communicator> world, const Suite& suite, const BaselineChoice& baseline,
                          const ProbeRegistry& registry, const RunOptions& options);
 
 }  // namespace kiln

@@ -69,10 +69,15 @@ Suite LoadSuite(const std::string& path, const ProbeRegistry& registry) {
       if (std::string_view(step.name()) != "step") {
         file.Fail(step, fmt::format("unknown element <{}> in <phase>", step.name()));
       }
-      file.RequireAttributes(step, {"probe", "timeout", "rounds"});
+      file.RequireAttributes(step, {"probe", "timeout", "rounds", "optional"});
       SuiteStep s;
       s.phase = phase_name;
       s.where = file.Where(step);
+      std::string_view optional = step.attribute("optional").as_string("false");
+      if (optional != "true" && optional != "false") {
+        file.Fail(step, fmt::format("optional must be 'true' or 'false', not '{}'", optional));
+      }
+      s.optional = optional == "true";
       std::string probe_name = file.Required(step, "probe");
       s.probe = registry.Find(probe_name);
       if (s.probe == nullptr) {

@@ -20,6 +20,7 @@ struct SuiteStep {
   Parameters params;
   Seconds timeout{600};
   int rounds = 0;          // pair steps: circle rounds to run; 0 = all
+  bool optional = false;   // the baseline's rules on what it measures do not fail when it measures nothing
   std::string where;       // file:line
 };
 

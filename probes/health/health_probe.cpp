@@ -106,6 +106,7 @@ class HealthProbe final : public Probe {
     nlohmann::json gpu_json{{"available", gpus.available}, {"driver_version", gpus.driver_version},
                             {"devices", nlohmann::json::array()}};
     if (!gpus.available) gpu_json["reason"] = gpus.reason;
+    gpu_json["pci_devices"] = host.nvidia_gpus_on_pci;
     for (const GpuInfo& gpu : gpus.gpus) {
       gpu_json["devices"].push_back(
           {{"index", gpu.index}, {"name", gpu.name}, {"uuid", gpu.uuid}, {"serial", gpu.serial}});

@@ -54,6 +54,19 @@ std::vector<IbPort> ReadIbPorts(const std::string& sysfs_root) {
   return ports;
 }
 
+int CountNvidiaGpusOnPci(const std::string& sysfs_root) {
+  std::filesystem::path root = std::filesystem::path(sysfs_root) / "bus" / "pci" / "devices";
+  std::error_code error;
+  int count = 0;
+  if (!std::filesystem::is_directory(root, error)) return 0;
+  for (const auto& device : std::filesystem::directory_iterator(root, error)) {
+    std::string vendor = ReadFirstLine((device.path() / "vendor").string()).value_or("");
+    std::string device_class = ReadFirstLine((device.path() / "class").string()).value_or("");
+    if (vendor == "0x10de" && (device_class.starts_with("0x0300") || device_class.starts_with("0x0302"))) ++count;
+  }
+  return count;
+}
+
 HostInventory ReadHostInventory(const Environment& env) {
   HostInventory inventory;
   std::ifstream cpuinfo(env.procfs_root + "/cpuinfo");
@@ -77,6 +90,7 @@ HostInventory ReadHostInventory(const Environment& env) {
   inventory.system_serial = ReadFirstLine(env.sysfs_root + "/class/dmi/id/product_serial").value_or("");
   inventory.board_serial = ReadFirstLine(env.sysfs_root + "/class/dmi/id/board_serial").value_or("");
   inventory.ib_ports = ReadIbPorts(env.sysfs_root);
+  inventory.nvidia_gpus_on_pci = CountNvidiaGpusOnPci(env.sysfs_root);
   return inventory;
 }
 

@@ -31,10 +31,13 @@ struct HostInventory {
   std::string system_serial;  // DMI product serial (readable by root); empty when unknown
   std::string board_serial;   // DMI board serial; together with GPU serials, what tells a replaced node
   std::vector<IbPort> ib_ports;
+  int nvidia_gpus_on_pci = 0;  // NVIDIA display/3D controllers on the PCI bus, whether or not a driver works
 };
 
 HostInventory ReadHostInventory(const Environment& env);
 std::vector<IbPort> ReadIbPorts(const std::string& sysfs_root);
+// NVIDIA GPUs on the PCI bus (vendor 0x10de, class 0x0300 or 0x0302): what tells "no GPU" from "GPU, no driver".
+int CountNvidiaGpusOnPci(const std::string& sysfs_root);
 
 // "4: ACTIVE" -> "ACTIVE"; "400 Gb/sec (4X NDR)" -> 400.
 std::string StripStateNumber(const std::string& text);

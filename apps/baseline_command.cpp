@@ -1,0 +1,58 @@
+// `kiln baseline derive REPORT.json... -o FILE.xml`: a baseline from the reports of healthy nodes.
+
+#include <fmt/format.h>
+
+#include "apps/command.hpp"
+#include "core/baseline.hpp"
+#include "core/errors.hpp"
+#include "core/files.hpp"
+#include "probes/registry.hpp"
+#include "reports/baseline_derivation.hpp"
+#include "reports/report.hpp"
+
+namespace kiln {
+namespace {
+
+struct DeriveArgs {
+  std::vector<std::string> reports;
+  std::string output;
+  DerivationOptions options;
+};
+
+int Derive(const DeriveArgs& args) {
+  ProbeRegistry registry = ProbeRegistry::Default();
+  std::vector<DerivationInput> inputs;
+  for (const std::string& path : args.reports) {
+    std::string content = ReadFile(path);
+    inputs.push_back({path, LoadReport(path), Sha256Hex(content)});
+  }
+  std::string text = DeriveBaseline(inputs, registry.AllMetrics(), args.options);
+  WriteFileAtomically(args.output, text);
+  // What was written must load like any other baseline: a derived file that Kiln refuses is a bug here.
+  Baseline baseline = LoadBaseline(args.output, registry.AllMetrics());
+  fmt::print("kiln: wrote {} ({} rules from {} report(s))\n", args.output, baseline.expectations.size(),
+             inputs.size());
+  return 0;
+}
+
+}  // namespace
+
+Command AddBaselineCommand(CLI::App& app) {
+  auto args = std::make_shared<DeriveArgs>();
+  CLI::App* baseline = app.add_subcommand("baseline", "make baselines");
+  baseline->require_subcommand(1);
+  CLI::App* derive = baseline->add_subcommand("derive", "a baseline from the reports of nodes known to be healthy");
+  derive->add_option("reports", args->reports, "report.json files of healthy nodes")->required();
+  derive->add_option("-o,--output", args->output, "baseline file to write")->required();
+  derive->add_option("--sku", args->options.sku, "the baseline's name")->capture_default_str();
+  derive->add_option("--k", args->options.k, "robust deviations between median and floor")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  derive->add_option("--min-drop", args->options.min_drop, "least share of the median between median and floor")
+      ->capture_default_str()->check(CLI::Range(0.0, 0.99));
+  derive->add_option("--min-nodes", args->options.min_nodes, "fewest distinct nodes to derive from")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  derive->add_flag("--allow-failed", args->options.allow_failed, "use reports that did not pass");
+  return {baseline, [args] { return Derive(*args); }};
+}
+
+}  // namespace kiln

@@ -1,0 +1,88 @@
+// `kiln bisect`: find the nodes and links that make a probe fail, over real hosts or a simulated cluster.
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "apps/command.hpp"
+#include "apps/data_files.hpp"
+#include "apps/process.hpp"
+#include "core/errors.hpp"
+#include "probes/registry.hpp"
+#include "reports/signing.hpp"
+#include "runners/bisection_run.hpp"
+
+namespace kiln {
+namespace {
+
+struct BisectArgs {
+  BisectionRunOptions options;
+  std::string suite = "quick";
+  std::string baseline = "cpu-host";
+  std::string sign_key;
+  std::string stages = "node,pair,group";
+  bool no_padding = false;
+};
+
+int Bisect(BisectArgs& args, const char* argv0) {
+  ProbeRegistry registry = ProbeRegistry::Default();
+  BisectionRunOptions& options = args.options;
+  options.suite_path = ResolveDataFile("suites", args.suite);
+  if (args.baseline == "auto") {
+    throw InputError("kiln bisect needs a baseline SKU or file: its trials run one probe each, without the health "
+                     "step that --baseline auto chooses by");
+  }
+  options.baseline_path = ResolveDataFile("baselines", args.baseline);
+  options.kiln_binary = ThisExecutable(argv0);
+  if (!args.sign_key.empty()) options.sign_key = LoadSecretKey(args.sign_key);
+  options.planner.node_stage = options.planner.pair_stage = options.planner.group_stage = false;
+  std::istringstream stages(args.stages);
+  for (std::string stage; std::getline(stages, stage, ',');) {
+    if (stage == "node") options.planner.node_stage = true;
+    else if (stage == "pair") options.planner.pair_stage = true;
+    else if (stage == "group") options.planner.group_stage = true;
+    else throw InputError(fmt::format("--stages: unknown stage '{}' (node, pair, group)", stage));
+  }
+  options.planner.keep_scale = !args.no_padding;
+  options.interrupted = &StopRequested();
+  InstallStopHandlers();
+  BisectionRunResult result = RunBisection(options, registry);
+  std::fputs(result.summary.c_str(), stdout);
+  fmt::print("kiln: report written to {}\n", result.report_path);
+  return result.exit_code;
+}
+
+}  // namespace
+
+Command AddBisectCommand(CLI::App& app, const CommandLine& line) {
+  auto args = std::make_shared<BisectArgs>();
+  BisectionRunOptions& bo = args->options;
+  CLI::App* bisect = app.add_subcommand("bisect", "find the nodes and links that make a probe fail or fall below its baseline");
+  bisect->add_option("--hosts", bo.hosts_path, "hostfile of the nodes to search (launches mpirun/srun per trial)");
+  bisect->add_option("--simulate", bo.simulate_path, "CLUSTER.xml: virtual nodes with injected faults, no MPI");
+  bisect->add_option("--probe", bo.probe, "the probe to explain: mpi_allreduce, nccl, mpi_link, ib_link...")
+      ->capture_default_str();
+  bisect->add_option("--node-probe", bo.node_probe, "stage 1 probe, or none")->capture_default_str();
+  bisect->add_option("--pair-probe", bo.pair_probe, "stage 2 probe for a group --probe (default mpi_link), or none");
+  bisect->add_option("--stages", args->stages, "stages to run, in this order")->capture_default_str();
+  bisect->add_option("--suite", args->suite, "suite whose steps give the probes' parameters and timeouts")
+      ->capture_default_str();
+  bisect->add_option("--baseline", args->baseline, "what a trial must meet to pass (a SKU or a file)")
+      ->capture_default_str();
+  bisect->add_option("--out", bo.out_dir, "folder for report.json and every trial's folder")->capture_default_str();
+  bisect->add_option("--cluster", bo.cluster, "cluster name in the report");
+  bisect->add_option("--launcher", bo.launcher, "auto | mpirun | srun")->capture_default_str();
+  bisect->add_option("--launcher-args", bo.launcher_args, "extra words for mpirun or srun");
+  bisect->add_option("--launch-slack", bo.launch_slack_s, "seconds a job may take beyond its step's timeout")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  bisect->add_option("--parallel", bo.parallel, "most jobs at once")->capture_default_str()->check(CLI::PositiveNumber);
+  bisect->add_option("--retests", bo.planner.retests, "retests of a suspect whose failure does not repeat")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  bisect->add_flag("--no-padding", args->no_padding, "do not pad halves with cleared nodes to keep the scale");
+  bisect->add_option("--sign-key", args->sign_key, "secret key file: sign report.json");
+  bisect->add_option("--chain", bo.chain_dir, "folder of this cluster's signed reports: link this one to the last");
+  bisect->add_flag("--quiet", bo.quiet, "no progress lines");
+  return {bisect, [args, line] { return Bisect(*args, line.argv[0]); }};
+}
+
+}  // namespace kiln

@@ -1,0 +1,17 @@
+#pragma once
+// What the commands need of their own process: the path of this binary, and a clean stop on SIGINT/SIGTERM.
+
+#include <atomic>
+#include <string>
+
+namespace kiln {
+
+// This binary, for launching more of itself (argv0 when /proc/self/exe cannot be read).
+std::string ThisExecutable(const char* argv0);
+
+// Makes SIGINT and SIGTERM set the flag StopRequested() returns instead of killing the process: the run
+// finishes or cuts short its step and writes its report.
+void InstallStopHandlers();
+const std::atomic<bool>& StopRequested();
+
+}  // namespace kiln

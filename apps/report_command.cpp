@@ -1,0 +1,89 @@
+// `kiln report`: render a report.json again, or build the stability report over the history.
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/command.hpp"
+#include "core/errors.hpp"
+#include "core/files.hpp"
+#include "history/history_db.hpp"
+#include "history/stability.hpp"
+#include "reports/renderers.hpp"
+#include "reports/report.hpp"
+#include "reports/signing.hpp"
+
+namespace kiln {
+namespace {
+
+struct ReportArgs {
+  std::string path;
+  std::string format = "text";
+  std::string output;
+  bool stability = false;
+  std::string db = "kiln-history.db";
+  std::string sign_key;
+  HistoryQuery query;
+};
+
+// Writes `text` to the output file, or stdout for "" and "-".
+void Emit(const std::string& text, const std::string& output) {
+  if (output.empty() || output == "-") {
+    std::fputs(text.c_str(), stdout);
+  } else {
+    WriteFileAtomically(output, text);
+  }
+}
+
+int Stability(ReportArgs& args) {
+  HistoryQuery query = args.query;
+  if (query.since.empty()) throw InputError("kiln report --stability needs --since DATE");
+  query.since = NormalizeTimestamp(query.since, "--since");
+  if (!query.until.empty()) query.until = NormalizeTimestamp(query.until, "--until");
+  if (!std::filesystem::exists(args.db)) throw InputError(fmt::format("history database '{}' does not exist", args.db));
+  HistoryDb db(args.db);
+  nlohmann::json stability = BuildStabilityReport(db, query);
+  const std::string& format = args.format;
+  std::string text = format == "html"   ? RenderStabilityHtml(stability)
+                     : format == "json" ? stability.dump(2) + "\n"
+                     : format == "text" ? RenderStabilityText(stability)
+                                        : throw InputError(fmt::format("--format '{}' for --stability: json, html or text", format));
+  bool to_stdout = args.output.empty() || args.output == "-";
+  if (to_stdout && !args.sign_key.empty()) throw InputError("--sign-key needs -o FILE: the signature goes next to it");
+  Emit(text, args.output);
+  if (!args.sign_key.empty()) {
+    KeyPair keys = LoadSecretKey(args.sign_key);
+    std::string comment = fmt::format("kiln-stability since={} until={} sweeps={} sha256={}", query.since,
+                                      query.until.empty() ? "-" : query.until,
+                                      stability["fleet"]["sweeps"].get<int>(), Sha256Hex(text));
+    WriteFileAtomically(args.output + ".minisig", SignatureFileText(keys, text, comment));
+    fmt::print("kiln: signed {} with key {} -> {}.minisig\n", args.output, KeyIdHex(keys.key_id), args.output);
+  }
+  return 0;
+}
+
+int Report(ReportArgs& args) {
+  if (args.stability) return Stability(args);
+  if (args.path.empty()) throw InputError("kiln report needs a report.json (or --stability)");
+  Emit(Render(LoadReport(args.path), args.format), args.output);
+  return 0;
+}
+
+}  // namespace
+
+Command AddReportCommand(CLI::App& app) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* report = app.add_subcommand("report", "render a report.json");
+  report->add_option("results", args->path, "report.json");
+  report->add_flag("--stability", args->stability, "a stability report over the history instead (needs --since)");
+  report->add_option("--since", args->query.since, "--stability: from this date (2026-11-01) or time");
+  report->add_option("--until", args->query.until, "--stability: up to this date or time");
+  report->add_option("--db", args->db, "--stability: history database")->capture_default_str();
+  report->add_option("--sign-key", args->sign_key, "--stability: sign the output file (FILE.minisig)");
+  report->add_option("--format", args->format, "html | junit | prom | md | text | json")->capture_default_str();
+  report->add_option("-o,--output", args->output, "output file (default: stdout)");
+  return {report, [args] { return Report(*args); }};
+}
+
+}  // namespace kiln

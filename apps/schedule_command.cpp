@@ -1,0 +1,62 @@
+// `kiln schedule`: write the files a site needs to run sweeps (systemd service + timer, or Slurm batch + scrontab).
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "apps/command.hpp"
+#include "apps/process.hpp"
+#include "core/files.hpp"
+#include "runners/schedule.hpp"
+
+namespace kiln {
+namespace {
+
+int Schedule(ScheduleOptions options, const char* argv0) {
+  if (options.kiln.empty()) options.kiln = ThisExecutable(argv0);
+  std::map<std::string, std::string> files = MakeScheduleFiles(options);
+  MakeDirectories(options.out_dir);
+  for (const auto& [name, content] : files) {
+    std::string path = options.out_dir + "/" + name;
+    WriteFileAtomically(path, content);
+    bool script = name.ends_with(".sh") || name.ends_with(".sbatch");
+    std::filesystem::permissions(path, script ? std::filesystem::perms(0755) : std::filesystem::perms(0644));
+    fmt::print("kiln: wrote {}\n", path);
+  }
+  if (options.kind == "systemd") {
+    fmt::print("kiln: install: cp {0}/kiln-sweep.service {0}/kiln-sweep.timer /etc/systemd/system/ && "
+               "systemctl daemon-reload && systemctl enable --now kiln-sweep.timer\n", options.out_dir);
+  } else {
+    fmt::print("kiln: install: scrontab {0}/kiln-sweep.scrontab (or run sbatch {0}/kiln-sweep.sbatch)\n", options.out_dir);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command AddScheduleCommand(CLI::App& app, const CommandLine& line) {
+  auto options = std::make_shared<ScheduleOptions>();
+  ScheduleOptions& o = *options;
+  CLI::App* schedule = app.add_subcommand("schedule", "write what a site needs to run sweeps: Slurm or systemd files");
+  schedule->add_option("--kind", o.kind, "slurm | systemd")->required()->check(CLI::IsMember({"slurm", "systemd"}));
+  schedule->add_option("--out", o.out_dir, "folder for the files (absolute)")->required();
+  schedule->add_option("--every", o.every, "hourly | daily | weekly | Nh")->capture_default_str();
+  schedule->add_option("--reports", o.reports_dir, "each sweep's folder goes here (absolute)")->required();
+  schedule->add_option("--history", o.history_db, "history database every report is added to");
+  schedule->add_option("--suite", o.suite, "suite of each sweep")->capture_default_str();
+  schedule->add_option("--baseline", o.baseline, "baseline of each sweep")->capture_default_str();
+  schedule->add_option("--hosts", o.hosts, "systemd: hostfile (kiln launches mpirun)");
+  schedule->add_option("--cluster", o.cluster, "cluster name in the reports");
+  schedule->add_option("--sign-key", o.sign_key, "sign every report with this key");
+  schedule->add_option("--chain", o.chain_dir, "add every report to this chain");
+  schedule->add_option("--on-fail-node", o.on_fail_node, "program run per failing node (NODE REASON)");
+  schedule->add_flag("--drain", o.drain, "slurm: drain each failing node (writes kiln-drain-node.sh)");
+  schedule->add_option("--nodes", o.nodes, "slurm: nodes per sweep");
+  schedule->add_option("--partition", o.partition, "slurm: partition");
+  schedule->add_option("--time", o.time_limit, "slurm: time limit")->capture_default_str();
+  schedule->add_option("--srun-mpi", o.srun_mpi, "slurm: srun --mpi plugin")->capture_default_str();
+  schedule->add_option("--kiln", o.kiln, "kiln binary the files run (default: this one)");
+  return {schedule, [options, line] { return Schedule(*options, line.argv[0]); }};
+}
+
+}  // namespace kiln

@@ -1,0 +1,348 @@
+#include "core/judgement.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/evaluator.hpp"
+
+namespace kiln {
+namespace {
+
+std::string SeriesText(const Expectation& e) {
+  if (e.labels.empty()) return e.metric_pattern;
+  std::vector<std::string> parts;
+  for (const auto& [name, value] : e.labels) parts.push_back(name + "=" + value);
+  return fmt::format("{}{{{}}}", e.metric_pattern, fmt::join(parts, ","));
+}
+
+const NodeFacts* FindFacts(const std::vector<NodeFacts>& nodes, const std::string& name) {
+  for (const NodeFacts& facts : nodes) {
+    if (facts.node == name) return &facts;
+  }
+  return nullptr;
+}
+
+bool IsGpuMetric(const std::string& pattern) {
+  for (const char* prefix : {"health.gpu", "gpu.", "hbm.", "pcie.", "p2p.", "nccl."}) {
+    if (pattern.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+// The probes that report a metric the expectation names (usually one).
+std::vector<const ProbeMetrics*> ProbesOf(const Expectation& e, const std::vector<ProbeMetrics>& catalog) {
+  std::vector<const ProbeMetrics*> probes;
+  for (const ProbeMetrics& probe : catalog) {
+    bool names = std::any_of(probe.metrics.begin(), probe.metrics.end(),
+                             [&](const MetricSpec& m) { return GlobMatches(e.metric_pattern, m.name); });
+    if (names) probes.push_back(&probe);
+  }
+  return probes;
+}
+
+// Node-scope probes report on a node (or its devices): the owner is the node. Pair and group probes report on
+// their subject.
+std::string OwnerKey(Scope scope, const Subject& subject) {
+  if (scope == Scope::kNode) return subject.nodes.empty() ? std::string() : subject.nodes.front();
+  return subject.Key();
+}
+
+// "size=8B..4GiB": the values a label took in the measurements of the same metric on the same owner.
+std::string MeasuredLabels(const Expectation& e, const std::vector<const Measurement*>& same_metric) {
+  std::vector<std::string> parts;
+  for (const auto& [name, wanted] : e.labels) {
+    std::vector<std::string> values;
+    for (const Measurement* m : same_metric) {
+      auto it = m->labels.find(name);
+      if (it != m->labels.end() && std::find(values.begin(), values.end(), it->second) == values.end()) {
+        values.push_back(it->second);
+      }
+    }
+    if (values.empty()) continue;
+    parts.push_back(values.size() > 4 ? fmt::format("{}={}..{}", name, values.front(), values.back())
+                                      : fmt::format("{}={}", name, fmt::join(values, ",")));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+struct Context {
+  const JudgeInput& input;
+  std::set<std::string> probes_run;  // probes with at least one step status
+  std::set<std::string> misshapen;   // nodes whose node.shape verdict failed
+};
+
+// Why nothing matched `e` on `owner`: what the step said, or what was measured instead.
+std::string WhyNotMeasured(const Context& ctx, const Expectation& e, const ProbeMetrics& probe, Scope scope,
+                           const std::string& owner) {
+  bool reported = false;
+  for (const StepStatus& step : ctx.input.steps) {
+    if (step.probe != probe.probe || OwnerKey(scope, step.subject) != owner) continue;
+    reported = true;
+    if (step.status != "measured") {
+      return fmt::format("{} {}{}{}", probe.probe, step.status, step.reason.empty() ? "" : ": ", step.reason);
+    }
+  }
+  if (!reported) return fmt::format("{} did not report on {}", probe.probe, owner);
+  std::vector<const Measurement*> same_metric;
+  for (const Measurement& m : *ctx.input.measurements) {
+    if (GlobMatches(e.metric_pattern, m.metric) && OwnerKey(scope, m.subject) == owner) same_metric.push_back(&m);
+  }
+  if (!same_metric.empty() && !e.labels.empty()) {
+    return fmt::format("{} measured {} only for {}", probe.probe, e.metric_pattern, MeasuredLabels(e, same_metric));
+  }
+  std::string why = fmt::format("{} ran but reported no {}", probe.probe, e.metric_pattern);
+  const NodeFacts* facts = scope == Scope::kNode ? FindFacts(ctx.input.nodes, owner) : nullptr;
+  if (facts && !facts->gpus && IsGpuMetric(e.metric_pattern)) {
+    why += ": " + (facts->no_gpu_reason.empty() ? std::string("no GPU information") : facts->no_gpu_reason);
+  }
+  return why;
+}
+
+Verdict NotMeasured(const Expectation& e, const std::string& probe, const Subject& subject, bool optional,
+                    const std::string& why) {
+  Verdict v;
+  v.probe = probe;
+  v.metric = e.metric_pattern;
+  v.series = SeriesText(e);
+  v.subject = subject;
+  v.rule = Describe(e);
+  v.source = e.source;
+  v.outcome = optional ? Outcome::kSkipped : e.severity;
+  v.reason = fmt::format("expected {} {}: not measured{}: {}", v.series, v.rule, optional ? " (optional)" : "", why);
+  return v;
+}
+
+Verdict NotApplicable(const Expectation& e, const std::string& probe, const Subject& subject, const std::string& why) {
+  Verdict v;
+  v.probe = probe;
+  v.metric = e.metric_pattern;
+  v.series = SeriesText(e);
+  v.subject = subject;
+  v.rule = Describe(e);
+  v.source = e.source;
+  v.outcome = Outcome::kNotApplicable;
+  v.reason = "not applicable: " + why;
+  return v;
+}
+
+// The subjects a probe is expected to report on: every node for a node probe, each subject its steps named
+// for a pair or group probe.
+std::vector<Subject> ExpectedSubjects(const Context& ctx, const ProbeMetrics& probe) {
+  std::vector<Subject> subjects;
+  if (probe.scope == Scope::kNode) {
+    for (const NodeFacts& facts : ctx.input.nodes) subjects.push_back(Subject::Node(facts.node));
+    return subjects;
+  }
+  for (const StepStatus& step : ctx.input.steps) {
+    if (step.probe != probe.probe) continue;
+    if (std::find(subjects.begin(), subjects.end(), step.subject) == subjects.end()) subjects.push_back(step.subject);
+  }
+  return subjects;
+}
+
+bool StepIsOptional(const Context& ctx, const std::string& probe) {
+  return std::any_of(ctx.input.steps.begin(), ctx.input.steps.end(),
+                     [&](const StepStatus& s) { return s.probe == probe && s.optional; });
+}
+
+// GPUs a node probe's device measurements must cover: gpu0..gpuN-1 when the node reported N GPUs and the metric
+// is measured per GPU.
+std::vector<std::string> MissingGpus(const NodeFacts* facts, const std::vector<const Measurement*>& found) {
+  std::vector<std::string> missing;
+  if (!facts || !facts->gpus) return missing;
+  bool per_gpu = !found.empty() && std::all_of(found.begin(), found.end(), [](const Measurement* m) {
+    return m->subject.kind == SubjectKind::kDevice && m->subject.device.starts_with("gpu");
+  });
+  if (!per_gpu) return missing;
+  for (int i = 0; i < *facts->gpus; ++i) {
+    std::string device = fmt::format("gpu{}", i);
+    bool seen = std::any_of(found.begin(), found.end(), [&](const Measurement* m) { return m->subject.device == device; });
+    if (!seen) missing.push_back(device);
+  }
+  return missing;
+}
+
+// A rule of the declared shape on a node that is not of that shape: the shape verdict already fails the node,
+// once; repeating it as every missing NVLink or InfiniBand number would bury that one clear failure.
+std::string MisshapenMember(const Context& ctx, const Subject& subject) {
+  for (const std::string& node : subject.nodes) {
+    if (ctx.misshapen.count(node)) {
+      return fmt::format("{} is not of the declared node shape {} (see its node.shape verdict)", node,
+                         ctx.input.shape->name);
+    }
+  }
+  return "";
+}
+
+void JudgeExpectation(const Context& ctx, const Expectation& e, Judgement& out) {
+  std::vector<const ProbeMetrics*> probes = ProbesOf(e, ctx.input.catalog);
+  std::vector<const Measurement*> to_fleet;
+  bool any_probe_ran = false;
+  for (const ProbeMetrics* probe : probes) {
+    if (!ctx.probes_run.count(probe->probe)) continue;
+    any_probe_ran = true;
+    bool optional = e.optional || StepIsOptional(ctx, probe->probe);
+    for (const Subject& subject : ExpectedSubjects(ctx, *probe)) {
+      std::string na = WhyNotApplicable(e, subject, ctx.input.shape, ctx.input.nodes);
+      if (na.empty() && !e.applies.shapes.empty()) na = MisshapenMember(ctx, subject);
+      if (na.empty() && probe->scope == Scope::kPair && subject.nodes.size() < 2) {
+        na = fmt::format("a pair probe needs 2 nodes; this run has {}", subject.nodes.size());
+      }
+      if (!na.empty()) {
+        out.verdicts.push_back(NotApplicable(e, probe->probe, subject, na));
+        continue;
+      }
+      std::string owner = OwnerKey(probe->scope, subject);
+      std::vector<const Measurement*> found;
+      for (const Measurement& m : *ctx.input.measurements) {
+        if (m.probe == probe->probe && Matches(e, m) && OwnerKey(probe->scope, m.subject) == owner) found.push_back(&m);
+      }
+      if (found.empty()) {
+        if (e.rule != RuleKind::kFleet) {
+          out.verdicts.push_back(NotMeasured(e, probe->probe, subject, optional,
+                                             WhyNotMeasured(ctx, e, *probe, probe->scope, owner)));
+        }
+        continue;
+      }
+      if (e.rule != RuleKind::kFleet && probe->scope == Scope::kNode) {
+        for (const std::string& gpu : MissingGpus(FindFacts(ctx.input.nodes, owner), found)) {
+          out.verdicts.push_back(NotMeasured(e, probe->probe, Subject::Device(owner, gpu), optional,
+                                             fmt::format("{} reported other GPUs of {} but not {}", probe->probe,
+                                                         owner, gpu)));
+        }
+      }
+      for (const Measurement* m : found) {
+        if (e.rule == RuleKind::kFleet) {
+          to_fleet.push_back(m);
+        } else {
+          out.verdicts.push_back(JudgeAbsolute(e, *m));
+        }
+      }
+    }
+  }
+  if (!any_probe_ran) {
+    std::vector<std::string> names;
+    for (const ProbeMetrics* probe : probes) names.push_back(probe->probe);
+    out.unchecked.push_back({e.where, SeriesText(e), Describe(e),
+                             fmt::format("the suite has no step of {}", fmt::join(names, " or "))});
+    return;
+  }
+  // A fleet is the same series measured on subjects of the same kind.
+  std::map<std::pair<std::string, SubjectKind>, std::vector<const Measurement*>> fleets;
+  for (const Measurement* m : to_fleet) fleets[{m->SeriesKey(), m->subject.kind}].push_back(m);
+  for (const auto& [key, series] : fleets) JudgeFleet(e, series, out.verdicts);
+}
+
+std::string Plural(int n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
+
+}  // namespace
+
+std::string WhyNotApplicable(const Expectation& e, const Subject& subject, const NodeShape* shape,
+                             const std::vector<NodeFacts>& nodes) {
+  const Applicability& a = e.applies;
+  if (a.Unconditional()) return "";
+  if (!a.shapes.empty()) {
+    if (!shape) return fmt::format("applies to node shape {} only; no node shape is declared", fmt::join(a.shapes, ", "));
+    if (std::find(a.shapes.begin(), a.shapes.end(), shape->name) == a.shapes.end()) {
+      return fmt::format("applies to node shape {} only; this node is {}", fmt::join(a.shapes, ", "), shape->name);
+    }
+  }
+  std::set<std::string> members(subject.nodes.begin(), subject.nodes.end());
+  int gpus = 0;
+  for (const std::string& node : members) {
+    const NodeFacts* facts = FindFacts(nodes, node);
+    gpus += shape ? shape->gpus : (facts ? facts->GpuCount() : 0);
+  }
+  std::string counted = shape ? fmt::format("shape {}", shape->name) : "as found";
+  if (a.min_gpus > 0 && gpus < a.min_gpus) {
+    return fmt::format("needs >= {}; {} has {} ({})", Plural(a.min_gpus, "GPU"), subject.Label(), gpus, counted);
+  }
+  if (a.max_gpus >= 0 && gpus > a.max_gpus) {
+    return fmt::format("needs <= {}; {} has {} ({})", Plural(a.max_gpus, "GPU"), subject.Label(), gpus, counted);
+  }
+  if (a.min_nodes > 0 && static_cast<int>(members.size()) < a.min_nodes) {
+    return fmt::format("needs >= {}; {} has {}", Plural(a.min_nodes, "node"), subject.Label(), members.size());
+  }
+  if (!a.gpu_model.empty()) {
+    for (const std::string& node : members) {
+      const NodeFacts* facts = FindFacts(nodes, node);
+      if (!facts) continue;
+      for (const std::string& model : facts->gpu_models) {
+        if (GlobMatches(a.gpu_model, model)) return "";
+      }
+    }
+    return fmt::format("applies to GPU '{}' only; {} has none", a.gpu_model, subject.Label());
+  }
+  return "";
+}
+
+Verdict JudgeShape(const NodeShape& shape, const NodeFacts& facts) {
+  Verdict v;
+  v.probe = "shape";
+  v.metric = "node.shape";
+  v.series = "node.shape";
+  v.subject = Subject::Node(facts.node);
+  v.rule = fmt::format("node shape {}: {}", shape.name, Describe(shape));
+  v.source = shape.source;
+  std::vector<std::string> differences;
+  if (!facts.inventoried) {
+    differences.push_back("no inventory (the health probe did not report on this node)");
+  } else {
+    if (facts.GpuCount() != shape.gpus || !facts.gpus) {
+      differences.push_back(facts.gpus ? fmt::format("{} instead of {}", Plural(*facts.gpus, "GPU"), shape.gpus)
+                                       : "no GPU information");
+    }
+    std::vector<int> links = facts.nvlinks;
+    links.resize(static_cast<std::size_t>(facts.GpuCount()), 0);  // a GPU without NVLink reports none
+    for (std::size_t i = 0; i < links.size(); ++i) {
+      if (links[i] != shape.nvlinks_per_gpu) {
+        differences.push_back(fmt::format("gpu{}: {} NVLinks active instead of {}", i, links[i], shape.nvlinks_per_gpu));
+      }
+    }
+    if (facts.ib_ports_active != shape.ib_ports) {
+      differences.push_back(fmt::format("{} active InfiniBand ports instead of {}", facts.ib_ports_active, shape.ib_ports));
+    }
+  }
+  v.value = facts.GpuCount();
+  v.threshold = shape.gpus;
+  if (differences.empty()) {
+    v.outcome = Outcome::kPass;
+    v.reason = fmt::format("{} as declared: {}", shape.description, facts.Describe());
+  } else {
+    v.outcome = Outcome::kFail;
+    if (differences.size() > 4) {
+      std::size_t more = differences.size() - 3;
+      differences.resize(3);
+      differences.push_back(fmt::format("{} more", more));
+    }
+    v.reason = fmt::format("shape mismatch: declared {} ({}: {}), found {} ({})", shape.name, shape.description,
+                           Describe(shape), facts.Describe(), fmt::join(differences, "; "));
+  }
+  return v;
+}
+
+Judgement JudgeRun(const JudgeInput& input) {
+  Judgement out;
+  if (!input.baseline) return out;
+  Context ctx{input, {}, {}};
+  for (const StepStatus& step : input.steps) ctx.probes_run.insert(step.probe);
+  if (input.shape) {
+    if (ctx.probes_run.count("health")) {
+      for (const NodeFacts& facts : input.nodes) {
+        out.verdicts.push_back(JudgeShape(*input.shape, facts));
+        if (IsFailure(out.verdicts.back().outcome)) ctx.misshapen.insert(facts.node);
+      }
+    } else {
+      out.unchecked.push_back({input.shape->where, "node.shape", fmt::format("node shape {}", input.shape->name),
+                               "the suite has no health step, which finds what a node is"});
+    }
+  }
+  for (const Expectation& e : input.baseline->expectations) JudgeExpectation(ctx, e, out);
+  return out;
+}
+
+}  // namespace kiln

@@ -1,0 +1,114 @@
+#include "core/telemetry_cause.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/statistics.hpp"
+
+namespace kiln {
+namespace {
+
+struct Telemetry {
+  const Measurement* power = nullptr;
+  const Measurement* clock = nullptr;
+  const Measurement* temperature = nullptr;
+  const Measurement* power_limit = nullptr;
+  const Measurement* clock_max = nullptr;
+  std::map<std::string, double> throttle_share;  // reason -> % of samples
+};
+
+Telemetry Gather(const Subject& subject, const std::vector<Measurement>& measurements) {
+  Telemetry t;
+  for (const Measurement& m : measurements) {
+    if (!(m.subject == subject)) continue;
+    if (m.metric == "gpu.stress.power") t.power = &m;
+    if (m.metric == "gpu.stress.sm_clock") t.clock = &m;
+    if (m.metric == "gpu.stress.temperature") t.temperature = &m;
+    if (m.metric == kPowerLimitMetric) t.power_limit = &m;
+    if (m.metric == kSmClockMaxMetric) t.clock_max = &m;
+    if (m.metric == kThrottleShareMetric && m.labels.count("reason")) t.throttle_share[m.labels.at("reason")] = m.value();
+  }
+  return t;
+}
+
+double ShareAtLeast(const std::vector<double>& samples, double bound) {
+  if (samples.empty()) return 0;
+  auto n = std::count_if(samples.begin(), samples.end(), [&](double s) { return s >= bound; });
+  return 100.0 * static_cast<double>(n) / static_cast<double>(samples.size());
+}
+
+std::string ReasonName(const std::string& reason) {
+  static const std::map<std::string, std::string> kNames = {
+      {"sw_power_cap", "SW power cap"}, {"hw_slowdown", "HW slowdown"},   {"hw_power_brake", "HW power brake"},
+      {"hw_thermal", "HW thermal"},     {"sw_thermal", "SW thermal"},     {"sync_boost", "sync boost"}};
+  auto it = kNames.find(reason);
+  return it == kNames.end() ? reason : it->second;
+}
+
+}  // namespace
+
+std::string TelemetryCause(const Subject& subject, const std::vector<Measurement>& measurements) {
+  Telemetry t = Gather(subject, measurements);
+  if (!t.power && !t.clock && t.throttle_share.empty()) return "";
+  std::vector<std::string> parts;
+  double at_limit = -1;
+  if (t.power && t.power_limit) {
+    double limit = t.power_limit->value();
+    at_limit = ShareAtLeast(t.power->samples, 0.97 * limit);
+    parts.push_back(fmt::format("at the {:.0f} W power limit in {:.0f}% of {} samples (median {:.0f} W)", limit,
+                                at_limit, t.power->samples.size(), t.power->value()));
+  } else if (t.power) {
+    parts.push_back(fmt::format("power median {:.0f} W over {} samples (limit not recorded)", t.power->value(),
+                                t.power->samples.size()));
+  }
+  double clock_ratio = -1;
+  if (t.clock) {
+    double max = t.clock_max ? t.clock_max->value() : t.clock->summary.max;
+    clock_ratio = max > 0 ? t.clock->value() / max : -1;
+    parts.push_back(fmt::format("SM clock median {:.0f} of {:.0f} MHz{}", t.clock->value(), max,
+                                t.clock_max ? "" : " (highest seen)"));
+  }
+  double hardware = 0, power_cap = 0;
+  if (t.throttle_share.empty()) {
+    parts.push_back("throttle reasons not recorded");
+  } else {
+    std::vector<std::string> seen;
+    for (const auto& [reason, share] : t.throttle_share) {
+      if (share > 0) seen.push_back(fmt::format("{} {:.0f}%", ReasonName(reason), share));
+      if (reason == "sw_power_cap") power_cap = share;
+      if (reason == "hw_slowdown" || reason == "hw_thermal" || reason == "hw_power_brake" || reason == "sw_thermal") {
+        hardware = std::max(hardware, share);
+      }
+    }
+    parts.push_back(seen.empty() ? std::string("no throttle reason")
+                                 : fmt::format("throttle reasons: {}", fmt::join(seen, ", ")));
+  }
+  if (t.temperature) parts.push_back(fmt::format("temperature max {:.0f} C", t.temperature->summary.max));
+
+  std::string conclusion;
+  if (hardware >= 10) {
+    conclusion = fmt::format("HW slowdown or thermal throttling in {:.0f}% of samples: check cooling and power delivery",
+                             hardware);
+  } else if (at_limit >= 50 || power_cap >= 50) {
+    conclusion = "power-limited, not a fault";
+  } else if (clock_ratio >= 0 && clock_ratio < 0.85) {
+    conclusion = fmt::format("clocks held at {:.0f}% of the maximum with no HW slowdown recorded: likely power-limited "
+                             "(check the power limit)", 100 * clock_ratio);
+  } else {
+    conclusion = "no power or thermal limit explains it: suspect the GPU";
+  }
+  return fmt::format("{}: {}", fmt::join(parts, ", "), conclusion);
+}
+
+void AttachCauses(std::vector<Verdict>& verdicts, const std::vector<Measurement>& measurements) {
+  for (Verdict& v : verdicts) {
+    if (v.outcome != Outcome::kFail && v.outcome != Outcome::kWarn) continue;
+    if (v.probe != "gpu_stress" || v.metric != "gpu.stress.tflops" || v.subject.kind != SubjectKind::kDevice) continue;
+    v.cause = TelemetryCause(v.subject, measurements);
+  }
+}
+
+}  // namespace kiln

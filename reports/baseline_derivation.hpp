@@ -1,0 +1,35 @@
+#pragma once
+// `kiln baseline derive`: a baseline from the reports of nodes known to be healthy (SuperBench's
+// generate-baseline, but declarative). Per metric and label set: the median over the subjects as reference, and a
+// floor (a ceiling for lower-is-better metrics) k robust deviations away, at least min_drop of the median, and
+// never tighter than the lowest healthy input. Every rule says how it was made and from which reports.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "core/probe.hpp"
+
+namespace kiln {
+
+struct DerivationInput {
+  std::string path;
+  nlohmann::json report;
+  std::string sha256;  // of the file's bytes
+};
+
+struct DerivationOptions {
+  std::string sku = "derived";
+  double k = 4;            // robust deviations between the median and the floor
+  double min_drop = 0.10;  // the floor is at least this share below the median
+  int min_nodes = 3;       // fewer distinct nodes and the derivation is refused
+  bool allow_failed = false;  // accept reports that did not pass
+};
+
+// The baseline file's text (version 2). Throws InputError naming the report: one that did not pass (unless
+// allowed), fewer than min_nodes nodes, nothing to derive from.
+std::string DeriveBaseline(const std::vector<DerivationInput>& inputs, const std::vector<MetricSpec>& metrics,
+                           const DerivationOptions& options);
+
+}  // namespace kiln

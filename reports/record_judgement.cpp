@@ -1,0 +1,76 @@
+#include "reports/record_judgement.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "core/evaluator.hpp"
+#include "core/telemetry_cause.hpp"
+
+namespace kiln {
+
+std::vector<Verdict> StepVerdicts(const std::vector<StepRecord>& steps) {
+  std::vector<Verdict> verdicts;
+  for (const StepRecord& step : steps) {
+    std::map<std::string, Verdict> by_subject;
+    for (const StepResult& r : step.results) {
+      if (r.status == "measured") continue;
+      Verdict v;
+      v.probe = step.probe;
+      v.subject = r.subject;
+      v.outcome = r.status == "skipped" ? Outcome::kSkipped : Outcome::kError;
+      v.reason = r.status == "skipped" ? fmt::format("skipped: {}", r.reason)
+                                       : fmt::format("{} on node {} (rank {}): {}", r.status, r.node, r.rank, r.reason);
+      if (r.status == "timeout") v.reason = r.reason;
+      auto [it, inserted] = by_subject.emplace(r.subject.Key(), v);
+      if (!inserted && v.outcome > it->second.outcome) it->second = v;
+    }
+    for (auto& [key, v] : by_subject) verdicts.push_back(std::move(v));
+  }
+  return verdicts;
+}
+
+std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice,
+                                 const std::vector<ProbeMetrics>& catalog) {
+  std::vector<Verdict> verdicts = StepVerdicts(record.steps);
+
+  std::vector<MetricSpec> metrics;
+  for (const ProbeMetrics& probe : catalog) metrics.insert(metrics.end(), probe.metrics.begin(), probe.metrics.end());
+  for (Verdict& v : EvaluateCorrectness(metrics, record.measurements)) verdicts.push_back(std::move(v));
+
+  JudgeInput input;
+  for (const NodeRecord& node : record.nodes) {
+    input.nodes.push_back(FactsOfNode(node.name, node.inventory, record.measurements));
+  }
+  BaselineSelection selection = SelectBaseline(choice, input.nodes);
+  for (Verdict& v : selection.problems) verdicts.push_back(std::move(v));
+  record.baseline_selection = selection.record;
+  record.not_checked = nlohmann::json::array();
+  if (selection.baseline) {
+    record.baseline_sku = selection.baseline->sku;
+    record.baseline_path = selection.baseline->path;
+    record.baseline_sha256 = selection.baseline->sha256;
+    record.baseline_description = selection.baseline->description;
+  } else {
+    record.baseline_sku = "none";
+    record.baseline_path = record.baseline_sha256 = "";
+    record.baseline_description = "no baseline could be chosen: see the verdicts of probe 'baseline'";
+  }
+
+  input.baseline = selection.baseline;
+  input.shape = selection.shape;
+  input.catalog = catalog;
+  input.measurements = &record.measurements;
+  for (const StepRecord& step : record.steps) {
+    for (const StepResult& r : step.results) input.steps.push_back({step.probe, r.subject, r.status, r.reason, step.optional});
+  }
+  Judgement judgement = JudgeRun(input);
+  AttachCauses(judgement.verdicts, record.measurements);
+  for (Verdict& v : judgement.verdicts) verdicts.push_back(std::move(v));
+  for (const UncheckedExpectation& u : judgement.unchecked) {
+    record.not_checked.push_back({{"where", u.where}, {"series", u.series}, {"rule", u.rule}, {"reason", u.reason}});
+  }
+  return verdicts;
+}
+
+}  // namespace kiln
