@@ -64,6 +64,8 @@ std::string TelemetryCause(const Subject& subject, const std::vector<Measurement
     parts.push_back(fmt::format("power median {:.0f} W over {} samples (limit not recorded)", t.power->value(),
                                 t.power->samples.size()));
   }
+  // Without the limit, a cap still shows as a plateau: most samples within 3% of the highest.
+  double plateau = t.power && !t.power_limit ? ShareAtLeast(t.power->samples, 0.97 * t.power->summary.max) : -1;
   double clock_ratio = -1;
   if (t.clock) {
     double max = t.clock_max ? t.clock_max->value() : t.clock->summary.max;
@@ -94,6 +96,9 @@ std::string TelemetryCause(const Subject& subject, const std::vector<Measurement
                              hardware);
   } else if (at_limit >= 50 || power_cap >= 50) {
     conclusion = "power-limited, not a fault";
+  } else if (plateau >= 50) {
+    conclusion = fmt::format("power held within 3% of its highest sample ({:.0f} W) in {:.0f}% of samples with no HW "
+                             "slowdown recorded: likely power-limited", t.power->summary.max, plateau);
   } else if (clock_ratio >= 0 && clock_ratio < 0.85) {
     conclusion = fmt::format("clocks held at {:.0f}% of the maximum with no HW slowdown recorded: likely power-limited "
                              "(check the power limit)", 100 * clock_ratio);

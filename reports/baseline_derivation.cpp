@@ -67,7 +67,9 @@ std::string DeriveBaseline(const std::vector<DerivationInput>& inputs, const std
     dates.insert(input.report.at("run").value("finished", "?"));
     hashes.insert(input.sha256.substr(0, 12));
     for (const nlohmann::json& node : input.report.at("cluster").value("nodes", nlohmann::json::array())) {
-      const nlohmann::json& gpus = node.value("inventory", nlohmann::json::object()).value("gpus", nlohmann::json::object());
+      const nlohmann::json inventory = node.value("inventory", nlohmann::json());
+      const nlohmann::json gpus = inventory.is_object() ? inventory.value("gpus", nlohmann::json::object())
+                                                        : nlohmann::json::object();
       for (const nlohmann::json& device : gpus.value("devices", nlohmann::json::array())) {
         gpu_models.insert(device.value("name", "?"));
       }

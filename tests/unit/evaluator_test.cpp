@@ -82,12 +82,15 @@ TEST(Evaluate, FleetFlagsOnlyTheNodeFarBelowItsPeers) {
   }
 }
 
-TEST(Evaluate, FleetNeverFlagsAUniformFleetAndSkipsSmallOnes) {
+TEST(Evaluate, FleetNeverFlagsAUniformFleetAndDoesNotApplyToSmallOnes) {
   Expectation e = Rule(RuleKind::kFleet, 0);
   std::vector<Measurement> same{Stream("a", {50}), Stream("b", {50}), Stream("c", {49.9})};
   for (const Verdict& v : Judge(e, same)) EXPECT_EQ(v.outcome, Outcome::kPass) << v.reason;
   std::vector<Measurement> two{Stream("a", {50}), Stream("b", {10})};
-  for (const Verdict& v : Judge(e, two)) EXPECT_EQ(v.outcome, Outcome::kSkipped);
+  for (const Verdict& v : Judge(e, two)) {
+    EXPECT_EQ(v.outcome, Outcome::kNotApplicable);
+    EXPECT_TRUE(v.reason.starts_with("not applicable: a fleet of 2")) << v.reason;
+  }
 }
 
 TEST(Evaluate, FleetForLowerIsBetterFlagsTheHighOne) {
@@ -116,14 +119,20 @@ TEST(Evaluate, LabelsRestrictTheRule) {
   EXPECT_EQ(v[0].series, "mpi.allreduce.busbw{size=64MiB}");
 }
 
-TEST(EvaluateCorrectness, AnyWrongValueFailsWithoutABaselineRule) {
+TEST(EvaluateCorrectness, AnyWrongValueFailsOnceForItsSubjectWithoutABaselineRule) {
   std::vector<MetricSpec> specs{{"mpi.allreduce.wrong_elements", "count", false, "", true}};
-  Measurement ok = MakeMeasurement("m", "mpi.allreduce.wrong_elements", "count", Subject::Group({"a"}), {0}, false, "");
-  Measurement bad = MakeMeasurement("m", "mpi.allreduce.wrong_elements", "count", Subject::Group({"a"}), {1}, false, "");
-  auto v = EvaluateCorrectness(specs, {ok, bad});
-  ASSERT_EQ(v.size(), 2u);
-  EXPECT_EQ(v[0].outcome, Outcome::kPass);
-  EXPECT_EQ(v[1].outcome, Outcome::kFail);
+  auto sized = [](const Subject& subject, double wrong, const char* size) {
+    return MakeMeasurement("m", "mpi.allreduce.wrong_elements", "count", subject, {wrong}, false, "checked",
+                           {{"size", size}});
+  };
+  auto v = EvaluateCorrectness(specs, {sized(Subject::Group({"a"}), 0, "8B"), sized(Subject::Group({"a"}), 1, "1MiB"),
+                                       sized(Subject::Group({"a"}), 0, "4MiB"), sized(Subject::Group({"b"}), 0, "8B")});
+  ASSERT_EQ(v.size(), 2u);  // one per subject, however many sizes were checked
+  EXPECT_EQ(v[0].outcome, Outcome::kFail);
+  EXPECT_NE(v[0].reason.find("1 wrong values in 1 of 3 series: mpi.allreduce.wrong_elements{size=1MiB}"),
+            std::string::npos) << v[0].reason;
+  EXPECT_EQ(v[1].outcome, Outcome::kPass);
+  EXPECT_EQ(v[1].subject, Subject::Group({"b"}));
 }
 
 }  // namespace

@@ -20,11 +20,11 @@ using testing::TempDir;
 struct Fixture {
   TempDir dir;
   ProbeRegistry registry = ProbeRegistry::Default();
-  Baseline baseline;
+  BaselineChoice baseline;
   RunOptions options;
 
   Fixture() {
-    baseline = LoadBaseline(testing::SourceDir() + "/baselines/cpu-host.xml", registry.AllMetrics());
+    baseline.catalog.push_back(LoadBaseline(testing::SourceDir() + "/baselines/cpu-host.xml", registry.AllMetrics()));
     options.out_dir = (dir.path() / "out").string();
     options.quiet = true;
   }

@@ -31,11 +31,11 @@ nlohmann::json SampleReport() {
                       {{"size", "64MiB"}}),
   };
   Verdict pass{"host_stream", "host.stream.copy_bw", "host.stream.copy_bw", Subject::Node("n1"), Outcome::kPass,
-               "41 >= min 20", "min 20 GB/s", "floor", 41.0, 20.0};
+               "41 >= min 20", "min 20 GB/s", "floor", 41.0, 20.0, ""};
   Verdict fail{"host_stream", "host.stream.copy_bw", "host.stream.copy_bw", Subject::Node(evil), Outcome::kFail,
-               "11 < min 20", "min 20 GB/s", "floor", 11.0, 20.0};
+               "11 < min 20", "min 20 GB/s", "floor", 11.0, 20.0, ""};
   Verdict skipped{"mpi_link", "", "", Subject::Group({"n1", evil}), Outcome::kSkipped, "skipped: needs 2 nodes", "",
-                  "", std::nullopt, std::nullopt};
+                  "", std::nullopt, std::nullopt, ""};
   r.verdicts = {pass, fail, skipped};
   return BuildReport(r);
 }

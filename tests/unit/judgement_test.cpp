@@ -1,0 +1,218 @@
+// The judgement on the reports of real GPUs (tests/fixtures/real): fail closed, fitted to the node shape, with
+// causes from the burn's own telemetry.
+
+#include "core/judgement.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/files.hpp"
+#include "probes/registry.hpp"
+#include "reports/record_judgement.hpp"
+#include "reports/report.hpp"
+#include "tests/support/run_command.hpp"
+
+namespace kiln {
+namespace {
+
+std::string Fixture(const std::string& name) { return testing::SourceDir() + "/tests/fixtures/real/" + name; }
+
+BaselineChoice Named(const std::string& sku, const std::string& shape = "") {
+  BaselineChoice choice;
+  choice.catalog.push_back(
+      LoadBaseline(testing::SourceDir() + "/baselines/" + sku + ".xml", ProbeRegistry::Default().AllMetrics()));
+  choice.requested_shape = shape;
+  return choice;
+}
+
+BaselineChoice Auto() {
+  BaselineChoice choice;
+  choice.automatic = true;
+  for (const char* sku : {"cpu-host", "h100-sxm5-80gb", "h200-sxm-141gb"}) choice.catalog.push_back(Named(sku).catalog[0]);
+  return choice;
+}
+
+struct Judged {
+  RunRecord record;
+  std::vector<Verdict> verdicts;
+  std::vector<Verdict> Failures() const {
+    std::vector<Verdict> failures;
+    for (const Verdict& v : verdicts) {
+      if (IsFailure(v.outcome)) failures.push_back(v);
+    }
+    return failures;
+  }
+  const Verdict* Find(const std::string& series, Outcome outcome) const {
+    for (const Verdict& v : verdicts) {
+      if (v.series == series && v.outcome == outcome) return &v;
+    }
+    return nullptr;
+  }
+};
+
+// Scales every sample of the matching measurements (a slower GPU), keeping everything else as measured.
+void Scale(RunRecord& record, const std::string& metric, const std::string& type, double factor) {
+  for (Measurement& m : record.measurements) {
+    if (m.metric != metric || (!type.empty() && m.labels["type"] != type)) continue;
+    for (double& s : m.samples) s *= factor;
+    m = MakeMeasurement(m.probe, m.metric, m.unit, m.subject, m.samples, m.higher_is_better, m.method, m.labels);
+  }
+}
+
+Judged Judge(const std::string& fixture, const BaselineChoice& choice,
+             const std::function<void(RunRecord&)>& change = {}) {
+  Judged j;
+  j.record = RecordFromReport(LoadReport(Fixture(fixture)), fixture);
+  if (change) change(j.record);
+  j.verdicts = JudgeRecord(j.record, choice, ProbeRegistry::Default().Catalog());
+  return j;
+}
+
+std::string Reasons(const std::vector<Verdict>& verdicts) {
+  std::string text;
+  for (const Verdict& v : verdicts) text += v.series + ": " + v.reason + "\n";
+  return text;
+}
+
+TEST(JudgementOnRealGpus, AutoAcceptsTheHealthyH200AndSaysWhatItDetected) {
+  Judged j = Judge("h200-x1-deep.json", Auto());
+  EXPECT_TRUE(j.Failures().empty()) << Reasons(j.Failures());
+  EXPECT_EQ(j.record.baseline_sku, "h200-sxm-141gb");
+  const nlohmann::json& selection = j.record.baseline_selection;
+  EXPECT_EQ(selection.at("mode"), "auto");
+  EXPECT_EQ(selection.at("detected").at(0).at("found"), "1 x NVIDIA H200, no NVLink, no InfiniBand port");
+  EXPECT_EQ(selection.at("shape").at("name"), "1gpu");
+  // The 8-GPU NCCL rule does not fit a 1-GPU node: not applicable, never a 0 GB/s failure.
+  const Verdict* nccl = j.Find("nccl.busbw{collective=all_reduce,size=16GiB}", Outcome::kNotApplicable);
+  ASSERT_NE(nccl, nullptr);
+  EXPECT_NE(nccl->reason.find("node shape hgx-8gpu only; this node is 1gpu"), std::string::npos) << nccl->reason;
+}
+
+TEST(JudgementOnRealGpus, AutoAcceptsTheHealthyH100) {
+  Judged j = Judge("h100-x1.json", Auto());
+  EXPECT_TRUE(j.Failures().empty()) << Reasons(j.Failures());
+  EXPECT_EQ(j.record.baseline_sku, "h100-sxm5-80gb");
+  EXPECT_EQ(j.record.baseline_selection.at("detected").at(0).at("found"),
+            "1 x NVIDIA H100 80GB HBM3, no NVLink, no InfiniBand port");
+}
+
+TEST(JudgementOnRealGpus, AgainstTheHgxShapeTheOnlyFailureIsTheShape) {
+  Judged j = Judge("h200-x1-deep.json", Named("h200-sxm-141gb", "hgx-8gpu"));
+  std::vector<Verdict> failures = j.Failures();
+  ASSERT_EQ(failures.size(), 1u) << Reasons(failures);
+  EXPECT_EQ(failures[0].metric, "node.shape");
+  EXPECT_NE(failures[0].reason.find("shape mismatch: declared hgx-8gpu"), std::string::npos) << failures[0].reason;
+  EXPECT_NE(failures[0].reason.find("found 1 x NVIDIA H200, no NVLink"), std::string::npos);
+  EXPECT_NE(failures[0].reason.find("1 GPU instead of 8"), std::string::npos);
+  EXPECT_NE(failures[0].reason.find("gpu0: 0 NVLinks active instead of 18"), std::string::npos);
+}
+
+TEST(JudgementOnRealGpus, TheBaselinesDefaultShapeIsTheHgxBoard) {
+  Judged j = Judge("h100-x1.json", Named("h100-sxm5-80gb"));
+  ASSERT_EQ(j.Failures().size(), 1u) << Reasons(j.Failures());
+  EXPECT_EQ(j.record.baseline_selection.at("shape").at("name"), "hgx-8gpu");
+}
+
+TEST(JudgementOnRealGpus, HbmAtSeventyPercentFails) {
+  Judged j = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) { Scale(r, "hbm.triad_bw", "", 0.7); });
+  std::vector<Verdict> failures = j.Failures();
+  ASSERT_EQ(failures.size(), 1u) << Reasons(failures);
+  EXPECT_EQ(failures[0].metric, "hbm.triad_bw");
+  EXPECT_EQ(failures[0].subject, Subject::Device("vm", "gpu0"));
+}
+
+TEST(JudgementOnRealGpus, Bf16AtEightyPercentFailsWithACauseFromTheBurnsTelemetry) {
+  Judged j = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) { Scale(r, "gpu.stress.tflops", "bf16", 0.8); });
+  std::vector<Verdict> failures = j.Failures();
+  ASSERT_EQ(failures.size(), 1u) << Reasons(failures);
+  EXPECT_EQ(failures[0].series, "gpu.stress.tflops{type=bf16}");
+  // The real samples of that burn (all five types): power median 690 W over 88 samples, SM clock median 1830 of
+  // 1980 MHz; the report of 2026-11-26 recorded neither the power limit nor throttle reasons.
+  const std::string& cause = failures[0].cause;
+  EXPECT_NE(cause.find("power median 690 W over 88 samples"), std::string::npos) << cause;
+  EXPECT_NE(cause.find("SM clock median 1830 of 1980 MHz"), std::string::npos) << cause;
+  EXPECT_NE(cause.find("temperature max 66 C"), std::string::npos) << cause;
+  EXPECT_NE(cause.find("likely power-limited"), std::string::npos) << cause;
+}
+
+TEST(JudgementOnRealGpus, EachCorrectnessCheckCountsOnce) {
+  Judged j = Judge("h200-x1-deep.json", Auto());
+  int nccl_checks = 0;
+  for (const Verdict& v : j.verdicts) nccl_checks += v.metric == "nccl.wrong_elements" ? 1 : 0;
+  EXPECT_EQ(nccl_checks, 1);  // 150 series, one check
+}
+
+TEST(JudgementOnRealGpus, AFleetOfOneDoesNotHideTheAbsoluteVerdict) {
+  Judged j = Judge("h200-x1-deep.json", Auto());
+  bool fleet_not_applicable = false, absolute_pass = false;
+  for (const Verdict& v : j.verdicts) {
+    if (v.series != "hbm.copy_bw") continue;
+    fleet_not_applicable = fleet_not_applicable || v.outcome == Outcome::kNotApplicable;
+    absolute_pass = absolute_pass || v.outcome == Outcome::kPass;
+  }
+  EXPECT_TRUE(fleet_not_applicable);
+  EXPECT_TRUE(absolute_pass);
+  nlohmann::json summary = BuildSummary(j.verdicts);
+  EXPECT_EQ(summary.at("outcome"), "pass");
+}
+
+TEST(JudgementOnRealGpus, AGpuThatStoppedReportingFailsClosed) {
+  // The same node after a driver update that broke NVML: the health probe found no GPU, the GPU steps skipped.
+  Judged j = Judge("h200-x1-deep.json", Named("h200-sxm-141gb", "1gpu"), [](RunRecord& r) {
+    r.nodes[0].inventory["gpus"] = {{"available", false}, {"reason", "no NVIDIA driver (libnvidia-ml.so.1 not found)"},
+                                    {"devices", nlohmann::json::array()}, {"pci_devices", 1}};
+    std::erase_if(r.measurements, [](const Measurement& m) { return m.probe != "health" || m.metric.starts_with("health.gpu"); });
+    for (StepRecord& step : r.steps) {
+      if (step.probe == "health") continue;
+      for (StepResult& result : step.results) {
+        result.status = "skipped";
+        result.reason = "no NVIDIA driver";
+      }
+    }
+  });
+  const Verdict* count = j.Find("health.gpu_ecc_uncorrected", Outcome::kFail);
+  ASSERT_NE(count, nullptr) << Reasons(j.verdicts);
+  EXPECT_NE(count->reason.find("not measured: health ran but reported no health.gpu_ecc_uncorrected: no NVIDIA "
+                               "driver (libnvidia-ml.so.1 not found)"), std::string::npos) << count->reason;
+  EXPECT_NE(j.Find("gpu.stress.tflops{type=bf16}", Outcome::kFail), nullptr);
+  EXPECT_NE(j.Find("node.shape", Outcome::kFail), nullptr);
+  // And auto does not take the driverless GPU node for a CPU host.
+  Judged automatic = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) {
+    r.nodes[0].inventory["gpus"] = {{"available", false}, {"reason", "no NVIDIA driver"}, {"pci_devices", 1}};
+  });
+  const Verdict* kind = automatic.Find("node.kind", Outcome::kFail);
+  ASSERT_NE(kind, nullptr) << Reasons(automatic.verdicts);
+  EXPECT_NE(kind->reason.find("1 NVIDIA GPU(s) on PCI but no GPU information"), std::string::npos) << kind->reason;
+}
+
+TEST(JudgementOnRealGpus, NodesThatDifferFailWithWhatEachHas) {
+  Judged j = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) {
+    for (const char* name : {"vm2", "vm3"}) r.nodes.push_back({name, {}, r.nodes[0].inventory});
+    r.nodes.push_back({"odd", {}, r.nodes[0].inventory});
+    r.nodes.back().inventory["gpus"]["devices"].push_back(r.nodes.back().inventory["gpus"]["devices"][0]);
+  });
+  const Verdict* odd = j.Find("node.kind", Outcome::kFail);
+  ASSERT_NE(odd, nullptr);
+  EXPECT_EQ(odd->subject, Subject::Node("odd"));
+  EXPECT_NE(odd->reason.find("found 2 x NVIDIA H200"), std::string::npos) << odd->reason;
+  EXPECT_NE(odd->reason.find("3 of 4 nodes have 1 x NVIDIA H200"), std::string::npos) << odd->reason;
+}
+
+TEST(Judgement, TheSweepThatNeverReachedTheSizeFailsNamingWhatItMeasured) {
+  // Under 1gpu the 16 GiB rule does not apply; a rule for sizes the sweep never reached on this shape does.
+  BaselineChoice choice = Named("h200-sxm-141gb", "1gpu");
+  Expectation e;
+  e.metric_pattern = "nccl.busbw";
+  e.labels = {{"collective", "all_reduce"}, {"size", "16GiB"}};
+  e.threshold = 1;
+  e.unit = "GB/s";
+  e.source = "test";
+  choice.catalog[0].expectations.push_back(e);
+  Judged swept = Judge("h200-x1-deep.json", choice);
+  const Verdict* missing = swept.Find("nccl.busbw{collective=all_reduce,size=16GiB}", Outcome::kFail);
+  ASSERT_NE(missing, nullptr);
+  EXPECT_NE(missing->reason.find("not measured: nccl measured nccl.busbw only for collective=all_reduce..broadcast, "
+                                 "size=8B..4GiB"), std::string::npos) << missing->reason;
+}
+
+}  // namespace
+}  // namespace kiln
