@@ -51,6 +51,17 @@ std::string OwnerKey(Scope scope, const Subject& subject) {
   return subject.Key();
 }
 
+// A measurement belongs to an expected subject when it is about it: the same node for node probes; for pair
+// and group probes the subject itself, or a device of one of its nodes (a port's error counters during a pair
+// test).
+bool BelongsTo(Scope scope, const Measurement& m, const Subject& subject) {
+  if (scope == Scope::kNode || m.subject.kind != SubjectKind::kDevice) {
+    return OwnerKey(scope, m.subject) == OwnerKey(scope, subject);
+  }
+  return !m.subject.nodes.empty() &&
+         std::find(subject.nodes.begin(), subject.nodes.end(), m.subject.nodes.front()) != subject.nodes.end();
+}
+
 // "size=8B..4GiB": the values a label took in the measurements of the same metric on the same owner.
 std::string MeasuredLabels(const Expectation& e, const std::vector<const Measurement*>& same_metric) {
   std::vector<std::string> parts;
@@ -181,6 +192,7 @@ std::string MisshapenMember(const Context& ctx, const Subject& subject) {
 void JudgeExpectation(const Context& ctx, const Expectation& e, Judgement& out) {
   std::vector<const ProbeMetrics*> probes = ProbesOf(e, ctx.input.catalog);
   std::vector<const Measurement*> to_fleet;
+  std::set<const Measurement*> judged;  // a node's port counters belong to every pair it was in: judged once
   bool any_probe_ran = false;
   for (const ProbeMetrics* probe : probes) {
     if (!ctx.probes_run.count(probe->probe)) continue;
@@ -199,7 +211,7 @@ void JudgeExpectation(const Context& ctx, const Expectation& e, Judgement& out) 
       std::string owner = OwnerKey(probe->scope, subject);
       std::vector<const Measurement*> found;
       for (const Measurement& m : *ctx.input.measurements) {
-        if (m.probe == probe->probe && Matches(e, m) && OwnerKey(probe->scope, m.subject) == owner) found.push_back(&m);
+        if (m.probe == probe->probe && Matches(e, m) && BelongsTo(probe->scope, m, subject)) found.push_back(&m);
       }
       if (found.empty()) {
         if (e.rule != RuleKind::kFleet) {
@@ -216,6 +228,7 @@ void JudgeExpectation(const Context& ctx, const Expectation& e, Judgement& out) 
         }
       }
       for (const Measurement* m : found) {
+        if (!judged.insert(m).second) continue;
         if (e.rule == RuleKind::kFleet) {
           to_fleet.push_back(m);
         } else {

@@ -42,8 +42,9 @@ double ShareAtLeast(const std::vector<double>& samples, double bound) {
 
 std::string ReasonName(const std::string& reason) {
   static const std::map<std::string, std::string> kNames = {
-      {"sw_power_cap", "SW power cap"}, {"hw_slowdown", "HW slowdown"},   {"hw_power_brake", "HW power brake"},
-      {"hw_thermal", "HW thermal"},     {"sw_thermal", "SW thermal"},     {"sync_boost", "sync boost"}};
+      {"sw_power_cap", "SW power cap"},          {"hw_slowdown", "HW slowdown"},
+      {"hw_power_brake_slowdown", "HW power brake"}, {"hw_thermal_slowdown", "HW thermal"},
+      {"sw_thermal_slowdown", "SW thermal"}};
   auto it = kNames.find(reason);
   return it == kNames.end() ? reason : it->second;
 }
@@ -81,7 +82,7 @@ std::string TelemetryCause(const Subject& subject, const std::vector<Measurement
     for (const auto& [reason, share] : t.throttle_share) {
       if (share > 0) seen.push_back(fmt::format("{} {:.0f}%", ReasonName(reason), share));
       if (reason == "sw_power_cap") power_cap = share;
-      if (reason == "hw_slowdown" || reason == "hw_thermal" || reason == "hw_power_brake" || reason == "sw_thermal") {
+      if (reason != "sw_power_cap") {
         hardware = std::max(hardware, share);
       }
     }

@@ -20,7 +20,7 @@ namespace {
 // Counters, link widths and the burn's telemetry describe a node; they are not performance to hold a floor to.
 bool Derivable(const MetricSpec& spec) {
   if (spec.correctness || spec.unit == "count" || spec.unit == "lanes") return false;
-  for (const char* telemetry : {"gpu.stress.power", "gpu.stress.temperature", "gpu.stress.sm_clock"}) {
+  for (const char* telemetry : {"gpu.stress.power", "gpu.stress.temperature", "gpu.stress.sm_clock", "gpu.stress.throttle"}) {
     if (spec.name.starts_with(telemetry)) return false;
   }
   return true;

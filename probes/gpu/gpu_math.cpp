@@ -170,6 +170,17 @@ bool ThrottleIsFault(std::uint64_t mask) {
   return (mask & ~known) != 0;
 }
 
+std::vector<std::pair<std::string, double>> ThrottleShares(const std::vector<std::uint64_t>& masks) {
+  std::vector<std::pair<std::string, double>> shares;
+  if (masks.empty()) return shares;
+  for (const ThrottleBit& b : kThrottleBits) {
+    if (b.benign && b.bit != 0x4) continue;  // idle, clocks settings, sync boost say nothing about load
+    auto set = std::count_if(masks.begin(), masks.end(), [&](std::uint64_t mask) { return (mask & b.bit) != 0; });
+    shares.emplace_back(b.name, 100.0 * static_cast<double>(set) / static_cast<double>(masks.size()));
+  }
+  return shares;
+}
+
 std::string NormalizeBusId(const std::string& bus_id) {
   unsigned domain = 0, bus = 0, device = 0, function = 0;
   if (std::sscanf(bus_id.c_str(), "%x:%x:%x.%x", &domain, &bus, &device, &function) != 4) return {};

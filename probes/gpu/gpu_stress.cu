@@ -248,12 +248,16 @@ ProbeOutcome RunGpuStress(ProbeContext& ctx) {
       }
       if (device < 0 || samples[index].empty()) continue;
       Subject gpu = Subject::Device(ctx.node, fmt::format("gpu{}", device));
-      std::vector<double> temperature, power, clock;
+      std::vector<double> temperature, power, clock, power_limit, clock_max;
+      std::vector<std::uint64_t> reasons;
       double faults = 0;
       for (const GpuSample& s : samples[index]) {
         if (s.temperature_c) temperature.push_back(*s.temperature_c);
         if (s.power_w) power.push_back(*s.power_w);
         if (s.sm_clock_mhz) clock.push_back(*s.sm_clock_mhz);
+        if (s.power_limit_w) power_limit.push_back(*s.power_limit_w);
+        if (s.sm_clock_max_mhz) clock_max.push_back(*s.sm_clock_max_mhz);
+        if (s.throttle_reasons) reasons.push_back(*s.throttle_reasons);
         if (s.throttle_reasons && ThrottleIsFault(*s.throttle_reasons)) ++faults;
       }
       std::string method = fmt::format("NVML every {:g}s during the burn", sample_seconds);
@@ -262,6 +266,14 @@ ProbeOutcome RunGpuStress(ProbeContext& ctx) {
       if (!clock.empty()) outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.sm_clock", "MHz", gpu, clock, true, method));
       outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.throttle_faults", "count", gpu, {faults}, false,
                                                      method + "; samples with a throttle reason other than idle or power cap"));
+      // What a failing verdict's cause line is built from (core/telemetry_cause.hpp).
+      if (!power_limit.empty()) outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.power_limit", "W", gpu, power_limit, true, method));
+      if (!clock_max.empty()) outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.sm_clock_max", "MHz", gpu, clock_max, true, method));
+      for (const auto& [reason, share] : ThrottleShares(reasons)) {
+        outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.throttle_share", "%", gpu, {share}, false,
+                                                       method + "; share of samples with this clock event reason",
+                                                       {{"reason", reason}}));
+      }
     }
   }
   if (!errors.empty()) {

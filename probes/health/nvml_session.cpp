@@ -43,6 +43,8 @@ struct NvmlSession::Api {
   nvmlReturn_t (*power)(nvmlDevice_t, unsigned*) = nullptr;
   nvmlReturn_t (*clock)(nvmlDevice_t, int, unsigned*) = nullptr;
   nvmlReturn_t (*throttle)(nvmlDevice_t, unsigned long long*) = nullptr;
+  nvmlReturn_t (*power_limit)(nvmlDevice_t, unsigned*) = nullptr;
+  nvmlReturn_t (*max_clock)(nvmlDevice_t, int, unsigned*) = nullptr;
   nvmlReturn_t (*persistence)(nvmlDevice_t, nvmlEnableState_t*) = nullptr;
   nvmlReturn_t (*ecc_mode)(nvmlDevice_t, nvmlEnableState_t*, nvmlEnableState_t*) = nullptr;
   nvmlReturn_t (*ecc_errors)(nvmlDevice_t, int, int, unsigned long long*) = nullptr;
@@ -83,6 +85,8 @@ std::unique_ptr<NvmlSession> NvmlSession::Open(const std::string& library, std::
   a.clock = Symbol<decltype(a.clock)>(handle, "nvmlDeviceGetClockInfo");
   a.throttle = Symbol<decltype(a.throttle)>(handle, "nvmlDeviceGetCurrentClocksEventReasons");
   if (a.throttle == nullptr) a.throttle = Symbol<decltype(a.throttle)>(handle, "nvmlDeviceGetCurrentClocksThrottleReasons");
+  a.power_limit = Symbol<decltype(a.power_limit)>(handle, "nvmlDeviceGetEnforcedPowerLimit");
+  a.max_clock = Symbol<decltype(a.max_clock)>(handle, "nvmlDeviceGetMaxClockInfo");
   a.persistence = Symbol<decltype(a.persistence)>(handle, "nvmlDeviceGetPersistenceMode");
   a.ecc_mode = Symbol<decltype(a.ecc_mode)>(handle, "nvmlDeviceGetEccMode");
   a.ecc_errors = Symbol<decltype(a.ecc_errors)>(handle, "nvmlDeviceGetTotalEccErrors");
@@ -126,6 +130,8 @@ GpuSample NvmlSession::Sample(int index) const {
   if (api_->power && api_->power(d, &value) == kSuccess) s.power_w = value / 1000.0;  // milliwatts
   if (api_->clock && api_->clock(d, kClockSm, &value) == kSuccess) s.sm_clock_mhz = value;
   if (api_->throttle && api_->throttle(d, &reasons) == kSuccess) s.throttle_reasons = reasons;
+  if (api_->power_limit && api_->power_limit(d, &value) == kSuccess) s.power_limit_w = value / 1000.0;  // milliwatts
+  if (api_->max_clock && api_->max_clock(d, kClockSm, &value) == kSuccess) s.sm_clock_max_mhz = value;
   return s;
 }
 

@@ -15,6 +15,8 @@ struct GpuSample {
   std::optional<double> power_w;
   std::optional<double> sm_clock_mhz;
   std::optional<std::uint64_t> throttle_reasons;  // NVML clock event reason bits
+  std::optional<double> power_limit_w;            // the enforced power limit
+  std::optional<double> sm_clock_max_mhz;         // the SM clock's maximum
 };
 
 struct GpuHealth {

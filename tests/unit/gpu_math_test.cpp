@@ -55,6 +55,16 @@ TEST(SlowCells, FlagsTheOneDegradedLink) {
   EXPECT_TRUE(SlowCells(std::vector<std::vector<double>>(4, std::vector<double>(4, 300.0)), 0.8).empty());
 }
 
+TEST(ThrottleReasons, SharesCountEachReasonOverAllSamples) {
+  // 4 samples: power cap in 3, HW slowdown in 1 (with the cap), idle in 1.
+  auto shares = ThrottleShares({0x4, 0x4 | 0x8, 0x4, 0x1});
+  ASSERT_EQ(shares.size(), 5u);
+  EXPECT_EQ(shares[0], (std::pair<std::string, double>{"sw_power_cap", 75.0}));
+  EXPECT_EQ(shares[1], (std::pair<std::string, double>{"hw_slowdown", 25.0}));
+  EXPECT_EQ(shares[4], (std::pair<std::string, double>{"hw_power_brake_slowdown", 0.0}));
+  EXPECT_TRUE(ThrottleShares({}).empty());
+}
+
 TEST(ThrottleReasons, DecodesAndJudgesLikeAzure) {
   EXPECT_EQ(DecodeThrottleReasons(0x1 | 0x4), (std::vector<std::string>{"gpu_idle", "sw_power_cap"}));
   EXPECT_FALSE(ThrottleIsFault(0));
