@@ -10,7 +10,7 @@
 #include "core/errors.hpp"
 #include "probes/registry.hpp"
 #include "reports/signing.hpp"
-#include "runners/bisection_run.hpp"
+#include "bisection/run.hpp"
 
 namespace kiln {
 namespace {

@@ -22,11 +22,11 @@
 #include "reports/report.hpp"
 #include "reports/report_bundle.hpp"
 #include "reports/signing.hpp"
-#include "runners/bisection_run.hpp"
+#include "bisection/run.hpp"
 #include "runners/harness.hpp"
 #include "runners/hostfile.hpp"
 #include "runners/launch_context.hpp"
-#include "runners/mpi_communicator.hpp"
+#include "comm/mpi_communicator.hpp"
 #include "runners/suite.hpp"
 
 namespace kiln {

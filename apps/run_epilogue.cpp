@@ -9,7 +9,7 @@
 #include "core/files.hpp"
 #include "history/history_db.hpp"
 #include "reports/report.hpp"
-#include "runners/fail_node_hook.hpp"
+#include "sweeps/fail_node_hook.hpp"
 
 namespace kiln {
 namespace {

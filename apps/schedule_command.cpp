@@ -7,7 +7,7 @@
 #include "apps/command.hpp"
 #include "apps/process.hpp"
 #include "core/files.hpp"
-#include "runners/schedule.hpp"
+#include "sweeps/schedule.hpp"
 
 namespace kiln {
 namespace {

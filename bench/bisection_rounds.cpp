@@ -13,8 +13,8 @@
 #include <random>
 #include <set>
 
-#include "runners/bisection_planner.hpp"
-#include "runners/bisection_simulation.hpp"
+#include "bisection/planner.hpp"
+#include "bisection/simulation.hpp"
 
 namespace {
 

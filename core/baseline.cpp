@@ -306,14 +306,8 @@ Expectation ParseExpectation(const XmlFile& file, pugi::xml_node node, int versi
 Baseline LoadBaseline(const std::string& path, const std::vector<MetricSpec>& known) {
   XmlFile file = XmlFile::Load(path);
   pugi::xml_node root = file.root();
-  if (std::string_view(root.name()) != "baseline") {
-    file.Fail(root, fmt::format("root element is <{}>, expected <baseline>", root.name()));
-  }
+  std::string version = file.RequireRoot("baseline", {"1", "2"});
   file.RequireAttributes(root, {"sku", "version"});
-  std::string_view version = root.attribute("version").as_string("1");
-  if (version != "1" && version != "2") {
-    file.Fail(root, fmt::format("unsupported baseline version '{}' (this Kiln reads 1 and 2)", version));
-  }
   Baseline baseline;
   baseline.version = version == "2" ? 2 : 1;
   baseline.sku = file.Required(root, "sku");

@@ -1,6 +1,6 @@
 #pragma once
 // The group of processes a step runs on. A local one (a single process) keeps the runner testable
-// without mpirun; the MPI one lives in runners/mpi_communicator.hpp.
+// without mpirun; the MPI one lives in comm/mpi_communicator.hpp.
 
 #include <cstdint>
 #include <memory>

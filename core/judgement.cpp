@@ -90,11 +90,11 @@ struct Context {
 std::string WhyNotMeasured(const Context& ctx, const Expectation& e, const ProbeMetrics& probe, Scope scope,
                            const std::string& owner) {
   bool reported = false;
-  for (const StepStatus& step : ctx.input.steps) {
+  for (const JudgedStep& step : ctx.input.steps) {
     if (step.probe != probe.probe || OwnerKey(scope, step.subject) != owner) continue;
     reported = true;
-    if (step.status != "measured") {
-      return fmt::format("{} {}{}{}", probe.probe, step.status, step.reason.empty() ? "" : ": ", step.reason);
+    if (step.status != StepStatus::kMeasured) {
+      return fmt::format("{} {}{}{}", probe.probe, ToString(step.status), step.reason.empty() ? "" : ": ", step.reason);
     }
   }
   if (!reported) return fmt::format("{} did not report on {}", probe.probe, owner);
@@ -148,7 +148,7 @@ std::vector<Subject> ExpectedSubjects(const Context& ctx, const ProbeMetrics& pr
     for (const NodeFacts& facts : ctx.input.nodes) subjects.push_back(Subject::Node(facts.node));
     return subjects;
   }
-  for (const StepStatus& step : ctx.input.steps) {
+  for (const JudgedStep& step : ctx.input.steps) {
     if (step.probe != probe.probe) continue;
     if (std::find(subjects.begin(), subjects.end(), step.subject) == subjects.end()) subjects.push_back(step.subject);
   }
@@ -157,7 +157,7 @@ std::vector<Subject> ExpectedSubjects(const Context& ctx, const ProbeMetrics& pr
 
 bool StepIsOptional(const Context& ctx, const std::string& probe) {
   return std::any_of(ctx.input.steps.begin(), ctx.input.steps.end(),
-                     [&](const StepStatus& s) { return s.probe == probe && s.optional; });
+                     [&](const JudgedStep& s) { return s.probe == probe && s.optional; });
 }
 
 // GPUs a node probe's device measurements must cover: gpu0..gpuN-1 when the node reported N GPUs and the metric
@@ -342,7 +342,7 @@ Judgement JudgeRun(const JudgeInput& input) {
   Judgement out;
   if (!input.baseline) return out;
   Context ctx{input, {}, {}};
-  for (const StepStatus& step : input.steps) ctx.probes_run.insert(step.probe);
+  for (const JudgedStep& step : input.steps) ctx.probes_run.insert(step.probe);
   if (input.shape) {
     if (ctx.probes_run.count("health")) {
       for (const NodeFacts& facts : input.nodes) {

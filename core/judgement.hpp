@@ -12,6 +12,7 @@
 #include "core/measurement.hpp"
 #include "core/node_facts.hpp"
 #include "core/probe.hpp"
+#include "core/step_status.hpp"
 #include "core/verdict.hpp"
 
 namespace kiln {
@@ -24,10 +25,10 @@ struct ProbeMetrics {
 };
 
 // What one step said about one subject.
-struct StepStatus {
+struct JudgedStep {
   std::string probe;
   Subject subject;
-  std::string status;  // measured | skipped | error | timeout
+  StepStatus status = StepStatus::kMeasured;
   std::string reason;
   bool optional = false;  // the suite marks the step optional: what it does not measure is not a failure
 };
@@ -36,7 +37,7 @@ struct JudgeInput {
   const Baseline* baseline = nullptr;  // nullptr: no baseline (only correctness is judged)
   const NodeShape* shape = nullptr;    // the declared shape; nullptr: none
   std::vector<NodeFacts> nodes;        // every node of the run
-  std::vector<StepStatus> steps;
+  std::vector<JudgedStep> steps;
   std::vector<ProbeMetrics> catalog;
   const std::vector<Measurement>* measurements = nullptr;
 };

@@ -1,6 +1,7 @@
 #include "core/xml_file.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -64,6 +65,19 @@ std::string XmlFile::Required(pugi::xml_node node, const char* attribute) const 
   pugi::xml_attribute a = node.attribute(attribute);
   if (!a) Fail(node, fmt::format("<{}> needs attribute '{}'", node.name(), attribute));
   return a.value();
+}
+
+std::string XmlFile::RequireRoot(std::string_view name, std::initializer_list<std::string_view> versions) const {
+  pugi::xml_node node = root();
+  if (std::string_view(node.name()) != name) {
+    Fail(node, fmt::format("root element is <{}>, expected <{}>", node.name(), name));
+  }
+  if (versions.size() == 0) return "";
+  std::string_view version = node.attribute("version").as_string("1");
+  for (std::string_view known : versions) {
+    if (version == known) return std::string(version);
+  }
+  Fail(node, fmt::format("unsupported {} version '{}' (this Kiln reads {})", name, version, fmt::join(versions, ", ")));
 }
 
 }  // namespace kiln

@@ -20,6 +20,9 @@ class XmlFile {
   int LineOf(pugi::xml_node node) const;
   std::string Where(pugi::xml_node node) const;  // "file:line"
 
+  // The root element, which must be <name>; its version attribute (absent: "1") must be one of `versions`
+  // (empty: no version attribute is read). Returns the version. Throws InputError naming file and line.
+  std::string RequireRoot(std::string_view name, std::initializer_list<std::string_view> versions) const;
   // Throws InputError at `node` if it has an attribute not in `allowed` or a child element at all
   // when `allow_children` is false.
   void RequireAttributes(pugi::xml_node node, std::initializer_list<std::string_view> allowed) const;

@@ -47,6 +47,14 @@ bool LabelsWritable(const std::map<std::string, std::string>& labels) {
   });
 }
 
+// `value` to 6 significant digits, rounded away from the healthy side: a floor down, a ceiling up, so that the
+// number written never excludes an input it was derived to admit.
+double RoundOutward(double value, bool floor) {
+  if (value == 0 || !std::isfinite(value)) return value;
+  double scale = std::pow(10.0, 5 - std::floor(std::log10(std::fabs(value))));
+  return (floor ? std::floor(value * scale) : std::ceil(value * scale)) / scale;
+}
+
 }  // namespace
 
 std::string DeriveBaseline(const std::vector<DerivationInput>& inputs, const std::vector<MetricSpec>& metrics,
@@ -122,6 +130,7 @@ std::string DeriveBaseline(const std::vector<DerivationInput>& inputs, const std
     double bound = s.higher_is_better ? std::min(median - margin, *low) : std::max(median + margin, *high);
     bool widened = s.higher_is_better ? median - margin > *low : median + margin < *high;
     if (s.higher_is_better && bound < 0) bound = 0;
+    bound = RoundOutward(bound, s.higher_is_better);
     pugi::xml_node e = root.append_child("expect");
     e.append_attribute("metric") = s.metric.c_str();
     if (!s.labels.empty()) e.append_attribute("labels") = LabelsText(s.labels).c_str();

@@ -14,14 +14,14 @@ std::vector<Verdict> StepVerdicts(const std::vector<StepRecord>& steps) {
   for (const StepRecord& step : steps) {
     std::map<std::string, Verdict> by_subject;
     for (const StepResult& r : step.results) {
-      if (r.status == "measured") continue;
+      if (r.status == StepStatus::kMeasured) continue;
       Verdict v;
       v.probe = step.probe;
       v.subject = r.subject;
-      v.outcome = r.status == "skipped" ? Outcome::kSkipped : Outcome::kError;
-      v.reason = r.status == "skipped" ? fmt::format("skipped: {}", r.reason)
-                                       : fmt::format("{} on node {} (rank {}): {}", r.status, r.node, r.rank, r.reason);
-      if (r.status == "timeout") v.reason = r.reason;
+      v.outcome = r.status == StepStatus::kSkipped ? Outcome::kSkipped : Outcome::kError;
+      v.reason = r.status == StepStatus::kSkipped ? fmt::format("skipped: {}", r.reason)
+                                       : fmt::format("{} on node {} (rank {}): {}", ToString(r.status), r.node, r.rank, r.reason);
+      if (r.status == StepStatus::kTimeout) v.reason = r.reason;
       auto [it, inserted] = by_subject.emplace(r.subject.Key(), v);
       if (!inserted && v.outcome > it->second.outcome) it->second = v;
     }

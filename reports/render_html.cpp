@@ -11,6 +11,7 @@
 #include "core/units.hpp"
 #include "reports/html_escape.hpp"
 #include "reports/renderers.hpp"
+#include "reports/baseline_notes.hpp"
 #include "reports/verdict_groups.hpp"
 
 namespace kiln {
@@ -310,7 +311,7 @@ std::string RenderHtml(const json& report) {
   html += "<h2>Subjects that did not pass</h2><table><tr><th>outcome</th><th>probe</th><th>subject</th><th>why</th></tr>";
   int listed = 0;
   for (const VerdictGroup& g : GroupVerdicts(report)) {
-    if (g.worst == Outcome::kPass) continue;
+    if (g.worst <= Outcome::kPass) continue;  // pass, or rules that do not apply
     ++listed;
     html += fmt::format(R"(<tr><td class="{0}">{0}</td><td>{1}</td><td>{2}</td><td><pre>{3}</pre></td></tr>)",
                         ToString(g.worst), E(g.probe), E(g.subject.Label()), E(g.WorstReasons()));
@@ -318,9 +319,17 @@ std::string RenderHtml(const json& report) {
   if (listed == 0) html += R"(<tr><td colspan="4" class="pass">every subject passed</td></tr>)";
   html += "</table>";
   const json& counts = report.at("summary").at("counts");
-  html += fmt::format(R"(<p class="note">Verdicts: {} pass, {} warn, {} fail, {} error, {} skipped; {} measurements.</p>)",
+  html += fmt::format(R"(<p class="note">Verdicts: {} pass, {} warn, {} fail, {} error, {} skipped, {} not applicable; {} measurements.</p>)",
                       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
-                      counts.value("skipped", 0), measurements.size());
+                      counts.value("skipped", 0), counts.value("not_applicable", 0), measurements.size());
+  if (std::string choice = DescribeBaselineChoice(report); !choice.empty()) {
+    html += fmt::format(R"(<p class="note">Baseline: {}</p>)", E(choice));
+  }
+  if (std::vector<std::string> unchecked = NotCheckedLines(report); !unchecked.empty()) {
+    html += "<h3>Expectations this suite did not check</h3><ul>";
+    for (const std::string& line : unchecked) html += fmt::format("<li>{}</li>", E(line));
+    html += "</ul>";
+  }
 
   if (report.contains("burnin")) html += BurnInSection(report["burnin"]);
   if (report.contains("bisection")) html += BisectionTrail(report["bisection"]);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "reports/renderers.hpp"
+#include "reports/baseline_notes.hpp"
 #include "reports/verdict_groups.hpp"
 
 namespace kiln {
@@ -42,6 +43,21 @@ std::string RenderJunit(const nlohmann::json& report) {
       child.text() = reasons.c_str();
     }
     if (g.worst == Outcome::kWarn) testcase.append_child("system-out").text() = ("warning: " + reasons).c_str();
+  }
+  // Expectations the suite could not check are listed too, as skipped cases of their own.
+  std::vector<std::string> unchecked = NotCheckedLines(report);
+  if (!unchecked.empty()) {
+    pugi::xml_node suite = suites.append_child("testsuite");
+    suite.append_attribute("name") = "baseline.not_checked";
+    for (const std::string& line : unchecked) {
+      pugi::xml_node testcase = suite.append_child("testcase");
+      testcase.append_attribute("classname") = "kiln.baseline";
+      testcase.append_attribute("name") = line.substr(0, line.find(' ')).c_str();
+      testcase.append_child("skipped").append_attribute("message") = ("not checked: " + line).c_str();
+    }
+    by_probe.emplace("baseline.not_checked", suite);
+    counts["baseline.not_checked"]["tests"] = static_cast<int>(unchecked.size());
+    counts["baseline.not_checked"]["skipped"] = static_cast<int>(unchecked.size());
   }
   int tests = 0, failures = 0, errors = 0, skipped = 0;
   for (auto& [probe, node] : by_probe) {

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "core/measurement.hpp"
+#include "reports/baseline_notes.hpp"
 #include "reports/renderers.hpp"
 #include "reports/verdict_groups.hpp"
 
@@ -32,11 +33,16 @@ std::string RenderMarkdown(const nlohmann::json& report) {
   out += "## Subjects that did not pass\n\n| outcome | probe | subject | why |\n| --- | --- | --- | --- |\n";
   int listed = 0;
   for (const VerdictGroup& g : GroupVerdicts(report)) {
-    if (g.worst == Outcome::kPass) continue;
+    if (g.worst <= Outcome::kPass) continue;  // pass, or rules that do not apply
     ++listed;
     out += fmt::format("| {} | {} | {} | {} |\n", ToString(g.worst), Cell(g.probe), Cell(g.subject.Key()), Cell(g.WorstReasons()));
   }
   if (listed == 0) out += "| - | - | - | every subject passed |\n";
+  if (std::string choice = DescribeBaselineChoice(report); !choice.empty()) out += fmt::format("\nBaseline: {}\n", Cell(choice));
+  if (std::vector<std::string> unchecked = NotCheckedLines(report); !unchecked.empty()) {
+    out += "\n## Expectations this suite did not check\n\n";
+    for (const std::string& line : unchecked) out += fmt::format("- {}\n", Cell(line));
+  }
   out += "\n## Measurements\n\n| probe | metric | subject | median | min | max | cv | samples | how |\n"
          "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (const auto& m : report.at("measurements")) {

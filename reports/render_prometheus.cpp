@@ -4,6 +4,7 @@
 #include <set>
 
 #include "reports/renderers.hpp"
+#include "reports/baseline_notes.hpp"
 #include "reports/verdict_groups.hpp"
 
 namespace kiln {
@@ -82,6 +83,10 @@ std::string RenderPrometheus(const nlohmann::json& report) {
       "kiln_run_accepted{{cluster=\"{}\",suite=\"{}\"}} {}\n",
       Escape(report.at("cluster").value("name", "")), Escape(report.at("suite").value("name", "")),
       summary.value("accepted", false) ? 1 : 0);
+  out += fmt::format("# HELP kiln_expectations_not_checked baseline expectations the suite could not check\n"
+                     "# TYPE kiln_expectations_not_checked gauge\nkiln_expectations_not_checked{{cluster=\"{}\",suite=\"{}\"}} {}\n",
+                     Escape(report.at("cluster").value("name", "")), Escape(report.at("suite").value("name", "")),
+                     NotCheckedLines(report).size());
   out += fmt::format("# HELP kiln_run_duration_seconds how long the run took\n# TYPE kiln_run_duration_seconds gauge\n"
                      "kiln_run_duration_seconds {}\n", report.at("run").value("duration_s", 0.0));
   return out;

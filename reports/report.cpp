@@ -168,7 +168,7 @@ RunRecord RecordFromReport(const nlohmann::json& report, const std::string& path
       s.optional = step.value("optional", false);
       for (const nlohmann::json& result : step.at("results")) {
         s.results.push_back({result.at("subject").get<Subject>(), result.value("node", ""), result.value("rank", 0),
-                             result.at("status").get<std::string>(), result.value("reason", ""),
+                             result.at("status").get<StepStatus>(), result.value("reason", ""),
                              result.value("elapsed_s", 0.0)});
       }
       r.steps.push_back(std::move(s));

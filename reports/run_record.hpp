@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/measurement.hpp"
+#include "core/step_status.hpp"
 #include "core/verdict.hpp"
 
 namespace kiln {
@@ -22,7 +23,7 @@ struct StepResult {
   Subject subject;
   std::string node;  // the reporting rank's node
   int rank = 0;
-  std::string status;  // measured | skipped | error | timeout
+  StepStatus status = StepStatus::kMeasured;
   std::string reason;
   double elapsed_s = 0;
 };

@@ -6,6 +6,7 @@
 
 #include "core/units.hpp"
 #include "core/verdict.hpp"
+#include "reports/baseline_notes.hpp"
 
 namespace kiln {
 
@@ -22,18 +23,25 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
       std::string subject = v.subject.Label(4);
       out += fmt::format("{:<7} {:<28} {:<40} {}{}\n", fmt::format("{}", ToString(v.outcome)).c_str(),
                          subject, what, v.reason, v.source.empty() ? "" : fmt::format(" [{}]", v.source));
+      if (!v.cause.empty()) out += fmt::format("{:<7} {:<28} cause: {}\n", "", "", v.cause);
     }
+  }
+  if (std::string choice = DescribeBaselineChoice(report); !choice.empty()) out += fmt::format("kiln: baseline {}\n", choice);
+  std::vector<std::string> unchecked = NotCheckedLines(report);
+  if (!unchecked.empty()) {
+    out += fmt::format("kiln: {} expectation(s) of the baseline not checked by this suite:\n", unchecked.size());
+    for (const std::string& line : unchecked) out += fmt::format("  {}\n", line);
   }
   const auto& counts = summary.at("counts");
   std::string cluster = report.at("cluster").value("name", "");
   out += fmt::format(
-      "kiln: {} on {} node(s), suite {}, baseline {}: {} ({} pass, {} warn, {} fail, {} error, {} skipped; "
-      "{} measurements)\n",
+      "kiln: {} on {} node(s), suite {}, baseline {}: {} ({} pass, {} warn, {} fail, {} error, {} skipped, {} not "
+      "applicable; {} measurements)\n",
       cluster.empty() ? "run" : cluster, report.at("cluster").at("nodes").size(),
       report.at("suite").value("name", "?"), report.at("baseline").value("sku", "?"),
       summary.value("outcome", "?") == "pass" ? "ACCEPTED" : fmt::format("NOT ACCEPTED ({})", summary.value("outcome", "?")),
       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
-      counts.value("skipped", 0), report.at("measurements").size());
+      counts.value("skipped", 0), counts.value("not_applicable", 0), report.at("measurements").size());
   if (!summary.value("note", "").empty()) out += fmt::format("kiln: {}\n", summary.value("note", ""));
   if (report.contains("burnin")) {
     const auto& b = report["burnin"];

@@ -13,6 +13,7 @@ std::string VerdictGroup::WorstReasons() const {
     std::string what = v.metric.empty() ? "" : v.series + ": ";
     text += fmt::format("{}{}{}{}", text.empty() ? "" : "\n", what, v.reason,
                         v.source.empty() ? "" : fmt::format(" [{}]", v.source));
+    if (!v.cause.empty()) text += fmt::format("\n  cause: {}", v.cause);
   }
   return text;
 }

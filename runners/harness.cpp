@@ -41,7 +41,7 @@ void from_json(const json& j, RankReport& r) {
   r.result.subject = j.at("subject").get<Subject>();
   r.result.node = j.at("node").get<std::string>();
   r.result.rank = j.at("rank").get<int>();
-  r.result.status = j.at("status").get<std::string>();
+  r.result.status = j.at("status").get<StepStatus>();
   r.result.reason = j.at("reason").get<std::string>();
   r.result.elapsed_s = j.at("elapsed_s").get<double>();
   r.measurements = j.at("measurements").get<std::vector<Measurement>>();
@@ -49,7 +49,7 @@ void from_json(const json& j, RankReport& r) {
 }
 
 // A rank's report that adds nothing to its group's: measured fine, with no numbers of its own.
-bool IsQuietSuccess(const RankReport& r) { return r.result.status == "measured" && r.measurements.empty(); }
+bool IsQuietSuccess(const RankReport& r) { return r.result.status == StepStatus::kMeasured && r.measurements.empty(); }
 
 struct Topology {
   std::vector<std::string> rank_nodes;  // node of each world rank
@@ -260,7 +260,7 @@ class Harness {
       unsupported = "another rank of its group cannot run this probe";
     }
     if (unsupported) {
-      report.result.status = "skipped";
+      report.result.status = StepStatus::kSkipped;
       report.result.reason = *unsupported;
       return report;
     }
@@ -280,9 +280,9 @@ class Harness {
     report.measurements = outcome.measurements;
     report.inventory = outcome.inventory;
     switch (outcome.status) {
-      case ProbeStatus::kMeasured: report.result.status = "measured"; break;
-      case ProbeStatus::kSkipped: report.result.status = "skipped"; break;
-      case ProbeStatus::kError: report.result.status = guarded.timed_out ? "timeout" : "error"; break;
+      case ProbeStatus::kMeasured: report.result.status = StepStatus::kMeasured; break;
+      case ProbeStatus::kSkipped: report.result.status = StepStatus::kSkipped; break;
+      case ProbeStatus::kError: report.result.status = guarded.timed_out ? StepStatus::kTimeout : StepStatus::kError; break;
     }
     report.result.reason = outcome.reason;
     if (guarded.timed_out) {
@@ -339,7 +339,7 @@ class Harness {
       std::vector<RankReport> mine;
       if (world_->Rank() == 0) {
         RankReport skipped;
-        skipped.result = {Subject::Group(topology_.nodes), topology_.nodes.front(), 0, "skipped",
+        skipped.result = {Subject::Group(topology_.nodes), topology_.nodes.front(), 0, StepStatus::kSkipped,
                           "needs at least 2 nodes; this job has 1 (use --rank-as-node to pair ranks)", 0};
         mine.push_back(std::move(skipped));
       }

@@ -32,14 +32,8 @@ Scope ScopeOfPhase(std::string_view phase) {
 Suite LoadSuite(const std::string& path, const ProbeRegistry& registry) {
   XmlFile file = XmlFile::Load(path);
   pugi::xml_node root = file.root();
-  if (std::string_view(root.name()) != "suite") {
-    file.Fail(root, fmt::format("root element is <{}>, expected <suite>", root.name()));
-  }
+  file.RequireRoot("suite", {"1"});
   file.RequireAttributes(root, {"name", "version"});
-  if (std::string_view(root.attribute("version").as_string("1")) != "1") {
-    file.Fail(root, fmt::format("unsupported suite version '{}' (this Kiln reads 1)",
-                                root.attribute("version").value()));
-  }
   Suite suite;
   suite.name = file.Required(root, "name");
   suite.path = path;

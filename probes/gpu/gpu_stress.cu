@@ -17,6 +17,7 @@
 #include "probes/gpu/element_ops.hpp"
 #include "probes/gpu/gpu_math.hpp"
 #include "probes/gpu/gpu_runs.hpp"
+#include "probes/health/gpu_events.hpp"
 #include "probes/health/nvml_session.hpp"
 
 namespace kiln::gpu {

@@ -13,7 +13,7 @@
 #include "probes/gpu/cuda_support.hpp"
 #include "probes/gpu/element_ops.hpp"
 #include "probes/gpu/gpu_runs.hpp"
-#include "probes/mpi_allreduce/collective_math.hpp"
+#include "probes/common/collective_math.hpp"
 
 namespace kiln::gpu {
 namespace {

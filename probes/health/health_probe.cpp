@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "probes/health/node_inventory.hpp"
-#include "probes/gpu/gpu_math.hpp"
+#include "probes/health/gpu_events.hpp"
 #include "probes/health/nvml_library.hpp"
 #include "probes/health/nvml_session.hpp"
 #include "probes/health/xid_log.hpp"

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "probes/system_files.hpp"
+#include "probes/common/system_files.hpp"
 
 namespace kiln {
 

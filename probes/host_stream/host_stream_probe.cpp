@@ -18,7 +18,7 @@
 #include "core/errors.hpp"
 #include "core/units.hpp"
 #include "probes/host_stream/stream_math.hpp"
-#include "probes/system_files.hpp"
+#include "probes/common/system_files.hpp"
 
 namespace kiln {
 namespace {

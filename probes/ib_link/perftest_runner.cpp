@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "core/units.hpp"
-#include "probes/system_files.hpp"
+#include "probes/common/system_files.hpp"
 
 namespace kiln::perftest {
 

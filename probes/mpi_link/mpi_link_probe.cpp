@@ -7,8 +7,8 @@
 
 #include "core/errors.hpp"
 #include "core/units.hpp"
-#include "probes/mpi_allreduce/collective_math.hpp"
-#include "runners/mpi_communicator.hpp"
+#include "probes/common/collective_math.hpp"
+#include "comm/mpi_communicator.hpp"
 
 namespace kiln {
 namespace {

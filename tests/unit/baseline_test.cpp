@@ -97,5 +97,71 @@ TEST(LoadBaseline, RejectsUnreadableFile) {
   }
 }
 
+TEST(LoadBaseline, VersionTwoReadsShapesGpusBasisAndApplicability) {
+  TempDir dir;
+  std::string path = dir.Write("b.xml", R"(<baseline sku="x" version="2">
+  <gpu model="NVIDIA H200*"/>
+  <shape name="hgx-8gpu" default="true" description="board" gpus="8" nvlinks_per_gpu="18" ib_ports="8" source="s"/>
+  <shape name="1gpu" description="alone" gpus="1" source="s"/>
+  <expect metric="nccl.busbw" labels="collective=all_reduce,size=16GiB" rule="min" value="431" shapes="hgx-8gpu"
+          min_gpus="8" max_gpus="8" basis="tool" source="Azure"/>
+  <expect metric="gpu.stress.tflops" labels="type=bf16" rule="fraction" reference="681" fraction="0.9"
+          basis="measured" measured_on="H200, 700 W, sustained" source="Kiln"/>
+  <expect metric="mpi.allreduce.time" rule="max" value="1" min_nodes="2" gpu_model="*H200*" optional="true" basis="policy" source="s"/>
+</baseline>)");
+  Baseline b = LoadBaseline(path, ProbeRegistry::Default().AllMetrics());
+  EXPECT_EQ(b.version, 2);
+  EXPECT_EQ(b.gpu_models, std::vector<std::string>{"NVIDIA H200*"});
+  ASSERT_EQ(b.shapes.size(), 2u);
+  EXPECT_EQ(b.default_shape, "hgx-8gpu");
+  EXPECT_EQ(b.shapes[0].nvlinks_per_gpu, 18);
+  EXPECT_EQ(b.shapes[1].ib_ports, 0);
+  EXPECT_EQ(b.expectations[0].applies.shapes, std::vector<std::string>{"hgx-8gpu"});
+  EXPECT_EQ(b.expectations[0].applies.min_gpus, 8);
+  EXPECT_EQ(b.expectations[0].basis, Basis::kToolGate);
+  EXPECT_EQ(b.expectations[1].basis, Basis::kMeasured);
+  EXPECT_EQ(b.expectations[1].measured_on, "H200, 700 W, sustained");
+  EXPECT_TRUE(b.expectations[2].optional);
+  EXPECT_EQ(b.expectations[2].applies.min_nodes, 2);
+  EXPECT_EQ(Describe(b.expectations[0].applies), "node shape hgx-8gpu, >= 8 GPUs, <= 8 GPUs");
+  EXPECT_EQ(Describe(b.shapes[0]), "8 GPUs, 18 NVLinks each, 8 InfiniBand ports");
+}
+
+TEST(LoadBaseline, RefusesFloorsAHealthyGpuCannotHold) {
+  const char* head = "<baseline sku=\"x\" version=\"2\">\n";
+  std::string peak = LoadError(std::string(head) +
+      R"(<expect metric="gpu.stress.tflops" rule="fraction" reference="989" fraction="0.7" basis="datasheet" source="peak"/></baseline>)");
+  EXPECT_NE(peak.find("b.xml:2"), std::string::npos) << peak;
+  EXPECT_NE(peak.find("share of a datasheet peak"), std::string::npos) << peak;
+  std::string burst = LoadError(std::string(head) +
+      R"(<expect metric="gpu.stress.tflops" rule="min" value="700" basis="measured" measured_on="H200, burst 70 ms" source="torch"/></baseline>)");
+  EXPECT_NE(burst.find("burst measurement"), std::string::npos) << burst;
+  std::string unnamed = LoadError(std::string(head) +
+      R"(<expect metric="gpu.stress.tflops" rule="min" value="600" basis="measured" source="Kiln"/></baseline>)");
+  EXPECT_NE(unnamed.find("needs measured_on"), std::string::npos) << unnamed;
+  // A burst number is fine for a warning, and a datasheet number for a warning or an equality.
+  EXPECT_EQ(LoadError(std::string(head) +
+      R"(<expect metric="gpu.stress.tflops" rule="min" value="700" severity="warn" basis="measured" measured_on="burst" source="t"/>
+         <expect metric="health.gpu_pcie_width" rule="equal" value="16" basis="datasheet" source="spec"/></baseline>)"), "");
+}
+
+TEST(LoadBaseline, RefusesWhatWouldSilentlyJudgeNothingOrTwice) {
+  const char* head = "<baseline sku=\"x\" version=\"2\">\n";
+  std::string twice = LoadError(std::string(head) +
+      R"(<expect metric="nccl.wrong_elements" rule="count_limit" value="0" basis="policy" source="s"/></baseline>)");
+  EXPECT_NE(twice.find("correctness counter"), std::string::npos) << twice;
+  std::string shape = LoadError(std::string(head) +
+      R"(<expect metric="hbm.copy_bw" rule="min" value="1" shapes="hgx" basis="policy" source="s"/></baseline>)");
+  EXPECT_NE(shape.find("shape 'hgx', which this baseline does not declare"), std::string::npos) << shape;
+  std::string basis = LoadError(std::string(head) +
+      R"(<expect metric="hbm.copy_bw" rule="min" value="1" source="s"/></baseline>)");
+  EXPECT_NE(basis.find("needs attribute 'basis'"), std::string::npos) << basis;
+  std::string v1 = LoadError(R"(<baseline sku="x" version="1"><expect metric="hbm.copy_bw" rule="min" value="1" shapes="a" source="s"/></baseline>)");
+  EXPECT_NE(v1.find("'shapes' needs version=\"2\""), std::string::npos) << v1;
+  std::string never = LoadError(std::string(head) +
+      R"(<expect metric="hbm.copy_bw" rule="min" value="1" min_gpus="8" max_gpus="4" basis="policy" source="s"/></baseline>)");
+  EXPECT_NE(never.find("could never apply"), std::string::npos) << never;
+}
+
 }  // namespace
 }  // namespace kiln

@@ -11,7 +11,7 @@
 
 #include "core/files.hpp"
 #include "reports/report.hpp"
-#include "runners/bisection_launcher.hpp"
+#include "bisection/launcher.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace kiln {
@@ -46,7 +46,7 @@ class LauncherTest : public ::testing::Test {
   std::string Report(const std::string& outcome, const std::string& status) {
     RunRecord r;
     r.finished = "2026-11-23T00:00:00Z";
-    r.steps.push_back({"pair", "mpi_link", "s.xml:1", 1, {}, {{Subject::Pair("a", "b"), "a", 0, status, "why", 1}}});
+    r.steps.push_back({"pair", "mpi_link", "s.xml:1", 1, {}, {{Subject::Pair("a", "b"), "a", 0, StepStatusFromString(status), "why", 1}}});
     Verdict v;
     v.probe = "mpi_link";
     v.metric = v.series = "mpi.link.bandwidth";

@@ -8,8 +8,8 @@
 #include <set>
 
 #include "core/errors.hpp"
-#include "runners/bisection_planner.hpp"
-#include "runners/bisection_simulation.hpp"
+#include "bisection/planner.hpp"
+#include "bisection/simulation.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "core/files.hpp"
 

@@ -1,4 +1,4 @@
-#include "probes/mpi_allreduce/collective_math.hpp"
+#include "probes/common/collective_math.hpp"
 
 #include <gtest/gtest.h>
 

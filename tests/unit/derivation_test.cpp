@@ -53,6 +53,14 @@ TEST(DeriveBaseline, TheHealthyNodesPassItAndAThrottledNodeFails) {
   EXPECT_EQ(slow[1].subject, Subject::Node("throttled"));
 }
 
+TEST(DeriveBaseline, TheWrittenFloorNeverExcludesTheWorstInput) {
+  // A median of 14.136861 rounded to the nearest 6 digits is 14.1369, a floor above the input; it must be 14.1368.
+  testing::TempDir dir;
+  std::vector<DerivationInput> inputs = {Report({{"n1", 14.136861 / 1.005}, {"n2", 32.8}, {"n3", 33.0}})};
+  std::string path = dir.Write("d.xml", DeriveBaseline(inputs, ProbeRegistry::Default().AllMetrics(), {}));
+  for (const Verdict& v : JudgeWith(path, inputs[0])) EXPECT_EQ(v.outcome, Outcome::kPass) << v.reason;
+}
+
 TEST(DeriveBaseline, RefusesFewerThanThreeNodesAndReportsThatDidNotPass) {
   auto metrics = ProbeRegistry::Default().AllMetrics();
   EXPECT_THROW(DeriveBaseline({Report({{"n1", 30.0}, {"n2", 31.0}})}, metrics, {}), InputError);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "probes/gpu/element_ops.hpp"
+#include "probes/health/gpu_events.hpp"
 
 namespace kiln::gpu {
 namespace {

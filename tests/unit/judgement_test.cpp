@@ -164,7 +164,7 @@ TEST(JudgementOnRealGpus, AGpuThatStoppedReportingFailsClosed) {
     for (StepRecord& step : r.steps) {
       if (step.probe == "health") continue;
       for (StepResult& result : step.results) {
-        result.status = "skipped";
+        result.status = StepStatus::kSkipped;
         result.reason = "no NVIDIA driver";
       }
     }

@@ -1,4 +1,4 @@
-#include "runners/fail_node_hook.hpp"
+#include "sweeps/fail_node_hook.hpp"
 
 #include <fmt/format.h>
 

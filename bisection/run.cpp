@@ -1,4 +1,4 @@
-#include "runners/bisection_run.hpp"
+#include "bisection/run.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,9 +12,9 @@
 #include "core/files.hpp"
 #include "reports/report.hpp"
 #include "reports/report_bundle.hpp"
-#include "runners/bisection_launcher.hpp"
-#include "runners/bisection_report.hpp"
-#include "runners/bisection_simulation.hpp"
+#include "bisection/launcher.hpp"
+#include "bisection/report.hpp"
+#include "bisection/simulation.hpp"
 #include "runners/hostfile.hpp"
 #include "runners/suite.hpp"
 

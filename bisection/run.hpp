@@ -10,7 +10,7 @@
 
 #include "probes/registry.hpp"
 #include "reports/signing.hpp"
-#include "runners/bisection_planner.hpp"
+#include "bisection/planner.hpp"
 
 namespace kiln {
 

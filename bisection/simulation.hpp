@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "runners/bisection_planner.hpp"
+#include "bisection/planner.hpp"
 
 namespace kiln {
 

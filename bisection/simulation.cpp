@@ -1,4 +1,4 @@
-#include "runners/bisection_simulation.hpp"
+#include "bisection/simulation.hpp"
 
 #include <fmt/format.h>
 
@@ -54,9 +54,7 @@ std::vector<std::vector<int>> SimulatedCluster::Culprits() const {
 SimulatedCluster LoadSimulatedCluster(const std::string& path) {
   XmlFile file = XmlFile::Load(path);
   pugi::xml_node root = file.root();
-  if (std::string_view(root.name()) != "cluster") {
-    file.Fail(root, fmt::format("root element is <{}>, expected <cluster>", root.name()));
-  }
+  file.RequireRoot("cluster", {});
   file.RequireAttributes(root, {"name", "nodes", "prefix", "seed", "healthy_value", "slow_value"});
   SimulatedCluster cluster;
   cluster.path = path;

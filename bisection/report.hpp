@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/verdict.hpp"
-#include "runners/bisection_planner.hpp"
+#include "bisection/planner.hpp"
 
 namespace kiln {
 

@@ -14,7 +14,7 @@ struct ScheduleOptions {
   std::string out_dir;         // where the files go (absolute paths are written into them)
   std::string kiln;            // the kiln binary to run
   std::string suite = "quick";
-  std::string baseline = "cpu-host";
+  std::string baseline = "auto";
   std::string hosts;           // systemd: hostfile for the controller; empty = this machine
   std::string reports_dir;     // each sweep's folder goes here: REPORTS/<UTC time>
   std::string history_db;      // every report is added here

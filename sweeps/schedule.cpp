@@ -1,4 +1,4 @@
-#include "runners/schedule.hpp"
+#include "sweeps/schedule.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "runners/bisection_report.hpp"
+#include "bisection/report.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "probes/system_files.hpp"
+#include "probes/common/system_files.hpp"
 
 #include <fstream>
 #include <sstream>

@@ -1,4 +1,4 @@
-#include "runners/bisection_launcher.hpp"
+#include "bisection/launcher.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -10,6 +10,7 @@
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "core/step_status.hpp"
 #include "core/subprocess.hpp"
 #include "core/units.hpp"
 #include "core/verdict.hpp"
@@ -36,7 +37,7 @@ bool AllMeasured(const nlohmann::json& report) {
   bool any = false;
   for (const auto& step : report.value("steps", nlohmann::json::array())) {
     for (const auto& r : step.value("results", nlohmann::json::array())) {
-      if (r.value("status", "") != "measured") return false;
+      if (r.value("status", "") != ToString(StepStatus::kMeasured)) return false;
       any = true;
     }
   }
@@ -165,7 +166,7 @@ TrialResult JudgeTrialReport(const std::string& report_path, const std::string& 
   // A step that ran out of time inside the job is a hang, whatever else it said.
   for (const auto& step : report.value("steps", nlohmann::json::array())) {
     for (const auto& r : step.value("results", nlohmann::json::array())) {
-      if (r.value("status", "") == "timeout") {
+      if (r.value("status", "") == ToString(StepStatus::kTimeout)) {
         result.outcome = TrialOutcome::kHang;
         result.reason = r.value("reason", "timeout");
         return result;

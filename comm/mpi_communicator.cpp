@@ -1,4 +1,4 @@
-#include "runners/mpi_communicator.hpp"
+#include "comm/mpi_communicator.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "runners/bisection_planner.hpp"
+#include "bisection/planner.hpp"
 
 #include <fmt/format.h>
 
