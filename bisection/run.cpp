@@ -90,29 +90,63 @@ std::string ChooseLauncher(const std::string& wanted) {
 
 }  // namespace
 
-std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions options, const ProbeRegistry& registry) {
-  std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
-  for (std::size_t i = 0; i < verdicts.size(); ++i) {
-    Probe* probe = registry.Find(verdicts[i].probe);
-    if (!IsFailure(verdicts[i].outcome) || probe == nullptr || probe->scope() == Scope::kNode) continue;
-    const std::string name = verdicts[i].probe;  // a copy: `verdicts` grows below
-    options.probe = name;
-    options.out_dir += "/bisect-" + name;
-    BisectionRunResult run = RunBisection(options, registry);
-    nlohmann::json bisect = LoadReport(run.report_path);
-    for (const Verdict& found : bisect.at("verdicts").get<std::vector<Verdict>>()) {
-      if (found.outcome != Outcome::kPass) verdicts.push_back(found);
-    }
-    report["bisection"] = bisect.at("bisection");
-    report["bisection"]["report"] = "bisect-" + name + "/report.json";
-    report["verdicts"] = verdicts;
-    report["summary"] = BuildSummary(verdicts);
-    return name;
+namespace {
+
+// What the search ran on and what it found.
+struct SearchOutcome {
+  std::vector<std::string> names;
+  BisectResult result;
+  std::string interruption;
+};
+
+// Drives the planner with virtual nodes (--simulate) or with real MPI jobs over the hosts; fills the record's
+// launch fields.
+SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& registry, const StageProbes& probes,
+                     const BisectOptions& planner, const Baseline& baseline, RunRecord& record) {
+  SearchOutcome out;
+  if (!options.simulate_path.empty()) {
+    SimulatedCluster cluster = LoadSimulatedCluster(options.simulate_path);
+    out.names = cluster.nodes;
+    record.launcher = "simulated";
+    record.cluster = options.cluster.empty() ? cluster.name : options.cluster;
+    record.suite_path = cluster.path;
+    SimulatedExecutor executor(cluster);
+    out.result = Bisect(out.names, executor, planner);
+    return out;
   }
-  return "";
+  for (const HostEntry& host : LoadHostfile(options.hosts_path)) out.names.push_back(host.name);
+  if (out.names.empty()) throw InputError(options.hosts_path, 0, "the hostfile names no hosts");
+  std::optional<Suite> suite;
+  if (!options.suite_path.empty()) suite = LoadSuite(options.suite_path, registry);
+  LauncherOptions launch;
+  launch.kiln_binary = options.kiln_binary;
+  launch.launcher = ChooseLauncher(options.launcher);
+  std::istringstream words(options.launcher_args);
+  for (std::string word; words >> word;) launch.launcher_args.push_back(word);
+  launch.baseline_path = baseline.path;
+  launch.hosts = out.names;
+  launch.work_dir = options.out_dir + "/trials";
+  launch.launch_slack_s = options.launch_slack_s;
+  launch.parallel = options.parallel;
+  launch.quiet = options.quiet;
+  launch.interrupted = options.interrupted;
+  const Suite* steps_from = suite ? &*suite : nullptr;
+  if (!probes.node.empty()) launch.steps[TrialKind::kNode] = StepFor(probes.node, steps_from, registry);
+  if (!probes.pair.empty()) launch.steps[TrialKind::kPair] = StepFor(probes.pair, steps_from, registry);
+  if (!probes.group.empty()) launch.steps[TrialKind::kGroup] = StepFor(probes.group, steps_from, registry);
+  record.launcher = launch.launcher;
+  record.cluster = options.cluster.empty() ? out.names.front() : options.cluster;
+  record.suite_path = options.suite_path;
+  if (suite) record.suite_sha256 = suite->sha256;
+  LaunchingExecutor executor(launch);
+  out.result = Bisect(out.names, executor, planner);
+  if (executor.interrupted()) out.interruption = "the bisection was interrupted by a signal; what it found so far stands";
+  return out;
 }
 
-BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeRegistry& registry) {
+}  // namespace
+
+nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const ProbeRegistry& registry) {
   bool simulated = !options.simulate_path.empty();
   if (simulated == !options.hosts_path.empty()) {
     throw InputError("kiln bisect needs exactly one of --hosts FILE (real nodes) or --simulate CLUSTER.xml");
@@ -126,10 +160,7 @@ BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeR
   MakeDirectories(options.out_dir);
 
   auto start = std::chrono::steady_clock::now();
-  RunRecord record;
-  record.kiln_version = KILN_VERSION;
-  record.run_id = RandomRunId();
-  record.started = UtcNow();
+  RunRecord record = StartRecord();
   record.suite_name = "bisect";
   record.suite_description = fmt::format("bisection of {} (stages: node {}, pair {}, group {})", options.probe,
                                          probes.node.empty() ? "-" : probes.node,
@@ -140,69 +171,48 @@ BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeR
   record.baseline_sha256 = baseline.sha256;
   record.baseline_description = baseline.description;
 
-  std::vector<std::string> names;
-  BisectResult result;
-  std::string interruption;
-  if (simulated) {
-    SimulatedCluster cluster = LoadSimulatedCluster(options.simulate_path);
-    names = cluster.nodes;
-    record.launcher = "simulated";
-    record.cluster = options.cluster.empty() ? cluster.name : options.cluster;
-    record.suite_path = cluster.path;
-    SimulatedExecutor executor(cluster);
-    result = Bisect(names, executor, planner);
-  } else {
-    for (const HostEntry& host : LoadHostfile(options.hosts_path)) names.push_back(host.name);
-    if (names.empty()) throw InputError(options.hosts_path, 0, "the hostfile names no hosts");
-    std::optional<Suite> suite;
-    if (!options.suite_path.empty()) suite = LoadSuite(options.suite_path, registry);
-    LauncherOptions launch;
-    launch.kiln_binary = options.kiln_binary;
-    launch.launcher = ChooseLauncher(options.launcher);
-    std::istringstream words(options.launcher_args);
-    for (std::string word; words >> word;) launch.launcher_args.push_back(word);
-    launch.baseline_path = baseline.path;
-    launch.hosts = names;
-    launch.work_dir = options.out_dir + "/trials";
-    launch.launch_slack_s = options.launch_slack_s;
-    launch.parallel = options.parallel;
-    launch.quiet = options.quiet;
-    launch.interrupted = options.interrupted;
-    const Suite* steps_from = suite ? &*suite : nullptr;
-    if (!probes.node.empty()) launch.steps[TrialKind::kNode] = StepFor(probes.node, steps_from, registry);
-    if (!probes.pair.empty()) launch.steps[TrialKind::kPair] = StepFor(probes.pair, steps_from, registry);
-    if (!probes.group.empty()) launch.steps[TrialKind::kGroup] = StepFor(probes.group, steps_from, registry);
-    record.launcher = launch.launcher;
-    record.cluster = options.cluster.empty() ? names.front() : options.cluster;
-    record.suite_path = options.suite_path;
-    if (suite) record.suite_sha256 = suite->sha256;
-    LaunchingExecutor executor(launch);
-    result = Bisect(names, executor, planner);
-    if (executor.interrupted()) interruption = "the bisection was interrupted by a signal; what it found so far stands";
-  }
-  for (const std::string& name : names) record.nodes.push_back({name, {}, nullptr});
-  record.verdicts = BisectionVerdicts(result, names, probes);
-  if (!interruption.empty()) {
-    Verdict v;
-    v.probe = "bisect";
-    v.subject = Subject::Group(names);
-    v.outcome = Outcome::kError;
-    v.rule = "a bisection must finish";
-    v.reason = interruption;
-    record.verdicts.push_back(std::move(v));
+  SearchOutcome search = Search(options, registry, probes, planner, baseline, record);
+  for (const std::string& name : search.names) record.nodes.push_back({name, {}, nullptr});
+  record.verdicts = BisectionVerdicts(search.result, search.names, probes);
+  if (!search.interruption.empty()) {
+    record.verdicts.push_back(InterruptedVerdict("bisect", Subject::Group(search.names), search.interruption));
   }
   record.finished = UtcNow();
   record.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   nlohmann::json report = BuildReport(record);
   report["run"]["simulated"] = simulated;
-  report["bisection"] = BisectionSection(result, names, probes, simulated);
-  WrittenBundle written = WriteReportBundle(std::move(report), {options.out_dir, options.sign_key, options.chain_dir});
-  BisectionRunResult run;
-  run.exit_code = written.exit_code;
-  run.report_path = written.report_path;
-  run.summary = written.summary;
-  return run;
+  report["bisection"] = BisectionSection(search.result, search.names, probes, simulated);
+  return report;
+}
+
+std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions options, const ProbeRegistry& registry) {
+  std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
+  for (std::size_t i = 0; i < verdicts.size(); ++i) {
+    Probe* probe = registry.Find(verdicts[i].probe);
+    if (!IsFailure(verdicts[i].outcome) || probe == nullptr || probe->scope() == Scope::kNode) continue;
+    const std::string name = verdicts[i].probe;  // a copy: `verdicts` grows below
+    options.probe = name;
+    options.out_dir += "/bisect-" + name;
+    nlohmann::json bisect = BuildBisectionReport(options, registry);
+    for (const Verdict& found : bisect.at("verdicts").get<std::vector<Verdict>>()) {
+      if (found.outcome != Outcome::kPass) verdicts.push_back(found);
+    }
+    report["bisection"] = bisect.at("bisection");
+    report["bisection"]["report"] = "bisect-" + name + "/report.json";
+    report["verdicts"] = verdicts;
+    report["summary"] = BuildSummary(verdicts);
+    // The bisection's own report stays beside its trials, unsigned: the signed one is the run's, with it inside.
+    WriteReportBundle(std::move(bisect), {options.out_dir, std::nullopt, ""});
+    return name;
+  }
+  return "";
+}
+
+BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeRegistry& registry) {
+  WrittenBundle written =
+      WriteReportBundle(BuildBisectionReport(options, registry), {options.out_dir, options.sign_key, options.chain_dir});
+  return {written.exit_code, written.summary, written.report_path};
 }
 
 }  // namespace kiln

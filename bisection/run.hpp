@@ -48,6 +48,10 @@ struct BisectionRunResult {
 // or group probe failed.
 std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions options, const ProbeRegistry& registry);
 
+// The bisection's report, in memory: its findings as verdicts and the `bisection` section. Throws as RunBisection.
+nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const ProbeRegistry& registry);
+
+// BuildBisectionReport, written as a bundle (signed, chained) in options.out_dir.
 // Throws InputError for bad input (unknown probe, a probe of the wrong scope, bad files), RunError when the
 // trials cannot be launched or the report cannot be written.
 BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeRegistry& registry);

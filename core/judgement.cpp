@@ -113,8 +113,9 @@ std::string WhyNotMeasured(const Context& ctx, const Expectation& e, const Probe
   return why;
 }
 
-Verdict NotMeasured(const Expectation& e, const std::string& probe, const Subject& subject, bool optional,
-                    const std::string& why) {
+// A verdict of rule `e` on `subject` that no measurement backs: not measured, or not applicable.
+Verdict RuleVerdict(const Expectation& e, const std::string& probe, const Subject& subject, Outcome outcome,
+                    std::string reason) {
   Verdict v;
   v.probe = probe;
   v.metric = e.metric_pattern;
@@ -122,22 +123,20 @@ Verdict NotMeasured(const Expectation& e, const std::string& probe, const Subjec
   v.subject = subject;
   v.rule = Describe(e);
   v.source = e.source;
-  v.outcome = optional ? Outcome::kSkipped : e.severity;
-  v.reason = fmt::format("expected {} {}: not measured{}: {}", v.series, v.rule, optional ? " (optional)" : "", why);
+  v.outcome = outcome;
+  v.reason = std::move(reason);
   return v;
 }
 
+Verdict NotMeasured(const Expectation& e, const std::string& probe, const Subject& subject, bool optional,
+                    const std::string& why) {
+  return RuleVerdict(e, probe, subject, optional ? Outcome::kSkipped : e.severity,
+                     fmt::format("expected {} {}: not measured{}: {}", SeriesText(e), Describe(e),
+                                 optional ? " (optional)" : "", why));
+}
+
 Verdict NotApplicable(const Expectation& e, const std::string& probe, const Subject& subject, const std::string& why) {
-  Verdict v;
-  v.probe = probe;
-  v.metric = e.metric_pattern;
-  v.series = SeriesText(e);
-  v.subject = subject;
-  v.rule = Describe(e);
-  v.source = e.source;
-  v.outcome = Outcome::kNotApplicable;
-  v.reason = "not applicable: " + why;
-  return v;
+  return RuleVerdict(e, probe, subject, Outcome::kNotApplicable, "not applicable: " + why);
 }
 
 // The subjects a probe is expected to report on: every node for a node probe, each subject its steps named

@@ -20,6 +20,24 @@ std::string UtcNow() {
   return text;
 }
 
+RunRecord StartRecord() {
+  RunRecord record;
+  record.kiln_version = KILN_VERSION;
+  record.run_id = RandomRunId();
+  record.started = UtcNow();
+  return record;
+}
+
+Verdict InterruptedVerdict(const std::string& what, const Subject& subject, std::string reason) {
+  Verdict v;
+  v.probe = what;
+  v.subject = subject;
+  v.outcome = Outcome::kError;
+  v.rule = fmt::format("a {} must finish", what == "bisect" ? "bisection" : what);
+  v.reason = std::move(reason);
+  return v;
+}
+
 std::string RandomRunId() {
   unsigned char bytes[8];
   randombytes_buf(bytes, sizeof bytes);

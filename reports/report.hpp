@@ -14,6 +14,13 @@ inline constexpr const char* kReportSchema = "kiln.report/1";
 
 nlohmann::json BuildReport(const RunRecord& record);
 
+// A record begun now: this Kiln's version, a fresh run id, the start time. Every run and bisection starts so.
+RunRecord StartRecord();
+
+// The error verdict of a run or bisection cut short (a signal): `what` is "run" or "bisect"; nothing it found so
+// far is lost, and this says why the rest is missing.
+Verdict InterruptedVerdict(const std::string& what, const Subject& subject, std::string reason);
+
 // The report's "summary" for these verdicts: outcome, exit code, counts, failing subjects.
 nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts);
 

@@ -114,7 +114,6 @@ class Harness {
 
   HarnessResult Run() {
     auto start = std::chrono::steady_clock::now();
-    record_.started = UtcNow();
     topology_ = Discover(*world_, options_.rank_as_node);
     bool root = world_->Rank() == 0;
     // Rank 0 makes the output folder first and tells everyone whether it could: a run whose report cannot
@@ -213,8 +212,7 @@ class Harness {
   }
 
   void InitRecord() {
-    record_.kiln_version = KILN_VERSION;
-    record_.run_id = RandomRunId();
+    record_ = StartRecord();
     record_.launcher = options_.launcher;
     record_.ranks = world_->Size();
     record_.rank_as_node = options_.rank_as_node;
@@ -392,16 +390,12 @@ class Harness {
       for (Verdict& v : burnin_->Verdicts()) verdicts.push_back(std::move(v));
     }
     if (!interruption_.empty()) {
-      Verdict v;
-      v.probe = "run";
-      v.subject = Subject::Group(topology_.nodes);
-      v.outcome = Outcome::kError;
-      v.rule = "a run must finish";
-      v.reason = burnin_ ? fmt::format("{}; burn-in ran {} of {} in {} full iteration(s): resume it with --resume",
-                                       interruption_, FormatDuration(Seconds(burnin_->elapsed_s())),
-                                       FormatDuration(Seconds(burnin_->settings().duration_s)), burnin_->iterations())
-                         : interruption_;
-      verdicts.push_back(std::move(v));
+      verdicts.push_back(InterruptedVerdict(
+          "run", Subject::Group(topology_.nodes),
+          burnin_ ? fmt::format("{}; burn-in ran {} of {} in {} full iteration(s): resume it with --resume",
+                                interruption_, FormatDuration(Seconds(burnin_->elapsed_s())),
+                                FormatDuration(Seconds(burnin_->settings().duration_s)), burnin_->iterations())
+                  : interruption_));
     }
     record_.verdicts = std::move(verdicts);
 
