@@ -1,0 +1,205 @@
+// Stage 3 of the bisection: the group probe on the rest; when it fails, adaptive binary splitting with halves
+// padded by cleared nodes (a fault that shows only at scale keeps showing), then the interactions.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "bisection/planner_impl.hpp"
+
+namespace kiln {
+
+Trial Planner::Padded(std::vector<int> under_test, std::size_t target, std::vector<char>& used) {
+  Trial trial{TrialKind::kGroup, std::move(under_test), 0};
+  trial.under_test = static_cast<int>(trial.members.size());
+  for (std::size_t tries = 0; trial.members.size() < target && tries < pool_.size(); ++tries) {
+    int node = pool_[pool_cursor_++ % pool_.size()];
+    if (used[static_cast<std::size_t>(node)] || At(node).accused) continue;
+    used[static_cast<std::size_t>(node)] = 1;
+    trial.members.push_back(node);
+  }
+  return trial;
+}
+
+std::vector<int> Planner::GroupMembers() const {
+  std::vector<char> out(state_.size(), 0);
+  for (const Finding& f : result_.findings) {
+    if (f.kind == FindingKind::kLink) out[static_cast<std::size_t>(f.members[1])] = 1;
+  }
+  std::vector<int> members;
+  for (int node : Alive()) {
+    if (!out[static_cast<std::size_t>(node)]) members.push_back(node);
+  }
+  return members;
+}
+
+std::vector<int> Planner::Joined(std::vector<int> a, const std::vector<int>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+void Planner::ResolveInteraction(const std::vector<int>& a, const std::vector<int>& b, int round) {
+  std::vector<int> evidence{round};
+  auto narrow = [&](std::vector<int> side, const std::vector<int>& other, bool side_first) {
+    while (side.size() > 1) {
+      std::vector<int> first(side.begin(), side.begin() + static_cast<std::ptrdiff_t>(side.size() / 2));
+      std::vector<int> group = side_first ? Joined(first, other) : Joined(other, first);
+      Ran ran = RunRound("cross", {{TrialKind::kGroup, group, static_cast<int>(group.size())}});
+      bool bad = IsBad(ran.results[0].outcome);
+      Conclude(ran.round, fmt::format("{} of {} with the other side {}", first.size(), side.size(),
+                                      bad ? "fails: the culprit is among them" : "passes: the culprit is in the rest"));
+      evidence.push_back(ran.round);
+      side = bad ? first : std::vector<int>(side.begin() + static_cast<std::ptrdiff_t>(first.size()), side.end());
+    }
+    return side[0];
+  };
+  int x = narrow(a, b, true);
+  int y = narrow(b, a, false);
+  Ran pair = RunRound("cross", {{TrialKind::kPair, {x, y}, 2}});
+  evidence.push_back(pair.round);
+  std::string who = fmt::format("{} and {}", names_[static_cast<std::size_t>(x)], names_[static_cast<std::size_t>(y)]);
+  bool link = IsBad(pair.results[0].outcome);
+  if (link) {
+    // A flapping end would fake this: each end with a cleared partner, then the pair once more.
+    std::vector<Trial> ends = WithClearedPartners({x, y});
+    Ran apart = RunRound("cross", ends);
+    std::vector<int> failing_ends;
+    for (std::size_t i = 0; i < ends.size(); ++i) {
+      int node = ends[i].members[0];
+      At(node).last_partner = ends[i].members[1];
+      if (IsBad(apart.results[i].outcome)) {
+        failing_ends.push_back(node);
+        At(node).bad = 1;
+        At(node).tested = 1;
+        At(node).evidence = {pair.round, apart.round};
+      }
+    }
+    Conclude(apart.round, failing_ends.empty() ? "each end passes with a cleared partner"
+                                               : fmt::format("fails with a cleared partner too: {}", Names(failing_ends)));
+    if (!failing_ends.empty()) {
+      Conclude(pair.round, "the pair fails");
+      Settle(failing_ends, "group", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
+      return;
+    }
+    Ran again = RunRound("cross", {{TrialKind::kPair, {x, y}, 2}});
+    evidence.push_back(again.round);
+    link = IsBad(again.results[0].outcome);
+    Conclude(again.round, link ? "the pair fails again" : "the pair passes now");
+  }
+  if (link) {
+    Conclude(pair.round, "the pair fails: a link");
+    result_.findings.push_back(
+        {FindingKind::kLink, {x, y}, "group",
+         fmt::format("the group fails only with both {} in it, and the pair fails too; last: {}", who,
+                     Describe(pair.results[0])),
+         evidence});
+  } else {
+    Conclude(pair.round, "the pair passes");
+    Unresolved({x, y}, "group",
+               fmt::format("the group fails only with both {} in it, but their pair passes: a fault that needs "
+                           "more nodes; neither is accused",
+                           who),
+               evidence);
+  }
+}
+
+void Planner::SplitFailingGroups(const std::vector<int>& alive, std::size_t target, std::vector<int>& singles,
+                                 std::vector<Interaction>& interactions) {
+  std::vector<std::vector<int>> failing{alive};
+  while (!failing.empty()) {
+    std::vector<Trial> trials;
+    std::vector<char> used(state_.size(), 0);
+    for (const auto& group : failing) {
+      for (int node : group) used[static_cast<std::size_t>(node)] = 1;
+    }
+    // Share the pool fairly: a round with many groups pads each less.
+    std::size_t halves = 2 * failing.size();
+    for (const auto& group : failing) {
+      std::size_t mid = group.size() / 2;
+      std::vector<int> a(group.begin(), group.begin() + static_cast<std::ptrdiff_t>(mid));
+      std::vector<int> b(group.begin() + static_cast<std::ptrdiff_t>(mid), group.end());
+      std::size_t share = pool_.size() / halves;
+      trials.push_back(Padded(a, std::min(target, a.size() + share), used));
+      trials.push_back(Padded(b, std::min(target, b.size() + share), used));
+    }
+    Ran ran = RunRound("split", trials);
+    std::vector<std::vector<int>> next;
+    int bad_halves = 0;
+    for (std::size_t g = 0; g < failing.size(); ++g) {
+      bool any_bad = false;
+      std::vector<int> halves_of_g[2];
+      for (std::size_t h = 0; h < 2; ++h) {
+        const Trial& t = trials[2 * g + h];
+        std::vector<int> half(t.members.begin(), t.members.begin() + t.under_test);
+        halves_of_g[h] = half;
+        if (IsBad(ran.results[2 * g + h].outcome)) {
+          any_bad = true;
+          ++bad_halves;
+          for (int node : half) At(node).evidence.push_back(ran.round);
+          if (half.size() == 1) {
+            At(half[0]).bad = 1;
+            singles.push_back(half[0]);
+          } else {
+            next.push_back(std::move(half));
+          }
+        } else if (ran.results[2 * g + h].outcome == TrialOutcome::kPass) {
+          for (int node : half) {
+            pool_.push_back(node);
+            At(node).cleared = true;
+          }
+        }
+      }
+      if (!any_bad) interactions.push_back({halves_of_g[0], halves_of_g[1], ran.round});
+    }
+    Conclude(ran.round, fmt::format("{} of {} halves fail{}", bad_halves, trials.size(),
+                                    singles.empty() ? "" : fmt::format("; single suspects so far: {}", Names(singles))));
+    failing = std::move(next);
+  }
+}
+
+void Planner::GroupStage() {
+  std::vector<int> alive = GroupMembers();
+  if (alive.empty()) return;
+  Ran first = RunRound("group", {{TrialKind::kGroup, alive, static_cast<int>(alive.size())}});
+  const TrialResult& whole = first.results[0];
+  if (whole.outcome == TrialOutcome::kSkipped) {
+    Conclude(first.round, "the group probe was skipped: " + whole.reason);
+    Unresolved({}, "group", "the group probe was skipped: " + whole.reason, {first.round});
+    return;
+  }
+  if (!IsBad(whole.outcome)) {
+    Conclude(first.round, fmt::format("the {} remaining nodes pass as one group", alive.size()));
+    return;
+  }
+  result_.group_failed = true;
+  Conclude(first.round, fmt::format("the group of {} fails: {}; splitting", alive.size(), Describe(whole)));
+  const std::size_t target = options_.keep_scale ? (alive.size() + 1) / 2 : 0;
+  std::vector<int> singles;
+  std::vector<Interaction> interactions;
+  SplitFailingGroups(alive, target, singles, interactions);
+  // A single node under test failed once with cleared company: again with other cleared company.
+  Settle(singles, "group", [this, target](const std::vector<int>& pending) {
+    std::vector<Trial> trials;
+    std::vector<char> used(state_.size(), 0);
+    for (int node : pending) used[static_cast<std::size_t>(node)] = 1;
+    std::size_t share = pool_.empty() ? 0 : pool_.size() / pending.size();
+    for (int node : pending) trials.push_back(Padded({node}, std::min(target, 1 + share), used));
+    return trials;
+  });
+  // A group that fails while both its halves pass: the fault needs nodes of both halves.
+  for (const Interaction& i : interactions) ResolveInteraction(i.a, i.b, i.round);
+  // The proof: everything not accused passes as one group.
+  std::vector<int> rest = GroupMembers();
+  if (rest.empty()) return;
+  Ran last = RunRound("final", {{TrialKind::kGroup, rest, static_cast<int>(rest.size())}});
+  final_group_passed_ = !IsBad(last.results[0].outcome);
+  Conclude(last.round, final_group_passed_
+                           ? fmt::format("without the accused, the {} remaining nodes pass as one group", rest.size())
+                           : fmt::format("the {} remaining nodes still fail as one group: {}", rest.size(),
+                                         Describe(last.results[0])));
+  if (!final_group_passed_) {
+    Unresolved({}, "group", "the nodes left after the accused still fail as a group", {last.round});
+  }
+}
+
+}  // namespace kiln

@@ -1,0 +1,180 @@
+// Stage 2 of the bisection: all disjoint pairs at once (matching); each member of a failing pair re-paired with
+// a cleared node (re-pairing); a failing pair whose ends pass with others tested as a link (confirmation); what
+// failed once and did not repeat retested in other company (settling).
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "bisection/planner_impl.hpp"
+
+namespace kiln {
+
+void Planner::RunMatching(const std::vector<int>& alive, std::size_t shift, std::vector<FailedPair>& failed) {
+  std::vector<Trial> trials;
+  for (std::size_t k = 0; k < alive.size() / 2; ++k) {
+    std::size_t first = shift + 2 * k;
+    trials.push_back({TrialKind::kPair, {alive[first % alive.size()], alive[(first + 1) % alive.size()]}, 2});
+  }
+  Ran ran = RunRound("pair", trials);
+  int bad = 0;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    int a = trials[i].members[0], b = trials[i].members[1];
+    if (IsBad(ran.results[i].outcome)) {
+      failed.push_back({a, b, ran.round});
+      ++bad;
+    } else if (ran.results[i].outcome == TrialOutcome::kPass) {
+      At(a).cleared = At(b).cleared = true;
+    }
+  }
+  Conclude(ran.round, fmt::format("{} of {} pairs fail", bad, trials.size()));
+}
+
+std::vector<int> Planner::RepairSuspects(const std::vector<int>& suspects, const std::vector<FailedPair>& failed) {
+  // A suspect failing again with a cleared partner is accused; the others are settled later. (More than one
+  // round only when there are more suspects than cleared nodes.)
+  std::vector<int> to_settle;
+  std::vector<int> pending = suspects;
+  while (!pending.empty()) {
+    std::vector<Trial> trials = WithClearedPartners(pending);
+    if (trials.empty()) {
+      to_settle.insert(to_settle.end(), pending.begin(), pending.end());  // Settle says why they stay open
+      break;
+    }
+    Ran ran = RunRound("repair", trials);
+    std::vector<int> accused;
+    for (std::size_t i = 0; i < trials.size(); ++i) {
+      int node = trials[i].members[0];
+      NodeState& s = At(node);
+      s.last_partner = trials[i].members[1];
+      pending.erase(std::find(pending.begin(), pending.end(), node));
+      const TrialResult& r = ran.results[i];
+      if (!IsBad(r.outcome)) {
+        if (s.bad == 0) s.cleared = r.outcome == TrialOutcome::kPass;
+        else to_settle.push_back(node);
+        continue;
+      }
+      s.evidence.push_back(ran.round);
+      if (++s.bad >= 2) {
+        Accuse(node, "pair", fmt::format("fails in pairs with {} and with the cleared node {}; last: {}",
+                                         names_[static_cast<std::size_t>(FirstPartner(failed, node))],
+                                         names_[static_cast<std::size_t>(trials[i].members[1])], Describe(r)));
+        accused.push_back(node);
+      } else {
+        to_settle.push_back(node);  // a node left out of every pair that failed once: settle it later
+      }
+    }
+    Conclude(ran.round, accused.empty() ? std::string("every suspect passes with a cleared partner")
+                                        : fmt::format("accused: {}", Names(accused)));
+  }
+  return to_settle;
+}
+
+std::vector<int> Planner::ConfirmLinks(const std::vector<FailedPair>& failed) {
+  // The pair must fail twice more: a flapping end could fake one repeat.
+  std::vector<const FailedPair*> candidates;
+  for (const FailedPair& p : failed) {
+    if (!At(p.a).accused && !At(p.b).accused) candidates.push_back(&p);
+  }
+  std::vector<int> intermittent;
+  // Pairs from two matchings may share a node; run them in rounds of disjoint pairs.
+  while (!candidates.empty()) {
+    std::vector<Trial> round;
+    std::vector<const FailedPair*> round_pairs, later;
+    std::vector<char> busy(state_.size(), 0);
+    for (const FailedPair* p : candidates) {
+      auto a = static_cast<std::size_t>(p->a), b = static_cast<std::size_t>(p->b);
+      if (busy[a] || busy[b]) {
+        later.push_back(p);
+        continue;
+      }
+      busy[a] = busy[b] = 1;
+      round.push_back({TrialKind::kPair, {p->a, p->b}, 2});
+      round_pairs.push_back(p);
+    }
+    Ran ran = RunRound("link", round);
+    Ran again = RunRound("link", round);
+    int links = 0;
+    for (std::size_t i = 0; i < round.size(); ++i) {
+      const FailedPair& p = *round_pairs[i];
+      if (IsBad(ran.results[i].outcome) && IsBad(again.results[i].outcome)) {
+        result_.findings.push_back(
+            {FindingKind::kLink, {p.a, p.b}, "pair",
+             fmt::format("the pair fails three times while each node passes with other partners; last: {}",
+                         Describe(again.results[i])),
+             {p.round, ran.round, again.round}});
+        ++links;
+        // The nodes themselves are fine: they passed with cleared partners.
+        At(p.a).bad = At(p.b).bad = 0;
+        At(p.a).cleared = At(p.b).cleared = true;
+      } else {
+        intermittent.push_back(p.a);
+        intermittent.push_back(p.b);
+      }
+    }
+    Conclude(ran.round, "each suspect link, once more");
+    Conclude(again.round, fmt::format("{} of {} pairs fail both times: link(s) accused", links, round.size()));
+    candidates = std::move(later);
+  }
+  return intermittent;
+}
+
+int Planner::FirstPartner(const std::vector<FailedPair>& failed, int node) {
+  for (const FailedPair& p : failed) {
+    if (p.a == node) return p.b;
+    if (p.b == node) return p.a;
+  }
+  return node;
+}
+
+void Planner::PairStage() {
+  std::vector<int> alive = Alive();
+  if (alive.size() < 2) return;
+  std::vector<FailedPair> failed;
+  RunMatching(alive, 0, failed);
+  auto any_cleared = [&] { return std::any_of(alive.begin(), alive.end(), [&](int n) { return At(n).cleared; }); };
+  if (!failed.empty() && !any_cleared() && alive.size() > 2) RunMatching(alive, 1, failed);  // other partners
+  if (!any_cleared()) {
+    if (!failed.empty()) {
+      Unresolved({}, "pair", "every pair fails: no node could be cleared in pairs; left to the group stage",
+                 {failed.front().round});
+    }
+    return;
+  }
+  // Members of failing pairs (and a node left out of every pair) meet a cleared node.
+  std::vector<int> suspects;
+  for (int node : alive) {
+    if (At(node).cleared) continue;
+    for (const FailedPair& p : failed) {
+      if (p.a != node && p.b != node) continue;
+      At(node).bad = 1;
+      At(node).evidence.push_back(p.round);
+    }
+    suspects.push_back(node);
+  }
+  std::vector<int> to_settle = RepairSuspects(suspects, failed);
+  // A node whose every failed pair had an accused partner: its failures are explained.
+  auto explained = [&](int node) {
+    return std::all_of(failed.begin(), failed.end(), [&](const FailedPair& p) {
+      return (p.a != node && p.b != node) || At(p.a == node ? p.b : p.a).accused;
+    });
+  };
+  for (int node : to_settle) {
+    if (At(node).accused || At(node).bad != 1 || !explained(node)) continue;
+    At(node).bad = 0;
+    At(node).cleared = true;
+  }
+  std::vector<int> intermittent = ConfirmLinks(failed);
+  // Whatever failed once and did not repeat: retest with other cleared partners.
+  std::vector<int> settle;
+  for (const std::vector<int>* list : {&to_settle, &intermittent}) {
+    for (int node : *list) {
+      if (At(node).accused || At(node).cleared || std::find(settle.begin(), settle.end(), node) != settle.end()) continue;
+      settle.push_back(node);
+    }
+  }
+  for (int node : settle) At(node).tested = 1;  // the re-pairing counts as its first retest
+  Settle(settle, "pair", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); }, explained);
+}
+
+}  // namespace kiln

@@ -1,0 +1,106 @@
+#pragma once
+// Inside the bisection planner (bisection/planner.hpp is its interface): the search's state and bookkeeping
+// (planner.cpp), and one file per stage: node_stage.cpp, pair_stage.cpp, group_stage.cpp. Not for other layers.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bisection/planner.hpp"
+
+namespace kiln {
+
+struct RoundLimitReached {};
+
+// What is known of one node so far.
+struct NodeState {
+  bool accused = false;
+  bool cleared = false;  // passed a test in company of nodes under no suspicion
+  int bad = 0;           // bad results while it was the one under test
+  int tested = 0;        // tests while it was the one under test (after its first failure)
+  int last_partner = -1;
+  std::vector<int> evidence;  // rounds
+};
+
+class Planner {
+ public:
+  Planner(const std::vector<std::string>& names, TrialExecutor& executor, const BisectOptions& options)
+      : names_(names), executor_(executor), options_(options), state_(names.size()) {}
+
+  BisectResult Run();
+
+ private:
+  struct Ran {
+    int round = -1;
+    std::vector<TrialResult> results;
+  };
+  struct FailedPair {
+    int a, b, round;
+  };
+  struct Interaction {  // a group that failed while both its halves passed
+    std::vector<int> a, b;
+    int round;
+  };
+  // The trials a round can fit for the pending suspects (the suspect first in each).
+  using TrialMaker = std::function<std::vector<Trial>(const std::vector<int>& pending)>;
+
+  // ---- bookkeeping (planner.cpp) ----
+  Ran RunRound(const std::string& stage, std::vector<Trial> trials);
+  void Conclude(int round, std::string text);
+  std::string Names(const std::vector<int>& nodes, std::size_t limit = 8) const;
+  std::string Describe(const TrialResult& r) const;
+  NodeState& At(int node) { return state_[static_cast<std::size_t>(node)]; }
+  std::vector<int> Alive() const;
+  void Accuse(int node, const std::string& stage, const std::string& reason);
+  void Unresolved(std::vector<int> members, const std::string& stage, const std::string& reason,
+                  std::vector<int> rounds);
+  // Tests each suspect again, each time in other company (made by `make`), until it has failed twice
+  // (accused) or, when it has failed once, passed `retests` + 1 times (left unresolved: its failure did not
+  // repeat), or, when it has not failed yet, passed once (cleared). `explained` (optional) says whether a
+  // node's failures are all explained by culprits found meanwhile.
+  void Settle(std::vector<int> pending, const std::string& stage, const TrialMaker& make,
+              const std::function<bool(int)>& explained = {});
+  // Pairs each pending node with a cleared node it did not meet last time; every cleared node at most once
+  // per round.
+  std::vector<Trial> WithClearedPartners(const std::vector<int>& pending);
+  void Summarize();
+
+  // ---- stage 1: node (node_stage.cpp) ----
+  void NodeStage();
+
+  // ---- stage 2: pair (pair_stage.cpp) ----
+  void PairStage();
+  // Disjoint pairs of `alive` from position `shift`, all at once; the members of passing pairs are cleared.
+  void RunMatching(const std::vector<int>& alive, std::size_t shift, std::vector<FailedPair>& failed);
+  // Each suspect with a cleared partner: failing again accuses it. Returns the nodes left to settle.
+  std::vector<int> RepairSuspects(const std::vector<int>& suspects, const std::vector<FailedPair>& failed);
+  // A failed pair whose ends both pass with others: a link when it fails twice more. Returns the ends of the
+  // pairs whose failure did not repeat.
+  std::vector<int> ConfirmLinks(const std::vector<FailedPair>& failed);
+  static int FirstPartner(const std::vector<FailedPair>& failed, int node);
+
+  // ---- stage 3: group (group_stage.cpp) ----
+  void GroupStage();
+  // Halves every failing group (padded to `target` with cleared nodes) until single suspects remain.
+  void SplitFailingGroups(const std::vector<int>& alive, std::size_t target, std::vector<int>& singles,
+                          std::vector<Interaction>& interactions);
+  // `under_test` followed by cleared nodes from the pool (not yet used this round) up to `target` members.
+  Trial Padded(std::vector<int> under_test, std::size_t target, std::vector<char>& used);
+  // The nodes a group test runs on: all not accused, less one end of each accused link.
+  std::vector<int> GroupMembers() const;
+  static std::vector<int> Joined(std::vector<int> a, const std::vector<int>& b);
+  // The group a ∪ b fails while a and b pass alone: find one node of each side that the failure needs.
+  void ResolveInteraction(const std::vector<int>& a, const std::vector<int>& b, int round);
+
+  const std::vector<std::string>& names_;
+  TrialExecutor& executor_;
+  BisectOptions options_;
+  std::vector<NodeState> state_;
+  std::vector<int> pool_;  // nodes cleared in the group stage, for padding
+  std::size_t pool_cursor_ = 0;
+  std::size_t partner_cursor_ = 0;
+  bool final_group_passed_ = false;
+  BisectResult result_;
+};
+
+}  // namespace kiln
