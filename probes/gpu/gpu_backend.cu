@@ -4,10 +4,24 @@
 
 #include "probes/gpu/cuda_support.hpp"
 #include "probes/gpu/gpu_backend.hpp"
-#include "probes/gpu/gpu_runs.hpp"
+#include "probes/gpu_stress/gpu_stress.hpp"
+#include "probes/hbm_bandwidth/hbm_bandwidth.hpp"
+#include "probes/nccl/nccl.hpp"
+#include "probes/p2p_bandwidth/p2p_bandwidth.hpp"
+#include "probes/pcie/pcie.hpp"
 
 namespace kiln::gpu {
 namespace {
+
+// The plugin's table: each probe's declaration (the same function kiln registers it from) with its run.
+struct GpuProbeEntry {
+  GpuProbeDeclaration (*declare)();
+  ProbeOutcome (*run)(ProbeContext&);
+};
+constexpr GpuProbeEntry kEntries[] = {
+    {GpuStressDeclaration, RunGpuStress}, {HbmBandwidthDeclaration, RunHbmBandwidth},
+    {P2pBandwidthDeclaration, RunP2pBandwidth}, {PcieDeclaration, RunPcie}, {NcclDeclaration, RunNccl},
+};
 
 class CudaBackend final : public GpuBackend {
  public:
@@ -20,12 +34,16 @@ class CudaBackend final : public GpuBackend {
     return std::nullopt;
   }
 
+  std::vector<std::string> Probes() const override {
+    std::vector<std::string> names;
+    for (const GpuProbeEntry& entry : kEntries) names.push_back(entry.declare().name);
+    return names;
+  }
+
   ProbeOutcome Run(const std::string& probe, ProbeContext& ctx) override {
-    if (probe == "hbm_bandwidth") return RunHbmBandwidth(ctx);
-    if (probe == "gpu_stress") return RunGpuStress(ctx);
-    if (probe == "p2p_bandwidth") return RunP2pBandwidth(ctx);
-    if (probe == "pcie") return RunPcie(ctx);
-    if (probe == "nccl") return RunNccl(ctx);
+    for (const GpuProbeEntry& entry : kEntries) {
+      if (entry.declare().name == probe) return entry.run(ctx);
+    }
     return ProbeOutcome::Error(fmt::format("the GPU plugin has no probe '{}'", probe));
   }
 };

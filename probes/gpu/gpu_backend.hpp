@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/probe.hpp"
 
@@ -15,8 +16,9 @@ class GpuBackend {
   virtual ~GpuBackend() = default;
   // Why this machine cannot run GPU probes (no driver, no device), or nullopt when it can. Cheap.
   virtual std::optional<std::string> Unavailable() = 0;
-  // Runs the GPU probe `probe` (gpu_stress, hbm_bandwidth, p2p_bandwidth, pcie, nccl) with `ctx`.
-  // Same contract as Probe::Run.
+  // The probes this plugin can run: the names of the declarations in its table.
+  virtual std::vector<std::string> Probes() const = 0;
+  // Runs the GPU probe named `probe` (one of Probes()) with `ctx`. Same contract as Probe::Run.
   virtual ProbeOutcome Run(const std::string& probe, ProbeContext& ctx) = 0;
 };
 

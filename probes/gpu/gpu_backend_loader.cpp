@@ -37,6 +37,7 @@ LoadedGpuBackend Load() {
       continue;
     }
     loaded.backend = entry();
+    loaded.path = path;
     return loaded;
   }
   loaded.error = reasons.empty() ? "GPU plugin libkiln_gpu.so not found (set KILN_GPU_PLUGIN)"

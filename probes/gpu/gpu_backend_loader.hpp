@@ -9,6 +9,7 @@ namespace kiln {
 struct LoadedGpuBackend {
   GpuBackend* backend = nullptr;  // process-lifetime; nullptr when not loaded
   std::string error;              // why not
+  std::string path;               // the plugin file loaded
 };
 
 // Loads libkiln_gpu.so once per process: from $KILN_GPU_PLUGIN, next to the executable (../lib), or the build

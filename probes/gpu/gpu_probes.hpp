@@ -1,5 +1,6 @@
 #pragma once
-// The GPU probes as kiln sees them: names, scopes, typed parameters, metrics. Their runs are in the GPU plugin.
+// The GPU probes as kiln sees them, one per declaration (probes/gpu/gpu_probe_declaration.hpp); their runs are in
+// the GPU plugin.
 
 #include <memory>
 #include <vector>

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "probes/gpu/element_ops.hpp"
 #include "probes/health/gpu_events.hpp"
+#include "probes/gpu/gpu_probe_declaration.hpp"
+#include "probes/registry.hpp"
 
 namespace kiln::gpu {
 namespace {
@@ -109,6 +113,22 @@ TEST(ElementOps, KernelArithmeticOnTheHost) {
       EXPECT_EQ(CollectiveSum(ranks, i), sum);
     }
   }
+}
+
+TEST(GpuProbeDeclarations, EachIsRegisteredOnceWithDottedMetricsOfItsOwn) {
+  ProbeRegistry registry = ProbeRegistry::Default();
+  std::set<std::string> names, metrics;
+  for (const GpuProbeDeclaration& d : GpuProbeDeclarations()) {
+    EXPECT_TRUE(names.insert(d.name).second) << d.name << " declared twice";
+    Probe* probe = registry.Find(d.name);
+    ASSERT_NE(probe, nullptr) << d.name;
+    EXPECT_EQ(probe->Metrics().size(), d.metrics.size());
+    for (const MetricSpec& m : d.metrics) {
+      EXPECT_TRUE(metrics.insert(m.name).second) << m.name << " reported by two GPU probes";
+      EXPECT_NE(m.name.find('.'), std::string::npos) << m.name;
+    }
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"gpu_stress", "hbm_bandwidth", "nccl", "p2p_bandwidth", "pcie"}));
 }
 
 }  // namespace

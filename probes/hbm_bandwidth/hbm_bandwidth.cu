@@ -1,5 +1,7 @@
 // hbm_bandwidth: STREAM kernels on device memory, several launch shapes, the best shape's median per GPU.
 
+#include "probes/hbm_bandwidth/hbm_bandwidth.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include "probes/gpu/cuda_support.hpp"
 #include "probes/gpu/element_ops.hpp"
 #include "probes/gpu/gpu_math.hpp"
-#include "probes/gpu/gpu_runs.hpp"
 #include "probes/host_stream/stream_math.hpp"
 
 namespace kiln::gpu {

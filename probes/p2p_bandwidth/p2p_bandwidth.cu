@@ -1,13 +1,14 @@
 // p2p_bandwidth: the N x N GPU matrix (row = source, column = destination) by copy engine and by SM kernel,
 // unidirectional and bidirectional, plus peer latency; flags a pair far below the others.
 
+#include "probes/p2p_bandwidth/p2p_bandwidth.hpp"
+
 #include <fmt/format.h>
 
 #include "core/statistics.hpp"
 #include "core/units.hpp"
 #include "probes/gpu/cuda_support.hpp"
 #include "probes/gpu/gpu_math.hpp"
-#include "probes/gpu/gpu_runs.hpp"
 
 namespace kiln::gpu {
 namespace {

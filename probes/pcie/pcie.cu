@@ -1,5 +1,7 @@
 // pcie: host<->device bandwidth per GPU with pinned host memory placed on the GPU's NUMA node.
 
+#include "probes/pcie/pcie.hpp"
+
 #include <fmt/format.h>
 #include <pthread.h>
 #include <sched.h>
@@ -9,7 +11,6 @@
 
 #include "core/units.hpp"
 #include "probes/gpu/cuda_support.hpp"
-#include "probes/gpu/gpu_runs.hpp"
 
 namespace kiln::gpu {
 namespace {

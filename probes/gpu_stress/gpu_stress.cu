@@ -1,6 +1,8 @@
 // gpu_stress: repeated large GEMMs (cuBLAS) over most of free memory; every result compared with the first of its
 // pass (gpu-burn's check), TFLOPS sampled over time, NVML readings sampled alongside.
 
+#include "probes/gpu_stress/gpu_stress.hpp"
+
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <fmt/format.h>
@@ -16,7 +18,6 @@
 #include "probes/gpu/cuda_support.hpp"
 #include "probes/gpu/element_ops.hpp"
 #include "probes/gpu/gpu_math.hpp"
-#include "probes/gpu/gpu_runs.hpp"
 #include "probes/health/gpu_events.hpp"
 #include "probes/health/nvml_session.hpp"
 

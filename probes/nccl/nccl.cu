@@ -1,6 +1,8 @@
 // nccl: collectives over every GPU of the job, one rank per GPU, the NCCL communicator made from the MPI group
 // (unique id broadcast through the Kiln communicator). algbw/busbw as nccl-tests counts; results checked exactly.
 
+#include "probes/nccl/nccl.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -12,7 +14,6 @@
 #include "core/units.hpp"
 #include "probes/gpu/cuda_support.hpp"
 #include "probes/gpu/element_ops.hpp"
-#include "probes/gpu/gpu_runs.hpp"
 #include "probes/common/collective_math.hpp"
 
 namespace kiln::gpu {

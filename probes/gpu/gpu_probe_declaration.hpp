@@ -1,0 +1,24 @@
+#pragma once
+// What kiln knows of a GPU probe without CUDA: its name, description, scope, typed parameters and metrics. Each
+// GPU probe's folder declares one (probes/NAME/NAME_declaration.cpp); kiln registers a probe from it, and the
+// plugin's table pairs the same declaration with the run (probes/gpu/gpu_backend.cu).
+
+#include <string>
+#include <vector>
+
+#include "core/probe.hpp"
+
+namespace kiln {
+
+struct GpuProbeDeclaration {
+  std::string name;
+  std::string description;
+  Scope scope = Scope::kNode;
+  std::vector<ParamSpec> params;
+  std::vector<MetricSpec> metrics;
+};
+
+// Every GPU probe's declaration, in the order `kiln list probes` shows them.
+std::vector<GpuProbeDeclaration> GpuProbeDeclarations();
+
+}  // namespace kiln
