@@ -69,19 +69,19 @@ std::string RenderHistoryText(const json& history, bool drift_only) {
   return text;
 }
 
-json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query) {
-  std::vector<HistoryDb::Sweep> sweeps = db.Sweeps(query.since, query.until);
-  std::vector<HistoryDb::NodeSweep> node_sweeps = db.NodeSweeps(query.since, query.until);
-  std::vector<HistoryDb::Failure> failures = db.Failures(query.since, query.until);
+namespace {
 
-  struct NodeStats {
-    int seen = 0, healthy = 0, failing = 0, events = 0;
-    std::string first_seen, last_seen, identity;
-    bool was_failing = false;
-    json replaced = json::array();
-  };
+struct NodeStats {
+  int seen = 0, healthy = 0, failing = 0, events = 0;
+  std::string first_seen, last_seen, identity;
+  bool was_failing = false;
+  json replaced = json::array();
+};
+
+// Each node's sweeps in time order: how often healthy, failure events (healthy or new to failing), replacements.
+std::map<std::string, NodeStats> TallyNodes(const std::vector<HistoryDb::NodeSweep>& node_sweeps) {
   std::map<std::string, NodeStats> nodes;
-  for (const HistoryDb::NodeSweep& ns : node_sweeps) {  // in time order
+  for (const HistoryDb::NodeSweep& ns : node_sweeps) {
     NodeStats& n = nodes[ns.node];
     if (n.seen == 0) n.first_seen = ns.finished;
     n.last_seen = ns.finished;
@@ -89,7 +89,7 @@ json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query) {
     bool healthy = Healthy(ns.outcome);
     n.healthy += healthy ? 1 : 0;
     n.failing += healthy ? 0 : 1;
-    if (!healthy && !n.was_failing) ++n.events;  // a failure event: healthy (or new) to failing
+    if (!healthy && !n.was_failing) ++n.events;
     n.was_failing = !healthy;
     if (!ns.identity.empty()) {
       if (!n.identity.empty() && ns.identity != n.identity) {
@@ -98,6 +98,51 @@ json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query) {
       n.identity = ns.identity;
     }
   }
+  return nodes;
+}
+
+// Failures by category: one per sweep, subject and category (a node failing three GPU metrics in one sweep is one
+// GPU failure); and every failure as a row.
+std::pair<json, json> CategorizeFailures(const std::vector<HistoryDb::Failure>& failures) {
+  std::set<std::tuple<std::int64_t, std::string, std::string>> distinct;
+  std::map<std::string, int> by_category;
+  json failure_rows = json::array();
+  for (const HistoryDb::Failure& f : failures) {
+    if (distinct.insert({f.sweep, f.subject, f.category}).second) ++by_category[f.category];
+    failure_rows.push_back({{"finished", f.finished}, {"subject", f.subject}, {"probe", f.probe}, {"series", f.series},
+                            {"outcome", f.outcome}, {"category", f.category}, {"reason", f.reason}});
+  }
+  int categorized = 0;
+  for (const auto& [c, n] : by_category) categorized += n;
+  json categories = json::array();
+  for (const auto& [c, n] : by_category) {
+    categories.push_back({{"category", c}, {"failures", n}, {"share", categorized ? static_cast<double>(n) / categorized : 0}});
+  }
+  return {categories, failure_rows};
+}
+
+// The drifting series of the period.
+json DriftTrends(const HistoryDb& db, const HistoryQuery& query) {
+  json trends = json::array();
+  const json history = HistorySeries(db, query);  // named: a loop over a temporary's member would dangle
+  for (const json& s : history.at("series")) {
+    if (s["drift"]["drifting"].get<bool>()) {
+      trends.push_back({{"subject", s["subject"]}, {"series", s["series"]}, {"unit", s["unit"]},
+                        {"first", s["points"].front()["value"]}, {"last", s["points"].back()["value"]},
+                        {"drift", s["drift"]}});
+    }
+  }
+  return trends;
+}
+
+}  // namespace
+
+json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query) {
+  std::vector<HistoryDb::Sweep> sweeps = db.Sweeps(query.since, query.until);
+  std::vector<HistoryDb::NodeSweep> node_sweeps = db.NodeSweeps(query.since, query.until);
+  std::vector<HistoryDb::Failure> failures = db.Failures(query.since, query.until);
+
+  std::map<std::string, NodeStats> nodes = TallyNodes(node_sweeps);
   json node_rows = json::array();
   json replaced = json::array();
   double node_hours = 0, availability_sum = 0;
@@ -124,31 +169,8 @@ json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query) {
       replaced.push_back(row);
     }
   }
-  // Failures by category: one per sweep, subject and category (a node failing three GPU metrics in one
-  // sweep is one GPU failure).
-  std::set<std::tuple<std::int64_t, std::string, std::string>> distinct;
-  std::map<std::string, int> by_category;
-  json failure_rows = json::array();
-  for (const HistoryDb::Failure& f : failures) {
-    if (distinct.insert({f.sweep, f.subject, f.category}).second) ++by_category[f.category];
-    failure_rows.push_back({{"finished", f.finished}, {"subject", f.subject}, {"probe", f.probe}, {"series", f.series},
-                            {"outcome", f.outcome}, {"category", f.category}, {"reason", f.reason}});
-  }
-  int categorized = 0;
-  for (const auto& [c, n] : by_category) categorized += n;
-  json categories = json::array();
-  for (const auto& [c, n] : by_category) {
-    categories.push_back({{"category", c}, {"failures", n}, {"share", categorized ? static_cast<double>(n) / categorized : 0}});
-  }
-  json trends = json::array();
-  const json history = HistorySeries(db, query);  // named: a loop over a temporary's member would dangle
-  for (const json& s : history.at("series")) {
-    if (s["drift"]["drifting"].get<bool>()) {
-      trends.push_back({{"subject", s["subject"]}, {"series", s["series"]}, {"unit", s["unit"]},
-                        {"first", s["points"].front()["value"]}, {"last", s["points"].back()["value"]},
-                        {"drift", s["drift"]}});
-    }
-  }
+  auto [categories, failure_rows] = CategorizeFailures(failures);
+  json trends = DriftTrends(db, query);
   json sweep_rows = json::array();
   int healthy_sweeps = 0;
   for (const HistoryDb::Sweep& s : sweeps) {

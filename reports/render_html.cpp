@@ -12,6 +12,7 @@
 #include "reports/html_escape.hpp"
 #include "reports/renderers.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/html_sections.hpp"
 #include "reports/verdict_groups.hpp"
 
 namespace kiln {
@@ -199,115 +200,8 @@ std::string VerdictBanner(const json& report) {
   return html;
 }
 
-std::string NodeList(const json& nodes, std::size_t limit = 6) {
-  std::string text;
-  for (std::size_t i = 0; i < nodes.size() && i < limit; ++i) {
-    if (i > 0) text += ',';
-    text += nodes[i].get<std::string>();
-  }
-  if (nodes.size() > limit) text += fmt::format(",... (+{})", nodes.size() - limit);
-  return text;
-}
-
-// A burn-in: how long, how many iterations, who failed how often, how each series moved.
-std::string BurnInSection(const json& b) {
-  std::string html = "<h2>Burn-in</h2>";
-  html += fmt::format(R"(<p class="note">{} iteration(s) in {} of {}{}{}.</p>)", b.value("iterations", 0),
-                      E(FormatDuration(Seconds(b.value("elapsed_s", 0.0)))),
-                      E(FormatDuration(Seconds(b.value("duration_s", 0.0)))),
-                      b.value("resumed", 0) > 0 ? fmt::format(", resumed {} time(s)", b.value("resumed", 0)) : "",
-                      b.value("interrupted", json()).is_string() ? "; <b>" + E(b["interrupted"].get<std::string>()) + "</b>"
-                                                                 : (b.value("completed", false) ? "; completed" : ""));
-  html += "<table><tr><th>node</th><th>iterations with a failure</th></tr>";
-  const json per_node = b.value("failed_iterations_per_node", json::object());
-  for (const auto& [node, count] : per_node.items()) {
-    html += fmt::format(R"(<tr><td>{}</td><td class="fail">{}</td></tr>)", E(node), count.get<int>());
-  }
-  if (per_node.empty()) html += R"(<tr><td colspan="2" class="pass">no node failed an iteration</td></tr>)";
-  html += "</table><h3>Series over the iterations</h3><table><tr><th>series@subject</th><th>iterations</th><th>mean</th>"
-          "<th>stddev</th><th>min</th><th>max</th><th>first</th><th>last</th></tr>";
-  const json series = b.value("series", json::array());
-  for (std::size_t i = 0; i < series.size() && i < 200; ++i) {
-    const json& s = series[i];
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{:.4g} {}</td><td>{:.3g}</td><td>{:.4g}</td><td>{:.4g}</td>"
-                        "<td>{:.4g}</td><td>{:.4g}</td></tr>",
-                        E(s.value("series", "")), s.value("count", 0), s.value("mean", 0.0), E(s.value("unit", "")),
-                        s.value("stddev", 0.0), s.value("min", 0.0), s.value("max", 0.0), s.value("first", 0.0),
-                        s.value("last", 0.0));
-  }
-  html += "</table>";
-  if (series.size() > 200) {
-    html += fmt::format(R"(<p class="note">{} more series in report.json and {}.</p>)", series.size() - 200,
-                        E(b.value("journal", "")));
-  }
-  return html;
-}
-
-// How the bisection got to its findings: every round, what ran and what it concluded.
-std::string BisectionTrail(const json& b) {
-  std::string html = fmt::format("<h2>Bisection{}</h2>", b.value("simulated", false) ? " (simulated cluster)" : "");
-  const json probes = b.value("probes", json::object());
-  html += fmt::format(R"(<p class="note">{} node(s); probes: node {}, pair {}, group {}. {}</p>)", b.value("nodes", 0),
-                      E(probes.value("node", "-")), E(probes.value("pair", "-")), E(probes.value("group", "-")),
-                      E(b.value("conclusion", "")));
-  html += "<table><tr><th>finding</th><th>subject</th><th>stage</th><th>why</th><th>evidence (rounds)</th></tr>";
-  const json findings = b.value("findings", json::array());
-  for (const json& f : findings) {
-    std::string kind = f.value("kind", "");
-    html += fmt::format(R"(<tr><td class="{}">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>)",
-                        kind == "unresolved" ? "warn" : "fail", E(kind), E(f.at("subject").get<Subject>().Label()),
-                        E(f.value("stage", "")), E(f.value("reason", "")), E(f.value("rounds", json::array()).dump()));
-  }
-  if (findings.empty()) html += R"(<tr><td colspan="5" class="pass">nobody implicated</td></tr>)";
-  html += "</table><h3>Trail</h3><table><tr><th>round</th><th>stage</th><th>trials</th><th>what ran</th><th>conclusion</th></tr>";
-  for (const json& round : b.value("rounds", json::array())) {
-    const json trials = round.value("trials", json::array());
-    std::map<std::string, int> outcomes;
-    for (const json& t : trials) ++outcomes[t.value("outcome", "")];
-    std::string counts;
-    for (const auto& [outcome, n] : outcomes) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, outcome);
-    std::string ran;
-    for (std::size_t i = 0; i < trials.size() && i < 4; ++i) {
-      const json& t = trials[i];
-      std::string value = t.value("value", json()).is_number() ? fmt::format(" {:.4g}", t["value"].get<double>()) : "";
-      ran += fmt::format("{}{} [{}]{}: {}{}", ran.empty() ? "" : "\n", t.value("probe", ""), NodeList(t.at("nodes")),
-                         t.at("padding").empty() ? "" : fmt::format(" +{} cleared", t["padding"].size()),
-                         t.value("outcome", ""), value);
-    }
-    if (trials.size() > 4) ran += fmt::format("\n... {} more", trials.size() - 4);
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td><td>{}</td></tr>",
-                        round.value("index", 0), E(round.value("stage", "")), E(counts), E(ran),
-                        E(round.value("conclusion", "")));
-  }
-  html += "</table>";
-  return html;
-}
-
-}  // namespace
-
-std::string RenderHtml(const json& report) {
-  std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
-  std::vector<Measurement> measurements = report.at("measurements").get<std::vector<Measurement>>();
-  Judgements judgements = CollectJudgements(verdicts);
-  const json& run = report.at("run");
-  std::string cluster = report.at("cluster").value("name", "");
-
-  std::string html = fmt::format(R"(<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">)"
-                                 R"(<meta name="viewport" content="width=device-width, initial-scale=1">)"
-                                 R"(<title>Kiln report: {}</title><style>{}</style></head><body>)",
-                                 E(cluster), kStyle);
-  html += fmt::format("<h1>Kiln report: {}</h1>", E(cluster));
-  html += fmt::format(R"(<p class="note">Suite <b>{}</b>, baseline <b>{}</b>, {} node(s), {} rank(s), {} to {}{}.</p>)",
-                      E(report.at("suite").value("name", "")), E(report.at("baseline").value("sku", "")),
-                      report.at("cluster").at("nodes").size(), run.value("ranks", 0), E(run.value("started", "")),
-                      E(run.value("finished", "")), run.value("simulated", false) ? ", SIMULATED run" : "");
-  html += VerdictBanner(report);
-  html += report.at("signature").value("signed", false)
-              ? fmt::format(R"(<p class="note">Signed with Ed25519 key <code>{}</code>: check with <code>minisign -V -p kiln.pub -m report.json</code>.</p>)",
-                            E(report["signature"].value("key_id", "")))
-              : R"(<p class="note"><b>This report is not signed.</b></p>)";
-
-  // What did not pass, first.
+std::string FailuresSection(const json& report, std::size_t measurement_count) {
+  std::string html;
   html += "<h2>Subjects that did not pass</h2><table><tr><th>outcome</th><th>probe</th><th>subject</th><th>why</th></tr>";
   int listed = 0;
   for (const VerdictGroup& g : GroupVerdicts(report)) {
@@ -321,7 +215,7 @@ std::string RenderHtml(const json& report) {
   const json& counts = report.at("summary").at("counts");
   html += fmt::format(R"(<p class="note">Verdicts: {} pass, {} warn, {} fail, {} error, {} skipped, {} not applicable; {} measurements.</p>)",
                       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
-                      counts.value("skipped", 0), counts.value("not_applicable", 0), measurements.size());
+                      counts.value("skipped", 0), counts.value("not_applicable", 0), measurement_count);
   if (std::string choice = DescribeBaselineChoice(report); !choice.empty()) {
     html += fmt::format(R"(<p class="note">Baseline: {}</p>)", E(choice));
   }
@@ -331,10 +225,12 @@ std::string RenderHtml(const json& report) {
     html += "</ul>";
   }
 
-  if (report.contains("burnin")) html += BurnInSection(report["burnin"]);
-  if (report.contains("bisection")) html += BisectionTrail(report["bisection"]);
+  return html;
+}
 
-  // Per probe: charts of each series.
+// Per probe: charts of each series.
+std::string ChartSections(const std::vector<Measurement>& measurements, const Judgements& judgements) {
+  std::string html;
   std::vector<std::string> probes;
   for (const Measurement& m : measurements) {
     if (std::find(probes.begin(), probes.end(), m.probe) == probes.end()) probes.push_back(m.probe);
@@ -372,7 +268,12 @@ std::string RenderHtml(const json& report) {
     }
   }
 
-  // What the nodes are.
+  return html;
+}
+
+// What the nodes are.
+std::string NodesSection(const json& report) {
+  std::string html;
   html += "<h2>Nodes</h2><table><tr><th>node</th><th>ranks</th><th>CPU</th><th>memory</th><th>OS / kernel</th><th>GPUs</th><th>driver</th><th>InfiniBand ports</th></tr>";
   for (const json& node : report.at("cluster").at("nodes")) {
     const json inv = node.value("inventory", json());
@@ -403,7 +304,12 @@ std::string RenderHtml(const json& report) {
   }
   html += "</table>";
 
-  // How each step ran.
+  return html;
+}
+
+// How each step ran.
+std::string StepsSection(const json& report) {
+  std::string html;
   html += "<h2>Steps</h2><table><tr><th>phase</th><th>probe</th><th>parameters</th><th>timeout</th><th>results</th></tr>";
   for (const json& step : report.at("steps")) {
     std::map<std::string, int> statuses;
@@ -419,6 +325,40 @@ std::string RenderHtml(const json& report) {
                         E(step.value("probe", "")), E(params), step.value("timeout_s", 0.0), E(results));
   }
   html += "</table>";
+  return html;
+}
+
+}  // namespace
+
+std::string RenderHtml(const json& report) {
+  std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
+  std::vector<Measurement> measurements = report.at("measurements").get<std::vector<Measurement>>();
+  Judgements judgements = CollectJudgements(verdicts);
+  const json& run = report.at("run");
+  std::string cluster = report.at("cluster").value("name", "");
+
+  std::string html = fmt::format(R"(<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">)"
+                                 R"(<meta name="viewport" content="width=device-width, initial-scale=1">)"
+                                 R"(<title>Kiln report: {}</title><style>{}</style></head><body>)",
+                                 E(cluster), kStyle);
+  html += fmt::format("<h1>Kiln report: {}</h1>", E(cluster));
+  html += fmt::format(R"(<p class="note">Suite <b>{}</b>, baseline <b>{}</b>, {} node(s), {} rank(s), {} to {}{}.</p>)",
+                      E(report.at("suite").value("name", "")), E(report.at("baseline").value("sku", "")),
+                      report.at("cluster").at("nodes").size(), run.value("ranks", 0), E(run.value("started", "")),
+                      E(run.value("finished", "")), run.value("simulated", false) ? ", SIMULATED run" : "");
+  html += VerdictBanner(report);
+  html += report.at("signature").value("signed", false)
+              ? fmt::format(R"(<p class="note">Signed with Ed25519 key <code>{}</code>: check with <code>minisign -V -p kiln.pub -m report.json</code>.</p>)",
+                            E(report["signature"].value("key_id", "")))
+              : R"(<p class="note"><b>This report is not signed.</b></p>)";
+
+  html += FailuresSection(report, measurements.size());
+  if (report.contains("burnin")) html += BurnInSection(report["burnin"]);
+  if (report.contains("bisection")) html += BisectionTrail(report["bisection"]);
+
+  html += ChartSections(measurements, judgements);
+  html += NodesSection(report);
+  html += StepsSection(report);
   html += fmt::format(R"(<p class="note">Kiln {} · run {} · suite sha256 {} · baseline sha256 {}{}</p>)",
                       E(report.at("kiln").value("version", "")), E(run.value("id", "")),
                       E(report.at("suite").value("sha256", "")), E(report.at("baseline").value("sha256", "")),

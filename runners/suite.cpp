@@ -27,6 +27,60 @@ Scope ScopeOfPhase(std::string_view phase) {
   return Scope::kNode;
 }
 
+// One <step>: its probe (which must fit the phase), timeout, rounds, optional flag and parameters.
+SuiteStep ParseStep(const XmlFile& file, pugi::xml_node step, const std::string& phase_name,
+                    const ProbeRegistry& registry) {
+  file.RequireAttributes(step, {"probe", "timeout", "rounds", "optional"});
+  SuiteStep s;
+  s.phase = phase_name;
+  s.where = file.Where(step);
+  std::string_view optional = step.attribute("optional").as_string("false");
+  if (optional != "true" && optional != "false") {
+    file.Fail(step, fmt::format("optional must be 'true' or 'false', not '{}'", optional));
+  }
+  s.optional = optional == "true";
+  std::string probe_name = file.Required(step, "probe");
+  s.probe = registry.Find(probe_name);
+  if (s.probe == nullptr) {
+    file.Fail(step, fmt::format("unknown probe '{}' (this build has: {})", probe_name, fmt::join(registry.Names(), ", ")));
+  }
+  if (s.probe->scope() != ScopeOfPhase(phase_name)) {
+    file.Fail(step, fmt::format("probe '{}' has scope '{}' and cannot run in phase '{}'", probe_name,
+                                ToString(s.probe->scope()), phase_name));
+  }
+  if (pugi::xml_attribute timeout = step.attribute("timeout")) {
+    auto parsed = ParseDuration(timeout.value());
+    if (!parsed || parsed->count() <= 0) {
+      file.Fail(step, fmt::format("timeout '{}' is not a positive duration such as 30s or 5m", timeout.value()));
+    }
+    s.timeout = *parsed;
+  }
+  if (pugi::xml_attribute rounds = step.attribute("rounds")) {
+    if (s.probe->scope() != Scope::kPair) file.Fail(step, "'rounds' applies to pair probes only");
+    int value = -1;
+    std::string_view text = rounds.value();
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
+      file.Fail(step, fmt::format("rounds '{}' is not a non-negative integer", text));
+    }
+    s.rounds = value;
+  }
+  std::map<std::string, std::string> given;
+  for (pugi::xml_node param : step.children()) {
+    if (param.type() != pugi::node_element) continue;
+    if (std::string_view(param.name()) != "param") {
+      file.Fail(param, fmt::format("unknown element <{}> in <step>", param.name()));
+    }
+    file.RequireAttributes(param, {"name", "value"});
+    std::string name = file.Required(param, "name");
+    if (!given.emplace(name, file.Required(param, "value")).second) {
+      file.Fail(param, fmt::format("parameter '{}' is given twice", name));
+    }
+  }
+  s.params = Parameters::Parse(s.probe->Parameters(), given, s.where);
+  return s;
+}
+
 }  // namespace
 
 Suite LoadSuite(const std::string& path, const ProbeRegistry& registry) {
@@ -63,55 +117,7 @@ Suite LoadSuite(const std::string& path, const ProbeRegistry& registry) {
       if (std::string_view(step.name()) != "step") {
         file.Fail(step, fmt::format("unknown element <{}> in <phase>", step.name()));
       }
-      file.RequireAttributes(step, {"probe", "timeout", "rounds", "optional"});
-      SuiteStep s;
-      s.phase = phase_name;
-      s.where = file.Where(step);
-      std::string_view optional = step.attribute("optional").as_string("false");
-      if (optional != "true" && optional != "false") {
-        file.Fail(step, fmt::format("optional must be 'true' or 'false', not '{}'", optional));
-      }
-      s.optional = optional == "true";
-      std::string probe_name = file.Required(step, "probe");
-      s.probe = registry.Find(probe_name);
-      if (s.probe == nullptr) {
-        file.Fail(step, fmt::format("unknown probe '{}' (this build has: {})", probe_name, fmt::join(registry.Names(), ", ")));
-      }
-      if (s.probe->scope() != ScopeOfPhase(phase_name)) {
-        file.Fail(step, fmt::format("probe '{}' has scope '{}' and cannot run in phase '{}'", probe_name,
-                                    ToString(s.probe->scope()), phase_name));
-      }
-      if (pugi::xml_attribute timeout = step.attribute("timeout")) {
-        auto parsed = ParseDuration(timeout.value());
-        if (!parsed || parsed->count() <= 0) {
-          file.Fail(step, fmt::format("timeout '{}' is not a positive duration such as 30s or 5m", timeout.value()));
-        }
-        s.timeout = *parsed;
-      }
-      if (pugi::xml_attribute rounds = step.attribute("rounds")) {
-        if (s.probe->scope() != Scope::kPair) file.Fail(step, "'rounds' applies to pair probes only");
-        int value = -1;
-        std::string_view text = rounds.value();
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
-          file.Fail(step, fmt::format("rounds '{}' is not a non-negative integer", text));
-        }
-        s.rounds = value;
-      }
-      std::map<std::string, std::string> given;
-      for (pugi::xml_node param : step.children()) {
-        if (param.type() != pugi::node_element) continue;
-        if (std::string_view(param.name()) != "param") {
-          file.Fail(param, fmt::format("unknown element <{}> in <step>", param.name()));
-        }
-        file.RequireAttributes(param, {"name", "value"});
-        std::string name = file.Required(param, "name");
-        if (!given.emplace(name, file.Required(param, "value")).second) {
-          file.Fail(param, fmt::format("parameter '{}' is given twice", name));
-        }
-      }
-      s.params = Parameters::Parse(s.probe->Parameters(), given, s.where);
-      suite.steps.push_back(std::move(s));
+      suite.steps.push_back(ParseStep(file, step, phase_name, registry));
     }
   }
   if (suite.steps.empty()) file.Fail(root, "the suite has no steps");

@@ -1,0 +1,104 @@
+#include "reports/html_sections.hpp"
+
+#include <fmt/format.h>
+
+#include "core/subject.hpp"
+#include "core/units.hpp"
+#include "reports/html_escape.hpp"
+
+namespace kiln {
+namespace {
+
+using nlohmann::json;
+
+std::string E(const std::string& text) { return EscapeHtml(text); }
+
+std::string NodeList(const json& nodes, std::size_t limit = 6) {
+  std::string text;
+  for (std::size_t i = 0; i < nodes.size() && i < limit; ++i) {
+    if (i > 0) text += ',';
+    text += nodes[i].get<std::string>();
+  }
+  if (nodes.size() > limit) text += fmt::format(",... (+{})", nodes.size() - limit);
+  return text;
+}
+
+// A burn-in: how long, how many iterations, who failed how often, how each series moved.
+}  // namespace
+
+std::string BurnInSection(const json& b) {
+  std::string html = "<h2>Burn-in</h2>";
+  html += fmt::format(R"(<p class="note">{} iteration(s) in {} of {}{}{}.</p>)", b.value("iterations", 0),
+                      E(FormatDuration(Seconds(b.value("elapsed_s", 0.0)))),
+                      E(FormatDuration(Seconds(b.value("duration_s", 0.0)))),
+                      b.value("resumed", 0) > 0 ? fmt::format(", resumed {} time(s)", b.value("resumed", 0)) : "",
+                      b.value("interrupted", json()).is_string() ? "; <b>" + E(b["interrupted"].get<std::string>()) + "</b>"
+                                                                 : (b.value("completed", false) ? "; completed" : ""));
+  html += "<table><tr><th>node</th><th>iterations with a failure</th></tr>";
+  const json per_node = b.value("failed_iterations_per_node", json::object());
+  for (const auto& [node, count] : per_node.items()) {
+    html += fmt::format(R"(<tr><td>{}</td><td class="fail">{}</td></tr>)", E(node), count.get<int>());
+  }
+  if (per_node.empty()) html += R"(<tr><td colspan="2" class="pass">no node failed an iteration</td></tr>)";
+  html += "</table><h3>Series over the iterations</h3><table><tr><th>series@subject</th><th>iterations</th><th>mean</th>"
+          "<th>stddev</th><th>min</th><th>max</th><th>first</th><th>last</th></tr>";
+  const json series = b.value("series", json::array());
+  for (std::size_t i = 0; i < series.size() && i < 200; ++i) {
+    const json& s = series[i];
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{:.4g} {}</td><td>{:.3g}</td><td>{:.4g}</td><td>{:.4g}</td>"
+                        "<td>{:.4g}</td><td>{:.4g}</td></tr>",
+                        E(s.value("series", "")), s.value("count", 0), s.value("mean", 0.0), E(s.value("unit", "")),
+                        s.value("stddev", 0.0), s.value("min", 0.0), s.value("max", 0.0), s.value("first", 0.0),
+                        s.value("last", 0.0));
+  }
+  html += "</table>";
+  if (series.size() > 200) {
+    html += fmt::format(R"(<p class="note">{} more series in report.json and {}.</p>)", series.size() - 200,
+                        E(b.value("journal", "")));
+  }
+  return html;
+}
+
+// How the bisection got to its findings: every round, what ran and what it concluded.
+std::string BisectionTrail(const json& b) {
+  std::string html = fmt::format("<h2>Bisection{}</h2>", b.value("simulated", false) ? " (simulated cluster)" : "");
+  const json probes = b.value("probes", json::object());
+  html += fmt::format(R"(<p class="note">{} node(s); probes: node {}, pair {}, group {}. {}</p>)", b.value("nodes", 0),
+                      E(probes.value("node", "-")), E(probes.value("pair", "-")), E(probes.value("group", "-")),
+                      E(b.value("conclusion", "")));
+  html += "<table><tr><th>finding</th><th>subject</th><th>stage</th><th>why</th><th>evidence (rounds)</th></tr>";
+  const json findings = b.value("findings", json::array());
+  for (const json& f : findings) {
+    std::string kind = f.value("kind", "");
+    html += fmt::format(R"(<tr><td class="{}">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>)",
+                        kind == "unresolved" ? "warn" : "fail", E(kind), E(f.at("subject").get<Subject>().Label()),
+                        E(f.value("stage", "")), E(f.value("reason", "")), E(f.value("rounds", json::array()).dump()));
+  }
+  if (findings.empty()) html += R"(<tr><td colspan="5" class="pass">nobody implicated</td></tr>)";
+  html += "</table><h3>Trail</h3><table><tr><th>round</th><th>stage</th><th>trials</th><th>what ran</th><th>conclusion</th></tr>";
+  for (const json& round : b.value("rounds", json::array())) {
+    const json trials = round.value("trials", json::array());
+    std::map<std::string, int> outcomes;
+    for (const json& t : trials) ++outcomes[t.value("outcome", "")];
+    std::string counts;
+    for (const auto& [outcome, n] : outcomes) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, outcome);
+    std::string ran;
+    for (std::size_t i = 0; i < trials.size() && i < 4; ++i) {
+      const json& t = trials[i];
+      std::string value = t.value("value", json()).is_number() ? fmt::format(" {:.4g}", t["value"].get<double>()) : "";
+      ran += fmt::format("{}{} [{}]{}: {}{}", ran.empty() ? "" : "\n", t.value("probe", ""), NodeList(t.at("nodes")),
+                         t.at("padding").empty() ? "" : fmt::format(" +{} cleared", t["padding"].size()),
+                         t.value("outcome", ""), value);
+    }
+    if (trials.size() > 4) ran += fmt::format("\n... {} more", trials.size() - 4);
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td><td>{}</td></tr>",
+                        round.value("index", 0), E(round.value("stage", "")), E(counts), E(ran),
+                        E(round.value("conclusion", "")));
+  }
+  html += "</table>";
+  return html;
+}
+
+// What did not pass, first; the counts; the baseline chosen and what it could not check.
+
+}  // namespace kiln

@@ -1,0 +1,14 @@
+#pragma once
+// The HTML of the report's optional sections: a burn-in (iterations, who failed how often, each series over
+// time) and a bisection (every round: what ran, on whom, what it concluded).
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace kiln {
+
+std::string BurnInSection(const nlohmann::json& burnin);
+std::string BisectionTrail(const nlohmann::json& bisection);
+
+}  // namespace kiln
