@@ -18,7 +18,7 @@
 #include "probes/gpu/cuda_support.hpp"
 #include "probes/gpu/element_ops.hpp"
 #include "probes/gpu/gpu_math.hpp"
-#include "probes/health/gpu_events.hpp"
+#include "probes/gpu_stress/burn_telemetry.hpp"
 #include "probes/health/nvml_session.hpp"
 
 namespace kiln::gpu {
@@ -249,32 +249,9 @@ ProbeOutcome RunGpuStress(ProbeContext& ctx) {
         if (cudaDeviceGetPCIBusId(cuda_bus, sizeof cuda_bus, d) == cudaSuccess && NormalizeBusId(cuda_bus) == bus) device = d;
       }
       if (device < 0 || samples[index].empty()) continue;
-      Subject gpu = Subject::Device(ctx.node, fmt::format("gpu{}", device));
-      std::vector<double> temperature, power, clock, power_limit, clock_max;
-      std::vector<std::uint64_t> reasons;
-      double faults = 0;
-      for (const GpuSample& s : samples[index]) {
-        if (s.temperature_c) temperature.push_back(*s.temperature_c);
-        if (s.power_w) power.push_back(*s.power_w);
-        if (s.sm_clock_mhz) clock.push_back(*s.sm_clock_mhz);
-        if (s.power_limit_w) power_limit.push_back(*s.power_limit_w);
-        if (s.sm_clock_max_mhz) clock_max.push_back(*s.sm_clock_max_mhz);
-        if (s.throttle_reasons) reasons.push_back(*s.throttle_reasons);
-        if (s.throttle_reasons && ThrottleIsFault(*s.throttle_reasons)) ++faults;
-      }
-      std::string method = fmt::format("NVML every {:g}s during the burn", sample_seconds);
-      if (!temperature.empty()) outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.temperature", "C", gpu, temperature, false, method));
-      if (!power.empty()) outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.power", "W", gpu, power, true, method));
-      if (!clock.empty()) outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.sm_clock", "MHz", gpu, clock, true, method));
-      outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.throttle_faults", "count", gpu, {faults}, false,
-                                                     method + "; samples with a throttle reason other than idle or power cap"));
-      // What a failing verdict's cause line is built from (core/telemetry_cause.hpp).
-      if (!power_limit.empty()) outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.power_limit", "W", gpu, power_limit, true, method));
-      if (!clock_max.empty()) outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.sm_clock_max", "MHz", gpu, clock_max, true, method));
-      for (const auto& [reason, share] : ThrottleShares(reasons)) {
-        outcome.measurements.push_back(MakeMeasurement("gpu_stress", "gpu.stress.throttle_share", "%", gpu, {share}, false,
-                                                       method + "; share of samples with this clock event reason",
-                                                       {{"reason", reason}}));
+      for (Measurement& m : BurnTelemetry(Subject::Device(ctx.node, fmt::format("gpu{}", device)), samples[index],
+                                          sample_seconds)) {
+        outcome.measurements.push_back(std::move(m));
       }
     }
   }
