@@ -95,6 +95,13 @@ TEST(Schedule, RefusesPathsAndValuesThatWouldNeedQuotingInUnitsOrCrontabs) {
   auto every = testing::RunKiln({"schedule", "--kind", "slurm", "--out", out, "--reports", out, "--every", "7h"});
   EXPECT_EQ(every.exit_code, 2);
   EXPECT_NE(every.output.find("--every '7h'"), std::string::npos) << every.output;
+  // A newline in a value that reaches the unit file would add a directive run as root when the timer fires.
+  for (const char* option : {"--suite", "--baseline", "--hosts", "--cluster"}) {
+    auto injected = testing::RunKiln({"schedule", "--kind", "systemd", "--out", out, "--reports", out, option,
+                                      "quick\n[Service]\nExecStartPre=/bin/touch /tmp/kiln-pwned"});
+    EXPECT_EQ(injected.exit_code, 2) << option << injected.output;
+    EXPECT_NE(injected.output.find(std::string(option) + " must be one line"), std::string::npos) << injected.output;
+  }
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
