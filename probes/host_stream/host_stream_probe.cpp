@@ -75,6 +75,20 @@ int WidenAffinityToNode() {
   return std::max(1, CPU_COUNT(&now));
 }
 
+// STREAM's own check: the elements that do not hold the value the recurrence predicts after `runs` passes.
+std::int64_t CountWrongElements(const double* pa, const double* pb, const double* pc, std::int64_t count, int threads,
+                                int runs) {
+  host_stream::Expected expected = host_stream::ExpectedAfter(runs);
+  std::int64_t wrong = 0;
+#pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : wrong)
+  for (std::int64_t i = 0; i < count; ++i) {
+    wrong += (std::fabs(pa[i] - expected.a) > 1e-13 * std::fabs(expected.a)) +
+             (std::fabs(pb[i] - expected.b) > 1e-13 * std::fabs(expected.b)) +
+             (std::fabs(pc[i] - expected.c) > 1e-13 * std::fabs(expected.c));
+  }
+  return wrong;
+}
+
 class HostStreamProbe final : public Probe {
  public:
   std::string Name() const override { return "host_stream"; }
@@ -158,15 +172,7 @@ class HostStreamProbe final : public Probe {
       }
     }
 
-    // STREAM's own check: every element must hold the value the recurrence predicts.
-    host_stream::Expected expected = host_stream::ExpectedAfter(passes + 1);
-    std::int64_t wrong = 0;
-#pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : wrong)
-    for (std::int64_t i = 0; i < count; ++i) {
-      wrong += (std::fabs(pa[i] - expected.a) > 1e-13 * std::fabs(expected.a)) +
-               (std::fabs(pb[i] - expected.b) > 1e-13 * std::fabs(expected.b)) +
-               (std::fabs(pc[i] - expected.c) > 1e-13 * std::fabs(expected.c));
-    }
+    std::int64_t wrong = CountWrongElements(pa, pb, pc, count, threads, passes + 1);
     if (wrong > 0) {
       throw ProbeError(fmt::format("{} array elements hold wrong values after the kernels: memory or "
                                    "CPU corruption", wrong));
