@@ -18,6 +18,9 @@ struct Command {
   std::function<int()> run;  // returns the exit code (design.md); throws KilnError for bad input or I/O
 };
 
+// Refuses an empty --out (an unset $OUT in a script would otherwise write into the current or root folder).
+void RequireOutFolder(const std::string& out, const char* option = "--out");
+
 Command AddRunCommand(CLI::App& app, const CommandLine& line);
 Command AddBisectCommand(CLI::App& app, const CommandLine& line);
 Command AddEvaluateCommand(CLI::App& app);

@@ -40,7 +40,10 @@ int Evaluate(const EvaluateArgs& args) {
   BaselineChoice choice = ChooseBaseline(args.baseline, args.shape, registry.AllMetrics());
   std::optional<KeyPair> key;
   if (!args.sign_key.empty()) key = LoadSecretKey(args.sign_key);
-  if (args.out.empty()) throw InputError("--out must name a folder");
+  RequireOutFolder(args.out);
+  if (!args.chain.empty() && args.sign_key.empty()) {
+    throw InputError("--chain needs --sign-key: a chain holds signed reports, and an unsigned one would break it");
+  }
   std::string content = ReadFile(args.report);
   std::error_code error;
   if (std::filesystem::equivalent(args.report, args.out + "/report.json", error)) {

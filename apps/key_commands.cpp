@@ -57,6 +57,7 @@ Command AddKeygenCommand(CLI::App& app) {
   CLI::App* keygen = app.add_subcommand("keygen", "make an Ed25519 key pair (minisign format): DIR/kiln.key, DIR/kiln.pub");
   keygen->add_option("--out", *dir, "folder for the key pair")->required();
   return {keygen, [dir] {
+            RequireOutFolder(*dir);
             WriteKeyPair(*dir);
             fmt::print("kiln: wrote {0}/kiln.key (secret, mode 0600) and {0}/kiln.pub (give this one to customers)\n",
                        *dir);

@@ -1,5 +1,10 @@
 #include "apps/process.hpp"
 
+#include <fmt/format.h>
+
+#include "apps/command.hpp"
+#include "core/errors.hpp"
+
 #include <csignal>
 #include <filesystem>
 
@@ -27,5 +32,9 @@ void InstallStopHandlers() {
 }
 
 const std::atomic<bool>& StopRequested() { return g_stop_requested; }
+
+void RequireOutFolder(const std::string& out, const char* option) {
+  if (out.empty()) throw InputError(fmt::format("{} is empty: name the folder to write to", option));
+}
 
 }  // namespace kiln

@@ -61,8 +61,8 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
-void AppendLineDurably(const std::string& path, const std::string& line) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+void AppendLineDurably(const std::string& path, const std::string& line, bool sync) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) throw RunError(fmt::format("cannot open '{}' to append: {}", path, std::strerror(errno)));
   std::string data = line + "\n";
   const char* p = data.data();
@@ -78,12 +78,32 @@ void AppendLineDurably(const std::string& path, const std::string& line) {
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (sync && ::fsync(fd) != 0) {
     int error = errno;
     ::close(fd);
     throw RunError(fmt::format("cannot sync '{}': {}", path, std::strerror(error)));
   }
   ::close(fd);
+}
+
+std::string SafeFileName(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                 (c == '.' && !out.empty());
+    if (plain) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  if (out.empty()) out.push_back('%');  // the empty name; no plain name is "%"
+  if (out.size() > 200) {
+    out.resize(183);
+    out += '-';
+    out += Sha256Hex(name).substr(0, 16);
+  }
+  return out;
 }
 
 void MakeDirectories(const std::string& path) {

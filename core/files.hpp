@@ -9,9 +9,15 @@ namespace kiln {
 // Throws RunError naming the path on failure.
 void WriteFileAtomically(const std::string& path, const std::string& content);
 
-// Appends `line` and a newline in one write, then fsyncs: once it returns, the line survives a crash.
-// Throws RunError naming the path on failure.
-void AppendLineDurably(const std::string& path, const std::string& line);
+// Appends `line` and a newline in one write, then fsyncs (unless `sync` is false): once it returns, the line
+// survives a crash. Never follows a symlink at `path` (a planted link cannot redirect the write). Throws RunError
+// naming the path on failure.
+void AppendLineDurably(const std::string& path, const std::string& line, bool sync = true);
+
+// A file name for any node name, however hostile ("../../tmp/x", "a/b", control characters, ""): letters,
+// digits, '-', '_' and '.' (not first) stay; every other byte becomes %XX, so distinct names stay distinct and
+// "." or ".." cannot appear; very long names are cut and end in a hash of the whole name.
+std::string SafeFileName(const std::string& name);
 
 // Reads a whole file; throws InputError naming the path when it cannot.
 std::string ReadFile(const std::string& path);

@@ -6,6 +6,7 @@
 
 #include "reports/renderers.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/printable.hpp"
 #include "reports/verdict_groups.hpp"
 
 namespace kiln {
@@ -15,7 +16,7 @@ std::string RenderJunit(const nlohmann::json& report) {
   pugi::xml_document doc;
   pugi::xml_node suites = doc.append_child("testsuites");
   suites.append_attribute("name") = fmt::format("kiln {} {}", report.at("suite").value("name", ""),
-                                                report.at("cluster").value("name", "")).c_str();
+                                                Printable(report.at("cluster").value("name", ""))).c_str();
   std::map<std::string, pugi::xml_node> by_probe;
   std::map<std::string, std::map<std::string, int>> counts;
   for (const VerdictGroup& g : groups) {
@@ -26,7 +27,7 @@ std::string RenderJunit(const nlohmann::json& report) {
     }
     pugi::xml_node testcase = it->second.append_child("testcase");
     testcase.append_attribute("classname") = fmt::format("kiln.{}", g.probe).c_str();
-    testcase.append_attribute("name") = g.subject.Key().c_str();
+    testcase.append_attribute("name") = Printable(g.subject.Key()).c_str();
     ++counts[g.probe]["tests"];
     const char* element = nullptr;
     switch (g.worst) {
@@ -36,7 +37,7 @@ std::string RenderJunit(const nlohmann::json& report) {
       case Outcome::kNotApplicable: element = "skipped"; ++counts[g.probe]["skipped"]; break;
       default: break;
     }
-    std::string reasons = g.WorstReasons();
+    std::string reasons = Printable(g.WorstReasons(), true);  // XML 1.0 has no control characters
     if (element != nullptr) {
       pugi::xml_node child = testcase.append_child(element);
       child.append_attribute("message") = reasons.substr(0, reasons.find('\n')).c_str();
@@ -52,8 +53,8 @@ std::string RenderJunit(const nlohmann::json& report) {
     for (const std::string& line : unchecked) {
       pugi::xml_node testcase = suite.append_child("testcase");
       testcase.append_attribute("classname") = "kiln.baseline";
-      testcase.append_attribute("name") = line.substr(0, line.find(' ')).c_str();
-      testcase.append_child("skipped").append_attribute("message") = ("not checked: " + line).c_str();
+      testcase.append_attribute("name") = Printable(line.substr(0, line.find(' '))).c_str();
+      testcase.append_child("skipped").append_attribute("message") = ("not checked: " + Printable(line)).c_str();
     }
     by_probe.emplace("baseline.not_checked", suite);
     counts["baseline.not_checked"]["tests"] = static_cast<int>(unchecked.size());

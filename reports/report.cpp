@@ -57,7 +57,7 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
   if (!judged) {
     result.outcome = "skipped";
     result.accepted = false;
-    result.exit_code = kExitPassed;
+    result.exit_code = kExitFailed;  // not accepted is not a pass, whatever the reason
     result.note = "nothing was judged: every step was skipped or no rule applied; this run accepts nothing";
     return result;
   }

@@ -7,6 +7,7 @@
 #include "core/units.hpp"
 #include "core/verdict.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/printable.hpp"
 
 namespace kiln {
 
@@ -19,30 +20,34 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
     for (const Verdict& v : verdicts) {
       if (v.outcome != wanted) continue;
       if (v.outcome == Outcome::kSkipped && !v.metric.empty()) continue;  // a rule that had too few peers
-      std::string what = v.metric.empty() ? v.probe : v.series;
-      std::string subject = v.subject.Label(4);
+      // Everything from the report is escaped: a node name or a program's output must not drive the terminal.
+      std::string what = Printable(v.metric.empty() ? v.probe : v.series);
+      std::string subject = Printable(v.subject.Label(4));
       out += fmt::format("{:<7} {:<28} {:<40} {}{}\n", fmt::format("{}", ToString(v.outcome)).c_str(),
-                         subject, what, v.reason, v.source.empty() ? "" : fmt::format(" [{}]", v.source));
-      if (!v.cause.empty()) out += fmt::format("{:<7} {:<28} cause: {}\n", "", "", v.cause);
+                         subject, what, Printable(v.reason),
+                         v.source.empty() ? "" : fmt::format(" [{}]", Printable(v.source)));
+      if (!v.cause.empty()) out += fmt::format("{:<7} {:<28} cause: {}\n", "", "", Printable(v.cause));
     }
   }
-  if (std::string choice = DescribeBaselineChoice(report); !choice.empty()) out += fmt::format("kiln: baseline {}\n", choice);
+  if (std::string choice = DescribeBaselineChoice(report); !choice.empty()) {
+    out += fmt::format("kiln: baseline {}\n", Printable(choice));
+  }
   std::vector<std::string> unchecked = NotCheckedLines(report);
   if (!unchecked.empty()) {
     out += fmt::format("kiln: {} expectation(s) of the baseline not checked by this suite:\n", unchecked.size());
-    for (const std::string& line : unchecked) out += fmt::format("  {}\n", line);
+    for (const std::string& line : unchecked) out += fmt::format("  {}\n", Printable(line));
   }
   const auto& counts = summary.at("counts");
   std::string cluster = report.at("cluster").value("name", "");
   out += fmt::format(
       "kiln: {} on {} node(s), suite {}, baseline {}: {} ({} pass, {} warn, {} fail, {} error, {} skipped, {} not "
       "applicable; {} measurements)\n",
-      cluster.empty() ? "run" : cluster, report.at("cluster").at("nodes").size(),
-      report.at("suite").value("name", "?"), report.at("baseline").value("sku", "?"),
+      cluster.empty() ? "run" : Printable(cluster), report.at("cluster").at("nodes").size(),
+      Printable(report.at("suite").value("name", "?")), Printable(report.at("baseline").value("sku", "?")),
       summary.value("outcome", "?") == "pass" ? "ACCEPTED" : fmt::format("NOT ACCEPTED ({})", summary.value("outcome", "?")),
       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
       counts.value("skipped", 0), counts.value("not_applicable", 0), report.at("measurements").size());
-  if (!summary.value("note", "").empty()) out += fmt::format("kiln: {}\n", summary.value("note", ""));
+  if (!summary.value("note", "").empty()) out += fmt::format("kiln: {}\n", Printable(summary.value("note", "")));
   if (report.contains("burnin")) {
     const auto& b = report["burnin"];
     out += fmt::format("kiln: burn-in: {} iteration(s) in {} of {}; failed iterations per node: {}\n",
@@ -55,7 +60,7 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
   if (report.contains("bisection")) {
     const auto& b = report["bisection"];
     out += fmt::format("kiln: bisection{}: {}\n", b.value("simulated", false) ? " (simulated)" : "",
-                       b.value("conclusion", ""));
+                       Printable(b.value("conclusion", "")));
   }
   if (report.at("signature").value("signed", false)) {
     out += fmt::format("kiln: signed with key {} ({})\n", report.at("signature").value("key_id", "?"),

@@ -67,22 +67,33 @@ BurnInLog BurnInLog::Open(const std::string& out_dir, const BurnInSettings& sett
     throw InputError(settings_path, 0, "--resume with another baseline than the burn-in started with");
   }
   if (settings.duration_s > 0) log.settings_.duration_s = settings.duration_s;
-  // Every complete line is a finished iteration; a torn last line (a crash mid-write) is not one.
-  std::ifstream in(log.dir_ + "/iterations.jsonl");
+  // Every complete line is a finished iteration; a torn last line (a crash mid-write) is not one, and is cut off
+  // so that the next iteration starts on a line of its own (and every later --resume reads the file again).
+  const std::string journal = log.dir_ + "/iterations.jsonl";
+  std::string content = std::filesystem::exists(journal) ? ReadFile(journal) : std::string();
+  std::size_t start = 0;
   int line_number = 0;
-  for (std::string line; std::getline(in, line);) {
+  while (start < content.size()) {
+    std::size_t end = content.find('\n', start);
+    bool last = end == std::string::npos;
+    std::string line = content.substr(start, last ? std::string::npos : end - start);
     ++line_number;
-    if (line.empty()) continue;
-    json parsed = json::parse(line, nullptr, false);
-    if (parsed.is_discarded()) {
-      if (in.peek() == EOF) break;
-      throw InputError(log.dir_ + "/iterations.jsonl", line_number, "not a JSON line");
+    json parsed = line.empty() ? json() : json::parse(line, nullptr, false);
+    if (!line.empty() && parsed.is_discarded()) {
+      if (!last) throw InputError(journal, line_number, "not a JSON line");
+      std::filesystem::resize_file(journal, start);  // the torn tail
+      break;
     }
-    if (parsed.value("iteration", 0) != log.iterations_ + 1) {
-      throw InputError(log.dir_ + "/iterations.jsonl", line_number,
-                       fmt::format("iteration {} follows iteration {}", parsed.value("iteration", 0), log.iterations_));
+    if (!line.empty()) {
+      if (parsed.value("iteration", 0) != log.iterations_ + 1) {
+        throw InputError(journal, line_number,
+                         fmt::format("iteration {} follows iteration {}", parsed.value("iteration", 0), log.iterations_));
+      }
+      log.Absorb(parsed);
+      if (last) AppendLineDurably(journal, "");  // whole but unterminated: end its line
     }
-    log.Absorb(parsed);
+    if (last) break;
+    start = end + 1;
   }
   log.resumes_ = stored.value("resumes", 0) + 1;
   stored["resumes"] = log.resumes_;

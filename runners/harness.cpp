@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -89,16 +90,13 @@ class Collector {
         if (node.name == report.result.node) node.inventory = report.inventory;
       }
     }
-    // One line per result, appended and flushed at once: survives a crash of the rest of the run.
-    std::string path = fmt::format("{}/{}.jsonl", journal_dir_, report.result.node);
-    std::ofstream out(path, std::ios::app);
+    // One line per result, appended at once: survives a crash of the rest of the run. The node's name is
+    // whatever its hostname says: made a safe file name, and a planted symlink is never followed.
     json line = report;
     line["step"] = step_index;
     line["phase"] = record_.steps[step_index].phase;
     line["probe"] = record_.steps[step_index].probe;
-    out << line.dump() << '\n';
-    out.flush();
-    if (!out) throw RunError(fmt::format("cannot append to journal '{}'", path));
+    AppendLineDurably(fmt::format("{}/{}.jsonl", journal_dir_, SafeFileName(report.result.node)), line.dump(), false);
   }
 
  private:
@@ -124,6 +122,10 @@ class Harness {
     if (root) {
       try {
         MakeDirectories(options_.out_dir + "/journal");
+        std::error_code link_error;
+        if (std::filesystem::is_symlink(options_.out_dir + "/journal", link_error)) {
+          throw RunError(fmt::format("'{}/journal' is a symbolic link: Kiln writes only inside --out", options_.out_dir));
+        }
         InitRecord();
         if (burn_in) {
           burnin_ = BurnInLog::Open(options_.out_dir,

@@ -102,6 +102,27 @@ TEST(BurnIn, KilledRunResumesWithoutLosingOrRepeatingAnIteration) {
   for (const auto& s : report["burnin"]["series"]) EXPECT_EQ(s["count"], after.size()) << s["series"];
 }
 
+TEST(BurnIn, ATornLastLineIsCutSoThatEveryLaterResumeWorks) {
+  testing::TempDir dir;
+  std::string out = (dir.path() / "out").string();
+  auto first = testing::RunCommand(BurnIn(out, {"--duration", "1s"}), 60);
+  ASSERT_TRUE(first.exit_code == 0 || first.exit_code == 1) << first.output;
+  std::string journal = out + "/burnin/iterations.jsonl";
+  std::size_t finished = Lines(journal).size();
+  ASSERT_GE(finished, 1u);
+  std::ofstream(journal, std::ios::app) << R"({"iteration": )" << finished + 1 << R"(, "finished": "2026-11)";  // killed mid-write
+  for (int resume = 0; resume < 2; ++resume) {
+    auto again = testing::RunCommand(BurnIn(out, {"--duration", "2s", "--resume"}), 60);
+    ASSERT_TRUE(again.exit_code == 0 || again.exit_code == 1) << "resume " << resume << ": " << again.output;
+  }
+  std::vector<std::string> lines = Lines(journal);
+  ASSERT_GT(lines.size(), finished);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    nlohmann::json line = nlohmann::json::parse(lines[i]);  // every line whole
+    EXPECT_EQ(line["iteration"], i + 1);
+  }
+}
+
 TEST(BurnIn, SigtermStopsCleanlyWithAValidPartialReport) {
   testing::TempDir dir;
   std::string out = (dir.path() / "out").string();

@@ -1,6 +1,9 @@
 // The kiln binary's contract: exit codes and messages that name the file, line or value at fault.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -108,6 +111,53 @@ TEST(Cli, RunWritesEveryRenderingAndTheChainVerifies) {
   for (const char* format : {"html", "junit", "prom", "md"}) {
     EXPECT_EQ(testing::RunKiln({"report", (dir.path() / "o0/report.json").string(), "--format", format}).exit_code, 0) << format;
   }
+}
+
+// A suite of one short sleep and a baseline for it: a run of a fraction of a second.
+struct SleepRun {
+  testing::TempDir dir;
+  std::string suite = dir.Write("s.xml", "<suite name=\"s\" version=\"1\"><phase name=\"node\"><step probe=\"sleep\" "
+                                         "timeout=\"10s\"><param name=\"duration\" value=\"10ms\"/></step></phase></suite>\n");
+  std::string baseline = dir.Write("b.xml", "<baseline sku=\"s\" version=\"2\"><expect metric=\"diag.sleep.elapsed\" "
+                                            "rule=\"max\" value=\"5\" basis=\"policy\" source=\"test\"/></baseline>\n");
+};
+
+TEST(HostileInput, AnEmptyOutOrAnUnsignedChainIsRefusedBeforeAnythingRuns) {
+  SleepRun run;
+  for (std::vector<std::string> args : {std::vector<std::string>{"run", "--suite", run.suite, "--baseline", run.baseline, "--out", ""},
+                                        {"keygen", "--out", ""},
+                                        {"bisect", "--simulate", "x.xml", "--out", ""},
+                                        {"evaluate", SourceDir() + "/tests/fixtures/real/h100-x1.json", "--out", ""}}) {
+    auto r = testing::RunKiln(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.output;
+    EXPECT_NE(r.output.find("--out is empty"), std::string::npos) << r.output;
+  }
+  std::string chain = (run.dir.path() / "chain").string();
+  auto unsigned_chain = testing::RunKiln({"run", "--suite", run.suite, "--baseline", run.baseline, "--out",
+                                          (run.dir.path() / "o").string(), "--chain", chain});
+  EXPECT_EQ(unsigned_chain.exit_code, 2) << unsigned_chain.output;
+  EXPECT_NE(unsigned_chain.output.find("--chain needs --sign-key"), std::string::npos) << unsigned_chain.output;
+  EXPECT_FALSE(std::filesystem::exists(chain));
+  EXPECT_FALSE(std::filesystem::exists(run.dir.path() / "o"));
+}
+
+TEST(HostileInput, AHostnameThatIsAPathNeverWritesOutsideOut) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root for a UTS namespace";
+  SleepRun run;
+  std::string escape = fmt::format("kiln-escape-{}", ::getpid());
+  std::string out = (run.dir.path() / "o").string();
+  for (std::string hostname : {"../../../../../../../../tmp/" + escape, std::string("rack/node\x1b[2J")}) {
+    auto r = RunCommand({"unshare", "--uts", "sh", "-c", "printf %s \"$0\" > /proc/sys/kernel/hostname && exec \"$@\"", hostname,
+                         testing::KilnBinary(), "run", "--quiet", "--suite", run.suite, "--baseline", run.baseline,
+                         "--out", out},
+                        60);
+    EXPECT_EQ(r.exit_code, 0) << hostname << ": " << r.output;
+    nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+    EXPECT_EQ(report["cluster"]["nodes"][0]["name"], hostname);  // reported as it is, written safely
+    EXPECT_TRUE(std::filesystem::exists(out + "/journal/" + SafeFileName(hostname) + ".jsonl")) << r.output;
+    EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << "an escape sequence reached the terminal";
+  }
+  EXPECT_FALSE(std::filesystem::exists("/tmp/" + escape + ".jsonl"));
 }
 
 }  // namespace

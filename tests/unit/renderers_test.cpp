@@ -54,6 +54,19 @@ TEST(RenderJunit, OneTestcasePerProbeAndSubjectWithReasons) {
   EXPECT_EQ(std::string(failure.parent().attribute("name").value()), "n2<script>alert(\"x\")</script>");
 }
 
+TEST(RenderJunit, ControlCharactersInANodeNameStayWellFormedXml) {
+  nlohmann::json report = SampleReport();
+  std::string bad = "n\x01\x1b[2Jx";
+  report["verdicts"][1]["subject"]["nodes"][0] = bad;
+  report["verdicts"][1]["reason"] = "slow on " + bad;
+  std::string xml = RenderJunit(report);
+  EXPECT_EQ(xml.find("&#"), std::string::npos) << xml;  // XML 1.0 forbids character references to controls
+  EXPECT_EQ(xml.find('\x1b'), std::string::npos);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(xml.c_str()));
+  EXPECT_NE(xml.find("n\\x01\\x1b[2Jx"), std::string::npos) << xml;  // visible, not lost
+}
+
 TEST(RenderPrometheus, WritesValidExpositionWithEscapedLabels) {
   std::string text = RenderPrometheus(SampleReport());
   EXPECT_NE(text.find("# TYPE kiln_host_stream_copy_bw_gigabytes_per_second gauge"), std::string::npos) << text;

@@ -33,7 +33,11 @@ TEST(SummarizeOutcome, NothingJudgedIsNotAnAcceptance) {
   RunOutcome o = SummarizeOutcome({V(Outcome::kSkipped), V(Outcome::kSkipped)});
   EXPECT_EQ(o.outcome, "skipped");
   EXPECT_FALSE(o.accepted);
+  EXPECT_EQ(o.exit_code, 1);  // not accepted: a script that checks the exit code must not take it for a pass
   EXPECT_NE(o.note.find("accepts nothing"), std::string::npos);
+  // Rules that do not apply judge nothing either, and never hide another outcome.
+  EXPECT_EQ(SummarizeOutcome({V(Outcome::kNotApplicable)}).exit_code, 1);
+  EXPECT_EQ(SummarizeOutcome({V(Outcome::kNotApplicable), V(Outcome::kPass)}).outcome, "pass");
 }
 
 TEST(BuildReport, CountsAndListsFailingSubjects) {
