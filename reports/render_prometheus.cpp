@@ -34,6 +34,27 @@ std::string Escape(const std::string& value) {
   return out;
 }
 
+// HELP text escapes only backslash and newline (the exposition format).
+std::string EscapeHelp(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+// Label names come from report.json too: [a-zA-Z_][a-zA-Z0-9_]*, anything else becomes '_'.
+std::string LabelName(const std::string& key) {
+  std::string name = key.empty() ? "_" : key;
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+  }
+  if (std::isdigit(static_cast<unsigned char>(name.front()))) name.insert(name.begin(), '_');
+  return name;
+}
+
 std::string Labels(const nlohmann::json& subject, const nlohmann::json& extra) {
   std::string text;
   auto add = [&](const std::string& key, const std::string& value) {
@@ -48,7 +69,7 @@ std::string Labels(const nlohmann::json& subject, const nlohmann::json& extra) {
     if (kind == "pair" && nodes.size() > 1) add("peer", nodes[1].get<std::string>());
   }
   if (subject.contains("device")) add("device", subject["device"].get<std::string>());
-  for (const auto& [key, value] : extra.items()) add(key, value.get<std::string>());
+  for (const auto& [key, value] : extra.items()) add(LabelName(key), value.get<std::string>());
   return text;
 }
 
@@ -59,8 +80,8 @@ std::string RenderPrometheus(const nlohmann::json& report) {
   std::map<std::string, std::vector<std::string>> samples;
   for (const auto& m : report.at("measurements")) {
     std::string name = MetricName(m.at("metric"), m.at("unit"));
-    help.emplace(name, fmt::format("{} ({}), median of the samples", m.at("metric").get<std::string>(),
-                                   m.at("unit").get<std::string>()));
+    help.emplace(name, EscapeHelp(fmt::format("{} ({}), median of the samples", m.at("metric").get<std::string>(),
+                                              m.at("unit").get<std::string>())));
     const nlohmann::json labels = m.value("labels", nlohmann::json::object());
     samples[name].push_back(fmt::format("{}{{{}}} {}", name, Labels(m.at("subject"), labels),
                                         m.at("summary").at("median").get<double>()));

@@ -67,6 +67,22 @@ TEST(RenderJunit, ControlCharactersInANodeNameStayWellFormedXml) {
   EXPECT_NE(xml.find("n\\x01\\x1b[2Jx"), std::string::npos) << xml;  // visible, not lost
 }
 
+TEST(RenderPrometheus, ACraftedReportCannotAddASampleOrBreakTheFile) {
+  nlohmann::json report = SampleReport();
+  nlohmann::json& m = report["measurements"][0];
+  m["metric"] = "host.stream.copy_bw\nkiln_fake 1";
+  m["labels"] = {{"size\"} 99\nkiln_fake{a", "1"}, {"9lives", "x\ny"}};
+  std::string text = RenderPrometheus(report);
+  EXPECT_EQ(text.find("\nkiln_fake"), std::string::npos) << text;
+  // Every line is a comment or `name{labels} value` with well-formed names.
+  std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? \S+$)");
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# ", 0) == 0) continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << line;
+  }
+}
+
 TEST(RenderPrometheus, WritesValidExpositionWithEscapedLabels) {
   std::string text = RenderPrometheus(SampleReport());
   EXPECT_NE(text.find("# TYPE kiln_host_stream_copy_bw_gigabytes_per_second gauge"), std::string::npos) << text;
