@@ -77,7 +77,8 @@ std::optional<Seconds> ParseDuration(std::string_view text) {
       {"", 1.0}, {"s", 1.0}, {"ms", 1e-3}, {"m", 60.0}, {"h", 3600.0}, {"d", 86400.0},
   }};
   for (const auto& [name, scale] : kUnits) {
-    if (split->second == name) return Seconds(split->first * scale);
+    // Past a year a duration is a typo, and far past it, it overflows the clocks it is added to.
+    if (split->second == name && split->first * scale <= kMaxDurationSeconds) return Seconds(split->first * scale);
   }
   return std::nullopt;
 }

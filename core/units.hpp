@@ -20,6 +20,8 @@ std::optional<std::uint64_t> ParseBytes(std::string_view text);
 std::optional<std::vector<std::uint64_t>> ParseByteList(std::string_view text);
 
 // "500ms", "30s", "5m", "2h", "1d", "90" (seconds). Returns nullopt if malformed or negative.
+// The longest duration Kiln takes (a year): a suite timeout or a burn-in beyond it is refused.
+inline constexpr double kMaxDurationSeconds = 365.0 * 86400.0;
 std::optional<Seconds> ParseDuration(std::string_view text);
 
 // 268435456 -> "256MiB"; 1000 -> "1000B". Exact binary units only, so the text parses back.

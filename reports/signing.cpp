@@ -1,8 +1,10 @@
 #include "reports/signing.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -127,14 +129,52 @@ void WriteKeyPair(const std::string& dir) {
   sodium_memzero(keys.secret_key.data(), keys.secret_key.size());
 }
 
-KeyPair LoadSecretKey(const std::string& path) {
-  struct stat info{};
-  if (::stat(path.c_str(), &info) != 0) throw InputError(path, 0, fmt::format("cannot read secret key: {}", std::strerror(errno)));
-  if ((info.st_mode & 077) != 0) {
-    throw InputError(path, 0, fmt::format("secret key is readable by others (mode {:04o}); run chmod 600 on it",
-                                          info.st_mode & 0777));
+namespace {
+
+// The secret key's text, read from one descriptor checked as it is read: not a symlink (O_NOFOLLOW), a regular
+// file owned by whoever runs kiln, mode 0600 or stricter. Checking a path and then reading it would let another
+// user swap the file in between.
+std::string ReadSecretKeyFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    int error = errno;
+    throw InputError(path, 0, error == ELOOP ? std::string("secret key is a symbolic link; name the file itself")
+                                             : fmt::format("cannot read secret key: {}", std::strerror(error)));
   }
-  std::vector<std::string> lines = Lines(ReadFile(path));
+  struct stat info {};
+  std::string problem;
+  if (::fstat(fd, &info) != 0) {
+    problem = fmt::format("cannot read secret key: {}", std::strerror(errno));
+  } else if (!S_ISREG(info.st_mode)) {
+    problem = "secret key is not a regular file";
+  } else if (info.st_uid != ::geteuid()) {
+    problem = fmt::format("secret key belongs to uid {}, not to the user running kiln (uid {})", info.st_uid, ::geteuid());
+  } else if ((info.st_mode & 077) != 0) {
+    problem = fmt::format("secret key is readable by others (mode {:04o}); run chmod 600 on it", info.st_mode & 0777);
+  } else if (info.st_size > 4096) {
+    problem = fmt::format("secret key file is {} bytes; a minisign key is under 1 KiB", info.st_size);
+  }
+  std::string text;
+  if (problem.empty()) {
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        problem = fmt::format("cannot read secret key: {}", std::strerror(errno));
+        break;
+      }
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (!problem.empty()) throw InputError(path, 0, problem);
+  return text;
+}
+
+}  // namespace
+
+KeyPair LoadSecretKey(const std::string& path) {
+  std::vector<std::string> lines = Lines(ReadSecretKeyFile(path));
   auto bytes = lines.size() >= 2 ? FromBase64(lines[1], kSecretKeyBytes) : std::nullopt;
   if (!bytes || std::memcmp(bytes->data(), kSignatureAlgorithm, 2) != 0) {
     throw InputError(path, 2, "not a minisign Ed25519 secret key");

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include <charconv>
 #include <map>
 #include <sstream>
@@ -36,6 +39,16 @@ std::vector<HostEntry> ParseHostfile(const std::string& text, const std::string&
     HostEntry entry;
     if (!(words >> entry.name)) continue;
     entry.line = line;
+    // The name reaches mpirun and ssh as a word of their command lines: an option or a control character there
+    // is never a host.
+    bool plain = entry.name.front() != '-' && std::all_of(entry.name.begin(), entry.name.end(), [](char c) {
+      auto byte = static_cast<unsigned char>(c);
+      return std::isalnum(byte) || c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']';
+    });
+    if (!plain) {
+      throw InputError(path, line, fmt::format("host '{}' is not a host name or address (letters, digits, . - _ : "
+                                               "and [ ] for IPv6; not starting with -)", entry.name));
+    }
     std::string word;
     while (words >> word) {
       auto equals = word.find('=');

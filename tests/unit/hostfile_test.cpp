@@ -32,5 +32,17 @@ TEST(ParseHostfile, RejectsBadSlotsUnknownWordsAndEmptyFiles) {
   EXPECT_THROW(ParseHostfile("# nothing\n\n", "h"), InputError);
 }
 
+TEST(ParseHostfile, RejectsNamesThatWouldReachSshAsOptionsOrCarryControls) {
+  for (const char* hostile : {"-v\n", "-oProxyCommand=touch_x\n", "node\x01\n", "a;b\n", "$(id)\n"}) {
+    try {
+      ParseHostfile(hostile, "hosts");
+      ADD_FAILURE() << "accepted " << hostile;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("hosts:1: host"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(ParseHostfile("node-01.rack_2\n10.0.0.5\n[fe80::1]\n", "h").size(), 3u);
+}
+
 }  // namespace
 }  // namespace kiln

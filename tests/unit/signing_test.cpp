@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/errors.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -83,6 +84,29 @@ TEST_F(Signing, RefusesASecretKeyReadableByOthersAndCorruptKeys) {
   ::chmod(corrupt.c_str(), 0600);
   EXPECT_THROW(LoadSecretKey(corrupt), InputError);
   EXPECT_THROW(LoadPublicKey(dir.Write("bad.pub", "untrusted comment: x\nnot base64!\n")), InputError);
+}
+
+std::string KeyError(const std::string& path) {
+  try {
+    LoadSecretKey(path);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(Signing, RefusesAKeyBehindASymlinkOrOwnedBySomeoneElse) {
+  testing::TempDir dir;
+  WriteKeyPair((dir.path() / "k").string());
+  std::string path = (dir.path() / "k/kiln.key").string();
+  EXPECT_EQ(KeyError(path), "");
+  std::string link = (dir.path() / "link.key").string();
+  ASSERT_EQ(::symlink(path.c_str(), link.c_str()), 0);
+  EXPECT_NE(KeyError(link).find("symbolic link"), std::string::npos) << KeyError(link);
+  if (::geteuid() == 0) {  // only root can give a file away
+    ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0);
+    EXPECT_NE(KeyError(path).find("belongs to uid 65534"), std::string::npos) << KeyError(path);
+  }
 }
 
 }  // namespace

@@ -50,6 +50,9 @@ TEST(ParseDuration, ReadsEveryUnit) {
   EXPECT_DOUBLE_EQ(ParseDuration("90")->count(), 90);
   EXPECT_FALSE(ParseDuration("-5s"));
   EXPECT_FALSE(ParseDuration("5 weeks"));
+  EXPECT_DOUBLE_EQ(ParseDuration("365d")->count(), 365 * 86400);
+  EXPECT_FALSE(ParseDuration("2562048h"));  // would overflow the steady clock it is added to
+  EXPECT_FALSE(ParseDuration("1e300s"));
 }
 
 TEST(FormatBytes, RoundTripsThroughParseBytes) {
