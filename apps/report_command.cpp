@@ -66,7 +66,17 @@ int Stability(ReportArgs& args) {
 int Report(ReportArgs& args) {
   if (args.stability) return Stability(args);
   if (args.path.empty()) throw InputError("kiln report needs a report.json (or --stability)");
-  Emit(Render(LoadReport(args.path), args.format), args.output);
+  nlohmann::json report = LoadReport(args.path);
+  std::string text;
+  try {
+    text = Render(report, args.format);
+  } catch (const nlohmann::json::exception& e) {
+    // A report.json is input like any other: a field of the wrong type is the file's fault, not Kiln's.
+    throw InputError(args.path, 0, fmt::format("malformed report: {}", e.what()));
+  } catch (const std::invalid_argument& e) {
+    throw InputError(args.path, 0, fmt::format("malformed report: {}", e.what()));
+  }
+  Emit(text, args.output);
   return 0;
 }
 

@@ -213,6 +213,15 @@ nlohmann::json LoadReport(const std::string& path) {
   for (const char* key : {"run", "cluster", "verdicts", "measurements", "summary"}) {
     if (!report.contains(key)) throw InputError(path, 0, fmt::format("report lacks '{}'", key));
   }
+  // Every renderer and judge reads these typed: a field of the wrong type or an unknown outcome is the file's
+  // fault, said here with its name, rather than an internal error later.
+  try {
+    (void)report.at("verdicts").get<std::vector<Verdict>>();
+    (void)report.at("measurements").get<std::vector<Measurement>>();
+    (void)report.at("summary").at("counts").get<std::map<std::string, int>>();
+  } catch (const std::exception& e) {
+    throw InputError(path, 0, fmt::format("malformed report: {}", e.what()));
+  }
   return report;
 }
 

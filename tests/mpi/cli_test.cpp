@@ -160,5 +160,22 @@ TEST(HostileInput, AHostnameThatIsAPathNeverWritesOutsideOut) {
   EXPECT_FALSE(std::filesystem::exists("/tmp/" + escape + ".jsonl"));
 }
 
+TEST(HostileInput, AMalformedReportIsBadInputNamingTheFile) {
+  testing::TempDir dir;
+  nlohmann::json report = nlohmann::json::parse(ReadFile(SourceDir() + "/tests/fixtures/real/h100-x1.json"));
+  report["verdicts"][0]["outcome"] = "splendid";
+  std::string unknown = dir.Write("unknown.json", report.dump());
+  report = nlohmann::json::parse(ReadFile(SourceDir() + "/tests/fixtures/real/h100-x1.json"));
+  report["measurements"][0]["samples"] = "many";
+  std::string typed = dir.Write("typed.json", report.dump());
+  for (const std::string& path : {unknown, typed}) {
+    for (const char* format : {"text", "html", "junit", "prom", "md"}) {
+      auto r = testing::RunKiln({"report", path, "--format", format});
+      EXPECT_EQ(r.exit_code, 2) << format << ": " << r.output;
+      EXPECT_NE(r.output.find(path + ": malformed report"), std::string::npos) << r.output;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kiln
