@@ -53,12 +53,19 @@ void WriteFileAtomically(const std::string& path, const std::string& content) {
   }
 }
 
-std::string ReadFile(const std::string& path) {
+std::string ReadFile(const std::string& path, std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, fmt::format("cannot read file: {}", std::strerror(errno)));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  std::string content;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    content.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (content.size() > max_bytes) {
+      throw InputError(path, 0, fmt::format("larger than {} MiB: not an input Kiln reads", max_bytes >> 20));
+    }
+  }
+  if (in.bad()) throw InputError(path, 0, fmt::format("cannot read file: {}", std::strerror(errno)));
+  return content;
 }
 
 void AppendLineDurably(const std::string& path, const std::string& line, bool sync) {

@@ -1,6 +1,7 @@
 #pragma once
 // File helpers: atomic writes (temporary file, fsync, rename) and content hashes.
 
+#include <cstddef>
 #include <string>
 
 namespace kiln {
@@ -19,8 +20,12 @@ void AppendLineDurably(const std::string& path, const std::string& line, bool sy
 // "." or ".." cannot appear; very long names are cut and end in a hash of the whole name.
 std::string SafeFileName(const std::string& name);
 
-// Reads a whole file; throws InputError naming the path when it cannot.
-std::string ReadFile(const std::string& path);
+// The largest input file Kiln reads (suites, baselines, reports, keys, hostfiles): 512 MiB. A report of a
+// 65,536-node bisection is under 100 MB; /dev/zero given as a suite must not eat the machine's memory.
+inline constexpr std::size_t kMaxInputBytes = std::size_t{512} << 20;
+
+// Reads a whole file; throws InputError naming the path when it cannot, or when it holds more than `max_bytes`.
+std::string ReadFile(const std::string& path, std::size_t max_bytes = kMaxInputBytes);
 
 // Creates the directory and its parents; throws RunError naming it on failure.
 void MakeDirectories(const std::string& path);

@@ -177,5 +177,34 @@ TEST(HostileInput, AMalformedReportIsBadInputNamingTheFile) {
   }
 }
 
+TEST(HostileInput, AnEndlessInputFileIsRefusedNotRead) {
+  auto r = testing::RunKiln({"run", "--suite", "/dev/zero", "--out", "/tmp/kiln-never"}, 60);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/dev/zero: larger than 64 MiB"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/kiln-never"));
+}
+
+TEST(HostileInput, NoReportClaimsASignatureThatIsNotThere) {
+  SleepRun run;
+  std::string keys = (run.dir.path() / "keys").string();
+  ASSERT_EQ(testing::RunKiln({"keygen", "--out", keys}).exit_code, 0);
+  std::string out = (run.dir.path() / "o").string();
+  auto signed_run = testing::RunKiln({"run", "--quiet", "--suite", run.suite, "--baseline", run.baseline, "--out", out,
+                                      "--sign-key", keys + "/kiln.key"});
+  ASSERT_EQ(signed_run.exit_code, 0) << signed_run.output;
+  // Again into the same folder, unsigned: the old signature must not stay beside the new report.
+  auto unsigned_run = testing::RunKiln({"run", "--quiet", "--suite", run.suite, "--baseline", run.baseline, "--out", out});
+  ASSERT_EQ(unsigned_run.exit_code, 0) << unsigned_run.output;
+  EXPECT_FALSE(std::filesystem::exists(out + "/report.json.minisig"));
+  // The signature cannot be written (its name is taken by a folder): the report says unsigned, and why.
+  std::filesystem::create_directories(out + "/report.json.minisig/blocked");
+  auto blocked = testing::RunKiln({"run", "--quiet", "--suite", run.suite, "--baseline", run.baseline, "--out", out,
+                                   "--sign-key", keys + "/kiln.key"});
+  EXPECT_EQ(blocked.exit_code, 3) << blocked.output;
+  nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  EXPECT_EQ(report["signature"]["signed"], false);
+  EXPECT_NE(report["signature"]["note"].get<std::string>().find("signing failed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kiln

@@ -34,6 +34,18 @@ TEST(SafeFileName, KeepsPlainNamesAndEncodesEverythingElse) {
   }
 }
 
+TEST(ReadFile, RefusesAFileOverItsLimit) {
+  testing::TempDir dir;
+  std::string path = dir.Write("big", std::string(100, 'x'));
+  EXPECT_EQ(ReadFile(path, 100).size(), 100u);
+  try {
+    ReadFile(path, 99);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+  }
+}
+
 TEST(AppendLineDurably, NeverFollowsAPlantedLink) {
   testing::TempDir dir;
   std::string target = dir.Write("elsewhere.txt", "untouched\n");
