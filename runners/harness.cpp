@@ -412,12 +412,9 @@ class Harness {
 
   // Hosts named in --hosts that never joined are failures of their own: a node that could not even start.
   void CheckHostsJoined(std::vector<Verdict>& verdicts) const {
-    for (const HostEntry& host : options_.hosts) {
-      bool joined = false;
-      for (const std::string& node : topology_.nodes) {
-        joined = joined || node == host.name || node.substr(0, node.find('.')) == host.name.substr(0, host.name.find('.'));
-      }
-      if (joined) continue;
+    for (const std::string& missing : HostsMissing(options_.hosts, topology_.nodes)) {
+      const HostEntry& host = *std::find_if(options_.hosts.begin(), options_.hosts.end(),
+                                            [&](const HostEntry& h) { return h.name == missing; });
       Verdict v;
       v.probe = "launch";
       v.subject = Subject::Node(host.name);

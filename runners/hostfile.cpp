@@ -70,4 +70,35 @@ std::vector<HostEntry> ParseHostfile(const std::string& text, const std::string&
 
 std::vector<HostEntry> LoadHostfile(const std::string& path) { return ParseHostfile(ReadFile(path), path); }
 
+std::vector<std::string> HostsMissing(const std::vector<HostEntry>& hosts, const std::vector<std::string>& nodes) {
+  auto short_name = [](const std::string& name) { return name.substr(0, name.find('.')); };
+  auto is_address = [](const std::string& name) {
+    return name.find(':') != std::string::npos ||
+           std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
+  };
+  std::vector<char> node_used(nodes.size(), 0);
+  std::vector<const HostEntry*> unmatched;
+  for (const HostEntry& host : hosts) {
+    bool matched = false;
+    for (std::size_t n = 0; n < nodes.size() && !matched; ++n) {
+      if (node_used[n]) continue;
+      matched = nodes[n] == host.name || (!is_address(host.name) && short_name(nodes[n]) == short_name(host.name));
+      if (matched) node_used[n] = 1;
+    }
+    if (!matched) unmatched.push_back(&host);
+  }
+  // A name must match; an address or a loopback name stands for whichever node came under its hostname, as long
+  // as enough such nodes came.
+  auto spare = static_cast<std::size_t>(std::count(node_used.begin(), node_used.end(), 0));
+  std::size_t addresses = std::count_if(unmatched.begin(), unmatched.end(), [&](const HostEntry* h) {
+    return is_address(h->name) || h->name.starts_with("localhost");
+  });
+  std::vector<std::string> missing;
+  for (const HostEntry* host : unmatched) {
+    bool stand_in = (is_address(host->name) || host->name.starts_with("localhost")) && addresses <= spare;
+    if (!stand_in) missing.push_back(host->name);
+  }
+  return missing;
+}
+
 }  // namespace kiln

@@ -44,5 +44,14 @@ TEST(ParseHostfile, RejectsNamesThatWouldReachSshAsOptionsOrCarryControls) {
   EXPECT_EQ(ParseHostfile("node-01.rack_2\n10.0.0.5\n[fe80::1]\n", "h").size(), 3u);
 }
 
+TEST(HostsMissing, NamesMatchAndAddressesOrAliasesCountAsJoinedWhenEnoughNodesCame) {
+  auto hosts = ParseHostfile("node1.cluster.local\nnode2\nlocalhost\n10.0.0.5\n", "h");
+  EXPECT_TRUE(HostsMissing(hosts, {"node1", "node2", "login", "node7"}).empty());
+  // One node short: the hosts that no name explains are the ones that may be missing.
+  EXPECT_EQ(HostsMissing(hosts, {"node1", "node2", "login"}), (std::vector<std::string>{"localhost", "10.0.0.5"}));
+  EXPECT_EQ(HostsMissing(hosts, {"node2", "login", "node7"}), (std::vector<std::string>{"node1.cluster.local"}));
+  EXPECT_EQ(HostsMissing(ParseHostfile("a\nb\n", "h"), {"a"}), std::vector<std::string>{"b"});
+}
+
 }  // namespace
 }  // namespace kiln
