@@ -56,7 +56,13 @@ int Evaluate(const EvaluateArgs& args) {
   for (const Verdict& v : record.verdicts) {
     if (KeptAsIs(v, registry)) kept.push_back(v);
   }
-  std::vector<Verdict> verdicts = JudgeRecord(record, choice, registry.Catalog());
+  std::vector<Verdict> verdicts;
+  try {
+    verdicts = JudgeRecord(record, choice, registry.Catalog());
+  } catch (const nlohmann::json::exception& e) {
+    // An inventory of the wrong shape is the report's fault, not Kiln's: bad input naming the file.
+    throw InputError(args.report, 0, fmt::format("malformed report: {}", e.what()));
+  }
   verdicts.insert(verdicts.end(), kept.begin(), kept.end());
   record.verdicts = std::move(verdicts);
 

@@ -207,7 +207,8 @@ nlohmann::json LoadReport(const std::string& path) {
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(path, 0, fmt::format("not valid JSON: {}", e.what()));
   }
-  if (!report.is_object() || report.value("schema", "") != kReportSchema) {
+  const nlohmann::json* schema = report.is_object() && report.contains("schema") ? &report["schema"] : nullptr;
+  if (schema == nullptr || !schema->is_string() || schema->get<std::string>() != kReportSchema) {
     throw InputError(path, 0, fmt::format("not a Kiln report (schema must be '{}')", kReportSchema));
   }
   for (const char* key : {"run", "cluster", "verdicts", "measurements", "summary"}) {
