@@ -24,7 +24,7 @@ struct HistoryArgs {
 int History(HistoryArgs& args) {
   if (!args.query.since.empty()) args.query.since = NormalizeTimestamp(args.query.since, "--since");
   if (!args.query.until.empty()) args.query.until = NormalizeTimestamp(args.query.until, "--until");
-  HistoryDb db(args.db);
+  HistoryDb db(args.db, args.add.empty() ? HistoryDb::Access::kQuery : HistoryDb::Access::kAdd);
   if (!args.add.empty()) {
     for (const std::string& path : args.add) {
       bool added = db.Add(LoadReport(path), ReadFile(path), path);

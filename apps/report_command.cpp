@@ -41,8 +41,7 @@ int Stability(ReportArgs& args) {
   if (query.since.empty()) throw InputError("kiln report --stability needs --since DATE");
   query.since = NormalizeTimestamp(query.since, "--since");
   if (!query.until.empty()) query.until = NormalizeTimestamp(query.until, "--until");
-  if (!std::filesystem::exists(args.db)) throw InputError(fmt::format("history database '{}' does not exist", args.db));
-  HistoryDb db(args.db);
+  HistoryDb db(args.db, HistoryDb::Access::kQuery);
   nlohmann::json stability = BuildStabilityReport(db, query);
   const std::string& format = args.format;
   std::string text = format == "html"   ? RenderStabilityHtml(stability)

@@ -1,6 +1,8 @@
 #include "history/history_db.hpp"
 
 #include <fmt/format.h>
+
+#include <filesystem>
 #include <sqlite3.h>
 
 #include <ctime>
@@ -91,8 +93,14 @@ std::string TimeWhere(const std::string& column, const std::string& since, const
 
 }  // namespace
 
-HistoryDb::HistoryDb(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+HistoryDb::HistoryDb(const std::string& path, Access access) : path_(path) {
+  std::error_code error;
+  bool exists = std::filesystem::exists(path, error);
+  if (access == Access::kQuery && !exists) {
+    throw InputError(path, 0, "the history database does not exist (kiln history --add or kiln run --history creates one)");
+  }
+  int flags = access == Access::kQuery ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -100,7 +108,7 @@ HistoryDb::HistoryDb(const std::string& path) : path_(path) {
   }
   sqlite3_busy_timeout(db_, 30000);  // another writer holds the lock: wait for it
   try {
-    Exec("PRAGMA journal_mode=WAL");
+    if (access == Access::kAdd) Exec("PRAGMA journal_mode=WAL");
     Exec("PRAGMA foreign_keys=ON");
     Statement version(db_, "PRAGMA user_version", path_);
     version.Step();
@@ -108,12 +116,30 @@ HistoryDb::HistoryDb(const std::string& path) : path_(path) {
     if (found != 0 && found != kSchemaVersion) {
       throw InputError(path, 0, fmt::format("history schema version {} (this Kiln reads {})", found, kSchemaVersion));
     }
+    // Version 0 with tables of its own: somebody else's database; Kiln adds nothing to it.
+    Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE type='table'", path_);
+    tables.Step();
+    if (found == 0 && tables.Int(0) > 0) {
+      throw InputError(path, 0, "an SQLite database, but not a Kiln history (it has tables of its own)");
+    }
+    if (access == Access::kQuery && found == 0) throw InputError(path, 0, "an empty database, not a Kiln history");
   } catch (const RunError& e) {
+    int code = sqlite3_errcode(db_) & 0xff;
     sqlite3_close(db_);
     db_ = nullptr;
-    throw InputError(path, 0, fmt::format("not a Kiln history database: {}", e.what()));
+    // A file that is not a database is bad input; a database that cannot be read or written is an I/O failure.
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+      throw InputError(path, 0, fmt::format("not a Kiln history database: {}", e.what()));
+    }
+    throw;
+  } catch (const InputError&) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
   }
+  if (access == Access::kQuery) return;
   Exec(R"sql(
+    BEGIN;
     CREATE TABLE IF NOT EXISTS sweeps(
       id INTEGER PRIMARY KEY, sha256 TEXT UNIQUE NOT NULL, run_id TEXT, cluster TEXT, suite TEXT,
       started TEXT, finished TEXT NOT NULL, outcome TEXT NOT NULL, source TEXT, added TEXT);
@@ -129,6 +155,7 @@ HistoryDb::HistoryDb(const std::string& path) : path_(path) {
     CREATE INDEX IF NOT EXISTS sweeps_finished ON sweeps(finished);
     CREATE INDEX IF NOT EXISTS measured_series ON measured(subject, series);
     PRAGMA user_version=1;
+    COMMIT;
   )sql");
 }
 

@@ -16,9 +16,13 @@ namespace kiln {
 
 class HistoryDb {
  public:
-  // Opens or creates the database. Throws RunError naming the file when it cannot, InputError when the
-  // file is not a Kiln history.
-  explicit HistoryDb(const std::string& path);
+  enum class Access {
+    kAdd,    // creates the file when it does not exist yet; refuses an SQLite file that holds something else
+    kQuery,  // read-only: the file must exist (a mistyped path is an error, not a new empty history)
+  };
+  // Throws InputError naming the file when it is not a Kiln history (or, to query, does not exist), RunError
+  // when it cannot be opened or written (permissions, a full disk).
+  explicit HistoryDb(const std::string& path, Access access = Access::kAdd);
   ~HistoryDb();
   HistoryDb(const HistoryDb&) = delete;
   HistoryDb& operator=(const HistoryDb&) = delete;

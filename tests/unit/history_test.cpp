@@ -190,6 +190,29 @@ TEST(HistoryDb, RefusesAFileThatIsNotAHistoryAndBadDates) {
   testing::TempDir dir;
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));
   EXPECT_THROW(HistoryDb db(junk), InputError);
+  // Somebody else's SQLite database: refused, and nothing of Kiln's is added to it.
+  std::string other = (dir.path() / "other.db").string();
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(other.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE inventory(x)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  try {
+    HistoryDb db(other);
+    ADD_FAILURE() << "an unrelated database was taken for a history";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a Kiln history"), std::string::npos) << e.what();
+  }
+  ASSERT_EQ(sqlite3_open(other.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* count = nullptr;
+  sqlite3_prepare_v2(raw, "SELECT count(*) FROM sqlite_master WHERE name='sweeps'", -1, &count, nullptr);
+  sqlite3_step(count);
+  EXPECT_EQ(sqlite3_column_int(count, 0), 0);
+  sqlite3_finalize(count);
+  sqlite3_close(raw);
+  // A mistyped path to query is an error, not a new empty history.
+  std::string typo = (dir.path() / "histroy.db").string();
+  EXPECT_THROW(HistoryDb db(typo, HistoryDb::Access::kQuery), InputError);
+  EXPECT_FALSE(std::filesystem::exists(typo));
   EXPECT_EQ(NormalizeTimestamp("2026-11-01", "--since"), "2026-11-01T00:00:00Z");
   EXPECT_THROW(NormalizeTimestamp("yesterday", "--since"), InputError);
   EXPECT_THROW(NormalizeTimestamp("2026-11-01 06:00", "--since"), InputError);
