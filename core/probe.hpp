@@ -74,6 +74,10 @@ class Probe {
   virtual Scope scope() const = 0;
   virtual std::vector<ParamSpec> Parameters() const { return {}; }
   virtual std::vector<MetricSpec> Metrics() const = 0;
+  // Whether the parameters can work at all, without touching the machine (sizes the probe cannot use, a zero
+  // count): a reason makes the suite file invalid when it is loaded (exit 2, naming file and line), rather than
+  // a step that fails at run time.
+  virtual std::optional<std::string> CheckParameters(const kiln::Parameters&) const { return std::nullopt; }
   // Cheap check whether this machine can run the probe at all; a reason makes it skipped.
   // Called on every rank of ctx.comm; must not communicate.
   virtual std::optional<std::string> CheckSupported(const ProbeContext& ctx) const = 0;

@@ -78,6 +78,9 @@ SuiteStep ParseStep(const XmlFile& file, pugi::xml_node step, const std::string&
     }
   }
   s.params = Parameters::Parse(s.probe->Parameters(), given, s.where);
+  if (std::optional<std::string> problem = s.probe->CheckParameters(s.params)) {
+    file.Fail(step, fmt::format("probe '{}': {}", probe_name, *problem));
+  }
   return s;
 }
 

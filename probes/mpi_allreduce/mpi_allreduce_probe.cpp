@@ -64,6 +64,16 @@ class MpiAllreduceProbe final : public Probe {
     return std::nullopt;
   }
 
+  std::optional<std::string> CheckParameters(const kiln::Parameters& p) const override {
+    for (std::uint64_t size : p.ByteList("sizes")) {
+      if (size % sizeof(float) != 0 || size / sizeof(float) > static_cast<std::uint64_t>(INT32_MAX)) {
+        return fmt::format("size {}B is not a multiple of 4 bytes below 8GiB (the sweep reduces floats)", size);
+      }
+    }
+    if (p.Int("samples") < 1) return "samples must be at least 1";
+    return std::nullopt;
+  }
+
   ProbeOutcome Run(ProbeContext& ctx) override {
     MPI_Comm comm = static_cast<MpiCommunicator&>(*ctx.comm).handle();
     const int ranks = ctx.comm->Size();

@@ -52,6 +52,14 @@ TEST(LoadSuite, RejectsUnknownProbeWithLine) {
   EXPECT_NE(e.find("unknown probe 'host_steam'"), std::string::npos) << e;
 }
 
+TEST(LoadSuite, RejectsParametersTheProbeCannotUseAtLoadNotAtRunTime) {
+  std::string e = LoadError("<suite name=\"t\">\n<phase name=\"group\">\n<step probe=\"mpi_allreduce\">"
+                            "<param name=\"sizes\" value=\"7B\"/></step>\n</phase></suite>");
+  EXPECT_NE(e.find("s.xml:3: probe 'mpi_allreduce': size 7B is not a multiple of 4 bytes"), std::string::npos) << e;
+  EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"node\"><step probe=\"host_stream\" timeout=\"2562048h\"/>"
+                      "</phase></suite>").find("at most 365d"),
+            std::string::npos);
+}
 TEST(LoadSuite, RejectsProbeInTheWrongPhase) {
   EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"node\"><step probe=\"mpi_allreduce\"/></phase></suite>")
                 .find("cannot run in phase 'node'"),
