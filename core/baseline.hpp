@@ -74,7 +74,7 @@ struct NodeShape {
   std::string description;  // "HGX H200 8-GPU baseboard"
   int gpus = 0;
   int nvlinks_per_gpu = 0;  // active NVLinks on every GPU
-  int ib_ports = 0;         // active InfiniBand ports on the node
+  int ib_ports = 0;         // active InfiniBand ports on the node, at least (a storage rail may come on top)
   std::string source;
   std::string where;
 };

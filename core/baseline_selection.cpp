@@ -78,11 +78,13 @@ const NodeShape* FittingShape(const Baseline& baseline, const NodeFacts& facts) 
   if (!facts.gpus) return nullptr;
   std::vector<int> links = facts.nvlinks;
   links.resize(static_cast<std::size_t>(*facts.gpus), 0);  // a GPU without NVLink reports none
+  const NodeShape* best = nullptr;  // of the shapes that fit, the one that expects the most InfiniBand ports
   for (const NodeShape& shape : baseline.shapes) {
     bool links_fit = std::all_of(links.begin(), links.end(), [&](int n) { return n == shape.nvlinks_per_gpu; });
-    if (shape.gpus == *facts.gpus && links_fit && shape.ib_ports == facts.ib_ports_active) return &shape;
+    bool fits = shape.gpus == *facts.gpus && links_fit && facts.ib_ports_active >= shape.ib_ports;
+    if (fits && (!best || shape.ib_ports > best->ib_ports)) best = &shape;
   }
-  return nullptr;
+  return best;
 }
 
 BaselineSelection SelectBaseline(const BaselineChoice& choice, const std::vector<NodeFacts>& nodes) {

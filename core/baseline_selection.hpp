@@ -32,7 +32,8 @@ struct BaselineSelection {
 
 BaselineSelection SelectBaseline(const BaselineChoice& choice, const std::vector<NodeFacts>& nodes);
 
-// The shape of `baseline` that `facts` fits exactly (GPUs, NVLinks per GPU, InfiniBand ports), or nullptr.
+// The shape of `baseline` that `facts` fits (the same GPUs and NVLinks per GPU, at least its InfiniBand ports;
+// of several, the one expecting the most ports), or nullptr.
 const NodeShape* FittingShape(const Baseline& baseline, const NodeFacts& facts);
 
 }  // namespace kiln

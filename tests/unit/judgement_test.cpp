@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/baseline_selection.hpp"
 #include "core/files.hpp"
 #include "probes/registry.hpp"
 #include "reports/record_judgement.hpp"
@@ -214,6 +215,32 @@ TEST(Judgement, TheSweepThatNeverReachedTheSizeFailsNamingWhatItMeasured) {
   ASSERT_NE(missing, nullptr);
   EXPECT_NE(missing->reason.find("not measured: nccl measured nccl.busbw only for collective=all_reduce..broadcast, "
                                  "size=8B..4GiB"), std::string::npos) << missing->reason;
+}
+
+TEST(JudgeShape, NamesEveryDifferenceAndTakesAStorageRailForNoFault) {
+  NodeShape hgx{"hgx-8gpu", "HGX H200 8-GPU baseboard", 8, 18, 8, "spec", "b.xml:3"};
+  NodeFacts facts;
+  facts.node = "gpu-17";
+  facts.inventoried = true;
+  facts.gpus = 8;
+  facts.gpu_models.assign(8, "NVIDIA H200");
+  facts.nvlinks.assign(8, 18);
+  facts.ib_ports_active = 9;  // eight compute rails and a storage rail
+  EXPECT_EQ(JudgeShape(hgx, facts).outcome, Outcome::kPass) << JudgeShape(hgx, facts).reason;
+  facts.nvlinks[3] = 17;
+  facts.ib_ports_active = 7;
+  Verdict v = JudgeShape(hgx, facts);
+  EXPECT_EQ(v.outcome, Outcome::kFail);
+  EXPECT_NE(v.reason.find("gpu3: 17 NVLinks active instead of 18"), std::string::npos) << v.reason;
+  EXPECT_NE(v.reason.find("7 active InfiniBand ports instead of 8"), std::string::npos) << v.reason;
+  Baseline b;
+  b.shapes = {hgx, {"1gpu", "alone", 1, 0, 0, "s", "b.xml:4"}};
+  facts.nvlinks[3] = 18;
+  facts.ib_ports_active = 10;
+  ASSERT_NE(FittingShape(b, facts), nullptr);
+  EXPECT_EQ(FittingShape(b, facts)->name, "hgx-8gpu");
+  facts.ib_ports_active = 6;  // a node that lost two rails fits no shape: auto says so instead of judging less
+  EXPECT_EQ(FittingShape(b, facts), nullptr);
 }
 
 }  // namespace
