@@ -2,12 +2,39 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 #include "core/units.hpp"
 #include "probes/common/system_files.hpp"
 
 namespace kiln::perftest {
+namespace {
+
+// perftest prints its errors unbuffered on stderr and the rest block-buffered on stdout: through a pipe the two
+// arrive out of order (the reason quoted for a failure would be a table header), and a server's "Waiting for
+// client" line only when it exits (every server would cost its full start-up wait). coreutils' stdbuf makes
+// stdout line-buffered, so every line arrives when it is printed. Without stdbuf, the command runs as it is.
+std::vector<std::string> LineBuffered(std::vector<std::string> argv) {
+  static const bool has_stdbuf = [] {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/bin:/bin";
+    for (std::size_t start = 0; start <= dirs.size();) {
+      std::size_t end = dirs.find(':', start);
+      std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      if (!dir.empty() && ::access((dir + "/stdbuf").c_str(), X_OK) == 0) return true;
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    return false;
+  }();
+  if (has_stdbuf) argv.insert(argv.begin(), {"stdbuf", "-oL", "-eL"});
+  return argv;
+}
+
+}  // namespace
 
 std::vector<std::string> CommandLine(const Environment& env, const RunSettings& s, const IbPort& port, int tcp_port,
                                      const std::string& server_host) {
@@ -29,7 +56,7 @@ std::vector<std::string> CommandLine(const Environment& env, const RunSettings& 
 Servers::Servers(const Environment& env, const RunSettings& s, const std::vector<IbPort>& ports, const std::string& node) {
   for (std::size_t i = 0; i < ports.size(); ++i) {
     processes_.push_back(std::make_unique<Subprocess>(
-        CommandLine(env, s, ports[i], s.base_tcp_port + static_cast<int>(i), ""),
+        LineBuffered(CommandLine(env, s, ports[i], s.base_tcp_port + static_cast<int>(i), "")),
         std::vector<std::string>{"KILN_NODE=" + node}));
   }
 }
@@ -51,7 +78,7 @@ std::vector<ProcessResult> RunClients(const Environment& env, const RunSettings&
   std::vector<std::unique_ptr<Subprocess>> clients;
   for (std::size_t i = 0; i < ports.size(); ++i) {
     clients.push_back(std::make_unique<Subprocess>(
-        CommandLine(env, s, ports[i], s.base_tcp_port + static_cast<int>(i), server_host),
+        LineBuffered(CommandLine(env, s, ports[i], s.base_tcp_port + static_cast<int>(i), server_host)),
         std::vector<std::string>{"KILN_NODE=" + node}));
   }
   std::vector<ProcessResult> results;

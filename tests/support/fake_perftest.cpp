@@ -1,6 +1,8 @@
 // A stand-in for perftest's ib_write_bw / ib_write_lat (built as both), for hosts without RDMA.
 // Like the real ones: the server (no host argument) waits for a client on -p's TCP port and prints
-// "Waiting for client to connect"; the client connects (no retry) and both print the real table format.
+// "Waiting for client to connect"; the client connects (no retry) and both print the real table format. Like
+// the real ones too, errors go unbuffered to stderr and the rest block-buffered to stdout, so that Kiln has to
+// cope with the order a pipe gives them in.
 // Its behaviour comes from the environment:
 //   FAKE_PERFTEST_DEVICES  devices that "exist" (comma-separated); others fail like perftest does
 //   FAKE_PERFTEST_SLOW     NODE:DEVICE entries (NODE from KILN_NODE) that run at 190 Gb/s instead of 392
@@ -39,11 +41,11 @@ int Serve(int port) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_ANY);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 1) != 0) {
-    std::printf(" Couldn't listen to port %d\n Unable to open file descriptor for socket connection Unable to init the socket connection\n", port);
+    std::fprintf(stderr, " Couldn't listen to port %d\n Unable to open file descriptor for socket connection Unable to init the socket connection\n", port);
     return -1;
   }
+  // Like the real server: on stdout, block-buffered when stdout is a pipe (no flush here).
   std::printf("\n************************************\n* Waiting for client to connect... *\n************************************\n");
-  std::fflush(stdout);
   int client = ::accept(fd, nullptr, nullptr);  // waits as long as it takes, like the real server
   ::close(fd);
   return client;
@@ -85,16 +87,16 @@ int main(int argc, char** argv) {
               "                    RDMA_Write %s Test\n Device         : %s\n",
               KILN_FAKE_LATENCY ? "Latency" : "BW", device.c_str());
   if (!Listed(Env("FAKE_PERFTEST_DEVICES"), device)) {
-    std::printf(" IB device %s not found\n Unable to find the Infiniband/RoCE device\n", device.c_str());
+    std::fprintf(stderr, " IB device %s not found\n Unable to find the Infiniband/RoCE device\n", device.c_str());
     return 1;
   }
   if (!host.empty() && Env("FAKE_PERFTEST_CLIENT_FAILS") == "1") {
-    std::printf(" Failed to modify QP to RTR\n Unable to Connect the HCA's through the link\n");
+    std::fprintf(stderr, " Failed to modify QP to RTR\n Unable to Connect the HCA's through the link\n");
     return 1;
   }
   int peer = host.empty() ? Serve(port) : Connect(host, port);
   if (peer < 0) {
-    std::printf(" Couldn't connect to %s:%d\nUnable to open file descriptor for socket connection Unable to init the socket connection\n",
+    std::fprintf(stderr, " Couldn't connect to %s:%d\nUnable to open file descriptor for socket connection Unable to init the socket connection\n",
                 host.c_str(), port);
     return 1;
   }
