@@ -271,8 +271,10 @@ class Harness {
           return probe->Run(*ctx);
         },
         step.timeout, Seconds(2),
-        // Alone, a step can stop at once; with other ranks it finishes, so no collective is left half done.
-        world_->Size() == 1 ? options_.interrupted : nullptr);
+        // A node probe talks to nobody: it stops at once on a signal, also under mpirun, which gives its ranks
+        // only moments after forwarding SIGTERM. A pair or group probe finishes (with other ranks), so no
+        // collective is left half done.
+        world_->Size() == 1 || step.probe->scope() == Scope::kNode ? options_.interrupted : nullptr);
     // An abandoned probe keeps `ctx` (and its communicator) alive through its own reference.
     abandoned_ = abandoned_ || guarded.abandoned;
     report.result.elapsed_s = guarded.elapsed.count();

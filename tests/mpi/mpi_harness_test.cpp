@@ -2,14 +2,22 @@
 // arrive on rank 0 and be evaluated; a hung node must be reported without hanging the run.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <spawn.h>
+#include <signal.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <filesystem>
+#include <thread>
+#include <chrono>
 
 #include "core/files.hpp"
 #include "core/hostname.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
+
+extern char** environ;
 
 namespace kiln {
 namespace {
@@ -109,6 +117,40 @@ TEST(MpiHarness, AHungNodeIsReportedAsTimedOutAndTheRunFinishes) {
   // The later collective still ran, on every rank, after the hung probe was left behind.
   EXPECT_EQ(report["steps"][1]["results"][0]["status"], "measured") << report["steps"][1];
   EXPECT_NE(result.output.find("error"), std::string::npos);
+}
+
+TEST(MpiHarness, SigtermToMpirunStillLeavesTheReportOfWhatWasDone) {
+  // mpirun forwards SIGTERM to its ranks and kills them moments later: a node step must stop at once on every
+  // rank, so that they agree and rank 0 writes the report in those moments.
+  testing::TempDir dir;
+  std::string suite = dir.Write("s.xml", "<suite name=\"s\" version=\"1\"><phase name=\"node\">"
+                                         "<step probe=\"sleep\" timeout=\"60s\"><param name=\"duration\" value=\"20s\"/></step>"
+                                         "<step probe=\"sleep\" timeout=\"60s\"><param name=\"duration\" value=\"20s\"/></step>"
+                                         "</phase></suite>\n");
+  std::string out = (dir.path() / "out").string();
+  std::vector<std::string> argv = Mpirun(2, {"run", "--rank-as-node", "--quiet", "--suite", suite, "--baseline",
+                                             SourceDir() + "/tests/fixtures/baselines/emulated.xml", "--out", out});
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawnp(&pid, "mpirun", nullptr, nullptr, args.data(), environ), 0);
+  // Wait until the ranks are in the first step (the journal folder exists), then stop the job as a scheduler would.
+  for (int i = 0; i < 300 && !std::filesystem::exists(out + "/journal"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(std::filesystem::exists(out + "/report.json")) << "no report after SIGTERM to mpirun";
+  nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  bool interrupted = false;
+  for (const auto& v : report["verdicts"]) {
+    interrupted = interrupted || (v["probe"] == "run" && v["reason"].get<std::string>().find("stopped by a signal") == 0);
+  }
+  EXPECT_TRUE(interrupted) << report["verdicts"].dump(2);
+  EXPECT_EQ(report["summary"]["accepted"], false);
 }
 
 }  // namespace
