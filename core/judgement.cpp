@@ -164,8 +164,13 @@ bool StepIsOptional(const Context& ctx, const std::string& probe) {
 std::vector<std::string> MissingGpus(const NodeFacts* facts, const std::vector<const Measurement*>& found) {
   std::vector<std::string> missing;
   if (!facts || !facts->gpus) return missing;
-  bool per_gpu = !found.empty() && std::all_of(found.begin(), found.end(), [](const Measurement* m) {
-    return m->subject.kind == SubjectKind::kDevice && m->subject.device.starts_with("gpu");
+  // Per GPU means devices named gpuN; a GPU pair's cell (gpu0->gpu1) is not a GPU of its own.
+  auto is_gpu = [](const std::string& device) {
+    return device.size() > 3 && device.starts_with("gpu") &&
+           std::all_of(device.begin() + 3, device.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  bool per_gpu = !found.empty() && std::all_of(found.begin(), found.end(), [&](const Measurement* m) {
+    return m->subject.kind == SubjectKind::kDevice && is_gpu(m->subject.device);
   });
   if (!per_gpu) return missing;
   for (int i = 0; i < *facts->gpus; ++i) {

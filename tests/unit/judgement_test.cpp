@@ -243,5 +243,42 @@ TEST(JudgeShape, NamesEveryDifferenceAndTakesAStorageRailForNoFault) {
   EXPECT_EQ(FittingShape(b, facts), nullptr);
 }
 
+TEST(Judgement, EveryGpuMustReportAPerGpuMetricButAPairCellIsNoGpu) {
+  // A 2-GPU node: HBM measured on gpu0 only (gpu1 fell silent); P2P measured as the cells gpu0->gpu1, gpu1->gpu0.
+  std::vector<Measurement> ms = {
+      MakeMeasurement("hbm_bandwidth", "hbm.copy_bw", "GB/s", Subject::Device("n", "gpu0"), {3000}, true, "m"),
+      MakeMeasurement("p2p_bandwidth", "p2p.ce_unidir_bw", "GB/s", Subject::Device("n", "gpu0->gpu1"), {400}, true, "m"),
+      MakeMeasurement("p2p_bandwidth", "p2p.ce_unidir_bw", "GB/s", Subject::Device("n", "gpu1->gpu0"), {400}, true, "m")};
+  Baseline b;
+  for (const char* metric : {"hbm.copy_bw", "p2p.ce_unidir_bw"}) {
+    Expectation e;
+    e.metric_pattern = metric;
+    e.threshold = 100;
+    e.unit = "GB/s";
+    e.source = "test";
+    b.expectations.push_back(e);
+  }
+  JudgeInput input;
+  input.baseline = &b;
+  NodeFacts facts;
+  facts.node = "n";
+  facts.inventoried = true;
+  facts.gpus = 2;
+  input.nodes = {facts};
+  input.steps = {{"hbm_bandwidth", Subject::Node("n"), StepStatus::kMeasured, "", false},
+                 {"p2p_bandwidth", Subject::Node("n"), StepStatus::kMeasured, "", false}};
+  input.catalog = ProbeRegistry::Default().Catalog();
+  input.measurements = &ms;
+  Judgement j = JudgeRun(input);
+  std::vector<Verdict> failures;
+  for (const Verdict& v : j.verdicts) {
+    if (IsFailure(v.outcome)) failures.push_back(v);
+  }
+  ASSERT_EQ(failures.size(), 1u) << Reasons(j.verdicts);
+  EXPECT_EQ(failures[0].subject, Subject::Device("n", "gpu1"));
+  EXPECT_NE(failures[0].reason.find("hbm_bandwidth reported other GPUs of n but not gpu1"), std::string::npos)
+      << failures[0].reason;
+}
+
 }  // namespace
 }  // namespace kiln
