@@ -28,9 +28,7 @@ int Bisect(BisectArgs& args, const char* argv0) {
   ProbeRegistry registry = ProbeRegistry::Default();
   BisectionRunOptions& options = args.options;
   RequireOutFolder(options.out_dir);
-  if (!options.chain_dir.empty() && args.sign_key.empty()) {
-    throw InputError("--chain needs --sign-key: a chain holds signed reports, and an unsigned one would break it");
-  }
+  RequireSignedChain(options.chain_dir, args.sign_key);
   options.suite_path = ResolveDataFile("suites", args.suite);
   if (args.baseline == "auto") {
     throw InputError("kiln bisect needs a baseline SKU or file: its trials run one probe each, without the health "

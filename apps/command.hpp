@@ -20,6 +20,8 @@ struct Command {
 
 // Refuses an empty --out (an unset $OUT in a script would otherwise write into the current or root folder).
 void RequireOutFolder(const std::string& out, const char* option = "--out");
+// Refuses --chain without --sign-key: a chain holds signed reports, and an unsigned one would break it for good.
+void RequireSignedChain(const std::string& chain_dir, const std::string& sign_key);
 
 Command AddRunCommand(CLI::App& app, const CommandLine& line);
 Command AddBisectCommand(CLI::App& app, const CommandLine& line);

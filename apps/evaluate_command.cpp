@@ -41,9 +41,7 @@ int Evaluate(const EvaluateArgs& args) {
   std::optional<KeyPair> key;
   if (!args.sign_key.empty()) key = LoadSecretKey(args.sign_key);
   RequireOutFolder(args.out);
-  if (!args.chain.empty() && args.sign_key.empty()) {
-    throw InputError("--chain needs --sign-key: a chain holds signed reports, and an unsigned one would break it");
-  }
+  RequireSignedChain(args.chain, args.sign_key);
   std::string content = ReadFile(args.report);
   std::error_code error;
   if (std::filesystem::equivalent(args.report, args.out + "/report.json", error)) {

@@ -33,6 +33,12 @@ void InstallStopHandlers() {
 
 const std::atomic<bool>& StopRequested() { return g_stop_requested; }
 
+void RequireSignedChain(const std::string& chain_dir, const std::string& sign_key) {
+  if (!chain_dir.empty() && sign_key.empty()) {
+    throw InputError("--chain needs --sign-key: a chain holds signed reports, and an unsigned one would break it");
+  }
+}
+
 void RequireOutFolder(const std::string& out, const char* option) {
   if (out.empty()) throw InputError(fmt::format("{} is empty: name the folder to write to", option));
 }

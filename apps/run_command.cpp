@@ -172,9 +172,7 @@ int RunUnderMpi(const RunArgs& args, const Suite& suite, const BaselineChoice& b
 
 int Run(const RunArgs& args, const CommandLine& line) {
   RequireOutFolder(args.out);
-  if (!args.chain.empty() && args.sign_key.empty()) {
-    throw InputError("--chain needs --sign-key: a chain holds signed reports, and an unsigned one would break it");
-  }
+  RequireSignedChain(args.chain, args.sign_key);
   ProbeRegistry registry = ProbeRegistry::Default();
   Suite suite = LoadSuite(ResolveDataFile("suites", args.suite), registry);
   BaselineChoice baseline = ChooseBaseline(args.baseline, args.shape, registry.AllMetrics());
