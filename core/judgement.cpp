@@ -12,12 +12,7 @@
 namespace kiln {
 namespace {
 
-std::string SeriesText(const Expectation& e) {
-  if (e.labels.empty()) return e.metric_pattern;
-  std::vector<std::string> parts;
-  for (const auto& [name, value] : e.labels) parts.push_back(name + "=" + value);
-  return fmt::format("{}{{{}}}", e.metric_pattern, fmt::join(parts, ","));
-}
+std::string SeriesText(const Expectation& e) { return SeriesKey(e.metric_pattern, e.labels); }
 
 const NodeFacts* FindFacts(const std::vector<NodeFacts>& nodes, const std::string& name) {
   for (const NodeFacts& facts : nodes) {

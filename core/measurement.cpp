@@ -4,7 +4,7 @@
 
 namespace kiln {
 
-std::string Measurement::SeriesKey() const {
+std::string SeriesKey(const std::string& metric, const std::map<std::string, std::string>& labels) {
   std::string key = metric;
   if (!labels.empty()) {
     key += '{';
@@ -17,6 +17,8 @@ std::string Measurement::SeriesKey() const {
   }
   return key;
 }
+
+std::string Measurement::SeriesKey() const { return kiln::SeriesKey(metric, labels); }
 
 Measurement MakeMeasurement(std::string probe, std::string metric, std::string unit, Subject subject,
                             std::vector<double> samples, bool higher_is_better, std::string method,

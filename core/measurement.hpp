@@ -29,6 +29,9 @@ struct Measurement {
   std::string SeriesKey() const;
 };
 
+// "metric{name=value,...}", or the metric alone without labels: how a series is named everywhere.
+std::string SeriesKey(const std::string& metric, const std::map<std::string, std::string>& labels);
+
 // Builds a measurement and its summary; throws std::invalid_argument on no or non-finite samples.
 Measurement MakeMeasurement(std::string probe, std::string metric, std::string unit, Subject subject,
                             std::vector<double> samples, bool higher_is_better, std::string method,
