@@ -414,9 +414,7 @@ class Harness {
 
   // Hosts named in --hosts that never joined are failures of their own: a node that could not even start.
   void CheckHostsJoined(std::vector<Verdict>& verdicts) const {
-    for (const std::string& missing : HostsMissing(options_.hosts, topology_.nodes)) {
-      const HostEntry& host = *std::find_if(options_.hosts.begin(), options_.hosts.end(),
-                                            [&](const HostEntry& h) { return h.name == missing; });
+    for (const HostEntry& host : HostsMissing(options_.hosts, topology_.nodes)) {
       Verdict v;
       v.probe = "launch";
       v.subject = Subject::Node(host.name);

@@ -70,7 +70,7 @@ std::vector<HostEntry> ParseHostfile(const std::string& text, const std::string&
 
 std::vector<HostEntry> LoadHostfile(const std::string& path) { return ParseHostfile(ReadFile(path), path); }
 
-std::vector<std::string> HostsMissing(const std::vector<HostEntry>& hosts, const std::vector<std::string>& nodes) {
+std::vector<HostEntry> HostsMissing(const std::vector<HostEntry>& hosts, const std::vector<std::string>& nodes) {
   auto short_name = [](const std::string& name) { return name.substr(0, name.find('.')); };
   auto is_address = [](const std::string& name) {
     return name.find(':') != std::string::npos ||
@@ -93,10 +93,10 @@ std::vector<std::string> HostsMissing(const std::vector<HostEntry>& hosts, const
   std::size_t addresses = std::count_if(unmatched.begin(), unmatched.end(), [&](const HostEntry* h) {
     return is_address(h->name) || h->name.starts_with("localhost");
   });
-  std::vector<std::string> missing;
+  std::vector<HostEntry> missing;
   for (const HostEntry* host : unmatched) {
     bool stand_in = (is_address(host->name) || host->name.starts_with("localhost")) && addresses <= spare;
-    if (!stand_in) missing.push_back(host->name);
+    if (!stand_in) missing.push_back(*host);
   }
   return missing;
 }

@@ -20,6 +20,6 @@ std::vector<HostEntry> ParseHostfile(const std::string& text, const std::string&
 // matches a node of the same name or short name (node1.cluster.local is node1); a host listed by address or as
 // localhost (127.0.0.1, ::1, 10.0.0.5) cannot be told apart by name, so it counts as joined as long as enough
 // otherwise unmatched nodes joined. Returns the hosts not accounted for, in hostfile order.
-std::vector<std::string> HostsMissing(const std::vector<HostEntry>& hosts, const std::vector<std::string>& nodes);
+std::vector<HostEntry> HostsMissing(const std::vector<HostEntry>& hosts, const std::vector<std::string>& nodes);
 
 }  // namespace kiln

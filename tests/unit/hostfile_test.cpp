@@ -44,13 +44,19 @@ TEST(ParseHostfile, RejectsNamesThatWouldReachSshAsOptionsOrCarryControls) {
   EXPECT_EQ(ParseHostfile("node-01.rack_2\n10.0.0.5\n[fe80::1]\n", "h").size(), 3u);
 }
 
+std::vector<std::string> Names(const std::vector<HostEntry>& hosts) {
+  std::vector<std::string> names;
+  for (const HostEntry& h : hosts) names.push_back(h.name);
+  return names;
+}
+
 TEST(HostsMissing, NamesMatchAndAddressesOrAliasesCountAsJoinedWhenEnoughNodesCame) {
   auto hosts = ParseHostfile("node1.cluster.local\nnode2\nlocalhost\n10.0.0.5\n", "h");
   EXPECT_TRUE(HostsMissing(hosts, {"node1", "node2", "login", "node7"}).empty());
   // One node short: the hosts that no name explains are the ones that may be missing.
-  EXPECT_EQ(HostsMissing(hosts, {"node1", "node2", "login"}), (std::vector<std::string>{"localhost", "10.0.0.5"}));
-  EXPECT_EQ(HostsMissing(hosts, {"node2", "login", "node7"}), (std::vector<std::string>{"node1.cluster.local"}));
-  EXPECT_EQ(HostsMissing(ParseHostfile("a\nb\n", "h"), {"a"}), std::vector<std::string>{"b"});
+  EXPECT_EQ(Names(HostsMissing(hosts, {"node1", "node2", "login"})), (std::vector<std::string>{"localhost", "10.0.0.5"}));
+  EXPECT_EQ(Names(HostsMissing(hosts, {"node2", "login", "node7"})), (std::vector<std::string>{"node1.cluster.local"}));
+  EXPECT_EQ(Names(HostsMissing(ParseHostfile("a\nb\n", "h"), {"a"})), std::vector<std::string>{"b"});
 }
 
 }  // namespace
