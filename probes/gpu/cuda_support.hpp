@@ -7,6 +7,7 @@
 #include <nccl.h>
 
 #include <string>
+#include <vector>
 
 #include "core/errors.hpp"
 
@@ -107,6 +108,29 @@ class EventTimer {
 
  private:
   cudaEvent_t start_{}, stop_{};
+};
+
+// Several CUDA events owned together: chunk boundaries of a pass, the ends of concurrent copies.
+class EventList {
+ public:
+  explicit EventList(std::size_t count) : events_(count) {
+    for (cudaEvent_t& e : events_) KILN_CUDA_CHECK(cudaEventCreate(&e));
+  }
+  ~EventList() {
+    for (cudaEvent_t e : events_) cudaEventDestroy(e);
+  }
+  EventList(const EventList&) = delete;
+  EventList& operator=(const EventList&) = delete;
+  cudaEvent_t operator[](std::size_t i) const { return events_[i]; }
+  // GPU time from event `from` to event `to`, both already reached.
+  double Seconds(std::size_t from, std::size_t to) const {
+    float ms = 0;
+    KILN_CUDA_CHECK(cudaEventElapsedTime(&ms, events_[from], events_[to]));
+    return ms / 1e3;
+  }
+
+ private:
+  std::vector<cudaEvent_t> events_;
 };
 
 inline int DeviceCount() {

@@ -15,10 +15,13 @@
 #include <sstream>
 #include <thread>
 
+#include "core/statistics.hpp"
 #include "probes/gpu/cuda_support.hpp"
 #include "probes/gpu/element_ops.hpp"
 #include "probes/gpu/gpu_math.hpp"
+#include "probes/gpu_stress/burn_series.hpp"
 #include "probes/gpu_stress/burn_telemetry.hpp"
+#include "probes/gpu_stress/gemm_runner.hpp"
 #include "probes/health/nvml_session.hpp"
 
 namespace kiln::gpu {
@@ -57,10 +60,13 @@ __global__ void CountDifferent(const T* reference, const T* result, std::uint64_
 }
 
 struct TypeResult {
-  std::vector<double> tflops;
+  BurnSeries series;
+  BurnWindows windows;
   std::uint64_t wrong = 0;
   std::uint64_t gemms = 0;
   std::uint64_t matrices = 0;
+  std::uint64_t chunk = 0;       // GEMMs per timed chunk
+  std::string algorithm;         // what burned after the settle time, and how it was chosen
 };
 
 template <typename T>
@@ -73,93 +79,189 @@ void LaunchCompare(const T* ref, const T* res, std::uint64_t elements, double to
   CountDifferent<T><<<1024, 256, 0, s>>>(ref, res, elements, tol, wrong);
 }
 
-// One GEMM type on the current device until `end`.
+constexpr std::size_t kWorkspaceBytes = 32u << 20;  // cuBLAS's own default on Hopper
+constexpr int kLtCandidates = 4;
+constexpr int kTuningRounds = 3;
+constexpr double kChunkSeconds = 0.1;
+
+void CheckGemm(cublasStatus_t status) { KILN_CUBLAS_CHECK(status); }
+
+// Times every candidate in interleaved rounds of `chunk` GEMMs, under the load of the burn so far, and returns
+// the fastest (candidate 0, cuBLAS's default, when none beats it). `note` says what was compared.
 template <typename T>
-TypeResult Burn(GemmType type, std::uint64_t n, double fraction, std::chrono::steady_clock::time_point end,
-                double sample_seconds, const std::stop_token& stop) {
+int ChooseAlgorithm(GemmRunner& gemm, std::uint64_t n, std::uint64_t chunk, T* results, std::uint64_t elements,
+                    cudaStream_t stream, std::string& note) {
+  const int count = gemm.candidates();
+  EventList events(static_cast<std::size_t>(2 * count * kTuningRounds));
+  std::vector<std::vector<bool>> timed(kTuningRounds, std::vector<bool>(count, false));
+  std::vector<bool> failed(count, false);
+  for (int round = 0; round < kTuningRounds; ++round) {
+    for (int c = 0; c < count; ++c) {
+      if (failed[c]) continue;
+      const std::size_t first = static_cast<std::size_t>(2 * (round * count + c));
+      KILN_CUDA_CHECK(cudaEventRecord(events[first], stream));
+      for (std::uint64_t g = 0; g < chunk && !failed[c]; ++g) {
+        failed[c] = gemm.Enqueue(c, results + g * elements) != CUBLAS_STATUS_SUCCESS;
+      }
+      KILN_CUDA_CHECK(cudaEventRecord(events[first + 1], stream));
+      timed[round][c] = !failed[c];
+    }
+  }
+  KILN_CUDA_CHECK(cudaStreamSynchronize(stream));
+  KILN_CUDA_CHECK(cudaGetLastError());
+  std::vector<std::vector<double>> rates(count);
+  for (int round = 0; round < kTuningRounds; ++round) {
+    for (int c = 0; c < count; ++c) {
+      if (!timed[round][c] || failed[c]) continue;
+      const std::size_t first = static_cast<std::size_t>(2 * (round * count + c));
+      rates[c].push_back(GemmTflops(n, chunk, events.Seconds(first, first + 1)));
+    }
+  }
+  int best = std::max(FastestCandidate(rates), 0);
+  std::string compared;
+  for (int c = 0; c < count; ++c) {
+    compared += fmt::format("{}{}: {}", c == 0 ? "" : "; ", gemm.Describe(c),
+                            rates[c].empty() ? std::string("failed") : fmt::format("{:.1f}", Median(rates[c])));
+  }
+  note = fmt::format("{}, the fastest of {} candidates timed in {} interleaved rounds of {} GEMMs under load "
+                     "(median TFLOPS: {})",
+                     gemm.Describe(best), count, kTuningRounds, chunk, compared);
+  return best;
+}
+
+// One GEMM type on the current device for `duration` seconds: a burst with cuBLAS's default, the algorithm
+// chosen once the clocks settle, then passes of every result matrix, each checked against the pass's first.
+template <typename T>
+TypeResult Burn(GemmType type, std::uint64_t n, double fraction, double duration, double sample_seconds,
+                const std::stop_token& stop) {
+  const auto end = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(duration));
   std::size_t free_bytes = 0, total = 0;
   KILN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
-  GemmPlan plan = PlanGemm(free_bytes, fraction, n, type);
+  GemmPlan plan = PlanGemm(free_bytes > kWorkspaceBytes ? free_bytes - kWorkspaceBytes : 0, fraction, n, type);
   if (plan.result_matrices < 2) {
     throw ProbeError(fmt::format("{} matrices of {}x{} do not fit in {} MiB free", Name(type), n, n, free_bytes >> 20));
   }
-  std::uint64_t elements = n * n;
-  DeviceBuffer a(elements * sizeof(T)), b(elements * sizeof(T));
-  DeviceBuffer results(plan.result_matrices * elements * sizeof(T));
+  const std::uint64_t elements = n * n;
+  const std::uint64_t matrices = plan.result_matrices;
+  DeviceBuffer a(elements * sizeof(T)), b(elements * sizeof(T)), workspace(kWorkspaceBytes);
+  DeviceBuffer results(matrices * elements * sizeof(T));
   DeviceBuffer wrong(sizeof(unsigned long long));
   Stream stream;
-  cublasHandle_t handle = nullptr;
-  KILN_CUBLAS_CHECK(cublasCreate(&handle));
-  std::unique_ptr<cublasContext, decltype(&cublasDestroy)> handle_owner(handle, &cublasDestroy);
-  KILN_CUBLAS_CHECK(cublasSetStream(handle, stream.get()));
   LaunchFill(a.as<T>(), elements, 1, stream.get());
   LaunchFill(b.as<T>(), elements, 2, stream.get());
+  // Every result starts as NaN (all bits set): an element that no GEMM writes fails the check instead of
+  // matching whatever the memory held.
+  KILN_CUDA_CHECK(cudaMemsetAsync(results.as<void>(), 0xFF, results.bytes(), stream.get()));
   KILN_CUDA_CHECK(cudaGetLastError());
+  GemmRunner gemm(type, static_cast<int>(n), a.as<void>(), b.as<void>(), workspace.as<void>(), kWorkspaceBytes,
+                  stream.get(), kLtCandidates);
+  T* const first_result = results.as<T>();
+  const double tolerance = ComparisonTolerance(type, std::sqrt(static_cast<double>(n)));
 
-  cudaDataType data_type = CUDA_R_32F;
-  cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
-  switch (type) {
-    case GemmType::kFp64: data_type = CUDA_R_64F; compute = CUBLAS_COMPUTE_64F; break;
-    case GemmType::kFp32: break;
-    case GemmType::kTf32: compute = CUBLAS_COMPUTE_32F_FAST_TF32; break;
-    case GemmType::kBf16: data_type = CUDA_R_16BF; break;
-    case GemmType::kFp16: data_type = CUDA_R_16F; break;
-  }
-  const double alpha64 = 1.0, beta64 = 0.0;
-  const float alpha32 = 1.0f, beta32 = 0.0f;
-  const void* alpha = type == GemmType::kFp64 ? static_cast<const void*>(&alpha64) : &alpha32;
-  const void* beta = type == GemmType::kFp64 ? static_cast<const void*>(&beta64) : &beta32;
-  const int dim = static_cast<int>(n);
-  double tolerance = ComparisonTolerance(type, std::sqrt(static_cast<double>(n)));
-
-  TypeResult result;
-  result.matrices = plan.result_matrices;
+  // Warm-up: loads the kernels; the second GEMM's time sizes the chunks.
   EventTimer timer;
-  std::uint64_t sample_gemms = 0;
-  double sample_elapsed = 0;
+  CheckGemm(gemm.Enqueue(0, first_result));
+  timer.Start(stream.get());
+  CheckGemm(gemm.Enqueue(0, first_result));
+  timer.Stop(stream.get());
+  TypeResult result;
+  result.matrices = matrices;
+  result.chunk = GemmsPerChunk(timer.Seconds(), kChunkSeconds, matrices);
+  result.windows = WindowsFor(duration, sample_seconds);
+  result.algorithm = gemm.candidates() == 1 ? fmt::format("cublasGemmEx default ({})", gemm.lt_note())
+                                            : "cublasGemmEx default (the burn ended before the settle time)";
+  EventList events(static_cast<std::size_t>((matrices + result.chunk - 1) / result.chunk + 1));
+  std::vector<BurnChunk> chunks;
+  double gemm_seconds = 0;
+  int algorithm = 0;
+  bool chosen = gemm.candidates() == 1;
   do {
     if (stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
-    timer.Start(stream.get());
-    for (std::uint64_t m = 0; m < plan.result_matrices; ++m) {
-      KILN_CUBLAS_CHECK(cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, dim, dim, dim, alpha, a.as<T>(), data_type, dim,
-                                     b.as<T>(), data_type, dim, beta, results.as<T>() + m * elements, data_type, dim,
-                                     compute, CUBLAS_GEMM_DEFAULT));
+    if (!chosen && gemm_seconds >= result.windows.settle_seconds) {
+      algorithm = ChooseAlgorithm(gemm, n, result.chunk, first_result, elements, stream.get(), result.algorithm);
+      result.windows.settle_seconds = gemm_seconds;  // sustained samples are the chosen algorithm's
+      chosen = true;
     }
-    timer.Stop(stream.get());
-    double seconds = timer.Seconds();
-    result.gemms += plan.result_matrices;
-    sample_gemms += plan.result_matrices;
-    sample_elapsed += seconds;
-    if (sample_elapsed >= sample_seconds) {
-      result.tflops.push_back(GemmTflops(n, sample_gemms, sample_elapsed));
-      sample_gemms = 0;
-      sample_elapsed = 0;
+    // A pass: every result matrix once, an event between chunks.
+    std::size_t recorded = 0;
+    KILN_CUDA_CHECK(cudaEventRecord(events[recorded++], stream.get()));
+    for (std::uint64_t m = 0; m < matrices; m += result.chunk) {
+      for (std::uint64_t k = m; k < std::min(m + result.chunk, matrices); ++k) {
+        CheckGemm(gemm.Enqueue(algorithm, first_result + k * elements));
+      }
+      KILN_CUDA_CHECK(cudaEventRecord(events[recorded++], stream.get()));
     }
     // Every result of the pass against the first: the same inputs must give the same product.
     KILN_CUDA_CHECK(cudaMemsetAsync(wrong.as<void>(), 0, sizeof(unsigned long long), stream.get()));
-    for (std::uint64_t m = 1; m < plan.result_matrices; ++m) {
-      LaunchCompare(results.as<T>(), results.as<T>() + m * elements, elements, tolerance,
-                    wrong.as<unsigned long long>(), stream.get());
+    for (std::uint64_t m = 1; m < matrices; ++m) {
+      LaunchCompare(first_result, first_result + m * elements, elements, tolerance, wrong.as<unsigned long long>(),
+                    stream.get());
     }
+    KILN_CUDA_CHECK(cudaGetLastError());
     unsigned long long pass_wrong = 0;
     KILN_CUDA_CHECK(cudaMemcpyAsync(&pass_wrong, wrong.as<void>(), sizeof pass_wrong, cudaMemcpyDeviceToHost, stream.get()));
     KILN_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
     result.wrong += pass_wrong;
+    result.gemms += matrices;
+    for (std::size_t i = 1; i < recorded; ++i) {
+      std::uint64_t gemms = std::min(result.chunk, matrices - (i - 1) * result.chunk);
+      chunks.push_back({gemms, events.Seconds(i - 1, i)});
+      gemm_seconds += chunks.back().seconds;
+    }
   } while (std::chrono::steady_clock::now() < end);
-  if (sample_gemms > 0) result.tflops.push_back(GemmTflops(n, sample_gemms, sample_elapsed));
+  result.series = SummarizeBurn(chunks, n, result.windows);
   return result;
 }
 
-TypeResult BurnType(GemmType type, std::uint64_t n, double fraction, std::chrono::steady_clock::time_point end,
-                    double sample_seconds, const std::stop_token& stop) {
+TypeResult BurnType(GemmType type, std::uint64_t n, double fraction, double duration, double sample_seconds,
+                    const std::stop_token& stop) {
   switch (type) {
-    case GemmType::kFp64: return Burn<double>(type, n, fraction, end, sample_seconds, stop);
+    case GemmType::kFp64: return Burn<double>(type, n, fraction, duration, sample_seconds, stop);
     case GemmType::kFp32:
-    case GemmType::kTf32: return Burn<float>(type, n, fraction, end, sample_seconds, stop);
-    case GemmType::kBf16: return Burn<__nv_bfloat16>(type, n, fraction, end, sample_seconds, stop);
-    case GemmType::kFp16: return Burn<__half>(type, n, fraction, end, sample_seconds, stop);
+    case GemmType::kTf32: return Burn<float>(type, n, fraction, duration, sample_seconds, stop);
+    case GemmType::kBf16: return Burn<__nv_bfloat16>(type, n, fraction, duration, sample_seconds, stop);
+    case GemmType::kFp16: return Burn<__half>(type, n, fraction, duration, sample_seconds, stop);
   }
   throw ProbeError("unknown GEMM type");
+}
+
+// The type's throughput (sustained, burst, every sample) and its correctness count.
+std::vector<Measurement> TypeMeasurements(const Subject& gpu, std::uint64_t n, const TypeResult& r,
+                                          const std::map<std::string, std::string>& labels) {
+  std::vector<Measurement> out;
+  const BurnSeries& s = r.series;
+  const std::string work = fmt::format("{} GEMMs of {}x{} ({} result matrices per pass, timed in chunks of {})",
+                                       r.gemms, n, n, r.matrices, r.chunk);
+  if (!s.sustained.empty()) {
+    std::string which = s.sustained_is_timeline
+                            ? fmt::format("every {:g}s sample (the burn ended before settling)", r.windows.sample_seconds)
+                            : fmt::format("{} samples of {:g}s from {:.1f}s of GEMM time on", s.sustained.size(),
+                                          r.windows.sample_seconds, r.windows.settle_seconds);
+    out.push_back(MakeMeasurement("gpu_stress", "gpu.stress.tflops", "TFLOPS", gpu, s.sustained, true,
+                                  fmt::format("sustained: median of {}; {}; {}", which, work, r.algorithm), labels));
+  }
+  if (!s.burst.empty()) {
+    out.push_back(MakeMeasurement("gpu_stress", "gpu.stress.burst_tflops", "TFLOPS", gpu, s.burst, true,
+                                  fmt::format("burst: median of the {} chunks of {} GEMMs in the first {:g}s "
+                                              "(cublasGemmEx default); {}",
+                                              s.burst.size(), r.chunk, r.windows.burst_seconds, work),
+                                  labels));
+  }
+  if (!s.timeline.empty()) {
+    out.push_back(MakeMeasurement("gpu_stress", "gpu.stress.tflops_timeline", "TFLOPS", gpu, s.timeline, true,
+                                  fmt::format("every {:g}s sample of GEMM time in order, burst and settling "
+                                              "included (the tuning rounds are not); {}",
+                                              r.windows.sample_seconds, work),
+                                  labels));
+  }
+  out.push_back(MakeMeasurement(
+      "gpu_stress", "gpu.stress.wrong_elements", "count", gpu, {static_cast<double>(r.wrong)}, false,
+      fmt::format("elements of each result differing from the pass's first result (gpu-burn check; results start as "
+                  "NaN, so an element no GEMM wrote counts too), {}",
+                  work),
+      labels));
+  return out;
 }
 
 std::vector<GemmType> ParseTypes(const std::string& text) {
@@ -206,9 +308,7 @@ ProbeOutcome RunGpuStress(ProbeContext& ctx) {
       try {
         KILN_CUDA_CHECK(cudaSetDevice(device));
         for (GemmType type : types) {
-          auto end = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                            std::chrono::duration<double>(per_type));
-          TypeResult r = BurnType(type, n, fraction, end, sample_seconds, ctx.stop);
+          TypeResult r = BurnType(type, n, fraction, per_type, sample_seconds, ctx.stop);
           std::lock_guard lock(mutex);
           results[device][type] = std::move(r);
         }
@@ -227,16 +327,7 @@ ProbeOutcome RunGpuStress(ProbeContext& ctx) {
     Subject gpu = Subject::Device(ctx.node, fmt::format("gpu{}", device));
     for (const auto& [type, r] : by_type) {
       std::map<std::string, std::string> labels{{"type", std::string(Name(type))}};
-      std::string method = fmt::format("{} GEMMs of {}x{} ({} result matrices per pass), TFLOPS per {:g}s sample",
-                                       r.gemms, n, n, r.matrices, sample_seconds);
-      if (!r.tflops.empty()) {
-        outcome.measurements.push_back(
-            MakeMeasurement("gpu_stress", "gpu.stress.tflops", "TFLOPS", gpu, r.tflops, true, method, labels));
-      }
-      outcome.measurements.push_back(MakeMeasurement(
-          "gpu_stress", "gpu.stress.wrong_elements", "count", gpu, {static_cast<double>(r.wrong)}, false,
-          fmt::format("elements of each result differing from the pass's first result (gpu-burn check), {}", method),
-          labels));
+      for (Measurement& m : TypeMeasurements(gpu, n, r, labels)) outcome.measurements.push_back(std::move(m));
     }
   }
   // NVML readings, matched to CUDA devices through the PCI bus id.
