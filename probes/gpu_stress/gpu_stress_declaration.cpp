@@ -12,7 +12,7 @@ GpuProbeDeclaration GpuStressDeclaration() {
            {"memory_fraction", ParamType::kDouble, "0.9", "share of free memory to fill with result matrices"},
            {"sample_interval", ParamType::kDuration, "1s", "how often TFLOPS and NVML readings are sampled"}},
           {{"gpu.stress.tflops", "TFLOPS", true, "sustained GEMM throughput per GPU and type, after the clocks settle"},
-           {"gpu.stress.burst_tflops", "TFLOPS", true, "GEMM throughput in the burn's first second"},
+           {"gpu.stress.burst_tflops", "TFLOPS", true, "the fastest 0.1 s of GEMMs in the burn's first second, before the power limit holds the clock"},
            {"gpu.stress.tflops_timeline", "TFLOPS", true, "GEMM throughput per sample over the whole burn, in order"},
            {"gpu.stress.wrong_elements", "count", false, "result elements differing from the first result", true},
            {"gpu.stress.temperature", "C", false, "GPU temperature during the burn"},

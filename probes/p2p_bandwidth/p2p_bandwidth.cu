@@ -59,6 +59,9 @@ ProbeOutcome RunP2pBandwidth(ProbeContext& ctx) {
     }
     buffers.emplace_back(size);
     second.emplace_back(size);
+    // Defined contents: copying never-written memory is what compute-sanitizer's initcheck reports.
+    KILN_CUDA_CHECK(cudaMemset(buffers.back().as<void>(), 0x5A, size));
+    KILN_CUDA_CHECK(cudaMemset(second.back().as<void>(), 0, size));
     streams.push_back(std::make_unique<Stream>());
     timers.push_back(std::make_unique<EventTimer>());
     cudaDeviceProp prop{};

@@ -7,6 +7,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <vector>
 #include <sstream>
@@ -57,6 +58,11 @@ ProbeOutcome RunPcie(ProbeContext& ctx) {
     std::string cpus = PinNearDevice(device, ctx.env.sysfs_root);
     PinnedBuffer host_a(size), host_b(size);
     DeviceBuffer dev_a(size), dev_b(size);
+    // Defined contents: copying never-written memory is what compute-sanitizer's initcheck reports.
+    std::memset(host_a.get(), 0x5A, size);
+    std::memset(host_b.get(), 0, size);
+    KILN_CUDA_CHECK(cudaMemset(dev_a.as<void>(), 0, size));
+    KILN_CUDA_CHECK(cudaMemset(dev_b.as<void>(), 0xA5, size));
     Stream up, down;
     EventTimer timer_up, timer_down;
     std::vector<double> h2d, d2h, bidir;

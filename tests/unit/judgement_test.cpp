@@ -88,6 +88,24 @@ TEST(JudgementOnRealGpus, AutoAcceptsTheHealthyH200AndSaysWhatItDetected) {
   EXPECT_NE(nccl->reason.find("node shape hgx-8gpu only; this node is 1gpu"), std::string::npos) << nccl->reason;
 }
 
+TEST(JudgementOnRealGpus, TheFasterKernelsRunIsAcceptedAndTheOldRunStillIs) {
+  // The run after issue 15's kernels set the H200's measured references; the first run, with slower kernels,
+  // stays above every floor (copy 3981 >= 0.9 x 4268, bf16 681 >= 0.9 x 688).
+  Judged now = Judge("h200-x1-peers.json", Auto());
+  EXPECT_TRUE(now.Failures().empty()) << Reasons(now.Failures());
+  EXPECT_EQ(now.record.baseline_sku, "h200-sxm-141gb");
+  const Verdict* bf16 = now.Find("gpu.stress.tflops{type=bf16}", Outcome::kPass);
+  ASSERT_NE(bf16, nullptr);
+  EXPECT_NEAR(bf16->value.value_or(0), 687.7, 0.05);
+  // The burst and the timeline are reported, never judged: no baseline rule names them.
+  for (const Verdict& v : now.verdicts) {
+    EXPECT_EQ(v.series.find("burst_tflops"), std::string::npos) << v.series;
+    EXPECT_EQ(v.series.find("tflops_timeline"), std::string::npos) << v.series;
+  }
+  Judged before = Judge("h200-x1-deep.json", Auto());
+  EXPECT_TRUE(before.Failures().empty()) << Reasons(before.Failures());
+}
+
 TEST(JudgementOnRealGpus, AutoAcceptsTheHealthyH100) {
   Judged j = Judge("h100-x1.json", Auto());
   EXPECT_TRUE(j.Failures().empty()) << Reasons(j.Failures());
