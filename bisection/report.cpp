@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "core/hostlist.hpp"
+#include "core/statistics.hpp"
+
 namespace kiln {
 
 const std::string& StageProbes::For(TrialKind kind) const {
@@ -30,6 +35,73 @@ Subject SubjectOf(const Finding& f, const std::vector<std::string>& names) {
   return Subject::Group(f.members.empty() ? names : NamesOf(f.members, names));
 }
 
+// A round's trials. In a round of more than kFoldAbove trials the passing ones are folded into one entry per
+// probe and metric (how many, which nodes, the spread of their values), so that a 65,536-node search stays small;
+// every trial that did not pass is listed on its own.
+constexpr std::size_t kFoldAbove = 16;
+
+nlohmann::json RoundTrials(const RoundRecord& round, const std::vector<std::string>& names, const StageProbes& probes) {
+  using nlohmann::json;
+  struct Fold {
+    TrialKind kind;
+    std::string metric, unit;
+    std::vector<int> tested;
+    std::vector<double> values;
+    std::size_t trials = 0, padding = 0;
+    double seconds = 0;
+  };
+  std::vector<Fold> folds;
+  json trials = json::array();
+  const bool fold = round.trials.size() > kFoldAbove;
+  for (std::size_t i = 0; i < round.trials.size(); ++i) {
+    const Trial& t = round.trials[i];
+    const TrialResult& r = round.results[i];
+    std::vector<int> tested(t.members.begin(), t.members.begin() + t.under_test);
+    std::vector<int> padding(t.members.begin() + t.under_test, t.members.end());
+    if (fold && r.outcome == TrialOutcome::kPass) {
+      auto it = std::find_if(folds.begin(), folds.end(), [&](const Fold& f) {
+        return f.kind == t.kind && f.metric == r.metric && f.unit == r.unit;
+      });
+      if (it == folds.end()) it = folds.insert(folds.end(), Fold{t.kind, r.metric, r.unit, {}, {}});
+      it->tested.insert(it->tested.end(), tested.begin(), tested.end());
+      if (r.value) it->values.push_back(*r.value);
+      ++it->trials;
+      it->padding += padding.size();
+      it->seconds += r.seconds;
+      continue;
+    }
+    trials.push_back({{"kind", ToString(t.kind)},
+                      {"probe", probes.For(t.kind)},
+                      {"nodes", NodeListJson(NamesOf(tested, names))},
+                      {"padding", NodeListJson(NamesOf(padding, names))},
+                      {"outcome", ToString(r.outcome)},
+                      {"metric", r.metric},
+                      {"value", r.value ? json(*r.value) : json(nullptr)},
+                      {"unit", r.unit},
+                      {"reason", r.reason},
+                      {"seconds", r.seconds}});
+  }
+  for (Fold& f : folds) {
+    json values = nullptr;
+    if (!f.values.empty()) {
+      values = {{"min", *std::min_element(f.values.begin(), f.values.end())},
+                {"median", Median(f.values)},
+                {"max", *std::max_element(f.values.begin(), f.values.end())}};
+    }
+    trials.push_back({{"kind", ToString(f.kind)},
+                      {"probe", probes.For(f.kind)},
+                      {"trials", f.trials},
+                      {"nodes", NodeListJson(NamesOf(f.tested, names))},
+                      {"padding_count", f.padding},
+                      {"outcome", ToString(TrialOutcome::kPass)},
+                      {"metric", f.metric},
+                      {"values", values},
+                      {"unit", f.unit},
+                      {"seconds", f.seconds}});
+  }
+  return trials;
+}
+
 }  // namespace
 
 nlohmann::json BisectionSection(const BisectResult& result, const std::vector<std::string>& names,
@@ -42,25 +114,8 @@ nlohmann::json BisectionSection(const BisectResult& result, const std::vector<st
   }
   json rounds = json::array();
   for (const RoundRecord& round : result.rounds) {
-    json trials = json::array();
-    for (std::size_t i = 0; i < round.trials.size(); ++i) {
-      const Trial& t = round.trials[i];
-      const TrialResult& r = round.results[i];
-      std::vector<int> tested(t.members.begin(), t.members.begin() + t.under_test);
-      std::vector<int> padding(t.members.begin() + t.under_test, t.members.end());
-      trials.push_back({{"kind", ToString(t.kind)},
-                        {"probe", probes.For(t.kind)},
-                        {"nodes", NamesOf(tested, names)},
-                        {"padding", NamesOf(padding, names)},
-                        {"outcome", ToString(r.outcome)},
-                        {"metric", r.metric},
-                        {"value", r.value ? json(*r.value) : json(nullptr)},
-                        {"unit", r.unit},
-                        {"reason", r.reason},
-                        {"seconds", r.seconds}});
-    }
     rounds.push_back({{"index", round.index}, {"stage", round.stage}, {"conclusion", round.conclusion},
-                      {"trials", trials}});
+                      {"trials", RoundTrials(round, names, probes)}});
   }
   return json{{"simulated", simulated},
               {"nodes", names.size()},
@@ -93,14 +148,18 @@ std::vector<Verdict> BisectionVerdicts(const BisectResult& result, const std::ve
     for (int n : f.members) implicated[static_cast<std::size_t>(n)] = 1;
     verdicts.push_back(std::move(v));
   }
+  // Every node nothing implicated passes, as one verdict: at scale, one per node would be most of the report.
+  std::vector<std::string> cleared;
   for (std::size_t n = 0; n < names.size(); ++n) {
-    if (implicated[n]) continue;
+    if (!implicated[n]) cleared.push_back(names[n]);
+  }
+  if (!cleared.empty()) {
     Verdict v;
     v.probe = "bisect";
-    v.subject = Subject::Node(names[n]);
+    v.subject = cleared.size() == 1 ? Subject::Node(cleared[0]) : Subject::Group(cleared);
     v.rule = "bisection";
     v.outcome = Outcome::kPass;
-    v.reason = fmt::format("not implicated in {} round(s)", result.rounds.size());
+    v.reason = fmt::format("{} node(s) not implicated in {} round(s)", cleared.size(), result.rounds.size());
     verdicts.push_back(std::move(v));
   }
   return verdicts;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/errors.hpp"
+#include "core/hostlist.hpp"
 #include "core/subject.hpp"
 #include "core/units.hpp"
 #include "reports/html_escape.hpp"
@@ -13,7 +15,12 @@ using nlohmann::json;
 
 std::string E(const std::string& text) { return EscapeHtml(text); }
 
+// A node list as the report holds it: a hostlist string (shown as it is, shortened) or an array of names.
 std::string NodeList(const json& nodes, std::size_t limit = 6) {
+  if (nodes.is_string()) {
+    const std::string& text = nodes.get_ref<const std::string&>();
+    return text.size() > 120 ? text.substr(0, 117) + "..." : text;
+  }
   std::string text;
   for (std::size_t i = 0; i < nodes.size() && i < limit; ++i) {
     if (i > 0) text += ',';
@@ -21,6 +28,16 @@ std::string NodeList(const json& nodes, std::size_t limit = 6) {
   }
   if (nodes.size() > limit) text += fmt::format(",... (+{})", nodes.size() - limit);
   return text;
+}
+
+// How many nodes a node list names, in either form.
+std::size_t NodeCount(const json& nodes) {
+  if (!nodes.is_string()) return nodes.size();
+  try {
+    return NodesFromJson(nodes).size();
+  } catch (const InputError&) {
+    return 0;
+  }
 }
 
 // A burn-in: how long, how many iterations, who failed how often, how each series moved.
@@ -75,19 +92,29 @@ std::string BisectionTrail(const json& b) {
                         E(f.value("stage", "")), E(f.value("reason", "")), E(f.value("rounds", json::array()).dump()));
   }
   if (findings.empty()) html += R"(<tr><td colspan="5" class="pass">nobody implicated</td></tr>)";
-  html += "</table><h3>Trail</h3><table><tr><th>round</th><th>stage</th><th>trials</th><th>what ran</th><th>conclusion</th></tr>";
+  // The trail is evidence, not the summary: collapsed until asked for.
+  html += fmt::format("</table><details><summary><h3>Trail</h3> {} round(s), {} test(s)</summary>",
+                      b.value("rounds_used", 0), b.value("tests_used", 0));
+  html += "<table><tr><th>round</th><th>stage</th><th>trials</th><th>what ran</th><th>conclusion</th></tr>";
   for (const json& round : b.value("rounds", json::array())) {
     const json trials = round.value("trials", json::array());
     std::map<std::string, int> outcomes;
-    for (const json& t : trials) ++outcomes[t.value("outcome", "")];
+    for (const json& t : trials) outcomes[t.value("outcome", "")] += t.value("trials", 1);
     std::string counts;
     for (const auto& [outcome, n] : outcomes) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, outcome);
     std::string ran;
     for (std::size_t i = 0; i < trials.size() && i < 4; ++i) {
       const json& t = trials[i];
       std::string value = t.value("value", json()).is_number() ? fmt::format(" {:.4g}", t["value"].get<double>()) : "";
-      ran += fmt::format("{}{} [{}]{}: {}{}", ran.empty() ? "" : "\n", t.value("probe", ""), NodeList(t.at("nodes")),
-                         t.at("padding").empty() ? "" : fmt::format(" +{} cleared", t["padding"].size()),
+      const json values = t.value("values", json());
+      if (values.is_object()) {
+        value = fmt::format(" {:.4g}..{:.4g} (median {:.4g})", values.value("min", 0.0), values.value("max", 0.0),
+                            values.value("median", 0.0));
+      }
+      std::size_t padding = t.contains("padding") ? NodeCount(t["padding"]) : t.value("padding_count", 0u);
+      std::string count = t.contains("trials") ? fmt::format("{} trials on ", t["trials"].get<std::size_t>()) : "";
+      ran += fmt::format("{}{} {}[{}]{}: {}{}", ran.empty() ? "" : "\n", t.value("probe", ""), count,
+                         NodeList(t.at("nodes")), padding == 0 ? "" : fmt::format(" +{} cleared", padding),
                          t.value("outcome", ""), value);
     }
     if (trials.size() > 4) ran += fmt::format("\n... {} more", trials.size() - 4);
@@ -95,7 +122,7 @@ std::string BisectionTrail(const json& b) {
                         round.value("index", 0), E(round.value("stage", "")), E(counts), E(ran),
                         E(round.value("conclusion", "")));
   }
-  html += "</table>";
+  html += "</table></details>";
   return html;
 }
 

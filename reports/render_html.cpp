@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/hostlist.hpp"
 #include "core/measurement.hpp"
 #include "core/units.hpp"
 #include "reports/html_escape.hpp"
@@ -271,10 +272,13 @@ std::string ChartSections(const std::vector<Measurement>& measurements, const Ju
   return html;
 }
 
-// What the nodes are.
+// What the nodes are: one row per distinct kind of node, so that a fleet of identical nodes is one line.
 std::string NodesSection(const json& report) {
-  std::string html;
-  html += "<h2>Nodes</h2><table><tr><th>node</th><th>ranks</th><th>CPU</th><th>memory</th><th>OS / kernel</th><th>GPUs</th><th>driver</th><th>InfiniBand ports</th></tr>";
+  struct Row {
+    std::vector<std::string> names;
+    std::vector<int> ranks;
+  };
+  std::vector<std::pair<std::vector<std::string>, Row>> rows;  // cells after the name, in first-seen order
   for (const json& node : report.at("cluster").at("nodes")) {
     const json inv = node.value("inventory", json());
     std::string cpu, memory, os, gpus, driver, ports;
@@ -297,13 +301,26 @@ std::string NodesSection(const json& report) {
         ports += fmt::format("{}{}/{} {} {:g} Gb/s", ports.empty() ? "" : ", ", p.value("device", ""), p.value("port", 0),
                              p.value("state", ""), p.value("rate_gbps", 0.0));
       }
+    } else {
+      cpu = "no inventory (the health probe did not run here)";
     }
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        E(node.value("name", "")), E(node.value("ranks", json::array()).dump()), E(cpu), E(memory), E(os),
-                        E(gpus), E(driver), E(ports.empty() ? "none" : ports));
+    std::vector<std::string> cells{cpu, memory, os, gpus, driver, ports.empty() ? "none" : ports};
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.first == cells; });
+    if (it == rows.end()) it = rows.insert(rows.end(), {cells, Row{}});
+    it->second.names.push_back(node.value("name", ""));
+    for (int rank : node.value("ranks", std::vector<int>{})) it->second.ranks.push_back(rank);
+  }
+  std::string html = "<h2>Nodes</h2><table><tr><th>nodes</th><th>ranks</th><th>CPU</th><th>memory</th><th>OS / kernel</th>"
+                     "<th>GPUs</th><th>driver</th><th>InfiniBand ports</th></tr>";
+  for (const auto& [cells, row] : rows) {
+    std::string names = row.names.size() <= 8 ? fmt::format("{}", fmt::join(row.names, ", "))
+                                               : fmt::format("{} nodes: {}", row.names.size(), ShortNodeList(row.names));
+    std::string ranks = row.ranks.size() <= 16 ? json(row.ranks).dump() : fmt::format("{} ranks", row.ranks.size());
+    html += fmt::format("<tr><td>{}</td><td>{}</td>", E(names), E(ranks));
+    for (const std::string& cell : cells) html += fmt::format("<td>{}</td>", E(cell));
+    html += "</tr>";
   }
   html += "</table>";
-
   return html;
 }
 

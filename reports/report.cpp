@@ -95,7 +95,11 @@ nlohmann::json BuildReport(const RunRecord& r) {
   using nlohmann::json;
   json nodes = json::array();
   for (const NodeRecord& node : r.nodes) {
-    nodes.push_back({{"name", node.name}, {"ranks", node.ranks}, {"inventory", node.inventory}});
+    // Empty fields are left out: a simulated 65,536-node cluster is names only.
+    json entry{{"name", node.name}};
+    if (!node.ranks.empty()) entry["ranks"] = node.ranks;
+    if (!node.inventory.is_null()) entry["inventory"] = node.inventory;
+    nodes.push_back(std::move(entry));
   }
   json steps = json::array();
   for (const StepRecord& step : r.steps) {

@@ -130,6 +130,35 @@ int ChooseAlgorithm(GemmRunner& gemm, std::uint64_t n, std::uint64_t chunk, T* r
   return best;
 }
 
+// One pass: every result matrix once with `algorithm`, an event between chunks of `chunk` GEMMs (appended to
+// `chunks`), then every result compared with the first. Returns the pass's wrong elements.
+template <typename T>
+std::uint64_t RunPass(GemmRunner& gemm, int algorithm, T* results, std::uint64_t elements, std::uint64_t matrices,
+                      std::uint64_t chunk, double tolerance, unsigned long long* wrong, const EventList& events,
+                      cudaStream_t stream, std::vector<BurnChunk>& chunks) {
+  std::size_t recorded = 0;
+  KILN_CUDA_CHECK(cudaEventRecord(events[recorded++], stream));
+  for (std::uint64_t m = 0; m < matrices; m += chunk) {
+    for (std::uint64_t k = m; k < std::min(m + chunk, matrices); ++k) {
+      CheckGemm(gemm.Enqueue(algorithm, results + k * elements));
+    }
+    KILN_CUDA_CHECK(cudaEventRecord(events[recorded++], stream));
+  }
+  // Every result of the pass against the first: the same inputs must give the same product.
+  KILN_CUDA_CHECK(cudaMemsetAsync(wrong, 0, sizeof(unsigned long long), stream));
+  for (std::uint64_t m = 1; m < matrices; ++m) {
+    LaunchCompare(results, results + m * elements, elements, tolerance, wrong, stream);
+  }
+  KILN_CUDA_CHECK(cudaGetLastError());
+  unsigned long long pass_wrong = 0;
+  KILN_CUDA_CHECK(cudaMemcpyAsync(&pass_wrong, wrong, sizeof pass_wrong, cudaMemcpyDeviceToHost, stream));
+  KILN_CUDA_CHECK(cudaStreamSynchronize(stream));
+  for (std::size_t i = 1; i < recorded; ++i) {
+    chunks.push_back({std::min(chunk, matrices - (i - 1) * chunk), events.Seconds(i - 1, i)});
+  }
+  return pass_wrong;
+}
+
 // One GEMM type on the current device for `duration` seconds: a burst with cuBLAS's default, the algorithm
 // chosen once the clocks settle, then passes of every result matrix, each checked against the pass's first.
 template <typename T>
@@ -184,32 +213,11 @@ TypeResult Burn(GemmType type, std::uint64_t n, double fraction, double duration
       result.windows.settle_seconds = gemm_seconds;  // sustained samples are the chosen algorithm's
       chosen = true;
     }
-    // A pass: every result matrix once, an event between chunks.
-    std::size_t recorded = 0;
-    KILN_CUDA_CHECK(cudaEventRecord(events[recorded++], stream.get()));
-    for (std::uint64_t m = 0; m < matrices; m += result.chunk) {
-      for (std::uint64_t k = m; k < std::min(m + result.chunk, matrices); ++k) {
-        CheckGemm(gemm.Enqueue(algorithm, first_result + k * elements));
-      }
-      KILN_CUDA_CHECK(cudaEventRecord(events[recorded++], stream.get()));
-    }
-    // Every result of the pass against the first: the same inputs must give the same product.
-    KILN_CUDA_CHECK(cudaMemsetAsync(wrong.as<void>(), 0, sizeof(unsigned long long), stream.get()));
-    for (std::uint64_t m = 1; m < matrices; ++m) {
-      LaunchCompare(first_result, first_result + m * elements, elements, tolerance, wrong.as<unsigned long long>(),
-                    stream.get());
-    }
-    KILN_CUDA_CHECK(cudaGetLastError());
-    unsigned long long pass_wrong = 0;
-    KILN_CUDA_CHECK(cudaMemcpyAsync(&pass_wrong, wrong.as<void>(), sizeof pass_wrong, cudaMemcpyDeviceToHost, stream.get()));
-    KILN_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
-    result.wrong += pass_wrong;
+    const std::size_t before = chunks.size();
+    result.wrong += RunPass(gemm, algorithm, first_result, elements, matrices, result.chunk, tolerance,
+                            wrong.as<unsigned long long>(), events, stream.get(), chunks);
     result.gemms += matrices;
-    for (std::size_t i = 1; i < recorded; ++i) {
-      std::uint64_t gemms = std::min(result.chunk, matrices - (i - 1) * result.chunk);
-      chunks.push_back({gemms, events.Seconds(i - 1, i)});
-      gemm_seconds += chunks.back().seconds;
-    }
+    for (std::size_t i = before; i < chunks.size(); ++i) gemm_seconds += chunks[i].seconds;
   } while (std::chrono::steady_clock::now() < end);
   result.series = SummarizeBurn(chunks, n, result.windows);
   return result;

@@ -1,6 +1,8 @@
 #include "probes/host_stream/host_stream_probe.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <omp.h>
 #include <pthread.h>
 #include <sched.h>
@@ -179,9 +181,13 @@ class HostStreamProbe final : public Probe {
     }
 
     ProbeOutcome outcome;
-    std::string method = fmt::format("median of {} timed passes, 3 arrays of {}, {} threads", passes,
-                                     FormatBytes(n * sizeof(double)), threads);
     for (int k = 0; k < 4; ++k) {
+      // Rules judge the median; STREAM itself prints the best pass, so the method names both.
+      double best = *std::max_element(samples[k].begin(), samples[k].end());
+      std::string method = fmt::format(
+          "median of {} timed passes (judged); best pass {:.2f} GB/s (STREAM's own statistic, summary.max); 3 arrays "
+          "of {}, {} threads",
+          passes, best, FormatBytes(n * sizeof(double)), threads);
       outcome.measurements.push_back(MakeMeasurement(
           Name(), fmt::format("host.stream.{}_bw", host_stream::Name(host_stream::kKernels[k])), "GB/s",
           Subject::Node(ctx.node), std::move(samples[k]), true, method));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <filesystem>
 #include <set>
 
 #include "core/files.hpp"
@@ -35,10 +36,46 @@ TEST(BisectCli, SimulatedClusterOf4096NamesExactlyTheInjectedCulprits) {
   EXPECT_TRUE(b["resolved"].get<bool>());
   EXPECT_EQ(b["rounds_used"], b["rounds"].size());
   EXPECT_EQ(report["summary"]["counts"]["fail"], 5);
-  EXPECT_EQ(report["summary"]["counts"]["pass"], 4096 - 6);
+  // The 4,090 nodes nothing implicated pass as one verdict on their group.
+  EXPECT_EQ(report["summary"]["counts"]["pass"], 1);
+  bool cleared = false;
+  for (const auto& v : report["verdicts"]) {
+    if (v["outcome"] != "pass") continue;
+    cleared = true;
+    EXPECT_EQ(v["subject"]["nodes"].size(), 4096u - 6) << v["reason"];
+    EXPECT_EQ(v["reason"], "4090 node(s) not implicated in " + std::to_string(b["rounds_used"].get<int>()) + " round(s)");
+  }
+  EXPECT_TRUE(cleared);
+  // The node stage's 4,096 single-node trials: the passing ones folded into one entry naming them in a hostlist.
+  const auto& first = b["rounds"][0]["trials"];
+  ASSERT_LT(first.size(), 10u) << first.dump().substr(0, 500);
+  std::size_t folded = 0;
+  for (const auto& t : first) {
+    if (!t.contains("trials")) continue;
+    folded += t["trials"].get<std::size_t>();
+    EXPECT_TRUE(t["nodes"].is_string());
+    EXPECT_EQ(t["nodes"].get<std::string>().rfind("node[0000-", 0), 0u) << t["nodes"];
+  }
+  EXPECT_GT(folded, 4000u);
   std::string html = ReadFile(out + "/report.html");
   EXPECT_NE(html.find("<h2>Bisection (simulated cluster)</h2>"), std::string::npos);
   EXPECT_NE(html.find("<h3>Trail</h3>"), std::string::npos);
+}
+
+TEST(BisectCli, A65536NodeSearchWritesASmallReport) {
+  testing::TempDir dir;
+  std::string out = (dir.path() / "out").string();
+  auto r = testing::RunKiln(
+      {"bisect", "--simulate", SourceDir() + "/tests/fixtures/clusters/sim65536-three.xml", "--out", out});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("3 node(s) and 0 link(s) accused, 0 unresolved"), std::string::npos) << r.output;
+  // Sizes, not times: bench/bisect_scale.sh measures the time and memory.
+  EXPECT_LT(std::filesystem::file_size(out + "/report.json"), 10u << 20);
+  EXPECT_LT(std::filesystem::file_size(out + "/report.html"), 1u << 20);
+  EXPECT_LT(std::filesystem::file_size(out + "/junit.xml"), 2u << 20);
+  std::string html = ReadFile(out + "/report.html");
+  // The nodes table: one row for 65,536 nodes of one kind, named by their hostlist.
+  EXPECT_NE(html.find("65536 nodes: node[00000-65535]"), std::string::npos);
 }
 
 TEST(BisectCli, BadInputExitsTwoAndSaysWhy) {
