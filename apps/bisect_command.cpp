@@ -72,6 +72,7 @@ Command AddBisectCommand(CLI::App& app, const CommandLine& line) {
   bisect->add_option("--baseline", args->baseline, "what a trial must meet to pass (a SKU or a file)")
       ->capture_default_str();
   bisect->add_option("--out", bo.out_dir, "folder for report.json and every trial's folder")->capture_default_str();
+  bisect->add_flag("--force", bo.force, "--out holds an earlier report: move it aside into --out/previous-<time>/");
   bisect->add_option("--cluster", bo.cluster, "cluster name in the report");
   bisect->add_option("--launcher", bo.launcher, "auto | mpirun | srun")->capture_default_str();
   bisect->add_option("--launcher-args", bo.launcher_args, "extra words for mpirun or srun");

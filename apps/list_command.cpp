@@ -5,6 +5,7 @@
 #include "apps/command.hpp"
 #include "apps/data_files.hpp"
 #include "probes/registry.hpp"
+#include "runners/suite.hpp"
 
 namespace kiln {
 namespace {
@@ -21,6 +22,19 @@ int List(const std::string& what) {
       for (const MetricSpec& m : probe->Metrics()) {
         fmt::print("    metric {:<32} {:<6} {}\n", m.name, m.unit, m.description);
       }
+    }
+    return 0;
+  }
+  if (what == "suites") {
+    // Each suite with what it does and how long it asks its probes to run; `kiln run --plan` shows the steps.
+    ProbeRegistry registry = ProbeRegistry::Default();
+    for (const std::string& name : ListDataFiles(what)) {
+      Suite suite = LoadSuite(ResolveDataFile("suites", name), registry);
+      SuitePlan plan = PlanSuite(suite);
+      std::string limit = FormatDuration(plan.node_and_group_limit);
+      if (plan.pair_round_limit.count() > 0) limit += fmt::format(" + {} per round of pairs", FormatDuration(plan.pair_round_limit));
+      fmt::print("{:<14} {} steps; probes asked to run {}; at most {}\n    {}\n", name, suite.steps.size(),
+                 FormatDuration(plan.asked), limit, suite.description);
     }
     return 0;
   }

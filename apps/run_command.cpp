@@ -46,6 +46,8 @@ struct RunArgs {
   std::string history;
   std::string on_fail_node;
   bool resume = false;
+  bool force = false;
+  bool plan = false;
   bool bisect = false;
   bool rank_as_node = false;
   bool quiet = false;
@@ -94,6 +96,7 @@ int RunWithBisection(const RunArgs& args, const char* argv0) {
   if (!args.cluster.empty()) command.insert(command.end(), {"--cluster", args.cluster});
   if (!args.duration.empty()) command.insert(command.end(), {"--duration", args.duration});
   if (args.resume) command.push_back("--resume");
+  if (args.force) command.push_back("--force");
   if (args.quiet) command.push_back("--quiet");
   std::optional<KeyPair> key;
   if (!args.sign_key.empty()) key = LoadSecretKey(args.sign_key);  // a bad key fails before anything runs
@@ -122,6 +125,19 @@ int RunWithBisection(const RunArgs& args, const char* argv0) {
   WrittenBundle written = WriteReportBundle(std::move(report), {args.out, key, args.chain});
   return FinishRun(written.summary, written.report_path, written.exit_code,
                    args.Epilogue(probe.empty() ? "" : fmt::format(" (with the bisection of {})", probe)));
+}
+
+// `kiln run --plan`: the steps, their parameters and timeouts, and nothing run.
+int PrintPlan(const Suite& suite, const std::string& baseline) {
+  SuitePlan plan = PlanSuite(suite);
+  fmt::print("suite {} ({}), baseline {}: {}\n", suite.name, suite.path, baseline, suite.description);
+  for (const std::string& line : plan.lines) fmt::print("  {}\n", line);
+  std::string limit = FormatDuration(plan.node_and_group_limit);
+  if (plan.pair_round_limit.count() > 0) {
+    limit += fmt::format(" + {} per round of pairs (n-1 rounds for n nodes)", FormatDuration(plan.pair_round_limit));
+  }
+  fmt::print("probes asked to run {}; at most {}\n", FormatDuration(plan.asked), limit);
+  return 0;
 }
 
 // MPI_Finalize can block forever when a hung probe left a collective behind: bounded, then give up.
@@ -166,6 +182,8 @@ int RunUnderMpi(const RunArgs& args, const Suite& suite, const BaselineChoice& b
   }
   int exit_code = result.exit_code;
   if (!result.summary.empty()) exit_code = FinishRun(result.summary, result.report_path, exit_code, args.Epilogue());
+  // The verdict is rank 0's to give (the harness returns 0 elsewhere): one process with the verdict's exit code
+  // is a result; every rank exiting non-zero read like a crash.
   FinalizeMpi(result.abandoned_work);
   return ExitAfter(result, exit_code);
 }
@@ -176,6 +194,7 @@ int Run(const RunArgs& args, const CommandLine& line) {
   ProbeRegistry registry = ProbeRegistry::Default();
   Suite suite = LoadSuite(ResolveDataFile("suites", args.suite), registry);
   BaselineChoice baseline = ChooseBaseline(args.baseline, args.shape, registry.AllMetrics());
+  if (args.plan) return PrintPlan(suite, args.baseline);
   RunOptions options;
   options.out_dir = args.out;
   options.cluster = args.cluster;
@@ -196,6 +215,7 @@ int Run(const RunArgs& args, const CommandLine& line) {
     options.duration_s = duration->count();
   }
   options.resume = args.resume;
+  options.force = args.force;
   options.interrupted = &StopRequested();
   Launcher launcher = DetectLauncher();
   options.launcher = std::string(ToString(launcher));
@@ -222,6 +242,8 @@ Command AddRunCommand(CLI::App& app, const CommandLine& line) {
                                           "or the baseline's default shape");
   run->add_option("--hosts", args->hosts, "hostfile (Open MPI format); outside mpirun, kiln launches it");
   run->add_option("--out", args->out, "folder for report.json and the journal")->capture_default_str();
+  run->add_flag("--plan", args->plan, "print the steps, their parameters and timeouts, and run nothing");
+  run->add_flag("--force", args->force, "--out holds an earlier run's report: move it aside into --out/previous-<time>/");
   run->add_option("--cluster", args->cluster, "cluster name in the report");
   run->add_option("--mpirun-args", args->mpirun_args, "extra mpirun arguments in controller mode");
   run->add_option("--sign-key", args->sign_key, "secret key file (kiln keygen): sign report.json");

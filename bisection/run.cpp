@@ -157,6 +157,7 @@ nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const Pr
   planner.pair_stage = planner.pair_stage && !probes.pair.empty();
   planner.group_stage = planner.group_stage && !probes.group.empty();
   Baseline baseline = LoadBaseline(options.baseline_path, registry.AllMetrics());
+  ClaimOutFolder(options.out_dir, options.force);
   MakeDirectories(options.out_dir);
 
   auto start = std::chrono::steady_clock::now();
@@ -194,6 +195,7 @@ std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions opt
     const std::string name = verdicts[i].probe;  // a copy: `verdicts` grows below
     options.probe = name;
     options.out_dir += "/bisect-" + name;
+    options.force = true;  // the run claimed its folder already
     nlohmann::json bisect = BuildBisectionReport(options, registry);
     for (const Verdict& found : bisect.at("verdicts").get<std::vector<Verdict>>()) {
       if (found.outcome != Outcome::kPass) verdicts.push_back(found);

@@ -30,6 +30,7 @@ struct BisectionRunOptions {
   double launch_slack_s = 60;
   int parallel = 32;
   bool quiet = false;
+  bool force = false;  // out_dir holds an earlier report: move it aside instead of refusing
   std::optional<KeyPair> sign_key;
   std::string chain_dir;
   BisectOptions planner;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -43,6 +44,24 @@ struct Environment {
   std::string ib_write_lat = "ib_write_lat";
 };
 
+// What a long probe is doing now ("bf16: 681 TFLOPS, pass 3"), for the run's heartbeat lines. The probe's thread
+// says it; the harness reads it every few seconds. Thread-safe.
+class ProbeProgress {
+ public:
+  void Say(std::string text) {
+    std::lock_guard lock(mutex_);
+    text_ = std::move(text);
+  }
+  std::string Latest() const {
+    std::lock_guard lock(mutex_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::string text_;
+};
+
 struct ProbeContext {
   std::string node;                     // this rank's node name
   int node_index = 0;                   // its place among the job's nodes (0..nodes-1)
@@ -52,6 +71,7 @@ struct ProbeContext {
   Environment env;
   std::chrono::steady_clock::time_point deadline;
   std::stop_token stop;                 // set when the step ran past its timeout
+  std::shared_ptr<ProbeProgress> progress = std::make_shared<ProbeProgress>();
 };
 
 enum class ProbeStatus { kMeasured, kSkipped, kError };

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <optional>
+
 #include "core/errors.hpp"
 #include "core/hostlist.hpp"
 #include "core/subject.hpp"
@@ -126,6 +129,47 @@ std::string BisectionTrail(const json& b) {
   return html;
 }
 
-// What did not pass, first; the counts; the baseline chosen and what it could not check.
+std::string CollectiveTables(const json& report) {
+  struct Row {
+    double time = -1, algbw = -1, busbw = -1, wrong = -1;
+  };
+  // (probe and collective, subject) -> size in bytes -> row
+  std::map<std::pair<std::string, std::string>, std::map<std::uint64_t, Row>> tables;
+  for (const json& m : report.value("measurements", json::array())) {
+    const std::string metric = m.value("metric", "");
+    std::string prefix;
+    for (const char* p : {"nccl.", "mpi.allreduce."}) {
+      if (metric.rfind(p, 0) == 0) prefix = p;
+    }
+    const json labels = m.value("labels", json::object());
+    if (prefix.empty() || !labels.contains("size") || !labels["size"].is_string() || !m.contains("summary")) continue;
+    std::optional<std::uint64_t> size = ParseBytes(labels["size"].get<std::string>());
+    if (!size) continue;
+    std::string sweep = prefix == "nccl." ? "NCCL " + labels.value("collective", "?") : "MPI all_reduce";
+    if (labels.contains("algo")) sweep += " (" + labels.value("algo", "") + ")";
+    Row& row = tables[{sweep, m.at("subject").get<Subject>().Label(4)}][*size];
+    const double value = m["summary"].value("median", 0.0);
+    const std::string column = metric.substr(prefix.size());
+    if (column == "time") row.time = value;
+    if (column == "algbw") row.algbw = value;
+    if (column == "busbw") row.busbw = value;
+    if (column == "wrong_elements") row.wrong = value;
+  }
+  if (tables.empty()) return "";
+  auto cell = [](double v, const char* format) { return v < 0 ? std::string("-") : fmt::format(fmt::runtime(format), v); };
+  std::string html = "<h2>Collectives</h2><p class=\"note\">As nccl-tests prints them: medians per size; bus "
+                     "bandwidth by nccl-tests' formula.</p>";
+  for (const auto& [key, rows] : tables) {
+    html += fmt::format("<details><summary>{} on {}</summary><table><tr><th>size</th><th>time (us)</th>"
+                        "<th>algbw (GB/s)</th><th>busbw (GB/s)</th><th>#wrong</th></tr>",
+                        E(key.first), E(key.second));
+    for (const auto& [size, r] : rows) {
+      html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", E(FormatBytes(size)),
+                          cell(r.time, "{:.1f}"), cell(r.algbw, "{:.2f}"), cell(r.busbw, "{:.2f}"), cell(r.wrong, "{:.0f}"));
+    }
+    html += "</table></details>";
+  }
+  return html;
+}
 
 }  // namespace kiln

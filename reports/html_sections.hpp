@@ -10,5 +10,8 @@ namespace kiln {
 
 std::string BurnInSection(const nlohmann::json& burnin);
 std::string BisectionTrail(const nlohmann::json& bisection);
+// nccl-tests' table for each collective sweep (NCCL and MPI all-reduce) per subject: size, time, algbw, busbw,
+// wrong elements, one row per size.
+std::string CollectiveTables(const nlohmann::json& report);
 
 }  // namespace kiln

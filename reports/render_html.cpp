@@ -1,6 +1,7 @@
 // The customer's page: one self-contained file (no scripts, fonts or network), charts as inline SVG.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "reports/renderers.hpp"
 #include "reports/baseline_notes.hpp"
 #include "reports/html_sections.hpp"
+#include "reports/key_numbers.hpp"
 #include "reports/verdict_groups.hpp"
 
 namespace kiln {
@@ -205,11 +207,23 @@ std::string FailuresSection(const json& report, std::size_t measurement_count) {
   std::string html;
   html += "<h2>Subjects that did not pass</h2><table><tr><th>outcome</th><th>probe</th><th>subject</th><th>why</th></tr>";
   int listed = 0;
-  for (const VerdictGroup& g : GroupVerdicts(report)) {
-    if (g.worst <= Outcome::kPass) continue;  // pass, or rules that do not apply
-    ++listed;
-    html += fmt::format(R"(<tr><td class="{0}">{0}</td><td>{1}</td><td>{2}</td><td><pre>{3}</pre></td></tr>)",
-                        ToString(g.worst), E(g.probe), E(g.subject.Label()), E(g.WorstReasons()));
+  // By severity: failures, errors, warnings, then what was skipped; each with its value, bound, source and cause.
+  std::vector<VerdictGroup> groups = GroupVerdicts(report);
+  for (Outcome wanted : {Outcome::kFail, Outcome::kError, Outcome::kWarn, Outcome::kSkipped}) {
+    for (const VerdictGroup& g : groups) {
+      if (g.worst != wanted) continue;
+      ++listed;
+      std::string why;
+      for (const Verdict& v : g.verdicts) {
+        if (v.outcome != g.worst) continue;
+        if (!why.empty()) why += "\n";
+        why += v.reason;
+        if (!v.source.empty()) why += fmt::format(" [{}]", v.source);
+        if (!v.cause.empty()) why += fmt::format("\n  cause: {}", v.cause);
+      }
+      html += fmt::format(R"(<tr><td class="{0}">{0}</td><td>{1}</td><td>{2}</td><td><pre>{3}</pre></td></tr>)",
+                          ToString(g.worst), E(g.probe), E(g.subject.Label()), E(why));
+    }
   }
   if (listed == 0) html += R"(<tr><td colspan="4" class="pass">every subject passed</td></tr>)";
   html += "</table>";
@@ -219,6 +233,16 @@ std::string FailuresSection(const json& report, std::size_t measurement_count) {
                       counts.value("skipped", 0), counts.value("not_applicable", 0), measurement_count);
   if (std::string choice = DescribeBaselineChoice(report); !choice.empty()) {
     html += fmt::format(R"(<p class="note">Baseline: {}</p>)", E(choice));
+  }
+  std::size_t more = 0;
+  std::vector<KeyNumberRow> rows = KeyNumbers(report, 64, &more);
+  if (!rows.empty()) {
+    html += "<h2>Key numbers</h2><table><tr><th>subject</th><th>medians</th></tr>";
+    for (const KeyNumberRow& row : rows) {
+      html += fmt::format("<tr><td>{}</td><td>{}</td></tr>", E(row.subject), E(fmt::format("{}", fmt::join(row.cells, " | "))));
+    }
+    if (more > 0) html += fmt::format(R"(<tr><td colspan="2" class="note">and {} more subject(s) below</td></tr>)", more);
+    html += "</table>";
   }
   if (std::vector<std::string> unchecked = NotCheckedLines(report); !unchecked.empty()) {
     html += "<h3>Expectations this suite did not check</h3><ul>";
@@ -291,7 +315,12 @@ std::string NodesSection(const json& report) {
       const json g = inv.value("gpus", json::object());
       if (g.value("available", false)) {
         const json devices = g.value("devices", json::array());
-        for (const json& d : devices) gpus += fmt::format("{}{}", gpus.empty() ? "" : ", ", d.value("name", ""));
+        for (const json& d : devices) {
+          // The UUID and serial are what a replacement ticket and dcgm-exporter name a GPU by.
+          gpus += fmt::format("{}gpu{} {} ({}{})", gpus.empty() ? "" : ", ", d.value("index", 0), d.value("name", ""),
+                              d.value("uuid", "no UUID"),
+                              d.contains("serial") ? ", serial " + d.value("serial", "") : std::string());
+        }
         driver = g.value("driver_version", "");
       } else {
         gpus = g.value("reason", "none");
@@ -327,10 +356,15 @@ std::string NodesSection(const json& report) {
 // How each step ran.
 std::string StepsSection(const json& report) {
   std::string html;
-  html += "<h2>Steps</h2><table><tr><th>phase</th><th>probe</th><th>parameters</th><th>timeout</th><th>results</th></tr>";
+  html += "<h2>Steps</h2><table><tr><th>phase</th><th>probe</th><th>parameters</th><th>timeout</th><th>took</th>"
+          "<th>results</th></tr>";
   for (const json& step : report.at("steps")) {
     std::map<std::string, int> statuses;
-    for (const json& r : step.at("results")) ++statuses[r.value("status", "")];
+    double took = 0;  // the slowest subject
+    for (const json& r : step.at("results")) {
+      ++statuses[r.value("status", "")];
+      took = std::max(took, r.value("elapsed_s", 0.0));
+    }
     std::string results;
     for (const auto& [status, n] : statuses) results += fmt::format("{}{} {}", results.empty() ? "" : ", ", n, status);
     std::string params;
@@ -338,8 +372,9 @@ std::string StepsSection(const json& report) {
     for (const auto& [k, v] : parameters.items()) {
       params += fmt::format("{}{}={}", params.empty() ? "" : " ", k, v.get<std::string>());
     }
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{:g}s</td><td>{}</td></tr>", E(step.value("phase", "")),
-                        E(step.value("probe", "")), E(params), step.value("timeout_s", 0.0), E(results));
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{:g}s</td><td>{}</td><td>{}</td></tr>",
+                        E(step.value("phase", "")), E(step.value("probe", "")), E(params), step.value("timeout_s", 0.0),
+                        E(FormatDuration(Seconds(took))), E(results));
   }
   html += "</table>";
   return html;
@@ -374,6 +409,7 @@ std::string RenderHtml(const json& report) {
   if (report.contains("bisection")) html += BisectionTrail(report["bisection"]);
 
   html += ChartSections(measurements, judgements);
+  html += CollectiveTables(report);
   html += NodesSection(report);
   html += StepsSection(report);
   html += fmt::format(R"(<p class="note">Kiln {} · run {} · suite sha256 {} · baseline sha256 {}{}</p>)",

@@ -50,8 +50,47 @@ WrittenBundle WriteReportBundle(nlohmann::json report, const BundleOptions& opti
   WriteFileAtomically(options.out_dir + "/metrics.prom", RenderPrometheus(report));
   if (!options.chain_dir.empty()) AppendToChain(options.chain_dir, report, content, signature);
   written.summary = RenderTerminalSummary(report);
+  written.summary += fmt::format("kiln: for people: {}/report.html; for CI: {}/junit.xml; for monitoring: {}/metrics.prom\n",
+                                 options.out_dir, options.out_dir, options.out_dir);
+  if (options.sign_key) written.summary += fmt::format("kiln: signature: {}\n", signature_path);
   written.exit_code = report["summary"]["exit_code"].get<int>();
   return written;
+}
+
+std::string ClaimOutFolder(const std::string& out_dir, bool force) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::exists(fs::path(out_dir) / "report.json", error)) return "";
+  if (!force) {
+    if (fs::exists(fs::path(out_dir) / "burnin", error)) {
+      throw InputError(fmt::format("{} already holds a burn-in: continue it with --resume, choose another --out, or "
+                                   "pass --force to move it aside into '{}/previous-<time>/'",
+                                   out_dir, out_dir));
+    }
+    throw InputError(fmt::format("'{}' holds the report of an earlier run (report.json): choose another --out, or pass "
+                                 "--force to move that run aside into '{}/previous-<time>/'",
+                                 out_dir, out_dir));
+  }
+  std::string stamp = UtcNow();
+  std::erase_if(stamp, [](char c) { return c == ':' || c == '-'; });  // 20261126T071034Z
+  fs::path aside = fs::path(out_dir) / ("previous-" + stamp);
+  for (int n = 2; fs::exists(aside, error); ++n) aside = fs::path(out_dir) / fmt::format("previous-{}-{}", stamp, n);
+  // Everything of the earlier run goes, so nothing of it (a signature, a journal, a trial) sits beside the new.
+  std::vector<fs::path> names;
+  for (const fs::directory_entry& entry : fs::directory_iterator(out_dir, error)) {
+    if (entry.path().filename().string().rfind("previous-", 0) != 0) names.push_back(entry.path().filename());
+  }
+  if (error) throw RunError(fmt::format("cannot list '{}': {}", out_dir, error.message()));
+  fs::create_directory(aside, error);
+  if (error) throw RunError(fmt::format("cannot create '{}': {}", aside.string(), error.message()));
+  for (const fs::path& name : names) {
+    fs::rename(fs::path(out_dir) / name, aside / name, error);
+    if (error) {
+      throw RunError(fmt::format("cannot move '{}' aside into '{}': {}", (fs::path(out_dir) / name).string(),
+                                 aside.string(), error.message()));
+    }
+  }
+  return aside.string();
 }
 
 }  // namespace kiln

@@ -23,6 +23,12 @@ struct WrittenBundle {
   int exit_code = 0;    // from the report's summary
 };
 
+// A new run into `out_dir`: refuses (InputError, exit 2) when the folder holds an earlier run's report unless
+// `force`, which moves everything in the folder (but earlier previous-* folders) into out_dir/previous-<UTC time>/
+// and returns that folder's path ("" when there was no report). So a new report never sits next to an old
+// signature, journal or trial.
+std::string ClaimOutFolder(const std::string& out_dir, bool force);
+
 // Every write is atomic. Throws RunError naming the file that could not be written.
 WrittenBundle WriteReportBundle(nlohmann::json report, const BundleOptions& options);
 

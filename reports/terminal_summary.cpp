@@ -1,12 +1,14 @@
 #include "reports/terminal_summary.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <map>
 
 #include "core/units.hpp"
 #include "core/verdict.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/key_numbers.hpp"
 #include "reports/printable.hpp"
 
 namespace kiln {
@@ -15,8 +17,16 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
   std::string out;
   const auto& summary = report.at("summary");
   std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
-  // Failing first (worst first), then skipped steps so that nothing silently vanishes.
-  for (Outcome wanted : {Outcome::kError, Outcome::kFail, Outcome::kWarn, Outcome::kSkipped}) {
+  // The numbers a reader looks for first.
+  std::size_t more = 0;
+  std::vector<KeyNumberRow> rows = KeyNumbers(report, 16, &more);
+  if (!rows.empty()) out += "kiln: key numbers (medians):\n";
+  for (const KeyNumberRow& row : rows) {
+    out += fmt::format("  {:<28} {}\n", Printable(row.subject), Printable(fmt::format("{}", fmt::join(row.cells, " | "))));
+  }
+  if (more > 0) out += fmt::format("  ... and {} more subject(s) in report.html\n", more);
+  // Then what did not pass, by severity, then skipped steps so that nothing silently vanishes.
+  for (Outcome wanted : {Outcome::kFail, Outcome::kError, Outcome::kWarn, Outcome::kSkipped}) {
     for (const Verdict& v : verdicts) {
       if (v.outcome != wanted) continue;
       if (v.outcome == Outcome::kSkipped && !v.metric.empty()) continue;  // a rule that had too few peers
@@ -44,7 +54,9 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
       "applicable; {} measurements)\n",
       cluster.empty() ? "run" : Printable(cluster), report.at("cluster").at("nodes").size(),
       Printable(report.at("suite").value("name", "?")), Printable(report.at("baseline").value("sku", "?")),
-      summary.value("outcome", "?") == "pass" ? "ACCEPTED" : fmt::format("NOT ACCEPTED ({})", summary.value("outcome", "?")),
+      summary.value("outcome", "?") == "pass"      ? std::string("ACCEPTED")
+      : summary.value("outcome", "?") == "skipped" ? std::string("NOT ACCEPTED: nothing was judged")
+                                                   : fmt::format("NOT ACCEPTED ({})", summary.value("outcome", "?")),
       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
       counts.value("skipped", 0), counts.value("not_applicable", 0), report.at("measurements").size());
   if (!summary.value("note", "").empty()) out += fmt::format("kiln: {}\n", Printable(summary.value("note", "")));

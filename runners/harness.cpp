@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/errors.hpp"
+#include "reports/printable.hpp"
 #include "reports/record_judgement.hpp"
 #include "core/files.hpp"
 #include "core/hostname.hpp"
@@ -121,6 +122,10 @@ class Harness {
     const bool burn_in = options_.duration_s > 0 || options_.resume;
     if (root) {
       try {
+        if (!options_.resume) {
+          std::string aside = ClaimOutFolder(options_.out_dir, options_.force);
+          if (!aside.empty()) Progress(fmt::format("--force: the earlier run's files are now in {}", aside));
+        }
         MakeDirectories(options_.out_dir + "/journal");
         std::error_code link_error;
         if (std::filesystem::is_symlink(options_.out_dir + "/journal", link_error)) {
@@ -171,14 +176,13 @@ class Harness {
 
     HarnessResult result;
     result.abandoned_work = world_->AllreduceMax(abandoned_ ? 1 : 0) != 0;
-    int exit_code = 0;
+    // Rank 0 judges and writes alone; the others leave now rather than wait for it in a collective, where
+    // Open MPI's busy polling would take the CPU from rank 0 on a node with more ranks than cores.
     if (root) {
       record_.finished = UtcNow();
       record_.duration_s = Seconds(std::chrono::steady_clock::now() - start).count();
       Finish(result);
-      exit_code = result.exit_code;
     }
-    result.exit_code = static_cast<int>(world_->AllreduceMax(exit_code));
     return result;
   }
 
@@ -265,6 +269,16 @@ class Harness {
       return report;
     }
     Probe* probe = step.probe;
+    // Rank 0 says every 10 s that a long step is alive and what its probe is doing.
+    std::function<void(Seconds)> heartbeat;
+    if (world_->Rank() == 0 && !options_.quiet) {
+      heartbeat = [this, ctx, &step](Seconds elapsed) {
+        std::string doing = ctx->progress->Latest();
+        Progress(fmt::format("  {}/{}: {} of {} on {}{}", step.phase, step.probe->Name(), FormatDuration(elapsed),
+                             FormatDuration(step.timeout), Printable(ctx->node),
+                             doing.empty() ? "" : ": " + Printable(doing)));
+      };
+    }
     GuardedOutcome guarded = RunWithDeadline(
         [ctx, probe](std::stop_token stop) {
           ctx->stop = stop;
@@ -274,7 +288,7 @@ class Harness {
         // A node probe talks to nobody: it stops at once on a signal, also under mpirun, which gives its ranks
         // only moments after forwarding SIGTERM. A pair or group probe finishes (with other ranks), so no
         // collective is left half done.
-        world_->Size() == 1 || step.probe->scope() == Scope::kNode ? options_.interrupted : nullptr);
+        world_->Size() == 1 || step.probe->scope() == Scope::kNode ? options_.interrupted : nullptr, heartbeat);
     // An abandoned probe keeps `ctx` (and its communicator) alive through its own reference.
     abandoned_ = abandoned_ || guarded.abandoned;
     report.result.elapsed_s = guarded.elapsed.count();
@@ -308,8 +322,9 @@ class Harness {
 
   void RunStep(std::size_t index) {
     const SuiteStep& step = suite_.steps[index];
-    Progress(fmt::format("step {}/{}: {}/{} ({})", index + 1, suite_.steps.size(), step.phase, step.probe->Name(),
-                         step.where));
+    Progress(fmt::format("step {}/{}: {}/{} ({}), timeout {}", index + 1, suite_.steps.size(), step.phase,
+                         step.probe->Name(), step.where, FormatDuration(step.timeout)));
+    auto step_start = std::chrono::steady_clock::now();
     std::vector<RankReport> mine;
     switch (step.probe->scope()) {
       case Scope::kNode:
@@ -332,6 +347,26 @@ class Harness {
         break;
       }
     }
+    if (collector_ != nullptr) Progress(StepResultLine(record_.steps[index], std::chrono::steady_clock::now() - step_start));
+  }
+
+  // "  done in 12s: 8 measured, 1 timeout (worst: node7: timed out after 30s ...)": how the step went, before judging.
+  static std::string StepResultLine(const StepRecord& step, Seconds elapsed) {
+    std::map<StepStatus, int> counts;
+    const StepResult* worst = nullptr;
+    for (const StepResult& r : step.results) {
+      ++counts[r.status];
+      if (r.status != StepStatus::kMeasured && (worst == nullptr || r.status > worst->status)) worst = &r;
+    }
+    std::string text;
+    for (const auto& [status, n] : counts) text += fmt::format("{}{} {}", text.empty() ? "" : ", ", n, ToString(status));
+    if (text.empty()) text = "no results";
+    // Node names and probe messages are escaped: they must not drive the terminal.
+    std::string why = worst == nullptr ? ""
+                                       : fmt::format(" (worst: {}: {})", Printable(worst->subject.Label(4)),
+                                                     Printable(worst->reason));
+    if (why.size() > 200) why = why.substr(0, 197) + "...";
+    return fmt::format("  done in {}: {}{}", FormatDuration(elapsed), text, why);
   }
 
   void RunPairStep(std::size_t index) {

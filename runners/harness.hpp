@@ -30,11 +30,12 @@ struct RunOptions {
   std::string chain_dir;            // when set: link to the last report there, then add this one
   double duration_s = 0;            // > 0: burn-in: loop the suite until this much time has passed
   bool resume = false;              // continue the burn-in whose checkpoint is in out_dir
+  bool force = false;               // out_dir holds an earlier report: move it aside instead of refusing
   const std::atomic<bool>* interrupted = nullptr;  // set on SIGINT/SIGTERM: stop cleanly, report what is done
 };
 
 struct HarnessResult {
-  int exit_code = 0;              // 0 or 1, the same on every rank
+  int exit_code = 0;              // rank 0: the run's exit code (0, 1, or 3 when the report cannot be written); 0 elsewhere
   bool abandoned_work = false;    // some rank left a hung probe thread behind: do not MPI_Finalize
   std::string report_path;        // rank 0 only
   std::string summary;            // rank 0 only: the terminal summary

@@ -127,4 +127,23 @@ Suite LoadSuite(const std::string& path, const ProbeRegistry& registry) {
   return suite;
 }
 
+SuitePlan PlanSuite(const Suite& suite) {
+  SuitePlan plan;
+  for (std::size_t i = 0; i < suite.steps.size(); ++i) {
+    const SuiteStep& step = suite.steps[i];
+    std::string params;
+    for (const auto& [name, value] : step.params.Text()) params += fmt::format(" {}={}", name, value);
+    const std::vector<ParamSpec> specs = step.probe->Parameters();
+    if (std::any_of(specs.begin(), specs.end(), [](const ParamSpec& p) { return p.name == "duration"; })) {
+      plan.asked += step.params.Duration("duration");
+    }
+    bool pair = step.probe->scope() == Scope::kPair;
+    (pair ? plan.pair_round_limit : plan.node_and_group_limit) += step.timeout;
+    plan.lines.push_back(fmt::format("{}. {}/{} ({}), {} {}{}{}", i + 1, step.phase, step.probe->Name(), step.where,
+                                     pair ? "timeout per round of pairs" : "timeout", FormatDuration(step.timeout),
+                                     step.optional ? ", optional" : "", params.empty() ? "" : ":" + params));
+  }
+  return plan;
+}
+
 }  // namespace kiln

@@ -32,6 +32,16 @@ struct Suite {
   std::vector<SuiteStep> steps;
 };
 
+// What a suite will take, before it runs: the time its probes are asked to spend (their `duration`
+// parameters) and the most its steps may take (their timeouts; a pair step's timeout holds per round of pairs).
+struct SuitePlan {
+  Seconds asked{0};
+  Seconds node_and_group_limit{0};
+  Seconds pair_round_limit{0};  // summed over pair steps: multiply by the rounds, n-1 for n nodes
+  std::vector<std::string> lines;  // one per step: "1. node/gpu_stress (quick.xml:9), timeout 4m: duration=60s ..."
+};
+SuitePlan PlanSuite(const Suite& suite);
+
 // Throws InputError naming file and line: unknown element, attribute, phase, probe or parameter, a probe
 // in the wrong phase, phases out of order, a bad timeout.
 Suite LoadSuite(const std::string& path, const ProbeRegistry& registry);

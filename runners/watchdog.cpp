@@ -22,7 +22,8 @@ struct SharedState {
 }  // namespace
 
 GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work, Seconds timeout,
-                               Seconds grace, const std::atomic<bool>* interrupt) {
+                               Seconds grace, const std::atomic<bool>* interrupt,
+                               const std::function<void(Seconds)>& heartbeat, Seconds heartbeat_every) {
   auto state = std::make_shared<SharedState>();
   auto start = std::chrono::steady_clock::now();
   std::thread worker([state, work = std::move(work)] {
@@ -44,12 +45,20 @@ GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work
   std::unique_lock lock(state->mutex);
   auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
   bool finished = false;
+  auto next_beat = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(heartbeat_every);
   while (!finished && std::chrono::steady_clock::now() < deadline) {
     auto next = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
     finished = state->done_cv.wait_until(lock, next, [&] { return state->done; });
     if (!finished && interrupt != nullptr && interrupt->load()) {
       result.interrupted = true;
       break;
+    }
+    if (!finished && heartbeat && std::chrono::steady_clock::now() >= next_beat) {
+      next_beat += std::chrono::duration_cast<std::chrono::steady_clock::duration>(heartbeat_every);
+      lock.unlock();  // the worker may finish while the line is printed
+      heartbeat(std::chrono::steady_clock::now() - start);
+      lock.lock();
+      finished = state->done;
     }
   }
   if (finished) {

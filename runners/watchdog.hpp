@@ -22,8 +22,11 @@ struct GuardedOutcome {
 
 // Runs `work` with a stop token. Past `timeout`, or once `*interrupt` is set (checked every 100 ms), the
 // token is stopped; the work then has `grace` to return before it is abandoned. Exceptions from `work`
-// become an error outcome with their message.
+// become an error outcome with their message. While it runs, `heartbeat` (when set) is called with the time
+// elapsed every `heartbeat_every`.
 GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work, Seconds timeout,
-                               Seconds grace = Seconds(2), const std::atomic<bool>* interrupt = nullptr);
+                               Seconds grace = Seconds(2), const std::atomic<bool>* interrupt = nullptr,
+                               const std::function<void(Seconds)>& heartbeat = {},
+                               Seconds heartbeat_every = Seconds(10));
 
 }  // namespace kiln

@@ -163,7 +163,7 @@ std::uint64_t RunPass(GemmRunner& gemm, int algorithm, T* results, std::uint64_t
 // chosen once the clocks settle, then passes of every result matrix, each checked against the pass's first.
 template <typename T>
 TypeResult Burn(GemmType type, std::uint64_t n, double fraction, double duration, double sample_seconds,
-                const std::stop_token& stop) {
+                const std::stop_token& stop, ProbeProgress& progress) {
   const auto end = std::chrono::steady_clock::now() +
                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(duration));
   std::size_t free_bytes = 0, total = 0;
@@ -218,19 +218,24 @@ TypeResult Burn(GemmType type, std::uint64_t n, double fraction, double duration
                             wrong.as<unsigned long long>(), events, stream.get(), chunks);
     result.gemms += matrices;
     for (std::size_t i = before; i < chunks.size(); ++i) gemm_seconds += chunks[i].seconds;
+    int device = -1;
+    cudaGetDevice(&device);
+    progress.Say(fmt::format("gpu{}: {} at {:.1f} TFLOPS, {} GEMMs, {} wrong", device, Name(type),
+                             GemmTflops(n, chunks.back().gemms, chunks.back().seconds), result.gemms,
+                             result.wrong));
   } while (std::chrono::steady_clock::now() < end);
   result.series = SummarizeBurn(chunks, n, result.windows);
   return result;
 }
 
 TypeResult BurnType(GemmType type, std::uint64_t n, double fraction, double duration, double sample_seconds,
-                    const std::stop_token& stop) {
+                    const std::stop_token& stop, ProbeProgress& progress) {
   switch (type) {
-    case GemmType::kFp64: return Burn<double>(type, n, fraction, duration, sample_seconds, stop);
+    case GemmType::kFp64: return Burn<double>(type, n, fraction, duration, sample_seconds, stop, progress);
     case GemmType::kFp32:
-    case GemmType::kTf32: return Burn<float>(type, n, fraction, duration, sample_seconds, stop);
-    case GemmType::kBf16: return Burn<__nv_bfloat16>(type, n, fraction, duration, sample_seconds, stop);
-    case GemmType::kFp16: return Burn<__half>(type, n, fraction, duration, sample_seconds, stop);
+    case GemmType::kTf32: return Burn<float>(type, n, fraction, duration, sample_seconds, stop, progress);
+    case GemmType::kBf16: return Burn<__nv_bfloat16>(type, n, fraction, duration, sample_seconds, stop, progress);
+    case GemmType::kFp16: return Burn<__half>(type, n, fraction, duration, sample_seconds, stop, progress);
   }
   throw ProbeError("unknown GEMM type");
 }
@@ -323,7 +328,7 @@ ProbeOutcome RunGpuStress(ProbeContext& ctx) {
       try {
         KILN_CUDA_CHECK(cudaSetDevice(device));
         for (GemmType type : types) {
-          TypeResult r = BurnType(type, n, fraction, per_type, sample_seconds, ctx.stop);
+          TypeResult r = BurnType(type, n, fraction, per_type, sample_seconds, ctx.stop, *ctx.progress);
           std::lock_guard lock(mutex);
           results[device][type] = std::move(r);
         }

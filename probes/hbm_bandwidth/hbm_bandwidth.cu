@@ -209,6 +209,7 @@ ProbeOutcome RunHbmBandwidth(ProbeContext& ctx) {
     StreamShape chosen_elementwise = ElementwiseShapes().front();
     for (const KernelInfo& info : kKernels) {
       const auto& shapes = info.kernel == HbmKernel::kRead ? ReductionShapes() : ElementwiseShapes();
+      ctx.progress->Say(fmt::format("gpu{}: {}", device, info.metric));
       // Choose the shape on a few runs each, then measure it.
       const StreamShape* best = &shapes.front();
       double best_rate = -1;

@@ -174,6 +174,7 @@ ProbeOutcome RunNccl(ProbeContext& ctx) {
       std::uint64_t count = size / sizeof(float) / static_cast<std::uint64_t>(ranks) * static_cast<std::uint64_t>(ranks);
       if (count == 0) continue;
       if (3 * count * sizeof(float) > free_bytes * 9 / 10) break;  // the rest of the sweep does not fit either
+      ctx.progress->Say(fmt::format("collective {} of {}, {}", c + 1, collectives.size(), FormatBytes(size)));
       if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
       std::uint64_t chunk = count / static_cast<std::uint64_t>(ranks);
       std::uint64_t send_count = collectives[c] == Collective::kAllGather ? chunk : count;

@@ -113,6 +113,40 @@ TEST(Cli, RunWritesEveryRenderingAndTheChainVerifies) {
   }
 }
 
+TEST(Cli, ARunIntoAnEarlierRunsFolderRefusesUnlessForcedAndNeverKeepsItsSignature) {
+  testing::TempDir dir;
+  std::string keys = (dir.path() / "keys").string();
+  ASSERT_EQ(testing::RunKiln({"keygen", "--out", keys}).exit_code, 0);
+  std::string out = (dir.path() / "out").string();
+  std::string suite = SourceDir() + "/tests/fixtures/suites/mpi_small.xml";
+  auto first = testing::RunKiln({"run", "--quiet", "--suite", suite, "--out", out, "--sign-key", keys + "/kiln.key"});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  std::string first_report = ReadFile(out + "/report.json");
+  // Again into the same folder: refused before anything runs, the first run untouched.
+  auto again = testing::RunKiln({"run", "--quiet", "--suite", suite, "--out", out});
+  EXPECT_EQ(again.exit_code, 2) << again.output;
+  EXPECT_NE(again.output.find("holds the report of an earlier run"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("--force"), std::string::npos) << again.output;
+  EXPECT_EQ(ReadFile(out + "/report.json"), first_report);
+  // --force: the earlier run moves aside whole; the new unsigned report has no signature beside it.
+  auto forced = testing::RunKiln({"run", "--suite", suite, "--out", out, "--force"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_NE(forced.output.find("the earlier run's files are now in"), std::string::npos) << forced.output;
+  EXPECT_FALSE(std::filesystem::exists(out + "/report.json.minisig"));
+  std::vector<std::filesystem::path> aside;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) {
+    if (entry.path().filename().string().rfind("previous-", 0) == 0) aside.push_back(entry.path());
+  }
+  ASSERT_EQ(aside.size(), 1u);
+  EXPECT_EQ(ReadFile((aside[0] / "report.json").string()), first_report);
+  EXPECT_TRUE(std::filesystem::exists(aside[0] / "report.json.minisig"));
+  EXPECT_TRUE(std::filesystem::exists(aside[0] / "journal"));
+  auto verify = testing::RunKiln({"verify", "--pubkey", keys + "/kiln.pub", (aside[0] / "report.json").string()});
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  // The terminal summary ends with where to look.
+  EXPECT_NE(forced.output.find("for people: " + out + "/report.html"), std::string::npos) << forced.output;
+}
+
 // A suite of one short sleep and a baseline for it: a run of a fraction of a second.
 struct SleepRun {
   testing::TempDir dir;
@@ -121,6 +155,26 @@ struct SleepRun {
   std::string baseline = dir.Write("b.xml", "<baseline sku=\"s\" version=\"2\"><expect metric=\"diag.sleep.elapsed\" "
                                             "rule=\"max\" value=\"5\" basis=\"policy\" source=\"test\"/></baseline>\n");
 };
+
+TEST(Cli, EachStepSaysItsTimeoutAndHowItWentAndThePlanRunsNothing) {
+  SleepRun run;
+  std::string out = (run.dir.path() / "o").string();
+  auto r = testing::RunKiln({"run", "--suite", run.suite, "--baseline", run.baseline, "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("step 1/1: node/sleep (" + run.suite + ":1), timeout 10s"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("  done in "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(": 1 measured"), std::string::npos) << r.output;
+  auto plan = testing::RunKiln({"run", "--plan", "--suite", run.suite, "--baseline", run.baseline, "--out",
+                                (run.dir.path() / "never").string()});
+  EXPECT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("1. node/sleep (" + run.suite + ":1), timeout 10s: duration=10ms"), std::string::npos)
+      << plan.output;
+  EXPECT_NE(plan.output.find("probes asked to run 10ms"), std::string::npos) << plan.output;
+  EXPECT_FALSE(std::filesystem::exists(run.dir.path() / "never"));
+  auto suites = testing::RunKiln({"list", "suites"});
+  EXPECT_EQ(suites.exit_code, 0);
+  EXPECT_NE(suites.output.find("quick          11 steps; probes asked to run 30s"), std::string::npos) << suites.output;
+}
 
 TEST(HostileInput, AnEmptyOutOrAnUnsignedChainIsRefusedBeforeAnythingRuns) {
   SleepRun run;
@@ -149,7 +203,7 @@ TEST(HostileInput, AHostnameThatIsAPathNeverWritesOutsideOut) {
   for (std::string hostname : {"../../../../../../../../tmp/" + escape, std::string("rack/node\x1b[2J")}) {
     auto r = RunCommand({"unshare", "--uts", "sh", "-c", "printf %s \"$0\" > /proc/sys/kernel/hostname && exec \"$@\"", hostname,
                          testing::KilnBinary(), "run", "--quiet", "--suite", run.suite, "--baseline", run.baseline,
-                         "--out", out},
+                         "--out", out, "--force"},
                         60);
     EXPECT_EQ(r.exit_code, 0) << hostname << ": " << r.output;
     nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
@@ -192,11 +246,13 @@ TEST(HostileInput, NoReportClaimsASignatureThatIsNotThere) {
   auto signed_run = testing::RunKiln({"run", "--quiet", "--suite", run.suite, "--baseline", run.baseline, "--out", out,
                                       "--sign-key", keys + "/kiln.key"});
   ASSERT_EQ(signed_run.exit_code, 0) << signed_run.output;
-  // Again into the same folder, unsigned: the old signature must not stay beside the new report.
-  auto unsigned_run = testing::RunKiln({"run", "--quiet", "--suite", run.suite, "--baseline", run.baseline, "--out", out});
+  // Again into the same folder, unsigned (--force): the old signature must not stay beside the new report.
+  auto unsigned_run =
+      testing::RunKiln({"run", "--quiet", "--suite", run.suite, "--baseline", run.baseline, "--out", out, "--force"});
   ASSERT_EQ(unsigned_run.exit_code, 0) << unsigned_run.output;
   EXPECT_FALSE(std::filesystem::exists(out + "/report.json.minisig"));
   // The signature cannot be written (its name is taken by a folder): the report says unsigned, and why.
+  out = (run.dir.path() / "blocked").string();
   std::filesystem::create_directories(out + "/report.json.minisig/blocked");
   auto blocked = testing::RunKiln({"run", "--quiet", "--suite", run.suite, "--baseline", run.baseline, "--out", out,
                                    "--sign-key", keys + "/kiln.key"});

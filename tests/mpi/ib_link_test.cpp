@@ -45,7 +45,7 @@ IbRun RunKiln(const testing::TempDir& dir, int ranks, const std::vector<std::str
   for (const std::string& a : {testing::KilnBinary(), std::string("run"), std::string("--rank-as-node"),
                                std::string("--quiet"), std::string("--suite"), SourceDir() + "/tests/fixtures/suites/ib.xml",
                                std::string("--baseline"), SourceDir() + "/tests/fixtures/baselines/ib-ndr.xml",
-                               std::string("--out"), out}) {
+                               std::string("--out"), out, std::string("--force")}) {
     argv.push_back(a);
   }
   auto r = RunCommand(argv, 240, env);

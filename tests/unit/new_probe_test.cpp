@@ -1,6 +1,7 @@
 // docs/architecture.md's checklist, followed for a trivial probe: declared, registered, run through the harness
 // by a suite, judged by a version-2 baseline, failing closed when it reports nothing.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "probes/registry.hpp"
@@ -45,12 +46,13 @@ struct EchoRun {
 </baseline>)");
     baseline.catalog.push_back(LoadBaseline(path, registry.AllMetrics()));  // step 4: a rule with basis and source
   }
+  int runs = 0;
   nlohmann::json Run(const std::string& params) {
     Suite suite = LoadSuite(dir.Write("suite.xml", R"(<suite name="echo" version="1">
   <phase name="node"><step probe="echo" timeout="10s">)" + params + R"(</step></phase>
 </suite>)"), registry);
     RunOptions options;
-    options.out_dir = (dir.path() / "out").string();
+    options.out_dir = (dir.path() / fmt::format("out{}", ++runs)).string();  // a fresh folder per run
     options.quiet = true;
     HarnessResult result = RunHarness(std::make_shared<LocalCommunicator>(), suite, baseline, registry, options);
     return LoadReport(result.report_path);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -40,18 +41,52 @@ nlohmann::json SampleReport() {
   return BuildReport(r);
 }
 
-TEST(RenderJunit, OneTestcasePerProbeAndSubjectWithReasons) {
-  std::string xml = RenderJunit(SampleReport());
+TEST(RenderJunit, OneTestcasePerVerdictWithItsValueAndTheRunAsProperties) {
+  nlohmann::json report = SampleReport();
+  report["run"]["started"] = "2026-11-26T07:06:43Z";
+  report["run"]["duration_s"] = 12.5;
+  std::string xml = RenderJunit(report);
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_string(xml.c_str())) << xml;
   pugi::xml_node suites = doc.child("testsuites");
   EXPECT_EQ(suites.attribute("tests").as_int(), 3);
   EXPECT_EQ(suites.attribute("failures").as_int(), 1);
   EXPECT_EQ(suites.attribute("skipped").as_int(), 1);
+  EXPECT_DOUBLE_EQ(suites.attribute("time").as_double(), 12.5);
   pugi::xml_node failure = doc.select_node("//testcase/failure").node();
   ASSERT_TRUE(failure);
   EXPECT_NE(std::string(failure.attribute("message").value()).find("11 < min 20"), std::string::npos);
-  EXPECT_EQ(std::string(failure.parent().attribute("name").value()), "n2<script>alert(\"x\")</script>");
+  EXPECT_EQ(std::string(failure.parent().attribute("name").value()),
+            "host.stream.copy_bw @ n2<script>alert(\"x\")</script>");
+  // A passing case carries its value too.
+  pugi::xml_node pass = doc.select_node("//testcase[@name='host.stream.copy_bw @ n1']").node();
+  ASSERT_TRUE(pass);
+  std::string out = pass.child("system-out").text().get();
+  EXPECT_NE(out.find("value: 41"), std::string::npos) << out;
+  EXPECT_NE(out.find("threshold: 20"), std::string::npos) << out;
+  EXPECT_NE(out.find("source: floor"), std::string::npos) << out;
+  // The structure CI dashboards read (Jenkins' JUnit schema): every testsuite has its counts, time, timestamp,
+  // hostname and properties first; every testcase a classname, a name and a time.
+  for (pugi::xml_node suite : suites.children("testsuite")) {
+    for (const char* attribute : {"name", "tests", "failures", "errors", "skipped", "time", "timestamp", "hostname"}) {
+      EXPECT_TRUE(suite.attribute(attribute)) << attribute << " missing on " << suite.attribute("name").value();
+    }
+    EXPECT_EQ(std::string(suite.attribute("timestamp").value()), "2026-11-26T07:06:43Z");
+    EXPECT_EQ(std::string(suite.attribute("hostname").value()), "c1");
+    ASSERT_EQ(std::string(suite.first_child().name()), "properties");
+    std::map<std::string, std::string> properties;
+    for (pugi::xml_node p : suite.first_child().children("property")) properties[p.attribute("name").value()] = p.attribute("value").value();
+    EXPECT_EQ(properties["kiln.suite"], "quick");
+    EXPECT_EQ(properties["kiln.baseline"], "cpu-host");
+    EXPECT_EQ(properties["kiln.accepted"], "false");
+    EXPECT_TRUE(properties.count("kiln.version"));
+    int cases = 0;
+    for (pugi::xml_node testcase : suite.children("testcase")) {
+      ++cases;
+      for (const char* attribute : {"classname", "name", "time"}) EXPECT_TRUE(testcase.attribute(attribute)) << attribute;
+    }
+    EXPECT_EQ(cases, suite.attribute("tests").as_int());
+  }
 }
 
 TEST(RenderJunit, ControlCharactersInANodeNameStayWellFormedXml) {
@@ -83,12 +118,16 @@ TEST(RenderPrometheus, ACraftedReportCannotAddASampleOrBreakTheFile) {
   }
 }
 
-TEST(RenderPrometheus, WritesValidExpositionWithEscapedLabels) {
+TEST(RenderPrometheus, WritesBaseUnitsAndEscapedLabels) {
   std::string text = RenderPrometheus(SampleReport());
-  EXPECT_NE(text.find("# TYPE kiln_host_stream_copy_bw_gigabytes_per_second gauge"), std::string::npos) << text;
-  EXPECT_NE(text.find("kiln_host_stream_copy_bw_gigabytes_per_second{node=\"n1\"} 41"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE kiln_host_stream_copy_bw_bytes_per_second gauge"), std::string::npos) << text;
+  EXPECT_NE(text.find("kiln_host_stream_copy_bw_bytes_per_second{node=\"n1\"} 41000000000"), std::string::npos) << text;
   EXPECT_NE(text.find("node=\"n2<script>alert(\\\"x\\\")</script>\""), std::string::npos) << text;
   EXPECT_NE(text.find("kiln_run_accepted{cluster=\"c1\",suite=\"quick\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("kiln_run_info{cluster=\"c1\",suite=\"quick\",version="), std::string::npos) << text;
+  // The rule's bound, in the same base unit.
+  EXPECT_NE(text.find("kiln_expectation_threshold{series=\"host.stream.copy_bw\",rule=\"min 20 GB/s\"} 20000000000"),
+            std::string::npos) << text;
   // Every sample line: name{labels} value.
   std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? -?[0-9.e+-]+$)");
   std::istringstream lines(text);
@@ -96,6 +135,19 @@ TEST(RenderPrometheus, WritesValidExpositionWithEscapedLabels) {
     if (line.empty() || line[0] == '#') continue;
     EXPECT_TRUE(std::regex_match(line, sample)) << line;
   }
+}
+
+TEST(RenderPrometheus, ASkippedSubjectIsNotOkAndASweepExportsItsLargestSize) {
+  std::string text = RenderPrometheus(SampleReport());
+  // The skipped mpi_link group: its outcome, but no kiln_subject_ok sample that would read as healthy.
+  EXPECT_NE(text.find("kiln_subject_outcome{probe=\"mpi_link\",group_size=\"2\",outcome=\"skipped\"} 1"),
+            std::string::npos) << text;
+  EXPECT_EQ(text.find("kiln_subject_ok{probe=\"mpi_link\""), std::string::npos) << text;
+  EXPECT_NE(text.find("kiln_subject_ok{probe=\"host_stream\",node=\"n1\"} 1"), std::string::npos) << text;
+  // mpi.allreduce.busbw at 8 B, 1 MiB and 64 MiB, none judged: only 64 MiB, its size in bytes.
+  EXPECT_NE(text.find("size_bytes=\"67108864\"} 9000000000"), std::string::npos) << text;
+  EXPECT_EQ(text.find("size_bytes=\"8\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("_count"), std::string::npos) << text;
 }
 
 TEST(RenderHtml, SelfContainedVerdictFirstAndEscaped) {

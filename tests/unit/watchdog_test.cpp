@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <vector>
 #include <thread>
 
 #include "core/errors.hpp"
@@ -15,6 +16,25 @@ TEST(RunWithDeadline, ReturnsTheOutcomeOfWorkThatFinishes) {
   EXPECT_FALSE(g.timed_out);
   EXPECT_EQ(g.outcome.status, ProbeStatus::kSkipped);
   EXPECT_EQ(g.outcome.reason, "why");
+}
+
+TEST(RunWithDeadline, BeatsWhileTheWorkRunsAndNotAfter) {
+  std::vector<double> beats;
+  std::atomic<bool> release{false};
+  GuardedOutcome g = RunWithDeadline(
+      [&](std::stop_token) {
+        while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return ProbeOutcome{};
+      },
+      Seconds(30), Seconds(2), nullptr,
+      [&](Seconds elapsed) {
+        beats.push_back(elapsed.count());
+        if (beats.size() == 3) release = true;  // the work ends after the third beat
+      },
+      Seconds(0.2));
+  EXPECT_FALSE(g.timed_out);
+  ASSERT_GE(beats.size(), 3u);  // a fourth only when the machine is too loaded to end the work at once
+  for (std::size_t i = 0; i < beats.size(); ++i) EXPECT_GE(beats[i], 0.2 * static_cast<double>(i + 1) - 1e-3);
 }
 
 TEST(RunWithDeadline, TurnsExceptionsIntoErrors) {
