@@ -36,7 +36,7 @@ std::string Fill(std::string text, const json& labels) {
 }
 
 std::string SubjectText(const Subject& s) {
-  if (s.kind == SubjectKind::kGroup) return fmt::format("all {} nodes", s.nodes.size());
+  if (s.kind == SubjectKind::kGroup) return s.nodes.size() == 1 ? "the job (1 node)" : fmt::format("the job ({} nodes)", s.nodes.size());
   return s.Label(4);
 }
 
@@ -52,6 +52,8 @@ std::vector<KeyNumberRow> KeyNumbers(const json& report, std::size_t max_rows, s
       std::string subject = SubjectText(m.at("subject").get<Subject>());
       std::string cell = Fill(h.label, m.value("labels", json::object()));
       double value = m["summary"].value("median", 0.0);
+      // One rank moves nothing over a bus (nccl-tests' factor is 0): no number is better than a 0.
+      if (h.peak && value <= 0) continue;
       if (cells.find(subject) == cells.end()) order.push_back(subject);
       auto& row = cells[subject];
       auto it = std::find_if(row.begin(), row.end(), [&](const auto& c) { return c.first == cell; });

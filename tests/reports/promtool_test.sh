@@ -11,6 +11,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$kiln" bisect --simulate "$src/tests/fixtures/clusters/sim4096-five.xml" --out "$work/bisect" > /dev/null 2>&1 || true
 "$kiln" run --quiet --suite "$src/tests/fixtures/suites/mpi_small.xml" --out "$work/here" > /dev/null 2>&1 || true
 for report in "$src/tests/fixtures/real/h200-x1-deep.json" "$src/tests/fixtures/real/h200-x1-peers.json" \
+              "$src/tests/fixtures/real/h200-x1-short.json" \
               "$src/tests/fixtures/real/h100-x1.json" "$work/bisect/report.json" "$work/here/report.json"; do
   [ -f "$report" ] || fail "no report $report"
   "$kiln" report --format prom "$report" > "$work/m.prom"
