@@ -113,6 +113,7 @@ class Harness {
 
   HarnessResult Run() {
     auto start = std::chrono::steady_clock::now();
+    run_start_ = start;
     topology_ = Discover(*world_, options_.rank_as_node);
     bool root = world_->Rank() == 0;
     // Rank 0 makes the output folder first and tells everyone whether it could: a run whose report cannot
@@ -270,14 +271,22 @@ class Harness {
     }
     Probe* probe = step.probe;
     // Rank 0 says every 10 s that a long step is alive and what its probe is doing.
-    std::function<void(Seconds)> heartbeat;
+    WatchHooks hooks;
     if (world_->Rank() == 0 && !options_.quiet) {
-      heartbeat = [this, ctx, &step](Seconds elapsed) {
+      hooks.heartbeat = [this, ctx, &step](Seconds elapsed) {
         std::string doing = ctx->progress->Latest();
         Progress(fmt::format("  {}/{}: {} of {} on {}{}", step.phase, step.probe->Name(), FormatDuration(elapsed),
                              FormatDuration(step.timeout), Printable(ctx->node),
                              doing.empty() ? "" : ": " + Printable(doing)));
       };
+    }
+    // A pair or group step is not stopped by a signal (its ranks finish the collective together), but mpirun
+    // kills the ranks moments after forwarding SIGTERM: rank 0 writes the report of the steps before this one at
+    // once, and the full one if it is given the time.
+    const bool collective = world_->Size() > 1 && step.probe->scope() != Scope::kNode;
+    if (world_->Rank() == 0 && collective) {
+      hooks.signal = options_.interrupted;
+      hooks.on_signal = [this, &step] { WriteInterimReport(step); };
     }
     GuardedOutcome guarded = RunWithDeadline(
         [ctx, probe](std::stop_token stop) {
@@ -288,7 +297,7 @@ class Harness {
         // A node probe talks to nobody: it stops at once on a signal, also under mpirun, which gives its ranks
         // only moments after forwarding SIGTERM. A pair or group probe finishes (with other ranks), so no
         // collective is left half done.
-        world_->Size() == 1 || step.probe->scope() == Scope::kNode ? options_.interrupted : nullptr, heartbeat);
+        collective ? nullptr : options_.interrupted, hooks);
     // An abandoned probe keeps `ctx` (and its communicator) alive through its own reference.
     abandoned_ = abandoned_ || guarded.abandoned;
     report.result.elapsed_s = guarded.elapsed.count();
@@ -417,8 +426,25 @@ class Harness {
     return verdicts;
   }
 
+  // Rank 0, on a signal during a pair or group step: the report of what the steps before it measured, at once and
+  // outside the chain (the final report, if the ranks get the time, replaces it and is the one chained).
+  void WriteInterimReport(const SuiteStep& step) {
+    std::size_t index = static_cast<std::size_t>(&step - suite_.steps.data());
+    interruption_ = fmt::format("stopped by a signal during step {}/{} ({}/{}); this report holds the steps before it",
+                                index + 1, suite_.steps.size(), step.phase, step.probe->Name());
+    Progress(interruption_ + ": writing it now");
+    record_.finished = UtcNow();
+    record_.duration_s = Seconds(std::chrono::steady_clock::now() - run_start_).count();
+    try {
+      HarnessResult interim;
+      Finish(interim, /*chained=*/false);
+    } catch (const KilnError& e) {
+      Progress(fmt::format("the report of the steps before the signal could not be written: {}", e.what()));
+    }
+  }
+
   // Rank 0: the report and the summary.
-  void Finish(HarnessResult& result) {
+  void Finish(HarnessResult& result, bool chained = true) {
     std::vector<Verdict> verdicts = IterationVerdicts();
     if (burnin_) {
       // Failures of recorded iterations are counted once, over all iterations; those of an iteration cut
@@ -441,7 +467,7 @@ class Harness {
     nlohmann::json report = BuildReport(record_);
     if (burnin_) report["burnin"] = burnin_->Section(interruption_);
     WrittenBundle written = WriteReportBundle(std::move(report), {options_.out_dir, options_.sign_key,
-                                                                 options_.chain_dir});
+                                                                 chained ? options_.chain_dir : std::string()});
     result.report_path = written.report_path;
     result.summary = written.summary;
     result.exit_code = written.exit_code;
@@ -468,6 +494,7 @@ class Harness {
   RunRecord record_;
   Collector* collector_ = nullptr;
   bool abandoned_ = false;
+  std::chrono::steady_clock::time_point run_start_;
   std::optional<BurnInLog> burnin_;   // rank 0, burn-in runs
   bool iteration_recorded_ = false;   // the current record_ is the last iteration in the burn-in log
   std::string interruption_;          // why the run stopped early, if it did

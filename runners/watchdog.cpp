@@ -22,8 +22,7 @@ struct SharedState {
 }  // namespace
 
 GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work, Seconds timeout,
-                               Seconds grace, const std::atomic<bool>* interrupt,
-                               const std::function<void(Seconds)>& heartbeat, Seconds heartbeat_every) {
+                               Seconds grace, const std::atomic<bool>* interrupt, const WatchHooks& hooks) {
   auto state = std::make_shared<SharedState>();
   auto start = std::chrono::steady_clock::now();
   std::thread worker([state, work = std::move(work)] {
@@ -45,7 +44,8 @@ GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work
   std::unique_lock lock(state->mutex);
   auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
   bool finished = false;
-  auto next_beat = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(heartbeat_every);
+  auto next_beat = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(hooks.heartbeat_every);
+  bool signal_seen = false;
   while (!finished && std::chrono::steady_clock::now() < deadline) {
     auto next = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
     finished = state->done_cv.wait_until(lock, next, [&] { return state->done; });
@@ -53,10 +53,17 @@ GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work
       result.interrupted = true;
       break;
     }
-    if (!finished && heartbeat && std::chrono::steady_clock::now() >= next_beat) {
-      next_beat += std::chrono::duration_cast<std::chrono::steady_clock::duration>(heartbeat_every);
+    if (!finished && hooks.heartbeat && std::chrono::steady_clock::now() >= next_beat) {
+      next_beat += std::chrono::duration_cast<std::chrono::steady_clock::duration>(hooks.heartbeat_every);
       lock.unlock();  // the worker may finish while the line is printed
-      heartbeat(std::chrono::steady_clock::now() - start);
+      hooks.heartbeat(std::chrono::steady_clock::now() - start);
+      lock.lock();
+      finished = state->done;
+    }
+    if (!finished && !signal_seen && hooks.signal != nullptr && hooks.signal->load() && hooks.on_signal) {
+      signal_seen = true;
+      lock.unlock();
+      hooks.on_signal();
       lock.lock();
       finished = state->done;
     }

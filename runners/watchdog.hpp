@@ -20,13 +20,21 @@ struct GuardedOutcome {
   bool interrupted = false;  // stopped early because `interrupt` was set
 };
 
+// What the waiting thread does while the work runs, besides waiting.
+struct WatchHooks {
+  std::function<void(Seconds)> heartbeat;  // called with the time elapsed, every `heartbeat_every`
+  Seconds heartbeat_every{10};
+  // Work that must not be stopped (it is inside a collective with other ranks) is left running on a signal;
+  // `on_signal` is called once when `*signal` is set, so that what is done can be saved in time.
+  const std::atomic<bool>* signal = nullptr;
+  std::function<void()> on_signal;
+};
+
 // Runs `work` with a stop token. Past `timeout`, or once `*interrupt` is set (checked every 100 ms), the
 // token is stopped; the work then has `grace` to return before it is abandoned. Exceptions from `work`
-// become an error outcome with their message. While it runs, `heartbeat` (when set) is called with the time
-// elapsed every `heartbeat_every`.
+// become an error outcome with their message. The hooks run on the calling thread.
 GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work, Seconds timeout,
                                Seconds grace = Seconds(2), const std::atomic<bool>* interrupt = nullptr,
-                               const std::function<void(Seconds)>& heartbeat = {},
-                               Seconds heartbeat_every = Seconds(10));
+                               const WatchHooks& hooks = {});
 
 }  // namespace kiln

@@ -1,6 +1,7 @@
 // kiln under `mpirun -np 4 --oversubscribe`, each rank standing in for a node: real measurements must
 // arrive on rank 0 and be evaluated; a hung node must be reported without hanging the run.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <spawn.h>
@@ -151,6 +152,50 @@ TEST(MpiHarness, SigtermToMpirunStillLeavesTheReportOfWhatWasDone) {
   }
   EXPECT_TRUE(interrupted) << report["verdicts"].dump(2);
   EXPECT_EQ(report["summary"]["accepted"], false);
+}
+
+TEST(MpiHarness, SigtermDuringAGroupStepStillLeavesTheReportOfTheStepsBefore) {
+  // A group step is not cut short by a signal (its ranks are inside collectives together), and mpirun kills them
+  // moments after forwarding SIGTERM: rank 0 must write what the earlier steps measured at once.
+  testing::TempDir dir;
+  std::string suite = dir.Write("s.xml", "<suite name=\"s\" version=\"1\"><phase name=\"node\">"
+                                         "<step probe=\"sleep\" timeout=\"60s\"><param name=\"duration\" value=\"100ms\"/></step>"
+                                         "</phase><phase name=\"group\"><step probe=\"mpi_allreduce\" timeout=\"120s\">"
+                                         "<param name=\"sizes\" value=\"1MiB..64MiB\"/><param name=\"samples\" value=\"30\"/>"
+                                         "<param name=\"sample_time\" value=\"2s\"/><param name=\"max_iterations\" value=\"100000000\"/>"
+                                         "</step></phase></suite>\n");
+  std::string out = (dir.path() / "out").string();
+  std::vector<std::string> argv = Mpirun(2, {"run", "--rank-as-node", "--suite", suite, "--baseline",
+                                             SourceDir() + "/tests/fixtures/baselines/emulated.xml", "--out", out});
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::string log = (dir.path() / "log").string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawnp(&pid, "mpirun", &actions, nullptr, args.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // Wait until the group step has started (rank 0 says so on stderr), then stop the job as a scheduler would.
+  for (int i = 0; i < 600 && ReadFile(log).find("step 2/2: group/mpi_allreduce") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the sweep runs for tens of seconds
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(std::filesystem::exists(out + "/report.json")) << "no report after SIGTERM:\n" << ReadFile(log);
+  nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  bool interrupted = false;
+  for (const auto& v : report["verdicts"]) {
+    interrupted = interrupted || (v["probe"] == "run" && v["reason"].get<std::string>().find("stopped by a signal") == 0);
+  }
+  EXPECT_TRUE(interrupted) << report["verdicts"].dump(2);
+  EXPECT_EQ(report["summary"]["accepted"], false);
+  int slept = 0;
+  for (const auto& m : report["measurements"]) slept += m["metric"] == "diag.sleep.elapsed";
+  EXPECT_EQ(slept, 2) << "the node step's measurements of both ranks are kept";
 }
 
 }  // namespace

@@ -27,14 +27,38 @@ TEST(RunWithDeadline, BeatsWhileTheWorkRunsAndNotAfter) {
         return ProbeOutcome{};
       },
       Seconds(30), Seconds(2), nullptr,
-      [&](Seconds elapsed) {
-        beats.push_back(elapsed.count());
-        if (beats.size() == 3) release = true;  // the work ends after the third beat
-      },
-      Seconds(0.2));
+      WatchHooks{[&](Seconds elapsed) {
+                   beats.push_back(elapsed.count());
+                   if (beats.size() == 3) release = true;  // the work ends after the third beat
+                 },
+                 Seconds(0.2), nullptr, {}});
   EXPECT_FALSE(g.timed_out);
   ASSERT_GE(beats.size(), 3u);  // a fourth only when the machine is too loaded to end the work at once
   for (std::size_t i = 0; i < beats.size(); ++i) EXPECT_GE(beats[i], 0.2 * static_cast<double>(i + 1) - 1e-3);
+}
+
+TEST(RunWithDeadline, ASignalCallsItsHookOnceAndLeavesTheWorkRunning) {
+  std::atomic<bool> signal{false}, release{false};
+  int calls = 0;
+  std::thread raiser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    signal = true;
+  });
+  GuardedOutcome g = RunWithDeadline(
+      [&](std::stop_token stop) {
+        while (!release.load() && !stop.stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return ProbeOutcome::Skipped(stop.stop_requested() ? "stopped" : "finished");
+      },
+      Seconds(30), Seconds(2), nullptr,
+      WatchHooks{{}, Seconds(10), &signal, [&] {
+                   ++calls;
+                   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // stays set: no second call
+                   release = true;
+                 }});
+  raiser.join();
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(g.interrupted);
+  EXPECT_EQ(g.outcome.reason, "finished");  // not stopped: it ended on its own
 }
 
 TEST(RunWithDeadline, TurnsExceptionsIntoErrors) {
