@@ -120,6 +120,16 @@ TEST(MpiHarness, AHungNodeIsReportedAsTimedOutAndTheRunFinishes) {
   EXPECT_NE(result.output.find("error"), std::string::npos);
 }
 
+// The report of a run stopped by a signal: a "run" verdict says so, and nothing is accepted.
+void ExpectStoppedBySignal(const nlohmann::json& report) {
+  bool interrupted = false;
+  for (const auto& v : report["verdicts"]) {
+    interrupted = interrupted || (v["probe"] == "run" && v["reason"].get<std::string>().find("stopped by a signal") == 0);
+  }
+  EXPECT_TRUE(interrupted) << report["verdicts"].dump(2);
+  EXPECT_EQ(report["summary"]["accepted"], false);
+}
+
 TEST(MpiHarness, SigtermToMpirunStillLeavesTheReportOfWhatWasDone) {
   // mpirun forwards SIGTERM to its ranks and kills them moments later: a node step must stop at once on every
   // rank, so that they agree and rank 0 writes the report in those moments.
@@ -146,12 +156,7 @@ TEST(MpiHarness, SigtermToMpirunStillLeavesTheReportOfWhatWasDone) {
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(std::filesystem::exists(out + "/report.json")) << "no report after SIGTERM to mpirun";
   nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
-  bool interrupted = false;
-  for (const auto& v : report["verdicts"]) {
-    interrupted = interrupted || (v["probe"] == "run" && v["reason"].get<std::string>().find("stopped by a signal") == 0);
-  }
-  EXPECT_TRUE(interrupted) << report["verdicts"].dump(2);
-  EXPECT_EQ(report["summary"]["accepted"], false);
+  ExpectStoppedBySignal(report);
 }
 
 TEST(MpiHarness, SigtermDuringAGroupStepStillLeavesTheReportOfTheStepsBefore) {
@@ -187,12 +192,7 @@ TEST(MpiHarness, SigtermDuringAGroupStepStillLeavesTheReportOfTheStepsBefore) {
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(std::filesystem::exists(out + "/report.json")) << "no report after SIGTERM:\n" << ReadFile(log);
   nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
-  bool interrupted = false;
-  for (const auto& v : report["verdicts"]) {
-    interrupted = interrupted || (v["probe"] == "run" && v["reason"].get<std::string>().find("stopped by a signal") == 0);
-  }
-  EXPECT_TRUE(interrupted) << report["verdicts"].dump(2);
-  EXPECT_EQ(report["summary"]["accepted"], false);
+  ExpectStoppedBySignal(report);
   int slept = 0;
   for (const auto& m : report["measurements"]) slept += m["metric"] == "diag.sleep.elapsed";
   EXPECT_EQ(slept, 2) << "the node step's measurements of both ranks are kept";
