@@ -31,10 +31,8 @@ int List(const std::string& what) {
     for (const std::string& name : ListDataFiles(what)) {
       Suite suite = LoadSuite(ResolveDataFile("suites", name), registry);
       SuitePlan plan = PlanSuite(suite);
-      std::string limit = FormatDuration(plan.node_and_group_limit);
-      if (plan.pair_round_limit.count() > 0) limit += fmt::format(" + {} per round of pairs", FormatDuration(plan.pair_round_limit));
       fmt::print("{:<14} {} steps; probes asked to run {}; at most {}\n    {}\n", name, suite.steps.size(),
-                 FormatDuration(plan.asked), limit, suite.description);
+                 FormatDuration(plan.asked), plan.LimitText(), suite.description);
     }
     return 0;
   }

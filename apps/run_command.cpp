@@ -132,11 +132,8 @@ int PrintPlan(const Suite& suite, const std::string& baseline) {
   SuitePlan plan = PlanSuite(suite);
   fmt::print("suite {} ({}), baseline {}: {}\n", suite.name, suite.path, baseline, suite.description);
   for (const std::string& line : plan.lines) fmt::print("  {}\n", line);
-  std::string limit = FormatDuration(plan.node_and_group_limit);
-  if (plan.pair_round_limit.count() > 0) {
-    limit += fmt::format(" + {} per round of pairs (n-1 rounds for n nodes)", FormatDuration(plan.pair_round_limit));
-  }
-  fmt::print("probes asked to run {}; at most {}\n", FormatDuration(plan.asked), limit);
+  fmt::print("probes asked to run {}; at most {}{}\n", FormatDuration(plan.asked), plan.LimitText(),
+             plan.pair_round_limit.count() > 0 ? " (n-1 rounds for n nodes)" : "");
   return 0;
 }
 
@@ -182,8 +179,6 @@ int RunUnderMpi(const RunArgs& args, const Suite& suite, const BaselineChoice& b
   }
   int exit_code = result.exit_code;
   if (!result.summary.empty()) exit_code = FinishRun(result.summary, result.report_path, exit_code, args.Epilogue());
-  // The verdict is rank 0's to give (the harness returns 0 elsewhere): one process with the verdict's exit code
-  // is a result; every rank exiting non-zero read like a crash.
   FinalizeMpi(result.abandoned_work);
   return ExitAfter(result, exit_code);
 }

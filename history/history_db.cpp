@@ -15,6 +15,7 @@
 #include "core/verdict.hpp"
 #include "history/failure_category.hpp"
 #include "reports/node_judgement.hpp"
+#include "reports/report.hpp"
 
 namespace kiln {
 namespace {
@@ -310,12 +311,7 @@ std::string NormalizeTimestamp(const std::string& text, const std::string& optio
 }
 
 double DaysBetween(const std::string& from, const std::string& to) {
-  auto seconds = [](const std::string& t) {
-    std::tm tm{};
-    if (strptime(t.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return 0.0;
-    return static_cast<double>(timegm(&tm));
-  };
-  return (seconds(to) - seconds(from)) / 86400.0;
+  return (UtcSeconds(to).value_or(0.0) - UtcSeconds(from).value_or(0.0)) / 86400.0;
 }
 
 }  // namespace kiln

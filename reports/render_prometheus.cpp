@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <ctime>
 #include <optional>
 #include <map>
 #include <set>
@@ -15,6 +14,7 @@
 #include "core/units.hpp"
 #include "reports/baseline_notes.hpp"
 #include "reports/renderers.hpp"
+#include "reports/report.hpp"
 #include "reports/verdict_groups.hpp"
 
 namespace kiln {
@@ -183,14 +183,6 @@ std::set<const json*> ExportedMeasurements(const json& report) {
   return out;
 }
 
-// "2026-11-26T07:06:43Z" as seconds since 1970; nullopt when the text is not that.
-std::optional<double> ParseUtcSeconds(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  return static_cast<double>(timegm(&tm));
-}
-
 std::string RunLabels(const json& report) {
   return fmt::format("cluster=\"{}\",suite=\"{}\"", Escape(report.at("cluster").value("name", "")),
                      Escape(report.at("suite").value("name", "")));
@@ -266,7 +258,7 @@ std::string RenderPrometheus(const nlohmann::json& report) {
   Gauge(out, "kiln_run_accepted", "1 when the run was accepted");
   out += fmt::format("kiln_run_accepted{{{}}} {}\n", RunLabels(report), summary.value("accepted", false) ? 1 : 0);
   Gauge(out, "kiln_run_timestamp_seconds", "when the run started, seconds since 1970 (UTC)");
-  std::optional<double> started = ParseUtcSeconds(run.value("started", ""));
+  std::optional<double> started = UtcSeconds(run.value("started", ""));
   out += fmt::format("kiln_run_timestamp_seconds{{{}}} {}\n", RunLabels(report), Number(started.value_or(0)));
   Gauge(out, "kiln_expectations_not_checked", "baseline expectations the suite could not check");
   out += fmt::format("kiln_expectations_not_checked{{{}}} {}\n", RunLabels(report), NotCheckedLines(report).size());

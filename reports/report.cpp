@@ -20,6 +20,12 @@ std::string UtcNow() {
   return text;
 }
 
+std::optional<double> UtcSeconds(const std::string& text) {
+  std::tm tm{};
+  if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr) return std::nullopt;
+  return static_cast<double>(timegm(&tm));
+}
+
 RunRecord StartRecord() {
   RunRecord record;
   record.kiln_version = KILN_VERSION;

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 
 #include "reports/run_record.hpp"
@@ -53,6 +54,9 @@ VerifyResult VerifyReportSignature(const KeyPair& public_key, const std::string&
 
 // Current time as ISO 8601 UTC with seconds: 2026-11-23T09:15:02Z.
 std::string UtcNow();
+// Seconds since 1970 of a time written as UtcNow writes it ("2026-11-26T07:06:43Z", read from its start);
+// nullopt when the text does not begin with one.
+std::optional<double> UtcSeconds(const std::string& text);
 
 // 16 random hex digits: a run's id.
 std::string RandomRunId();

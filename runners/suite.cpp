@@ -127,6 +127,12 @@ Suite LoadSuite(const std::string& path, const ProbeRegistry& registry) {
   return suite;
 }
 
+std::string SuitePlan::LimitText() const {
+  std::string text = FormatDuration(node_and_group_limit);
+  if (pair_round_limit.count() > 0) text += fmt::format(" + {} per round of pairs", FormatDuration(pair_round_limit));
+  return text;
+}
+
 SuitePlan PlanSuite(const Suite& suite) {
   SuitePlan plan;
   for (std::size_t i = 0; i < suite.steps.size(); ++i) {

@@ -39,6 +39,8 @@ struct SuitePlan {
   Seconds node_and_group_limit{0};
   Seconds pair_round_limit{0};  // summed over pair steps: multiply by the rounds, n-1 for n nodes
   std::vector<std::string> lines;  // one per step: "1. node/gpu_stress (quick.xml:9), timeout 4m: duration=60s ..."
+  // "34.0m + 12.0m per round of pairs": the most the suite may take, as `kiln list suites` and --plan say it.
+  std::string LimitText() const;
 };
 SuitePlan PlanSuite(const Suite& suite);
 
