@@ -12,13 +12,39 @@ namespace kiln {
 Trial Planner::Padded(std::vector<int> under_test, std::size_t target, std::vector<char>& used) {
   Trial trial{TrialKind::kGroup, std::move(under_test), 0};
   trial.under_test = static_cast<int>(trial.members.size());
-  for (std::size_t tries = 0; trial.members.size() < target && tries < pool_.size(); ++tries) {
-    int node = pool_[pool_cursor_++ % pool_.size()];
-    if (used[static_cast<std::size_t>(node)] || At(node).accused) continue;
+  auto usable = [&](int node) {
+    const NodeState& s = At(node);
+    return !used[static_cast<std::size_t>(node)] && !s.accused && !s.tainted && s.bad == 0 && !IsLinkEnd(node);
+  };
+  // The set (of a few from the cursor on) that can give the most; sets are tried in turn across trials.
+  const std::size_t need = target > trial.members.size() ? target - trial.members.size() : 0;
+  const std::vector<int>* best = nullptr;
+  std::size_t best_count = 0;
+  for (std::size_t k = 0; need > 0 && k < std::min<std::size_t>(good_sets_.size(), 8); ++k) {
+    const std::vector<int>& set = good_sets_[(set_cursor_ + k) % good_sets_.size()];
+    std::size_t count = 0;
+    for (int node : set) count += usable(node) ? 1 : 0;
+    if (count > best_count) {
+      best = &set;
+      best_count = count;
+    }
+    if (count >= need) break;
+  }
+  if (best == nullptr) return trial;
+  ++set_cursor_;
+  for (int node : *best) {
+    if (trial.members.size() >= target) break;
+    if (!usable(node)) continue;
     used[static_cast<std::size_t>(node)] = 1;
     trial.members.push_back(node);
   }
   return trial;
+}
+
+bool Planner::IsLinkEnd(int node) const {
+  return std::any_of(result_.findings.begin(), result_.findings.end(), [node](const Finding& f) {
+    return f.kind == FindingKind::kLink && (f.members[0] == node || f.members[1] == node);
+  });
 }
 
 std::vector<int> Planner::GroupMembers() const {
@@ -38,13 +64,15 @@ std::vector<int> Planner::Joined(std::vector<int> a, const std::vector<int>& b) 
   return a;
 }
 
-void Planner::ResolveInteraction(const std::vector<int>& a, const std::vector<int>& b, int round) {
+void Planner::ResolveInteraction(const std::vector<int>& a, const std::vector<int>& b, int round, std::size_t target) {
   std::vector<int> evidence{round};
   auto narrow = [&](std::vector<int> side, const std::vector<int>& other, bool side_first) {
     while (side.size() > 1) {
       std::vector<int> first(side.begin(), side.begin() + static_cast<std::ptrdiff_t>(side.size() / 2));
       std::vector<int> group = side_first ? Joined(first, other) : Joined(other, first);
-      Ran ran = RunRound("cross", {{TrialKind::kGroup, group, static_cast<int>(group.size())}});
+      std::vector<char> used(state_.size(), 0);
+      for (int node : Joined(side, other)) used[static_cast<std::size_t>(node)] = 1;
+      Ran ran = RunRound("cross", {Padded(group, target, used)});  // padded: a fault needing scale keeps showing
       bool bad = IsBad(ran.results[0].outcome);
       Conclude(ran.round, fmt::format("{} of {} with the other side {}", first.size(), side.size(),
                                       bad ? "fails: the culprit is among them" : "passes: the culprit is in the rest"));
@@ -53,8 +81,32 @@ void Planner::ResolveInteraction(const std::vector<int>& a, const std::vector<in
     }
     return side[0];
   };
+  auto padded = [&](std::vector<int> group) {
+    std::vector<char> used(state_.size(), 0);
+    for (int node : Joined(a, b)) used[static_cast<std::size_t>(node)] = 1;
+    return Padded(std::move(group), target, used);
+  };
+  // A node failing at random fakes an interaction: the joined halves once more first.
+  Ran again = RunRound("cross", {padded(Joined(a, b))});
+  if (!IsBad(again.results[0].outcome)) {
+    Conclude(again.round, "both halves together pass now: the failure did not repeat");
+    return;
+  }
+  Conclude(again.round, "both halves together fail again");
+  evidence.push_back(again.round);
   int x = narrow(a, b, true);
-  int y = narrow(b, a, false);
+  // A fault that needs scale fails with any company large enough: x with cleared nodes alone (controlled).
+  At(x).bad = 0;
+  At(x).tested = 0;
+  At(x).evidence = evidence;
+  Settle({x}, "group", PaddedAlone(target, Joined(a, b)), {}, true);
+  if (!At(x).cleared) return;  // accused by itself, or left unresolved
+  int y = narrow(b, {x}, false);
+  At(y).bad = 0;
+  At(y).tested = 0;
+  At(y).evidence = evidence;
+  Settle({y}, "group", PaddedAlone(target, Joined(a, b)), {}, true);
+  if (!At(y).cleared) return;
   Ran pair = RunRound("cross", {{TrialKind::kPair, {x, y}, 2}});
   evidence.push_back(pair.round);
   std::string who = fmt::format("{} and {}", names_[static_cast<std::size_t>(x)], names_[static_cast<std::size_t>(y)]);
@@ -81,10 +133,10 @@ void Planner::ResolveInteraction(const std::vector<int>& a, const std::vector<in
       Settle(failing_ends, "group", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
       return;
     }
-    Ran again = RunRound("cross", {{TrialKind::kPair, {x, y}, 2}});
-    evidence.push_back(again.round);
-    link = IsBad(again.results[0].outcome);
-    Conclude(again.round, link ? "the pair fails again" : "the pair passes now");
+    Ran repeat = RunRound("cross", {{TrialKind::kPair, {x, y}, 2}});
+    evidence.push_back(repeat.round);
+    link = IsBad(repeat.results[0].outcome);
+    Conclude(repeat.round, link ? "the pair fails again" : "the pair passes now");
   }
   if (link) {
     Conclude(pair.round, "the pair fails: a link");
@@ -147,6 +199,7 @@ void Planner::SplitFailingGroups(const std::vector<int>& alive, std::size_t targ
             pool_.push_back(node);
             At(node).cleared = true;
           }
+          good_sets_.push_back(t.members);  // the half and its padding passed together
         }
       }
       if (!any_bad) interactions.push_back({halves_of_g[0], halves_of_g[1], ran.round});
@@ -155,6 +208,44 @@ void Planner::SplitFailingGroups(const std::vector<int>& alive, std::size_t targ
                                     singles.empty() ? "" : fmt::format("; single suspects so far: {}", Names(singles))));
     failing = std::move(next);
   }
+}
+
+Planner::TrialMaker Planner::PaddedAlone(std::size_t target, std::vector<int> exclude) {
+  return [this, target, exclude](const std::vector<int>& pending) {
+    std::vector<Trial> trials;
+    std::vector<char> used(state_.size(), 0);
+    for (int node : pending) used[static_cast<std::size_t>(node)] = 1;
+    for (int node : exclude) used[static_cast<std::size_t>(node)] = 1;
+    std::size_t share = pool_.empty() ? 0 : pool_.size() / pending.size();
+    for (int node : pending) {
+      constexpr char kThisTrialOnly = 2;
+      const std::vector<int>& before = At(node).failed_company;
+      for (int other : before) {
+        if (!used[static_cast<std::size_t>(other)]) used[static_cast<std::size_t>(other)] = kThisTrialOnly;
+      }
+      trials.push_back(Padded({node}, std::min(target, 1 + share), used));
+      for (int other : before) {
+        if (used[static_cast<std::size_t>(other)] == kThisTrialOnly) used[static_cast<std::size_t>(other)] = 0;
+      }
+    }
+    return trials;
+  };
+}
+
+bool Planner::SearchGroup(const std::vector<int>& alive, std::size_t target) {
+  const std::size_t findings_before = result_.findings.size();
+  std::vector<int> singles;
+  std::vector<Interaction> interactions;
+  SplitFailingGroups(alive, target, singles, interactions);
+  // A single node under test failed once with cleared company: again with other cleared company.
+  Settle(singles, "group", PaddedAlone(target), {}, true);
+  bool accused = result_.findings.size() > findings_before;
+  // The interactions were seen with the newly accused in the group: they may be theirs (a fault that needs a
+  // large group fails a group whose halves are each too small). The next pass runs without them.
+  if (accused && !interactions.empty()) return true;
+  // A group that fails while both its halves pass: the fault needs nodes of both halves.
+  for (const Interaction& i : interactions) ResolveInteraction(i.a, i.b, i.round, target);
+  return result_.findings.size() > findings_before;
 }
 
 void Planner::GroupStage() {
@@ -174,31 +265,25 @@ void Planner::GroupStage() {
   result_.group_failed = true;
   Conclude(first.round, fmt::format("the group of {} fails: {}; splitting", alive.size(), Describe(whole)));
   const std::size_t target = options_.keep_scale ? (alive.size() + 1) / 2 : 0;
-  std::vector<int> singles;
-  std::vector<Interaction> interactions;
-  SplitFailingGroups(alive, target, singles, interactions);
-  // A single node under test failed once with cleared company: again with other cleared company.
-  Settle(singles, "group", [this, target](const std::vector<int>& pending) {
-    std::vector<Trial> trials;
-    std::vector<char> used(state_.size(), 0);
-    for (int node : pending) used[static_cast<std::size_t>(node)] = 1;
-    std::size_t share = pool_.empty() ? 0 : pool_.size() / pending.size();
-    for (int node : pending) trials.push_back(Padded({node}, std::min(target, 1 + share), used));
-    return trials;
-  });
-  // A group that fails while both its halves pass: the fault needs nodes of both halves.
-  for (const Interaction& i : interactions) ResolveInteraction(i.a, i.b, i.round);
-  // The proof: everything not accused passes as one group.
-  std::vector<int> rest = GroupMembers();
-  if (rest.empty()) return;
-  Ran last = RunRound("final", {{TrialKind::kGroup, rest, static_cast<int>(rest.size())}});
-  final_group_passed_ = !IsBad(last.results[0].outcome);
-  Conclude(last.round, final_group_passed_
-                           ? fmt::format("without the accused, the {} remaining nodes pass as one group", rest.size())
-                           : fmt::format("the {} remaining nodes still fail as one group: {}", rest.size(),
-                                         Describe(last.results[0])));
-  if (!final_group_passed_) {
-    Unresolved({}, "group", "the nodes left after the accused still fail as a group", {last.round});
+  // Each pass that finds something is followed by the group without what it found; the search ends when
+  // that group passes (the proof) or a pass finds nothing more.
+  while (true) {
+    bool found = SearchGroup(alive, target);
+    std::vector<int> rest = GroupMembers();
+    if (rest.empty()) return;
+    Ran last = RunRound("final", {{TrialKind::kGroup, rest, static_cast<int>(rest.size())}});
+    final_group_passed_ = !IsBad(last.results[0].outcome);
+    if (final_group_passed_) {
+      Conclude(last.round, fmt::format("without the accused, the {} remaining nodes pass as one group", rest.size()));
+      return;
+    }
+    Conclude(last.round, fmt::format("the {} remaining nodes still fail as one group: {}{}", rest.size(),
+                                     Describe(last.results[0]), found ? "; searching them again" : ""));
+    if (!found) {
+      Unresolved({}, "group", "the nodes left after the accused still fail as a group", {last.round});
+      return;
+    }
+    alive = std::move(rest);
   }
 }
 

@@ -1,4 +1,4 @@
-// Stage 2 of the bisection: all disjoint pairs at once (matching); each member of a failing pair re-paired with
+// Stage 2 of the bisection: every pair in n-1 rounds (small clusters) or one matching; each member of a failing pair re-paired with
 // a cleared node (re-pairing); a failing pair whose ends pass with others tested as a link (confirmation); what
 // failed once and did not repeat retested in other company (settling).
 
@@ -7,8 +7,27 @@
 #include <algorithm>
 
 #include "bisection/planner_impl.hpp"
+#include "runners/pairing.hpp"
 
 namespace kiln {
+
+void Planner::RunPairs(const std::vector<Trial>& trials, std::vector<FailedPair>& failed) {
+  Ran ran = RunRound("pair", trials);
+  int bad = 0;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    int a = trials[i].members[0], b = trials[i].members[1];
+    if (IsBad(ran.results[i].outcome)) {
+      failed.push_back({a, b, ran.round});
+      ++At(a).pair_fails;
+      ++At(b).pair_fails;
+      ++bad;
+    } else if (ran.results[i].outcome == TrialOutcome::kPass) {
+      ++At(a).pair_passes;
+      ++At(b).pair_passes;
+    }
+  }
+  Conclude(ran.round, fmt::format("{} of {} pairs fail", bad, trials.size()));
+}
 
 void Planner::RunMatching(const std::vector<int>& alive, std::size_t shift, std::vector<FailedPair>& failed) {
   std::vector<Trial> trials;
@@ -16,18 +35,17 @@ void Planner::RunMatching(const std::vector<int>& alive, std::size_t shift, std:
     std::size_t first = shift + 2 * k;
     trials.push_back({TrialKind::kPair, {alive[first % alive.size()], alive[(first + 1) % alive.size()]}, 2});
   }
-  Ran ran = RunRound("pair", trials);
-  int bad = 0;
-  for (std::size_t i = 0; i < trials.size(); ++i) {
-    int a = trials[i].members[0], b = trials[i].members[1];
-    if (IsBad(ran.results[i].outcome)) {
-      failed.push_back({a, b, ran.round});
-      ++bad;
-    } else if (ran.results[i].outcome == TrialOutcome::kPass) {
-      At(a).cleared = At(b).cleared = true;
+  RunPairs(trials, failed);
+}
+
+void Planner::RunEveryPair(const std::vector<int>& alive, std::vector<FailedPair>& failed) {
+  for (const Round& round : CircleRounds(static_cast<int>(alive.size()))) {
+    std::vector<Trial> trials;
+    for (auto [a, b] : round) {
+      trials.push_back({TrialKind::kPair, {alive[static_cast<std::size_t>(a)], alive[static_cast<std::size_t>(b)]}, 2});
     }
+    RunPairs(trials, failed);
   }
-  Conclude(ran.round, fmt::format("{} of {} pairs fail", bad, trials.size()));
 }
 
 std::vector<int> Planner::RepairSuspects(const std::vector<int>& suspects, const std::vector<FailedPair>& failed) {
@@ -131,10 +149,48 @@ void Planner::PairStage() {
   std::vector<int> alive = Alive();
   if (alive.size() < 2) return;
   std::vector<FailedPair> failed;
-  RunMatching(alive, 0, failed);
-  auto any_cleared = [&] { return std::any_of(alive.begin(), alive.end(), [&](int n) { return At(n).cleared; }); };
-  if (!failed.empty() && !any_cleared() && alive.size() > 2) RunMatching(alive, 1, failed);  // other partners
-  if (!any_cleared()) {
+  const auto n = static_cast<long long>(alive.size());
+  result_.pairs_total = n * (n - 1) / 2;
+  std::size_t first_round = result_.rounds.size();
+  if (static_cast<int>(alive.size()) <= options_.every_pair_up_to) {
+    RunEveryPair(alive, failed);
+    result_.pairs_tested = result_.pairs_total;
+    result_.pair_coverage = fmt::format("every pair of the {} nodes ({}) in {} round(s) of the circle method", n,
+                                        result_.pairs_total, result_.rounds.size() - first_round);
+  } else {
+    RunMatching(alive, 0, failed);
+    auto cleared = [&] { return std::any_of(alive.begin(), alive.end(), [&](int node) { return At(node).pair_passes > 0; }); };
+    if (!failed.empty() && !cleared() && alive.size() > 2) RunMatching(alive, 1, failed);  // other partners
+    std::size_t rounds = result_.rounds.size() - first_round;
+    result_.pairs_tested = static_cast<long long>(rounds * (alive.size() / 2));
+    result_.pair_coverage = fmt::format(
+        "{} matching(s): {} of the {} pairs of {} nodes (every pair up to {} nodes); a link between other nodes "
+        "shows only to a group probe that exercises every pair (mpi_alltoall)",
+        rounds, result_.pairs_tested, result_.pairs_total, n, options_.every_pair_up_to);
+  }
+  // A bad node fails with (nearly) every partner, one bad link with one. Suspects: the nodes that pass with
+  // nobody, then any node failing with more partners outside the suspects than it passes with, until no
+  // more join. The others are cleared; their failed pairs are link candidates.
+  std::vector<char> suspect(state_.size(), 0);
+  for (int node : alive) suspect[static_cast<std::size_t>(node)] = At(node).pair_passes == 0;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (int node : alive) {
+      if (suspect[static_cast<std::size_t>(node)]) continue;
+      int fails = 0;
+      for (const FailedPair& p : failed) {
+        int other = p.a == node ? p.b : p.b == node ? p.a : -1;
+        fails += other >= 0 && !suspect[static_cast<std::size_t>(other)] ? 1 : 0;
+      }
+      if (fails > At(node).pair_passes) suspect[static_cast<std::size_t>(node)] = grew = true;
+    }
+  }
+  bool any_cleared = false;
+  for (int node : alive) {
+    At(node).cleared = !suspect[static_cast<std::size_t>(node)];
+    any_cleared = any_cleared || At(node).cleared;
+  }
+  if (!any_cleared) {
     if (!failed.empty()) {
       Unresolved({}, "pair", "every pair fails: no node could be cleared in pairs; left to the group stage",
                  {failed.front().round});

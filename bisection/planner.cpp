@@ -115,7 +115,7 @@ void Planner::Unresolved(std::vector<int> members, const std::string& stage, con
 }
 
 void Planner::Settle(std::vector<int> pending, const std::string& stage, const TrialMaker& make,
-            const std::function<bool(int)>& explained) {
+                     const std::function<bool(int)>& explained, bool controlled) {
   const int budget = options_.retests + 1;
   for (int node : pending) At(node).cleared = false;  // under suspicion again, whatever it passed before
   while (!pending.empty()) {
@@ -128,7 +128,9 @@ void Planner::Settle(std::vector<int> pending, const std::string& stage, const T
     }
     bool first = std::all_of(trials.begin(), trials.end(), [&](const Trial& t) { return At(t.members[0]).tested == 0; });
     Ran ran = RunRound(first ? "confirm" : "retest", trials);
-    int accused = 0, cleared = 0;
+    std::vector<char> void_result(trials.size(), 0);
+    if (controlled) void_result = Controls(trials, ran);
+    int accused = 0, cleared = 0, voided = 0;
     for (std::size_t i = 0; i < trials.size(); ++i) {
       int node = trials[i].members[0];
       NodeState& s = At(node);
@@ -140,7 +142,12 @@ void Planner::Settle(std::vector<int> pending, const std::string& stage, const T
         s.tested = budget + 1;  // leaves the pending list below
         continue;
       }
+      if (void_result[i]) {
+        ++voided;
+        continue;
+      }
       if (IsBad(r.outcome)) {
+        if (controlled) s.failed_company.insert(s.failed_company.end(), trials[i].members.begin() + 1, trials[i].members.end());
         ++s.bad;
         s.evidence.push_back(ran.round);
         if (s.bad >= 2) {
@@ -165,16 +172,43 @@ void Planner::Settle(std::vector<int> pending, const std::string& stage, const T
       }
       if (s.tested == budget && s.bad < 2) {
         Unresolved({node}, stage,
-                   fmt::format("failed once, then passed {} retests in other company: intermittent, not accused",
-                               s.tested - s.bad + 1),
+                   s.bad == 0 ? std::string("its company failed without it too, every time: no test spoke about it")
+                              : fmt::format("failed once, then passed retests in other company: intermittent, not accused"),
                    s.evidence);
         continue;
       }
       next.push_back(node);
     }
-    Conclude(ran.round, fmt::format("{} accused, {} cleared, {} still pending", accused, cleared, next.size()));
+    Conclude(ran.round, fmt::format("{} accused, {} cleared, {} still pending{}", accused, cleared, next.size(),
+                                    voided > 0 ? fmt::format(" ({} failure(s) void: the company failed alone)", voided)
+                                               : std::string()));
     pending = std::move(next);
   }
+}
+
+std::vector<char> Planner::Controls(const std::vector<Trial>& trials, const Ran& ran) {
+  std::vector<char> void_result(trials.size(), 0);
+  std::vector<Trial> controls;
+  std::vector<std::size_t> of;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    if (!IsBad(ran.results[i].outcome) || trials[i].members.size() < 2) continue;
+    std::vector<int> company(trials[i].members.begin() + 1, trials[i].members.end());
+    controls.push_back({TrialKind::kGroup, std::move(company), 0});
+    controls.back().under_test = static_cast<int>(controls.back().members.size());
+    of.push_back(i);
+  }
+  if (controls.empty()) return void_result;
+  Ran control = RunRound("control", controls);
+  int failed = 0;
+  for (std::size_t k = 0; k < controls.size(); ++k) {
+    if (!IsBad(control.results[k].outcome)) continue;
+    void_result[of[k]] = 1;
+    for (int node : controls[k].members) At(node).tainted = true;
+    ++failed;
+  }
+  Conclude(control.round, fmt::format("{} of {} companies fail without their suspect{}", failed, controls.size(),
+                                      failed > 0 ? ": those failures say nothing of the suspect" : ""));
+  return void_result;
 }
 
 std::vector<Trial> Planner::WithClearedPartners(const std::vector<int>& pending) {

@@ -6,12 +6,16 @@
 //
 // Strategy, stopping as soon as the culprits are certain:
 //   1. node:  the node-local probe on every node at once; a node that fails alone is a culprit.
-//   2. pair:  all disjoint pairs at once; each member of a failing pair is re-paired with a node proven good;
-//             a node failing with two different good partners is a culprit, a pair whose members both pass
-//             with others is a culprit link (when it fails again).
+//   2. pair:  every pair of a small cluster (the circle method's n-1 rounds of disjoint pairs), one matching
+//             of a large one; a node failing with most of its partners is re-paired with a node proven good,
+//             and failing with two different good partners makes it a culprit; a pair whose members both
+//             pass with others is a culprit link (when it fails twice more).
 //   3. group: the group probe on the rest; when it fails, adaptive binary splitting: every failing group is
 //             split in halves, all halves run at once, failing halves recurse. Halves are padded with nodes
-//             already cleared so that a fault that shows only at scale keeps showing.
+//             already cleared so that a fault that shows only at scale keeps showing. When nodes are accused
+//             meanwhile, the group runs again without them before any interaction (a group failing while
+//             both halves pass: a link between them) is narrowed, so that a fault needing a large group and
+//             a link never confound each other.
 // Nobody is accused on one result: every accusation rests on two failures with different company.
 // Results that do not repeat are reported as unresolved, never as a culprit.
 
@@ -58,6 +62,7 @@ struct BisectOptions {
   int retests = 3;          // extra tests of a suspect whose failures do not repeat, before it is left unresolved
   bool keep_scale = true;   // pad halves with cleared nodes up to half the group
   int max_rounds = 10000;   // a bound no real search reaches; past it the search stops and says so
+  int every_pair_up_to = 64;  // clusters up to this many nodes test every pair (n-1 rounds); larger: one matching
 };
 
 enum class FindingKind { kNode, kLink, kUnresolved };
@@ -86,6 +91,10 @@ struct BisectResult {
   bool group_failed = false;    // the group probe failed on the nodes left after stages 1 and 2
   bool resolved = false;        // the nodes left after the culprits pass every stage's probe
   std::string conclusion;
+  // What the pair stage covered and what it cost: "every pair of the 8 nodes (28) in 7 rounds".
+  std::string pair_coverage;
+  long long pairs_tested = 0;   // distinct pairs in the pair stage's first rounds
+  long long pairs_total = 0;    // n(n-1)/2 of the nodes that entered the pair stage
 };
 
 // Nodes are numbered by their place in `names` (the names only word the conclusions). Throws

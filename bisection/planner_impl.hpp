@@ -19,6 +19,10 @@ struct NodeState {
   int bad = 0;           // bad results while it was the one under test
   int tested = 0;        // tests while it was the one under test (after its first failure)
   int last_partner = -1;
+  int pair_passes = 0;   // pair stage, first rounds: partners it passed with
+  int pair_fails = 0;    // ... and failed with
+  bool tainted = false;  // was company that failed a control: never padding again
+  std::vector<int> failed_company;  // the company of its counted failures: never its company again
   std::vector<int> evidence;  // rounds
 };
 
@@ -58,8 +62,13 @@ class Planner {
   // (accused) or, when it has failed once, passed `retests` + 1 times (left unresolved: its failure did not
   // repeat), or, when it has not failed yet, passed once (cleared). `explained` (optional) says whether a
   // node's failures are all explained by culprits found meanwhile.
+  // `controlled`: a failure in company counts only when that company, without the node, passes at once
+  // after (a control); company that fails alone is tainted and never pads again.
   void Settle(std::vector<int> pending, const std::string& stage, const TrialMaker& make,
-              const std::function<bool(int)>& explained = {});
+              const std::function<bool(int)>& explained = {}, bool controlled = false);
+  // Runs, for each failed trial, its company without the suspect (members[0]); says which failures are void
+  // because the company fails alone too.
+  std::vector<char> Controls(const std::vector<Trial>& trials, const Ran& ran);
   // Pairs each pending node with a cleared node it did not meet last time; every cleared node at most once
   // per round.
   std::vector<Trial> WithClearedPartners(const std::vector<int>& pending);
@@ -70,8 +79,12 @@ class Planner {
 
   // ---- stage 2: pair (pair_stage.cpp) ----
   void PairStage();
-  // Disjoint pairs of `alive` from position `shift`, all at once; the members of passing pairs are cleared.
+  // Disjoint pairs, all at once; counts each member's passes and failures.
+  void RunPairs(const std::vector<Trial>& trials, std::vector<FailedPair>& failed);
+  // Disjoint pairs of `alive` from position `shift`.
   void RunMatching(const std::vector<int>& alive, std::size_t shift, std::vector<FailedPair>& failed);
+  // Every pair of `alive`: the circle method's rounds.
+  void RunEveryPair(const std::vector<int>& alive, std::vector<FailedPair>& failed);
   // Each suspect with a cleared partner: failing again accuses it. Returns the nodes left to settle.
   std::vector<int> RepairSuspects(const std::vector<int>& suspects, const std::vector<FailedPair>& failed);
   // A failed pair whose ends both pass with others: a link when it fails twice more. Returns the ends of the
@@ -81,23 +94,34 @@ class Planner {
 
   // ---- stage 3: group (group_stage.cpp) ----
   void GroupStage();
+  // One pass of the search: split, settle single suspects, then (when nobody new was accused) narrow the
+  // interactions. Returns whether anything was accused or found.
+  bool SearchGroup(const std::vector<int>& alive, std::size_t target);
   // Halves every failing group (padded to `target` with cleared nodes) until single suspects remain.
   void SplitFailingGroups(const std::vector<int>& alive, std::size_t target, std::vector<int>& singles,
                           std::vector<Interaction>& interactions);
-  // `under_test` followed by cleared nodes from the pool (not yet used this round) up to `target` members.
+  // Each pending node with cleared company, up to `target` nodes (shared fairly): never `exclude`, never the
+  // company of its earlier failures (so that one bad node in company cannot fail it twice).
+  TrialMaker PaddedAlone(std::size_t target, std::vector<int> exclude = {});
+  // `under_test` followed by nodes of one good set (not used this round, never a suspect) up to `target`.
   Trial Padded(std::vector<int> under_test, std::size_t target, std::vector<char>& used);
+  // Whether the node is an end of an accused link: never padding, which must not bring a fault along.
+  bool IsLinkEnd(int node) const;
   // The nodes a group test runs on: all not accused, less one end of each accused link.
   std::vector<int> GroupMembers() const;
   static std::vector<int> Joined(std::vector<int> a, const std::vector<int>& b);
   // The group a ∪ b fails while a and b pass alone: find one node of each side that the failure needs.
-  void ResolveInteraction(const std::vector<int>& a, const std::vector<int>& b, int round);
+  void ResolveInteraction(const std::vector<int>& a, const std::vector<int>& b, int round, std::size_t target);
 
   const std::vector<std::string>& names_;
   TrialExecutor& executor_;
   BisectOptions options_;
   std::vector<NodeState> state_;
-  std::vector<int> pool_;  // nodes cleared in the group stage, for padding
-  std::size_t pool_cursor_ = 0;
+  std::vector<int> pool_;  // nodes cleared in the group stage: how much padding there is to share
+  // Padding comes from one set of nodes that passed a group trial together: no bad link lies within it.
+  // (Cleared nodes drawn from anywhere could bring both ends of a bad link along and fail the trial.)
+  std::vector<std::vector<int>> good_sets_;
+  std::size_t set_cursor_ = 0;
   std::size_t partner_cursor_ = 0;
   bool final_group_passed_ = false;
   BisectResult result_;

@@ -122,6 +122,8 @@ nlohmann::json BisectionSection(const BisectResult& result, const std::vector<st
               {"probes", {{"node", probes.node}, {"pair", probes.pair}, {"group", probes.group}}},
               {"rounds_used", result.rounds.size()},
               {"tests_used", result.tests},
+              {"pair_coverage",
+               {{"text", result.pair_coverage}, {"pairs_tested", result.pairs_tested}, {"pairs_total", result.pairs_total}}},
               {"group_failed", result.group_failed},
               {"resolved", result.resolved},
               {"conclusion", result.conclusion},

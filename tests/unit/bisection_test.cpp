@@ -153,6 +153,88 @@ TEST(Bisection, FlappingNodeIsNeverBlamedOnAHealthyNode) {
   EXPECT_GE(caught, 15);
 }
 
+TEST(Bisection, SmallClusterTestsEveryPairSoALinkBetweenAnyTwoNodesIsFound) {
+  // 8 nodes: the circle method's 7 rounds meet every pair; a link between nodes that no matching or ring
+  // puts side by side is found in the pair stage, and neither end is accused.
+  for (auto [a, b] : std::vector<std::pair<int, int>>{{2, 6}, {0, 7}, {3, 4}}) {
+    BisectResult r = Simulate(Cluster(8, {Link(a, b)}));
+    EXPECT_EQ(Accused(r, FindingKind::kLink), (std::set<std::vector<int>>{{a, b}})) << a << "-" << b;
+    EXPECT_EQ(Count(r, FindingKind::kNode), 0);
+    EXPECT_EQ(Count(r, FindingKind::kUnresolved), 0) << r.conclusion;
+    EXPECT_EQ(r.pairs_tested, 28);
+    EXPECT_EQ(r.pairs_total, 28);
+    EXPECT_NE(r.pair_coverage.find("every pair of the 8 nodes (28) in 7 round(s)"), std::string::npos) << r.pair_coverage;
+    for (const Finding& f : r.findings) EXPECT_EQ(f.stage, "pair");
+  }
+}
+
+TEST(Bisection, TwoBadLinksAtOneNodeAreTwoLinksNotANode) {
+  BisectResult r = Simulate(Cluster(8, {Link(4, 5), Link(1, 5)}));
+  EXPECT_EQ(Accused(r, FindingKind::kLink), (std::set<std::vector<int>>{{4, 5}, {1, 5}}));
+  EXPECT_EQ(Count(r, FindingKind::kNode), 0);
+  EXPECT_TRUE(r.resolved) << r.conclusion;
+}
+
+TEST(Bisection, HalfTheNodesBadInASmallClusterStillClearsTheRest) {
+  // Among 4 nodes with 2 slow ones, each healthy node fails with 2 partners and passes with 1: the bad
+  // nodes pass with nobody, so they are the suspects and the healthy ones clear each other.
+  BisectResult r = Simulate(Cluster(4, {Slow(0), Slow(3)}));
+  EXPECT_EQ(Accused(r, FindingKind::kNode), (std::set<std::vector<int>>{{0}, {3}}));
+  EXPECT_EQ(Count(r, FindingKind::kLink), 0);
+  EXPECT_EQ(Count(r, FindingKind::kUnresolved), 0) << r.conclusion;
+}
+
+TEST(Bisection, LargeClusterStatesThatOneMatchingCoversFewPairs) {
+  BisectResult r = Simulate(Cluster(4096, {}));
+  EXPECT_EQ(r.pairs_tested, 2048);
+  EXPECT_EQ(r.pairs_total, 4096LL * 4095 / 2);
+  EXPECT_NE(r.pair_coverage.find("1 matching(s): 2048 of the 8386560 pairs"), std::string::npos) << r.pair_coverage;
+}
+
+TEST(Bisection, MixedFaultsAt8192NodesAreAllNamedAndNobodyElse) {
+  // Issue 12's case: slow nodes, one that shows only in groups of 600 or more, a hung node, a crashing
+  // node and a slow link between nodes far apart, plus a node failing 70% of its tests at random. The
+  // fault needing scale is found first; the group then runs without it, so the link is not confounded
+  // with it. Over 20 seeds nobody healthy is ever accused. The flapper can steer an uncontrolled
+  // narrowing wrong; measured: the link found in 19 of 20, the flapper named in 12 of 20, 11 pairs left
+  // unresolved (warnings) over the 20 searches, at most 182 rounds.
+  int link_found = 0, flapper_named = 0, unresolved_elsewhere = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::vector<SimulatedFault> faults{Slow(42), Slow(3001), Slow(5555), Slow(7000, 600), Hung(1234),
+                                       Crash(6543), Link(100, 4100), Flapping(2222, 0.7)};
+    BisectResult r = Simulate(Cluster(8192, faults, seed));
+    std::set<std::vector<int>> nodes = Accused(r, FindingKind::kNode);
+    flapper_named += nodes.erase({2222}) > 0 ? 1 : 0;
+    EXPECT_EQ(nodes, (std::set<std::vector<int>>{{42}, {3001}, {5555}, {7000}, {1234}, {6543}})) << "seed " << seed;
+    std::set<std::vector<int>> links = Accused(r, FindingKind::kLink);
+    for (auto it = links.begin(); it != links.end();) {
+      it = (*it)[0] == 2222 || (*it)[1] == 2222 ? links.erase(it) : std::next(it);
+    }
+    link_found += links.erase({100, 4100}) > 0 ? 1 : 0;
+    EXPECT_TRUE(links.empty()) << "seed " << seed << ": a link accused between healthy nodes";
+    for (const Finding& f : r.findings) {
+      if (f.kind != FindingKind::kUnresolved) continue;
+      bool flapper = std::find(f.members.begin(), f.members.end(), 2222) != f.members.end();
+      flapper_named += flapper ? 1 : 0;
+      unresolved_elsewhere += flapper ? 0 : 1;
+    }
+    EXPECT_LT(r.rounds.size(), 250u) << "seed " << seed;
+  }
+  EXPECT_GE(link_found, 18);
+  EXPECT_GE(flapper_named, 10);
+  EXPECT_LE(unresolved_elsewhere, 15);
+}
+
+TEST(Bisection, MixedFaultsWithoutTheFlapperResolveCompletely) {
+  std::vector<SimulatedFault> faults{Slow(42), Slow(3001), Slow(5555), Slow(7000, 600), Hung(1234), Crash(6543),
+                                     Link(100, 4100)};
+  BisectResult r = Simulate(Cluster(8192, faults));
+  EXPECT_EQ(Count(r, FindingKind::kNode), 6);
+  EXPECT_EQ(Count(r, FindingKind::kLink), 1);
+  EXPECT_EQ(Count(r, FindingKind::kUnresolved), 0) << r.conclusion;
+  EXPECT_TRUE(r.resolved);
+}
+
 TEST(Bisection, RoundsRecordTheirTrialsAndConclusions) {
   BisectResult r = Simulate(Cluster(32, {Slow(9)}));
   int tests = 0;
