@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
@@ -189,26 +190,36 @@ nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const Pr
 
 std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions options, const ProbeRegistry& registry) {
   std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
-  for (std::size_t i = 0; i < verdicts.size(); ++i) {
-    Probe* probe = registry.Find(verdicts[i].probe);
-    if (!IsFailure(verdicts[i].outcome) || probe == nullptr || probe->scope() == Scope::kNode) continue;
-    const std::string name = verdicts[i].probe;  // a copy: `verdicts` grows below
+  // Every pair or group probe that failed, once each, in the order the run met them.
+  std::vector<std::string> failed;
+  for (const Verdict& v : verdicts) {
+    Probe* probe = registry.Find(v.probe);
+    if (!IsFailure(v.outcome) || probe == nullptr || probe->scope() == Scope::kNode) continue;
+    if (std::find(failed.begin(), failed.end(), v.probe) == failed.end()) failed.push_back(v.probe);
+  }
+  if (failed.empty()) return "";
+  nlohmann::json sections = nlohmann::json::array();
+  const std::string out_dir = options.out_dir;
+  for (const std::string& name : failed) {
     options.probe = name;
-    options.out_dir += "/bisect-" + name;
+    options.out_dir = out_dir + "/bisect-" + name;
     options.force = true;  // the run claimed its folder already
     nlohmann::json bisect = BuildBisectionReport(options, registry);
     for (const Verdict& found : bisect.at("verdicts").get<std::vector<Verdict>>()) {
       if (found.outcome != Outcome::kPass) verdicts.push_back(found);
     }
-    report["bisection"] = bisect.at("bisection");
-    report["bisection"]["report"] = "bisect-" + name + "/report.json";
-    report["verdicts"] = verdicts;
-    report["summary"] = BuildSummary(verdicts);
+    nlohmann::json section = bisect.at("bisection");
+    section["probe"] = name;
+    section["report"] = "bisect-" + name + "/report.json";
+    sections.push_back(std::move(section));
     // The bisection's own report stays beside its trials, unsigned: the signed one is the run's, with it inside.
     WriteReportBundle(std::move(bisect), {options.out_dir, std::nullopt, ""});
-    return name;
   }
-  return "";
+  report["bisection"] = sections.front();
+  if (sections.size() > 1) report["bisections"] = sections;
+  report["verdicts"] = verdicts;
+  report["summary"] = BuildSummary(verdicts);
+  return fmt::format("{}", fmt::join(failed, ", "));
 }
 
 BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeRegistry& registry) {

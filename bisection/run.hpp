@@ -43,10 +43,10 @@ struct BisectionRunResult {
   std::string report_path;
 };
 
-// `kiln run --hosts FILE --bisect`, after the run: the first pair or group probe that failed in `report` is
-// bisected over the hosts (options.probe is set from it; its folder is out_dir/bisect-PROBE); the trail and
-// the findings join the report and its summary is recomputed. Returns the probe bisected, or "" when no pair
-// or group probe failed.
+// `kiln run --hosts FILE --bisect`, after the run: every pair or group probe that failed in `report` is
+// bisected over the hosts, one after the other (each in out_dir/bisect-PROBE); the trails and the findings
+// join the report (`bisection`: the first; `bisections`: all, when more than one) and its summary is
+// recomputed. Returns the probes bisected ("a, b"), or "" when no pair or group probe failed.
 std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions options, const ProbeRegistry& registry);
 
 // The bisection's report, in memory: its findings as verdicts and the `bisection` section. Throws as RunBisection.

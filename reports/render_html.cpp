@@ -406,7 +406,11 @@ std::string RenderHtml(const json& report) {
 
   html += FailuresSection(report, measurements.size());
   if (report.contains("burnin")) html += BurnInSection(report["burnin"]);
-  if (report.contains("bisection")) html += BisectionTrail(report["bisection"]);
+  if (report.contains("bisections")) {
+    for (const auto& b : report["bisections"]) html += BisectionTrail(b);
+  } else if (report.contains("bisection")) {
+    html += BisectionTrail(report["bisection"]);
+  }
 
   html += ChartSections(measurements, judgements);
   html += CollectiveTables(report);

@@ -70,9 +70,11 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
                            : b["failed_iterations_per_node"].dump());
   }
   if (report.contains("bisection")) {
-    const auto& b = report["bisection"];
-    out += fmt::format("kiln: bisection{}: {}\n", b.value("simulated", false) ? " (simulated)" : "",
-                       Printable(b.value("conclusion", "")));
+    const nlohmann::json all = report.contains("bisections") ? report["bisections"] : nlohmann::json::array({report["bisection"]});
+    for (const auto& b : all) {
+      out += fmt::format("kiln: bisection{}{}: {}\n", b.contains("probe") ? " of " + Printable(b.value("probe", "")) : "",
+                         b.value("simulated", false) ? " (simulated)" : "", Printable(b.value("conclusion", "")));
+    }
   }
   if (report.at("signature").value("signed", false)) {
     out += fmt::format("kiln: signed with key {} ({})\n", report.at("signature").value("key_id", "?"),

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/statistics.hpp"
 #include "core/units.hpp"
 #include "probes/common/collective_math.hpp"
 #include "comm/mpi_communicator.hpp"
@@ -15,23 +17,28 @@ namespace {
 
 inline unsigned char PatternByte(std::size_t i) { return static_cast<unsigned char>((i * 7 + 13) & 0xff); }
 
-// Rank 0 streams `window` messages to rank 1, which answers with one byte: one transfer's seconds.
-double StreamWindow(MPI_Comm comm, int rank, unsigned char* buffer, int bytes, int window) {
+// `sender` streams `messages` messages, at most `window` in flight, to the other rank, which answers with
+// one byte: the transfer's seconds.
+double Stream(MPI_Comm comm, int rank, int sender, unsigned char* buffer, int bytes, int messages, int window) {
+  const int receiver = 1 - sender;
   std::vector<MPI_Request> requests(static_cast<std::size_t>(window));
   char ack = 0;
   double start = MPI_Wtime();
-  for (int w = 0; w < window; ++w) {
-    if (rank == 0) {
-      KILN_MPI_CHECK(MPI_Isend(buffer, bytes, MPI_BYTE, 1, 1, comm, &requests[static_cast<std::size_t>(w)]));
-    } else {
-      KILN_MPI_CHECK(MPI_Irecv(buffer, bytes, MPI_BYTE, 0, 1, comm, &requests[static_cast<std::size_t>(w)]));
+  for (int sent = 0; sent < messages; sent += window) {
+    int batch = std::min(window, messages - sent);
+    for (int w = 0; w < batch; ++w) {
+      if (rank == sender) {
+        KILN_MPI_CHECK(MPI_Isend(buffer, bytes, MPI_BYTE, receiver, 1, comm, &requests[static_cast<std::size_t>(w)]));
+      } else {
+        KILN_MPI_CHECK(MPI_Irecv(buffer, bytes, MPI_BYTE, sender, 1, comm, &requests[static_cast<std::size_t>(w)]));
+      }
     }
+    KILN_MPI_CHECK(MPI_Waitall(batch, requests.data(), MPI_STATUSES_IGNORE));
   }
-  KILN_MPI_CHECK(MPI_Waitall(window, requests.data(), MPI_STATUSES_IGNORE));
-  if (rank == 0) {
-    KILN_MPI_CHECK(MPI_Recv(&ack, 1, MPI_CHAR, 1, 2, comm, MPI_STATUS_IGNORE));
+  if (rank == sender) {
+    KILN_MPI_CHECK(MPI_Recv(&ack, 1, MPI_CHAR, receiver, 2, comm, MPI_STATUS_IGNORE));
   } else {
-    KILN_MPI_CHECK(MPI_Send(&ack, 1, MPI_CHAR, 0, 2, comm));
+    KILN_MPI_CHECK(MPI_Send(&ack, 1, MPI_CHAR, sender, 2, comm));
   }
   return MPI_Wtime() - start;
 }
@@ -48,14 +55,14 @@ class MpiLinkProbe final : public Probe {
         {"message_size", ParamType::kBytes, "4MiB", "bandwidth message size"},
         {"window", ParamType::kInt, "16", "messages in flight per bandwidth transfer"},
         {"samples", ParamType::kInt, "5", "timed samples of each kind"},
-        {"sample_time", ParamType::kDuration, "200ms", "aim for this much time per bandwidth sample"},
+        {"sample_time", ParamType::kDuration, "200ms", "aim for this much time per direction of a bandwidth sample"},
         {"latency_size", ParamType::kBytes, "8B", "latency message size"},
         {"latency_iterations", ParamType::kInt, "1000", "ping-pongs per latency sample"},
     };
   }
   std::vector<MetricSpec> Metrics() const override {
     return {
-        {"mpi.link.bandwidth", "GB/s", true, "unidirectional streaming bandwidth"},
+        {"mpi.link.bandwidth", "GB/s", true, "streaming bandwidth of the slower direction"},
         {"mpi.link.latency", "us", false, "half of a ping-pong round trip"},
         {"mpi.link.wrong_bytes", "count", false, "received bytes that differ from what was sent", true},
     };
@@ -80,27 +87,43 @@ class MpiLinkProbe final : public Probe {
     }
     const int bytes = static_cast<int>(size);
     std::vector<unsigned char> buffer(size);
-    if (rank == 0) {
-      for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = PatternByte(i);
-    }
+    for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = PatternByte(i);
 
-    double estimate = StreamWindow(comm, rank, buffer.data(), bytes, window);  // warm-up: connects
-    estimate = StreamWindow(comm, rank, buffer.data(), bytes, window);
+    // Sized by time, not volume: one message first (a link at 1% of its speed still finishes it), then as
+    // many messages per sample as fill sample_time on the slower direction.
+    const double sample_time = p.Duration("sample_time").count();
+    Stream(comm, rank, 0, buffer.data(), bytes, 1, 1);  // warm-up: connects both ways
+    Stream(comm, rank, 1, buffer.data(), bytes, 1, 1);
+    double one = Stream(comm, rank, 0, buffer.data(), bytes, 1, 1);
+    one = std::max(one, Stream(comm, rank, 1, buffer.data(), bytes, 1, 1));
     double slowest = 0;
-    KILN_MPI_CHECK(MPI_Allreduce(&estimate, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm));
-    const int transfers = collective::IterationsForTarget(slowest, p.Duration("sample_time").count(), 100);
+    KILN_MPI_CHECK(MPI_Allreduce(&one, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm));
+    const int messages = collective::IterationsForTarget(slowest, sample_time, 100 * window);
 
-    std::vector<double> bandwidth;
+    // Each sample streams both ways: a path slow in one direction only (a bad optic, a static route) shows.
+    std::vector<double> bandwidth, forward, reverse;
+    std::int64_t wrong = 0;
     for (int s = 0; s < samples; ++s) {
       if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
-      if (rank == 1 && s == samples - 1) std::fill(buffer.begin(), buffer.end(), 0);
-      double seconds = 0;
-      for (int t = 0; t < transfers; ++t) seconds += StreamWindow(comm, rank, buffer.data(), bytes, window);
-      bandwidth.push_back(GigabytesPerSecond(static_cast<double>(size) * window * transfers, seconds));
-    }
-    std::int64_t wrong = 0;
-    if (rank == 1) {
-      for (std::size_t i = 0; i < buffer.size(); ++i) wrong += buffer[i] != PatternByte(i);
+      bool last = s == samples - 1;
+      double rate[2];
+      for (int sender = 0; sender < 2; ++sender) {
+        if (last) {  // the receiver checks the final message of each direction
+          if (rank == sender) {
+            for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = PatternByte(i);
+          } else {
+            std::fill(buffer.begin(), buffer.end(), 0);
+          }
+        }
+        double seconds = Stream(comm, rank, sender, buffer.data(), bytes, messages, window);
+        rate[sender] = GigabytesPerSecond(static_cast<double>(size) * messages, seconds);
+        if (last && rank != sender) {
+          for (std::size_t i = 0; i < buffer.size(); ++i) wrong += buffer[i] != PatternByte(i);
+        }
+      }
+      forward.push_back(rate[0]);
+      reverse.push_back(rate[1]);
+      bandwidth.push_back(std::min(rate[0], rate[1]));
     }
 
     const std::uint64_t latency_size = p.Bytes("latency_size");
@@ -131,8 +154,10 @@ class MpiLinkProbe final : public Probe {
     Subject pair = Subject::Pair(ctx.members.at(0), ctx.members.at(1));
     outcome.measurements.push_back(MakeMeasurement(
         Name(), "mpi.link.bandwidth", "GB/s", pair, bandwidth, true,
-        fmt::format("{} samples of {} transfers of {} x {} messages, {} -> {}", samples, transfers, window,
-                    FormatBytes(size), ctx.members[0], ctx.members[1]),
+        fmt::format("{} samples of {} messages of {} ({} in flight) each way; each sample the slower direction "
+                    "(median {} -> {} {:.3g} GB/s, {} -> {} {:.3g} GB/s)",
+                    samples, messages, FormatBytes(size), window, ctx.members[0], ctx.members[1],
+                    Median(forward), ctx.members[1], ctx.members[0], Median(reverse)),
         {{"size", FormatBytes(size)}}));
     outcome.measurements.push_back(MakeMeasurement(
         Name(), "mpi.link.latency", "us", pair, latency, false,
@@ -141,7 +166,7 @@ class MpiLinkProbe final : public Probe {
         {{"size", FormatBytes(latency_size)}}));
     outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.link.wrong_bytes", "count", pair,
                                                    {static_cast<double>(wrong_total)}, false,
-                                                   "bytes of the last window that differ from those sent"));
+                                                   "bytes of each direction's last message that differ from those sent"));
     return outcome;
   }
 };

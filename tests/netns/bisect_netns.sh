@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# kiln bisect on an emulated cluster: 6 "hosts", each a network namespace with its own hostname, joined by a
+# kiln bisect on an emulated cluster: 8 "hosts", each a network namespace with its own hostname, joined by a
 # bridge; Open MPI reaches them through a launch agent (shared/netns-cluster.md). One fault per scenario:
-#   healthy   nothing wrong: nobody may be accused
+#   healthy   nothing wrong: nobody may be accused, nothing warned
 #   slow      h3's link throttled to 100 Mbit/s with tc tbf: h3 and only h3
+#   two-slow  h2 and h6 throttled at once: both, and nobody else
+#   oneway    only the traffic from h3 to h7 at 100 Mbit/s (htb + u32 filter: a bad path one way, as a faulty
+#             spine link gives under static routing): the link h3<->h7, and neither host
+#   link      h1 <-> h5 at 100 Mbit/s both ways: the link, and neither host
 #   linkdown  h4's link goes down once the bisection is under way: h4 and only h4
 #   hung      every kiln process on h5 freezes (SIGSTOP) as it starts: h5 and only h5
 #   slow-run  as slow, through `kiln run --hosts --bisect`: the run fails, its report names h3
@@ -10,13 +14,16 @@
 # makes (namespaces, bridge, processes, files) is removed on exit, also on failure; traffic stays inside.
 set -euo pipefail
 kiln=$(readlink -f "$1") source_dir=$2 scenario=$3
-hosts=6
+hosts=8
 case $scenario in
-  healthy) subnet=1 culprit= ;;
-  slow) subnet=2 culprit=h3 ;;
-  slow-run) subnet=5 culprit=h3 ;;
-  linkdown) subnet=3 culprit=h4 ;;
-  hung) subnet=4 culprit=h5 ;;
+  healthy) subnet=1 culprits= ;;
+  slow) subnet=2 culprits=h3 ;;
+  linkdown) subnet=3 culprits=h4 ;;
+  hung) subnet=4 culprits=h5 ;;
+  slow-run) subnet=5 culprits=h3 ;;
+  two-slow) subnet=6 culprits="h2 h6" ;;
+  oneway) subnet=7 culprits="h3<->h7" ;;
+  link) subnet=8 culprits="h1<->h5" ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 if [ "$(id -u)" != 0 ] || ! ip netns add kiln-probe-$$ 2>/dev/null; then
@@ -77,11 +84,22 @@ exec ip netns exec "${tag}\$host" unshare --uts sh -c 'hostname "\$1"; shift; ex
 AGENT
 chmod +x "$work/agent"
 
+slow_host() {  # both directions of host $1's link
+  ip netns exec "${tag}$1" tc qdisc add dev veth0 root tbf rate 100mbit burst 64kb latency 50ms
+  tc qdisc add dev "${tag}v${1#h}" root tbf rate 100mbit burst 64kb latency 50ms
+}
+slow_path() {  # only what host $1 sends to host $2
+  local ns="${tag}$1" dst="$net.$(( ${2#h} + 1 ))"
+  ip netns exec "$ns" tc qdisc add dev veth0 root handle 1: htb default 10 2>/dev/null
+  ip netns exec "$ns" tc class add dev veth0 parent 1: classid 1:10 htb rate 10gbit 2>/dev/null
+  ip netns exec "$ns" tc class add dev veth0 parent 1: classid 1:20 htb rate 100mbit 2>/dev/null
+  ip netns exec "$ns" tc filter add dev veth0 parent 1: protocol ip prio 1 u32 match ip dst "$dst/32" flowid 1:20
+}
 case $scenario in
-  slow|slow-run)
-    ip netns exec "${tag}h3" tc qdisc add dev veth0 root tbf rate 100mbit burst 64kb latency 50ms
-    tc qdisc add dev "${tag}v3" root tbf rate 100mbit burst 64kb latency 50ms
-    ;;
+  slow|slow-run) slow_host h3 ;;
+  two-slow) slow_host h2; slow_host h6 ;;
+  oneway) slow_path h3 h7 ;;
+  link) slow_path h1 h5; slow_path h5 h1 ;;
 esac
 
 mpi_args="--mca plm_rsh_agent $work/agent --mca plm_rsh_no_tree_spawn 1 --mca pml ob1 --mca btl tcp,self"
@@ -113,24 +131,30 @@ elapsed=$(( $(date +%s) - started ))
 cat "$work/bisect.log"
 echo "kiln bisect exit $status after ${elapsed}s"
 
-python3 - "$out/report.json" "$culprit" "$status" <<'CHECK'
+python3 - "$out/report.json" "$culprits" "$status" <<'CHECK'
 import json, sys
-path, culprit, status = sys.argv[1], sys.argv[2], int(sys.argv[3])
+path, culprits, status = sys.argv[1], sys.argv[2].split(), int(sys.argv[3])
 report = json.load(open(path))
 b = report["bisection"]
-accused = sorted(f["subject"]["nodes"][0] if f["kind"] == "node" else "<->".join(f["subject"]["nodes"])
-                 for f in b["findings"] if f["kind"] != "unresolved")
+def name(f):
+    nodes = f["subject"]["nodes"]
+    return nodes[0] if f["kind"] == "node" else "<->".join(sorted(nodes))
+accused = sorted(name(f) for f in b["findings"] if f["kind"] != "unresolved")
 unresolved = [f["reason"] for f in b["findings"] if f["kind"] == "unresolved"]
 for r in b["rounds"]:
     print(f"  round {r['index']} {r['stage']}: {len(r['trials'])} trial(s): {r['conclusion']}")
+print("pair coverage:", b["pair_coverage"]["text"])
 print("accused:", accused, "unresolved:", unresolved)
-expected = [culprit] if culprit else []
-assert accused == expected, f"accused {accused}, expected {expected}"
+assert accused == sorted(culprits), f"accused {accused}, expected {sorted(culprits)}"
 assert not unresolved, f"unresolved: {unresolved}"
-assert status == (1 if culprit else 0), f"exit {status}"
-assert report["summary"]["outcome"] == ("fail" if culprit else "pass")
-if culprit:
-    failing = {tuple(s["subject"]["nodes"]) for s in report["summary"]["failing_subjects"] if s["subject"]["kind"] == "node"}
-    assert failing == {(culprit,)}, f"failing nodes in the summary: {failing}"
+assert status == (1 if culprits else 0), f"exit {status}"
+assert report["summary"]["outcome"] == ("fail" if culprits else "pass")
+warned = [v for v in report["verdicts"] if v["outcome"] == "warn"]
+assert not warned, f"warnings: {warned}"
+failing = {s["subject"]["nodes"][0] for s in report["summary"]["failing_subjects"] if s["subject"]["kind"] == "node"}
+assert failing == {c for c in culprits if "<->" not in c}, f"failing nodes in the summary: {failing}"
+failing_links = {"<->".join(sorted(s["subject"]["nodes"])) for s in report["summary"]["failing_subjects"]
+                 if s["subject"]["kind"] == "pair"}
+assert {c for c in culprits if "<->" in c} <= failing_links, f"failing pairs in the summary: {failing_links}"
 CHECK
-echo "PASS: $scenario: accused exactly [${culprit}] in ${elapsed}s"
+echo "PASS: $scenario: accused exactly [${culprits}] in ${elapsed}s"
