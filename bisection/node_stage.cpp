@@ -21,6 +21,18 @@ void Planner::NodeStage() {
     }
     skipped += ran.results[i].outcome == TrialOutcome::kSkipped ? 1 : 0;
   }
+  // Every node failing alone is one cause they share (the binary, the launcher, the baseline), not N bad
+  // nodes: nobody is accused and the search stops, since no trial can be trusted.
+  if (trials.size() >= 3 && failed.size() == trials.size()) {
+    std::string why = fmt::format("every one of the {} nodes fails the node probe alone (first: {}): a cause they "
+                                  "share (the kiln binary, the launcher, the baseline), not the nodes; nobody is "
+                                  "accused and the search stops", trials.size(), Describe(ran.results[0]));
+    Conclude(ran.round, why);
+    Unresolved({}, "node", why, {ran.round});
+    for (int node : failed) At(node).bad = 0;
+    stopped_ = true;
+    return;
+  }
   Conclude(ran.round, failed.empty()
                           ? (skipped == static_cast<int>(trials.size())
                                  ? std::string("the node probe was skipped on every node")

@@ -50,8 +50,8 @@ double CulpritSetLowerBound(int nodes, int culprits) {
 BisectResult Planner::Run() {
   try {
     if (options_.node_stage) NodeStage();
-    if (options_.pair_stage) PairStage();
-    if (options_.group_stage) GroupStage();
+    if (options_.pair_stage && !stopped_) PairStage();
+    if (options_.group_stage && !stopped_) GroupStage();
   } catch (const RoundLimitReached&) {
     Unresolved({}, "search", fmt::format("stopped after {} rounds, the limit", options_.max_rounds), {});
   }

@@ -124,6 +124,7 @@ class Planner {
   std::size_t set_cursor_ = 0;
   std::size_t partner_cursor_ = 0;
   bool final_group_passed_ = false;
+  bool stopped_ = false;  // a stage found that no trial can be trusted: the later ones do not run
   BisectResult result_;
 };
 

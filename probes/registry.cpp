@@ -3,6 +3,7 @@
 #include "probes/gpu/gpu_probes.hpp"
 #include "probes/health/health_probe.hpp"
 #include "probes/ib_link/ib_probes.hpp"
+#include "probes/host_compute/host_compute_probe.hpp"
 #include "probes/host_stream/host_stream_probe.hpp"
 #include "probes/mpi_allreduce/mpi_allreduce_probe.hpp"
 #include "probes/mpi_link/mpi_link_probe.hpp"
@@ -14,6 +15,7 @@ ProbeRegistry ProbeRegistry::Default() {
   ProbeRegistry registry;
   registry.Add(MakeHealthProbe());
   registry.Add(MakeHostStreamProbe());
+  registry.Add(MakeHostComputeProbe());
   registry.Add(MakeMpiAllreduceProbe());
   registry.Add(MakeMpiLinkProbe());
   registry.Add(MakeIbLoopbackProbe());

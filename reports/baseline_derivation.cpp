@@ -129,6 +129,11 @@ std::string DeriveBaseline(const std::vector<DerivationInput>& inputs, const std
     auto [low, high] = std::minmax_element(s.values.begin(), s.values.end());
     double bound = s.higher_is_better ? std::min(median - margin, *low) : std::max(median + margin, *high);
     bool widened = s.higher_is_better ? median - margin > *low : median + margin < *high;
+    // A few noisy inputs give a deviation as large as the median, and a floor at 0 passes a node at half the
+    // speed of every healthy one. The bound never sits further than 2 x min_drop beyond the worst healthy input.
+    double limit = s.higher_is_better ? *low * (1 - 2 * options.min_drop) : *high * (1 + 2 * options.min_drop);
+    bool capped = s.higher_is_better ? bound < limit : bound > limit;
+    if (capped) bound = limit;
     if (s.higher_is_better && bound < 0) bound = 0;
     bound = RoundOutward(bound, s.higher_is_better);
     pugi::xml_node e = root.append_child("expect");
@@ -143,7 +148,9 @@ std::string DeriveBaseline(const std::vector<DerivationInput>& inputs, const std
                     "{} = median {} max({:g} x deviation, {:g}% of median){}", median, s.unit, s.values.size(),
                     s.subjects.size(), deviation, s.higher_is_better ? "floor" : "ceiling",
                     s.higher_is_better ? "-" : "+", options.k, 100 * options.min_drop,
-                    widened ? ", widened to the worst healthy input" : "").c_str();
+                    capped ? fmt::format(", held to {:g}% beyond the worst healthy input (the spread of so few inputs "
+                                         "would put it further)", 200 * options.min_drop)
+                    : widened ? std::string(", widened to the worst healthy input") : std::string()).c_str();
   }
   std::ostringstream text;
   doc.save(text, "  ");

@@ -34,6 +34,7 @@ BaseUnit ToBase(const std::string& unit) {
       {"us", {"_seconds", 1e-6}},           {"ms", {"_seconds", 1e-3}},
       {"s", {"_seconds", 1}},               {"GiB", {"_bytes", 1073741824.0}},
       {"B", {"_bytes", 1}},                 {"TFLOPS", {"_flops", 1e12}},
+      {"GFLOPS", {"_flops", 1e9}},
       {"C", {"_celsius", 1}},               {"W", {"_watts", 1}},
       {"MHz", {"_hertz", 1e6}},             {"%", {"_ratio", 0.01}},
       {"lanes", {"_lanes", 1}},             {"count", {"", 1}}};

@@ -235,6 +235,30 @@ TEST(Bisection, MixedFaultsWithoutTheFlapperResolveCompletely) {
   EXPECT_TRUE(r.resolved);
 }
 
+// Every trial crashes: what a kiln binary replaced under a running search, or a broken launcher, looks like.
+class EverythingCrashes : public TrialExecutor {
+ public:
+  std::vector<TrialResult> RunRound(const std::vector<Trial>& trials) override {
+    std::vector<TrialResult> results(trials.size());
+    for (TrialResult& r : results) {
+      r.outcome = TrialOutcome::kCrash;
+      r.reason = "mpirun ended with exit 132 and no report";
+    }
+    return results;
+  }
+};
+
+TEST(Bisection, EveryNodeFailingAloneIsACommonCauseNotEightCulprits) {
+  std::vector<std::string> names{"h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8"};
+  EverythingCrashes executor;
+  BisectResult r = Bisect(names, executor, {});
+  EXPECT_EQ(Count(r, FindingKind::kNode), 0);
+  ASSERT_EQ(Count(r, FindingKind::kUnresolved), 1);
+  EXPECT_NE(r.findings[0].reason.find("a cause they share"), std::string::npos) << r.findings[0].reason;
+  EXPECT_EQ(r.rounds.size(), 1u);  // the search stops: no later trial could be trusted
+  EXPECT_FALSE(r.resolved);
+}
+
 TEST(Bisection, RoundsRecordTheirTrialsAndConclusions) {
   BisectResult r = Simulate(Cluster(32, {Slow(9)}));
   int tests = 0;

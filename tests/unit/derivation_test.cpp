@@ -53,6 +53,21 @@ TEST(DeriveBaseline, TheHealthyNodesPassItAndAThrottledNodeFails) {
   EXPECT_EQ(slow[1].subject, Subject::Node("throttled"));
 }
 
+TEST(DeriveBaseline, FewNoisyInputsStillGiveAFloorThatFailsAHalfSpeedNode) {
+  // Three nodes sharing two cores read 10, 14 and 20 GB/s: four robust deviations (4 x 5.9) reach below 0.
+  // The floor is held to 20% below the worst healthy input: 8 GB/s. All three pass it; a node at half the
+  // slowest fails it (CI saw a floor of 0 accept one: DeriveCli.ABaselineFromEmulatedNodes...).
+  testing::TempDir dir;
+  std::vector<DerivationInput> inputs = {Report({{"n1", 10.0}, {"n2", 14.0}, {"n3", 20.0}})};
+  std::string text = DeriveBaseline(inputs, ProbeRegistry::Default().AllMetrics(), {});
+  std::string path = dir.Write("noisy.xml", text);
+  EXPECT_NE(text.find("held to 20% beyond the worst healthy input"), std::string::npos) << text;
+  for (const Verdict& v : JudgeWith(path, inputs[0])) EXPECT_EQ(v.outcome, Outcome::kPass) << v.reason;
+  std::vector<Verdict> slow = JudgeWith(path, Report({{"half", 5.0}}));
+  ASSERT_EQ(slow.size(), 1u);
+  EXPECT_EQ(slow[0].outcome, Outcome::kFail) << slow[0].reason;
+}
+
 TEST(DeriveBaseline, TheWrittenFloorNeverExcludesTheWorstInput) {
   // A median of 14.136861 rounded to the nearest 6 digits is 14.1369, a floor above the input; it must be 14.1368.
   testing::TempDir dir;

@@ -1,0 +1,173 @@
+#include "probes/host_compute/host_compute_probe.hpp"
+
+#include <fmt/format.h>
+#include <sched.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/statistics.hpp"
+#include "probes/host_compute/compute_kernel.hpp"
+#include "probes/host_compute/cpu_activity.hpp"
+
+namespace kiln {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::optional<cpu_activity::CpuTimes> ReadProcStat(const Environment& env) {
+  std::ifstream in(env.procfs_root + "/stat");
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return cpu_activity::ParseProcStat(text.str());
+}
+
+double ThreadCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+struct ThreadResult {
+  double seconds = 0;      // wall time of its chunk
+  double cpu_seconds = 0;  // time it actually ran
+  int wrong = 0;
+};
+
+class HostComputeProbe final : public Probe {
+ public:
+  std::string Name() const override { return "host_compute"; }
+  std::string Description() const override {
+    return "checked multiply-add chains on every core at once: compute rate, slowest core, CPU steal and contention";
+  }
+  Scope scope() const override { return Scope::kNode; }
+  std::vector<ParamSpec> Parameters() const override {
+    return {
+        {"duration", ParamType::kDuration, "2s", "time spent measuring, over all samples"},
+        {"samples", ParamType::kInt, "5", "timed samples; each runs every thread at once"},
+        {"threads", ParamType::kInt, "0", "threads; 0 = one per CPU this process may run on"},
+    };
+  }
+  std::vector<MetricSpec> Metrics() const override {
+    return {
+        {"host.cpu.gflops", "GFLOPS", true, "multiply-adds per second of all threads together"},
+        {"host.cpu.slowest_thread_gflops", "GFLOPS", true, "the slowest thread's own rate: one slow core shows"},
+        {"host.cpu.wrong_results", "count", false, "lanes whose result differs from the reference", true},
+        {"host.cpu.on_cpu", "%", true, "share of the wall time the probe's threads ran: below 100% they waited for a CPU"},
+        {"host.cpu.steal", "%", false, "CPU time a hypervisor gave to others during the measurement"},
+        {"host.cpu.runnable_per_cpu", "count", false, "tasks running or waiting per CPU during the measurement (ours included)"},
+    };
+  }
+  std::optional<std::string> CheckSupported(const ProbeContext&) const override { return std::nullopt; }
+
+  ProbeOutcome Run(ProbeContext& ctx) override {
+    const auto& p = ctx.params;
+    const int samples = static_cast<int>(p.Int("samples"));
+    const double duration = p.Duration("duration").count();
+    if (samples < 1 || duration <= 0) throw ProbeError("samples must be at least 1 and duration above 0");
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    int usable = sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : 0;
+    if (usable <= 0) usable = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int threads = static_cast<int>(p.Int("threads"));
+    if (threads <= 0) threads = usable;
+    if (threads > 4096) throw ProbeError(fmt::format("threads={} is more than 4096", threads));
+
+    // Calibrate on one thread, then size each thread's chunk to fill one sample.
+    compute_kernel::Lanes lanes = compute_kernel::Seed();
+    std::int64_t probe_iterations = 1 << 14;
+    double probe_seconds = 0;
+    while (probe_seconds < 0.02 && probe_iterations < (std::int64_t{1} << 40)) {
+      probe_iterations *= 4;
+      auto start = Clock::now();
+      compute_kernel::Run(lanes, probe_iterations);
+      probe_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    const double per_sample = duration / samples;
+    const auto iterations = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(static_cast<double>(probe_iterations) * per_sample / probe_seconds));
+    compute_kernel::Lanes reference = compute_kernel::Seed();
+    compute_kernel::Run(reference, iterations);  // what every thread must get
+
+    std::vector<double> rate, slowest, on_cpu, runnable;
+    int wrong = 0;
+    std::optional<cpu_activity::CpuTimes> first = ReadProcStat(ctx.env);
+    for (int s = 0; s < samples; ++s) {
+      if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
+      ctx.progress->Say(fmt::format("sample {} of {}, {} threads", s + 1, samples, threads));
+      std::vector<ThreadResult> results(static_cast<std::size_t>(threads));
+      auto start = Clock::now();
+      {
+        std::vector<std::jthread> workers;
+        for (int t = 0; t < threads; ++t) {
+          workers.emplace_back([&, t] {
+            ThreadResult& r = results[static_cast<std::size_t>(t)];
+            double cpu0 = ThreadCpuSeconds();
+            auto t0 = Clock::now();
+            compute_kernel::Lanes mine = compute_kernel::Seed();
+            compute_kernel::Run(mine, iterations);
+            r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            r.cpu_seconds = ThreadCpuSeconds() - cpu0;
+            r.wrong = compute_kernel::WrongLanes(mine, reference);
+          });
+        }
+        // Sampled while the threads run: how crowded the CPUs are.
+        std::this_thread::sleep_for(std::chrono::duration<double>(per_sample / 2));
+        if (auto now = ReadProcStat(ctx.env)) runnable.push_back(static_cast<double>(now->procs_running) / usable);
+      }
+      double wall = std::chrono::duration<double>(Clock::now() - start).count();
+      const double flops = compute_kernel::kFlopsPerIteration * static_cast<double>(iterations);
+      double slowest_rate = 1e300, ran = 0;
+      for (const ThreadResult& r : results) {
+        slowest_rate = std::min(slowest_rate, flops / r.seconds / 1e9);
+        ran += r.cpu_seconds;
+        wrong += r.wrong;
+      }
+      rate.push_back(flops * threads / wall / 1e9);
+      slowest.push_back(slowest_rate);
+      on_cpu.push_back(std::min(100.0, 100.0 * ran / (wall * threads)));
+    }
+    std::optional<cpu_activity::CpuTimes> last = ReadProcStat(ctx.env);
+
+    ProbeOutcome outcome;
+    Subject node = Subject::Node(ctx.node);
+    double ran_median = Median(on_cpu);
+    std::string contended = ran_median < 90 ? fmt::format("; CONTENDED: the threads ran {:.0f}% of the time", ran_median)
+                                            : std::string();
+    std::string how = fmt::format("{} samples of {} threads x {} iterations of {} multiply-add chains, median",
+                                  samples, threads, iterations, compute_kernel::kLanes);
+    outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.gflops", "GFLOPS", node, rate, true,
+                                                   how + " of the node's rate" + contended));
+    outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.slowest_thread_gflops", "GFLOPS", node, slowest,
+                                                   true, how + " of the slowest thread's own rate" + contended));
+    outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.wrong_results", "count", node,
+                                                   {static_cast<double>(wrong)}, false,
+                                                   "lanes of every thread and sample that differ bit for bit from the reference"));
+    outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.on_cpu", "%", node, on_cpu, true,
+                                                   "CPU time of the probe's threads over their wall time (getrusage)"));
+    if (!runnable.empty()) {
+      outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.runnable_per_cpu", "count", node, runnable, false,
+                                                     fmt::format("/proc/stat procs_running over {} CPUs, mid-sample", usable)));
+    }
+    if (first && last) {
+      outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.steal", "%", node,
+                                                     {cpu_activity::StealPercent(*first, *last)}, false,
+                                                     "/proc/stat steal over all CPU time during the samples"));
+    }
+    return outcome;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> MakeHostComputeProbe() { return std::make_unique<HostComputeProbe>(); }
+
+}  // namespace kiln
