@@ -64,7 +64,7 @@ Command AddBisectCommand(CLI::App& app, const CommandLine& line) {
   bisect->add_option("--simulate", bo.simulate_path, "CLUSTER.xml: virtual nodes with injected faults, no MPI");
   bisect->add_option("--probe", bo.probe, "the probe to explain: mpi_allreduce, nccl, mpi_link, ib_link...")
       ->capture_default_str();
-  bisect->add_option("--node-probe", bo.node_probe, "stage 1 probe, or none")->capture_default_str();
+  bisect->add_option("--node-probe", bo.node_probe, "stage 1 node probes (a comma list), or none; host_compute's rate is compared across the nodes")->capture_default_str();
   bisect->add_option("--pair-probe", bo.pair_probe, "stage 2 probe for a group --probe (default mpi_link), or none");
   bisect->add_option("--stages", args->stages, "stages to run, in this order")->capture_default_str();
   bisect->add_option("--suite", args->suite, "suite whose steps give the probes' parameters and timeouts")

@@ -21,15 +21,19 @@
 namespace kiln {
 namespace {
 
-std::string OneStepSuite(const TrialStep& step) {
-  std::string xml = fmt::format(
-      "<?xml version=\"1.0\"?>\n<suite name=\"bisect-{0}\" version=\"1\">\n  <phase name=\"{1}\">\n"
-      "    <step probe=\"{0}\" timeout=\"{2}s\">\n",
-      EscapeHtml(step.probe), EscapeHtml(step.phase), static_cast<long long>(step.timeout_s));
-  for (const auto& [name, value] : step.params) {
-    xml += fmt::format("      <param name=\"{}\" value=\"{}\"/>\n", EscapeHtml(name), EscapeHtml(value));
+// A suite of the trial's steps, one phase each.
+std::string TrialSuite(const std::vector<TrialStep>& steps) {
+  std::string xml = fmt::format("<?xml version=\"1.0\"?>\n<suite name=\"bisect-{}\" version=\"1\">\n",
+                                EscapeHtml(steps.front().probe));
+  for (const TrialStep& step : steps) {
+    xml += fmt::format("  <phase name=\"{}\">\n    <step probe=\"{}\" timeout=\"{}s\">\n", EscapeHtml(step.phase),
+                       EscapeHtml(step.probe), static_cast<long long>(step.timeout_s));
+    for (const auto& [name, value] : step.params) {
+      xml += fmt::format("      <param name=\"{}\" value=\"{}\"/>\n", EscapeHtml(name), EscapeHtml(value));
+    }
+    xml += "    </step>\n  </phase>\n";
   }
-  xml += "    </step>\n  </phase>\n</suite>\n";
+  xml += "</suite>\n";
   return xml;
 }
 
@@ -123,7 +127,9 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
     throw RunError(fmt::format("bisection asked for a {} trial but no {} probe is set", ToString(trial.kind),
                                ToString(trial.kind)));
   }
-  const TrialStep& step = it->second;
+  const std::vector<TrialStep>& steps = it->second;
+  double timeout_s = 0;
+  for (const TrialStep& step : steps) timeout_s += step.timeout_s;
   MakeDirectories(dir);
   std::vector<std::string> hosts;
   std::string hostfile;
@@ -132,8 +138,8 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
     hostfile += hosts.back() + "\n";
   }
   WriteFileAtomically(dir + "/hosts", hostfile);
-  WriteFileAtomically(dir + "/suite.xml", OneStepSuite(step));
-  double limit = step.timeout_s + options_.launch_slack_s;
+  WriteFileAtomically(dir + "/suite.xml", TrialSuite(steps));
+  double limit = timeout_s + options_.launch_slack_s;
   Subprocess job(Command(hosts, dir));
   ProcessResult process = job.Wait(std::chrono::steady_clock::now() +
                                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(Seconds(limit)),
@@ -147,19 +153,20 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
     result.outcome = TrialOutcome::kHang;
     result.reason = fmt::format("no result within {:.0f}s (step timeout {:.0f}s + {:.0f}s to launch): the job was "
                                 "killed; see {}/launcher.log",
-                                limit, step.timeout_s, options_.launch_slack_s, dir);
+                                limit, timeout_s, options_.launch_slack_s, dir);
   } else if (!std::filesystem::exists(dir + "/report.json")) {
     result.outcome = TrialOutcome::kCrash;
     result.reason = fmt::format("{} ended with exit {} and no report: {}", options_.launcher, process.exit_code,
                                 LastLinesOf(process.output, 2));
   } else {
-    result = JudgeTrialReport(dir + "/report.json", step.probe);
+    result = JudgeTrialReport(dir + "/report.json", steps.front().probe,
+                              trial.kind == TrialKind::kNode ? options_.peer_metric : "");
   }
   result.seconds = process.seconds;
   return result;
 }
 
-TrialResult JudgeTrialReport(const std::string& report_path, const std::string& probe) {
+TrialResult JudgeTrialReport(const std::string& report_path, const std::string& probe, const std::string& peer_metric) {
   nlohmann::json report = LoadReport(report_path);
   TrialResult result;
   std::string outcome = report.at("summary").value("outcome", "error");
@@ -190,6 +197,15 @@ TrialResult JudgeTrialReport(const std::string& report_path, const std::string& 
         }
       }
       if (v.outcome > Outcome::kPass) break;
+    }
+  }
+  if (!peer_metric.empty()) {
+    for (const auto& m : report.at("measurements")) {
+      if (m.value("metric", "") != peer_metric) continue;
+      result.value = m.at("summary").at("median").get<double>();
+      result.metric = peer_metric;
+      result.unit = m.value("unit", "");
+      break;
     }
   }
   if (outcome == "pass") {

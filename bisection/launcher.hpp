@@ -33,7 +33,9 @@ struct LauncherOptions {
   double launch_slack_s = 60;  // on top of the step's timeout: starting and ending the job
   int parallel = 32;           // most jobs running at once
   bool quiet = false;
-  std::map<TrialKind, TrialStep> steps;
+  std::map<TrialKind, std::vector<TrialStep>> steps;  // what a trial of each kind runs, in order
+  // Node trials: the metric (higher is better) whose value the planner compares across nodes; "" for none.
+  std::string peer_metric;
   // Set on SIGINT/SIGTERM: running jobs are killed and every trial from then on is "skipped", so the planner
   // accuses nobody more and the report of what was found so far gets written.
   const std::atomic<bool>* interrupted = nullptr;
@@ -54,7 +56,9 @@ class LaunchingExecutor : public TrialExecutor {
   int round_ = 0;
 };
 
-// What a trial's folder says: its report.json, or how the launch ended when there is none.
-TrialResult JudgeTrialReport(const std::string& report_path, const std::string& probe);
+// What a trial's folder says: its report.json, or how the launch ended when there is none. The value is the
+// worst judged number of `probe`, or, when `peer_metric` is measured, that measurement's median.
+TrialResult JudgeTrialReport(const std::string& report_path, const std::string& probe,
+                             const std::string& peer_metric = "");
 
 }  // namespace kiln

@@ -3,8 +3,31 @@
 #include <fmt/format.h>
 
 #include "bisection/planner_impl.hpp"
+#include "core/statistics.hpp"
 
 namespace kiln {
+
+void Planner::JudgeAgainstPeers(const std::vector<Trial>& trials, std::vector<TrialResult>& results) {
+  if (!peer_reference_) {
+    std::vector<double> values;
+    for (const TrialResult& r : results) {
+      if (r.value && !r.metric.empty() && r.outcome == TrialOutcome::kPass) values.push_back(*r.value);
+    }
+    if (values.size() < 3) return;
+    peer_reference_ = Median(values);
+    for (const TrialResult& r : results) {
+      if (r.value && !r.metric.empty()) peer_metric_ = r.metric;
+    }
+  }
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    TrialResult& r = results[i];
+    if (r.outcome != TrialOutcome::kPass || !r.value || r.metric != peer_metric_) continue;
+    if (*r.value >= options_.peer_share * *peer_reference_) continue;
+    r.outcome = TrialOutcome::kFail;
+    r.reason = fmt::format("{} = {:.4g} {}, below {:.0f}% of its peers' median {:.4g}", r.metric, *r.value, r.unit,
+                           100 * options_.peer_share, *peer_reference_);
+  }
+}
 
 void Planner::NodeStage() {
   std::vector<Trial> trials;

@@ -67,6 +67,7 @@ Planner::Ran Planner::RunRound(const std::string& stage, std::vector<Trial> tria
     throw std::logic_error(fmt::format("bisection executor returned {} results for {} trials", results.size(),
                                        trials.size()));
   }
+  if (trials.front().kind == TrialKind::kNode) JudgeAgainstPeers(trials, results);
   int index = static_cast<int>(result_.rounds.size());
   result_.tests += static_cast<int>(trials.size());
   result_.rounds.push_back({index, stage, std::move(trials), results, ""});

@@ -16,6 +16,7 @@
 //             meanwhile, the group runs again without them before any interaction (a group failing while
 //             both halves pass: a link between them) is narrowed, so that a fault needing a large group and
 //             a link never confound each other.
+// Node trials with a value are compared with their peers (a starved or down-clocked node), not only floors.
 // Nobody is accused on one result: every accusation rests on two failures with different company.
 // Results that do not repeat are reported as unresolved, never as a culprit.
 
@@ -63,6 +64,9 @@ struct BisectOptions {
   bool keep_scale = true;   // pad halves with cleared nodes up to half the group
   int max_rounds = 10000;   // a bound no real search reaches; past it the search stops and says so
   int every_pair_up_to = 64;  // clusters up to this many nodes test every pair (n-1 rounds); larger: one matching
+  // Node trials that carry a value (a compute rate: higher is better) are also judged against each other: a
+  // node below this share of the first node round's median fails, whatever the baseline's floor.
+  double peer_share = 0.5;
 };
 
 enum class FindingKind { kNode, kLink, kUnresolved };

@@ -3,6 +3,7 @@
 // (planner.cpp), and one file per stage: node_stage.cpp, pair_stage.cpp, group_stage.cpp. Not for other layers.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,9 @@ class Planner {
 
   // ---- stage 1: node (node_stage.cpp) ----
   void NodeStage();
+  // A node trial whose value is far below the peers' median fails (the median of the first node round with
+  // three values or more is the reference for every later node trial).
+  void JudgeAgainstPeers(const std::vector<Trial>& trials, std::vector<TrialResult>& results);
 
   // ---- stage 2: pair (pair_stage.cpp) ----
   void PairStage();
@@ -124,6 +128,8 @@ class Planner {
   std::size_t set_cursor_ = 0;
   std::size_t partner_cursor_ = 0;
   bool final_group_passed_ = false;
+  std::optional<double> peer_reference_;  // the first node round's median value
+  std::string peer_metric_;
   bool stopped_ = false;  // a stage found that no trial can be trusted: the later ones do not run
   BisectResult result_;
 };

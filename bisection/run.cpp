@@ -36,12 +36,17 @@ StageProbes ChooseProbes(const BisectionRunOptions& options, const ProbeRegistry
   Probe* probe = RequireProbe(registry, options.probe, "--probe");
   StageProbes probes;
   if (options.node_probe != "none") {
-    Probe* node = RequireProbe(registry, options.node_probe, "--node-probe");
-    if (node->scope() != Scope::kNode) {
-      throw InputError(fmt::format("--node-probe '{}' has scope '{}'; it must be a node probe", options.node_probe,
-                                   ToString(node->scope())));
+    std::istringstream list(options.node_probe);
+    for (std::string name; std::getline(list, name, ',');) {
+      Probe* node = RequireProbe(registry, name, "--node-probe");
+      if (node->scope() != Scope::kNode) {
+        throw InputError(fmt::format("--node-probe '{}' has scope '{}'; it must be a node probe", name,
+                                     ToString(node->scope())));
+      }
+      if (!probes.node.empty()) probes.node += '+';
+      probes.node += name;
     }
-    probes.node = options.node_probe;
+    if (probes.node.empty()) throw InputError("--node-probe names no probe (give one, a comma list, or none)");
   }
   switch (probe->scope()) {
     case Scope::kNode: probes.node = options.probe; break;
@@ -132,9 +137,13 @@ SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& re
   launch.quiet = options.quiet;
   launch.interrupted = options.interrupted;
   const Suite* steps_from = suite ? &*suite : nullptr;
-  if (!probes.node.empty()) launch.steps[TrialKind::kNode] = StepFor(probes.node, steps_from, registry);
-  if (!probes.pair.empty()) launch.steps[TrialKind::kPair] = StepFor(probes.pair, steps_from, registry);
-  if (!probes.group.empty()) launch.steps[TrialKind::kGroup] = StepFor(probes.group, steps_from, registry);
+  std::istringstream node_probes(probes.node);
+  for (std::string name; std::getline(node_probes, name, '+');) {
+    launch.steps[TrialKind::kNode].push_back(StepFor(name, steps_from, registry));
+    if (name == "host_compute") launch.peer_metric = "host.cpu.gflops";  // a starved node shows against its peers
+  }
+  if (!probes.pair.empty()) launch.steps[TrialKind::kPair] = {StepFor(probes.pair, steps_from, registry)};
+  if (!probes.group.empty()) launch.steps[TrialKind::kGroup] = {StepFor(probes.group, steps_from, registry)};
   record.launcher = launch.launcher;
   record.cluster = options.cluster.empty() ? out.names.front() : options.cluster;
   record.suite_path = options.suite_path;

@@ -16,7 +16,7 @@ namespace kiln {
 
 struct BisectionRunOptions {
   std::string probe = "mpi_allreduce";  // the probe whose failure is being explained
-  std::string node_probe = "health";    // stage 1; "none" to leave it out
+  std::string node_probe = "health,host_compute";  // stage 1: node probes, a comma list; "none" to leave it out
   std::string pair_probe;               // stage 2; default: the probe itself if it is a pair probe, else mpi_link
   std::string suite_path;               // parameters and timeouts of the probes, where the suite has them
   std::string baseline_path;

@@ -9,6 +9,8 @@
 #   link      h1 <-> h5 at 100 Mbit/s both ways: the link, and neither host
 #   linkdown  h4's link goes down once the bisection is under way: h4 and only h4
 #   hung      every kiln process on h5 freezes (SIGSTOP) as it starts: h5 and only h5
+#   starved   every process on h4 runs in a cgroup capped at 5% of one CPU: h4 (its compute rate against
+#             its peers', in the node stage) and only h4
 #   slow-run  as slow, through `kiln run --hosts --bisect`: the run fails, its report names h3
 # Usage: bisect_netns.sh KILN SOURCE_DIR SCENARIO. Exit 77 (skipped) without root or namespaces. Everything it
 # makes (namespaces, bridge, processes, files) is removed on exit, also on failure; traffic stays inside.
@@ -24,8 +26,14 @@ case $scenario in
   two-slow) subnet=6 culprits="h2 h6" ;;
   oneway) subnet=7 culprits="h3<->h7" ;;
   link) subnet=8 culprits="h1<->h5" ;;
+  starved) subnet=9 culprits=h4 ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
+cgroup=
+if [ "$scenario" = starved ]; then
+  [ -d /sys/fs/cgroup/cpu ] || { echo "SKIPPED: needs the cgroup v1 cpu controller"; exit 77; }
+  cgroup=/sys/fs/cgroup/cpu/kiln-starved-$$
+fi
 if [ "$(id -u)" != 0 ] || ! ip netns add kiln-probe-$$ 2>/dev/null; then
   echo "SKIPPED: needs root and network namespaces"; exit 77
 fi
@@ -41,6 +49,11 @@ cleanup() {
     ip netns del "${tag}h$i" 2>/dev/null
   done
   ip link del "${tag}br" 2>/dev/null
+  if [ -n "$cgroup" ] && [ -d "$cgroup" ]; then
+    for pid in $(cat "$cgroup/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    sleep 0.5
+    rmdir "$cgroup" 2>/dev/null
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -71,6 +84,13 @@ printf '#!/bin/sh\n"%s" "$@" &\nkill -STOP $!\nwait $!\n' "$work/kiln-real" > "$
 chmod +x "$work/kiln-frozen"
 hang_host=
 [ "$scenario" = hung ] && hang_host=h5
+starved_host=
+if [ -n "$cgroup" ]; then
+  starved_host=h4
+  mkdir "$cgroup"
+  echo 100000 > "$cgroup/cpu.cfs_period_us"
+  echo 5000 > "$cgroup/cpu.cfs_quota_us"
+fi
 
 # Open MPI's rsh agent: run the command inside the host's namespace, under the host's own hostname.
 cat > "$work/agent" <<AGENT
@@ -79,6 +99,9 @@ host="\${1#*@}"
 shift
 if [ "\$host" = "$hang_host" ]; then
   exec ip netns exec "${tag}\$host" unshare --uts --mount sh -c 'mount --bind "$work/kiln-frozen" "$kiln"; hostname "\$1"; shift; exec sh -c "\$*"' agent "\$host" "\$@"
+fi
+if [ "\$host" = "$starved_host" ]; then
+  echo \$\$ > "$cgroup/cgroup.procs"
 fi
 exec ip netns exec "${tag}\$host" unshare --uts sh -c 'hostname "\$1"; shift; exec sh -c "\$*"' agent "\$host" "\$@"
 AGENT
@@ -144,6 +167,8 @@ unresolved = [f["reason"] for f in b["findings"] if f["kind"] == "unresolved"]
 for r in b["rounds"]:
     print(f"  round {r['index']} {r['stage']}: {len(r['trials'])} trial(s): {r['conclusion']}")
 print("pair coverage:", b["pair_coverage"]["text"])
+node_values = [f'{t.get("nodes")}={t["value"]:.3g}' for t in b["rounds"][0]["trials"] if t.get("value") is not None]
+print("node stage values:", " ".join(node_values))
 print("accused:", accused, "unresolved:", unresolved)
 assert accused == sorted(culprits), f"accused {accused}, expected {sorted(culprits)}"
 assert not unresolved, f"unresolved: {unresolved}"

@@ -39,7 +39,7 @@ class LauncherTest : public ::testing::Test {
     options_.work_dir = (dir_.path() / "trials").string();
     options_.launch_slack_s = 1;
     options_.quiet = true;
-    options_.steps[TrialKind::kPair] = {"pair", "mpi_link", {}, 1};
+    options_.steps[TrialKind::kPair] = {{"pair", "mpi_link", {}, 1}};
   }
   void TearDown() override { setenv("PATH", old_path_.c_str(), 1); }
 
@@ -123,7 +123,7 @@ TEST_F(LauncherTest, ASignalStopsTheRoundAndSkipsEveryLaterTrial) {
   setenv("FAKE_MODE", "hang", 1);
   std::atomic<bool> interrupted{false};
   options_.interrupted = &interrupted;
-  options_.steps[TrialKind::kPair].timeout_s = 60;
+  options_.steps[TrialKind::kPair].front().timeout_s = 60;
   LaunchingExecutor executor(options_);
   std::thread signal([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -259,6 +259,38 @@ TEST(Bisection, EveryNodeFailingAloneIsACommonCauseNotEightCulprits) {
   EXPECT_FALSE(r.resolved);
 }
 
+// Node trials that report a compute rate: every node passes the baseline, one is far slower than its peers.
+class RatedNodes : public TrialExecutor {
+ public:
+  explicit RatedNodes(std::vector<double> rates) : rates_(std::move(rates)) {}
+  std::vector<TrialResult> RunRound(const std::vector<Trial>& trials) override {
+    std::vector<TrialResult> results(trials.size());
+    for (std::size_t i = 0; i < trials.size(); ++i) {
+      if (trials[i].kind != TrialKind::kNode) continue;  // pairs and groups pass
+      results[i].value = rates_[static_cast<std::size_t>(trials[i].members[0])];
+      results[i].metric = "host.cpu.gflops";
+      results[i].unit = "GFLOPS";
+    }
+    return results;
+  }
+
+ private:
+  std::vector<double> rates_;
+};
+
+TEST(Bisection, AStarvedNodeFailsAgainstItsPeersWhateverTheFloor) {
+  std::vector<std::string> names{"h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8"};
+  RatedNodes starved({40, 38, 41, 6, 39, 42, 37, 40});  // h4 gets a seventh of the CPU its peers get
+  BisectResult r = Bisect(names, starved, {});
+  EXPECT_EQ(Accused(r, FindingKind::kNode), (std::set<std::vector<int>>{{3}}));
+  ASSERT_FALSE(r.findings.empty());
+  EXPECT_NE(r.findings[0].reason.find("below 50% of its peers' median"), std::string::npos) << r.findings[0].reason;
+  // Healthy nodes on a loaded machine spread widely; none is half the median.
+  RatedNodes noisy({30, 52, 41, 26, 47, 35, 44, 39});
+  BisectResult healthy = Bisect(names, noisy, {});
+  EXPECT_TRUE(healthy.findings.empty()) << healthy.conclusion;
+}
+
 TEST(Bisection, RoundsRecordTheirTrialsAndConclusions) {
   BisectResult r = Simulate(Cluster(32, {Slow(9)}));
   int tests = 0;
