@@ -7,6 +7,8 @@
 #   oneway    only the traffic from h3 to h7 at 100 Mbit/s (htb + u32 filter: a bad path one way, as a faulty
 #             spine link gives under static routing): the link h3<->h7, and neither host
 #   link      h1 <-> h5 at 100 Mbit/s both ways: the link, and neither host
+#   crawl     h6 at 4 Mbit/s: one 4 MiB message takes 8 s, the pair probe cannot finish its samples in its
+#             30 s step: h6, as slow (its bandwidth measured), never as hung
 #   linkdown  h4's link goes down once the bisection is under way: h4 and only h4
 #   hung      every kiln process on h5 freezes (SIGSTOP) as it starts: h5 and only h5
 #   starved   every process on h4 runs in a cgroup capped at 5% of one CPU: h4 (its compute rate against
@@ -27,6 +29,7 @@ case $scenario in
   oneway) subnet=7 culprits="h3<->h7" ;;
   link) subnet=8 culprits="h1<->h5" ;;
   starved) subnet=9 culprits=h4 ;;
+  crawl) subnet=10 culprits=h6 ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 cgroup=
@@ -107,9 +110,10 @@ exec ip netns exec "${tag}\$host" unshare --uts sh -c 'hostname "\$1"; shift; ex
 AGENT
 chmod +x "$work/agent"
 
-slow_host() {  # both directions of host $1's link
-  ip netns exec "${tag}$1" tc qdisc add dev veth0 root tbf rate 100mbit burst 64kb latency 50ms
-  tc qdisc add dev "${tag}v${1#h}" root tbf rate 100mbit burst 64kb latency 50ms
+slow_host() {  # both directions of host $1's link, at $2 (default 100mbit)
+  local rate=${2:-100mbit}
+  ip netns exec "${tag}$1" tc qdisc add dev veth0 root tbf rate "$rate" burst 64kb latency 400ms
+  tc qdisc add dev "${tag}v${1#h}" root tbf rate "$rate" burst 64kb latency 400ms
 }
 slow_path() {  # only what host $1 sends to host $2
   local ns="${tag}$1" dst="$net.$(( ${2#h} + 1 ))"
@@ -121,6 +125,7 @@ slow_path() {  # only what host $1 sends to host $2
 case $scenario in
   slow|slow-run) slow_host h3 ;;
   two-slow) slow_host h2; slow_host h6 ;;
+  crawl) slow_host h6 4mbit ;;
   oneway) slow_path h3 h7 ;;
   link) slow_path h1 h5; slow_path h5 h1 ;;
 esac
@@ -154,9 +159,9 @@ elapsed=$(( $(date +%s) - started ))
 cat "$work/bisect.log"
 echo "kiln bisect exit $status after ${elapsed}s"
 
-python3 - "$out/report.json" "$culprits" "$status" <<'CHECK'
+python3 - "$out/report.json" "$culprits" "$status" "$scenario" <<'CHECK'
 import json, sys
-path, culprits, status = sys.argv[1], sys.argv[2].split(), int(sys.argv[3])
+path, culprits, status, scenario = sys.argv[1], sys.argv[2].split(), int(sys.argv[3]), sys.argv[4]
 report = json.load(open(path))
 b = report["bisection"]
 def name(f):
@@ -172,6 +177,9 @@ print("node stage values:", " ".join(node_values))
 print("accused:", accused, "unresolved:", unresolved)
 assert accused == sorted(culprits), f"accused {accused}, expected {sorted(culprits)}"
 assert not unresolved, f"unresolved: {unresolved}"
+if scenario not in ("linkdown", "hung"):  # a slow node or link is slow, never hung
+    hangs = [(r["index"], t.get("nodes")) for r in b["rounds"] for t in r["trials"] if t.get("outcome") == "hang"]
+    assert not hangs, f"trials reported as hung: {hangs}"
 assert status == (1 if culprits else 0), f"exit {status}"
 assert report["summary"]["outcome"] == ("fail" if culprits else "pass")
 warned = [v for v in report["verdicts"] if v["outcome"] == "warn"]
