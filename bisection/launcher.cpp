@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -178,6 +179,20 @@ TrialResult JudgeTrialReport(const std::string& report_path, const std::string& 
         result.reason = r.value("reason", "timeout");
         return result;
       }
+    }
+  }
+  // The probe under bisection did not run (a group probe on one node, a GPU probe without a GPU): the trial
+  // says nothing about its nodes, whatever a baseline that expected its numbers concludes.
+  for (const auto& step : report.value("steps", nlohmann::json::array())) {
+    if (step.value("probe", "") != probe) continue;
+    const auto& results = step.value("results", nlohmann::json::array());
+    bool all_skipped = !results.empty() && std::all_of(results.begin(), results.end(), [](const nlohmann::json& r) {
+      return r.value("status", "") == ToString(StepStatus::kSkipped);
+    });
+    if (all_skipped) {
+      result.outcome = TrialOutcome::kSkipped;
+      result.reason = fmt::format("{} did not run: {}", probe, results.front().value("reason", "skipped"));
+      return result;
     }
   }
   std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();

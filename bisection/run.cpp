@@ -140,7 +140,9 @@ SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& re
   std::istringstream node_probes(probes.node);
   for (std::string name; std::getline(node_probes, name, '+');) {
     launch.steps[TrialKind::kNode].push_back(StepFor(name, steps_from, registry));
-    if (name == "host_compute") launch.peer_metric = "host.cpu.gflops";  // a starved node shows against its peers
+    // A down-clocked node shows against its peers: the rate per second on a CPU, which the other trials
+    // running beside it on a shared machine do not change (a starved node fails the baseline's throttling rule).
+    if (name == "host_compute") launch.peer_metric = "host.cpu.gflops_per_cpu";
   }
   if (!probes.pair.empty()) launch.steps[TrialKind::kPair] = {StepFor(probes.pair, steps_from, registry)};
   if (!probes.group.empty()) launch.steps[TrialKind::kGroup] = {StepFor(probes.group, steps_from, registry)};

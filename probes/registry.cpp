@@ -6,6 +6,7 @@
 #include "probes/host_compute/host_compute_probe.hpp"
 #include "probes/host_stream/host_stream_probe.hpp"
 #include "probes/mpi_allreduce/mpi_allreduce_probe.hpp"
+#include "probes/mpi_alltoall/mpi_alltoall_probe.hpp"
 #include "probes/mpi_link/mpi_link_probe.hpp"
 #include "probes/sleep/sleep_probe.hpp"
 
@@ -17,6 +18,7 @@ ProbeRegistry ProbeRegistry::Default() {
   registry.Add(MakeHostStreamProbe());
   registry.Add(MakeHostComputeProbe());
   registry.Add(MakeMpiAllreduceProbe());
+  registry.Add(MakeMpiAlltoallProbe());
   registry.Add(MakeMpiLinkProbe());
   registry.Add(MakeIbLoopbackProbe());
   registry.Add(MakeIbLinkProbe());

@@ -51,4 +51,65 @@ double StealPercent(const CpuTimes& before, const CpuTimes& after) {
   return 100.0 * static_cast<double>(after.steal - before.steal) / static_cast<double>(after.total - before.total);
 }
 
+std::optional<Throttling> ParseCgroupCpuStat(std::string_view text) {
+  Throttling t;
+  bool periods = false, throttled = false;
+  while (!text.empty()) {
+    std::size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    std::vector<std::uint64_t> value;
+    if (line.starts_with("nr_periods ")) {
+      value = Numbers(line.substr(11));
+      if (!value.empty()) t.periods = value[0], periods = true;
+    } else if (line.starts_with("nr_throttled ")) {
+      value = Numbers(line.substr(13));
+      if (!value.empty()) t.throttled = value[0], throttled = true;
+    }
+  }
+  if (!periods || !throttled) return std::nullopt;
+  return t;
+}
+
+double ThrottledPercent(const Throttling& before, const Throttling& after) {
+  if (after.periods <= before.periods || after.throttled < before.throttled) return 0;
+  return 100.0 * static_cast<double>(after.throttled - before.throttled) /
+         static_cast<double>(after.periods - before.periods);
+}
+
+std::vector<std::string> CpuStatCandidates(std::string_view proc_self_cgroup, const std::string& cgroup_root) {
+  std::vector<std::string> v1, v2;
+  while (!proc_self_cgroup.empty()) {
+    std::size_t eol = proc_self_cgroup.find('\n');
+    std::string_view line = proc_self_cgroup.substr(0, eol);
+    proc_self_cgroup = eol == std::string_view::npos ? std::string_view() : proc_self_cgroup.substr(eol + 1);
+    std::size_t first = line.find(':');
+    std::size_t second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (second == std::string_view::npos) continue;
+    std::string_view controllers = line.substr(first + 1, second - first - 1);
+    std::string path(line.substr(second + 1));
+    if (path == "/") path.clear();
+    if (controllers.empty()) {
+      v2.push_back(cgroup_root + path + "/cpu.stat");
+      v2.push_back(cgroup_root + "/unified" + path + "/cpu.stat");
+      continue;
+    }
+    // "cpu", "cpu,cpuacct" or "cpuacct,cpu": the hierarchy with the cpu controller.
+    std::string list(controllers);
+    bool has_cpu = false;
+    for (std::size_t start = 0; start <= list.size();) {
+      std::size_t comma = list.find(',', start);
+      std::string name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      has_cpu = has_cpu || name == "cpu";
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (!has_cpu) continue;
+    v1.push_back(cgroup_root + "/" + list + path + "/cpu.stat");
+    if (list != "cpu") v1.push_back(cgroup_root + "/cpu" + path + "/cpu.stat");
+  }
+  v1.insert(v1.end(), v2.begin(), v2.end());
+  return v1;
+}
+
 }  // namespace kiln::cpu_activity

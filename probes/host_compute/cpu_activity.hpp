@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace kiln::cpu_activity {
 
@@ -19,5 +21,20 @@ std::optional<CpuTimes> ParseProcStat(std::string_view text);
 
 // Stolen share of the CPU time between two readings, in percent; 0 when no time passed.
 double StealPercent(const CpuTimes& before, const CpuTimes& after);
+
+// A CPU quota's bookkeeping (cgroup cpu.stat, v1 or v2): scheduling periods, and those in which the group ran
+// out of quota and was stopped.
+struct Throttling {
+  std::uint64_t periods = 0;
+  std::uint64_t throttled = 0;
+};
+std::optional<Throttling> ParseCgroupCpuStat(std::string_view text);
+
+// Share of the periods between two readings in which the group was throttled, in percent; 0 without periods.
+double ThrottledPercent(const Throttling& before, const Throttling& after);
+
+// Where the cpu.stat of this process's CPU cgroup may be, from /proc/self/cgroup's text: the cgroup v1 "cpu"
+// hierarchy's candidates first, then v2's. `cgroup_root` is normally /sys/fs/cgroup.
+std::vector<std::string> CpuStatCandidates(std::string_view proc_self_cgroup, const std::string& cgroup_root);
 
 }  // namespace kiln::cpu_activity

@@ -29,6 +29,22 @@ std::optional<cpu_activity::CpuTimes> ReadProcStat(const Environment& env) {
   return cpu_activity::ParseProcStat(text.str());
 }
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  return text.str();
+}
+
+// The cpu.stat of this process's CPU cgroup, when it has one that keeps quota bookkeeping.
+std::optional<std::string> CpuStatPath(const Environment& env) {
+  std::string self = ReadAll(env.procfs_root + "/self/cgroup");
+  for (const std::string& path : cpu_activity::CpuStatCandidates(self, env.sysfs_root + "/fs/cgroup")) {
+    if (cpu_activity::ParseCgroupCpuStat(ReadAll(path))) return path;
+  }
+  return std::nullopt;
+}
+
 double ThreadCpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_THREAD, &usage);
@@ -62,6 +78,8 @@ class HostComputeProbe final : public Probe {
         {"host.cpu.slowest_thread_gflops", "GFLOPS", true, "the slowest thread's own rate: one slow core shows"},
         {"host.cpu.wrong_results", "count", false, "lanes whose result differs from the reference", true},
         {"host.cpu.on_cpu", "%", true, "share of the wall time the probe's threads ran: below 100% they waited for a CPU"},
+        {"host.cpu.gflops_per_cpu", "GFLOPS", true, "rate per second the threads ran: the cores' own speed, whoever else competes"},
+        {"host.cpu.throttled", "%", false, "share of CPU-quota periods in which the node's cgroup was stopped"},
         {"host.cpu.steal", "%", false, "CPU time a hypervisor gave to others during the measurement"},
         {"host.cpu.runnable_per_cpu", "count", false, "tasks running or waiting per CPU during the measurement (ours included)"},
     };
@@ -97,8 +115,11 @@ class HostComputeProbe final : public Probe {
     compute_kernel::Lanes reference = compute_kernel::Seed();
     compute_kernel::Run(reference, iterations);  // what every thread must get
 
-    std::vector<double> rate, slowest, on_cpu, runnable;
+    std::vector<double> rate, slowest, on_cpu, per_cpu, runnable;
     int wrong = 0;
+    std::optional<std::string> quota_stat = CpuStatPath(ctx.env);
+    std::optional<cpu_activity::Throttling> quota_first;
+    if (quota_stat) quota_first = cpu_activity::ParseCgroupCpuStat(ReadAll(*quota_stat));
     std::optional<cpu_activity::CpuTimes> first = ReadProcStat(ctx.env);
     for (int s = 0; s < samples; ++s) {
       if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
@@ -132,10 +153,13 @@ class HostComputeProbe final : public Probe {
         wrong += r.wrong;
       }
       rate.push_back(flops * threads / wall / 1e9);
+      per_cpu.push_back(ran > 0 ? flops * threads / ran / 1e9 : 0);
       slowest.push_back(slowest_rate);
       on_cpu.push_back(std::min(100.0, 100.0 * ran / (wall * threads)));
     }
     std::optional<cpu_activity::CpuTimes> last = ReadProcStat(ctx.env);
+    std::optional<cpu_activity::Throttling> quota_last;
+    if (quota_stat) quota_last = cpu_activity::ParseCgroupCpuStat(ReadAll(*quota_stat));
 
     ProbeOutcome outcome;
     Subject node = Subject::Node(ctx.node);
@@ -151,6 +175,13 @@ class HostComputeProbe final : public Probe {
     outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.wrong_results", "count", node,
                                                    {static_cast<double>(wrong)}, false,
                                                    "lanes of every thread and sample that differ bit for bit from the reference"));
+    outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.gflops_per_cpu", "GFLOPS", node, per_cpu, true,
+                                                   how + " of the rate per second the threads ran (getrusage)"));
+    if (quota_first && quota_last) {
+      outcome.measurements.push_back(MakeMeasurement(
+          Name(), "host.cpu.throttled", "%", node, {cpu_activity::ThrottledPercent(*quota_first, *quota_last)}, false,
+          fmt::format("periods with nr_throttled over nr_periods of {} during the samples", *quota_stat)));
+    }
     outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.on_cpu", "%", node, on_cpu, true,
                                                    "CPU time of the probe's threads over their wall time (getrusage)"));
     if (!runnable.empty()) {

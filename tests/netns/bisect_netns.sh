@@ -106,7 +106,8 @@ fi
 if [ "\$host" = "$starved_host" ]; then
   echo \$\$ > "$cgroup/cgroup.procs"
 fi
-exec ip netns exec "${tag}\$host" unshare --uts sh -c 'hostname "\$1"; shift; exec sh -c "\$*"' agent "\$host" "\$@"
+# nsenter, not ip netns exec: that one remounts /sys, and the host's cgroups (a CPU quota's bookkeeping) go.
+exec unshare --uts nsenter --net="/run/netns/${tag}\$host" sh -c 'hostname "\$1"; shift; exec sh -c "\$*"' agent "\$host" "\$@"
 AGENT
 chmod +x "$work/agent"
 

@@ -83,6 +83,12 @@ TEST_F(LauncherTest, ReportHangAndCrashBecomeOutcomesWithReasons) {
   setenv("FAKE_REPORT", Report("pass", "timeout").c_str(), 1);  // a step that ran out of time inside the job
   EXPECT_EQ(executor.RunRound({{TrialKind::kPair, {2, 3}, 2}})[0].outcome, TrialOutcome::kHang);
 
+  // The probe did not run (a group probe on one node): the baseline's "not measured" failure is no evidence.
+  setenv("FAKE_REPORT", Report("fail", "skipped").c_str(), 1);
+  TrialResult skipped = executor.RunRound({{TrialKind::kPair, {0, 1}, 2}})[0];
+  EXPECT_EQ(skipped.outcome, TrialOutcome::kSkipped);
+  EXPECT_NE(skipped.reason.find("mpi_link did not run: why"), std::string::npos) << skipped.reason;
+
   setenv("FAKE_MODE", "crash", 1);
   TrialResult crash = executor.RunRound({{TrialKind::kPair, {0, 1}, 2}})[0];
   EXPECT_EQ(crash.outcome, TrialOutcome::kCrash);

@@ -41,6 +41,28 @@ TEST(CpuActivity, RefusesTextWithoutACpuLine) {
   EXPECT_FALSE(cpu_activity::ParseProcStat("cpu  1 2 3 4 5\n"));  // an old kernel's 5 columns: no steal
 }
 
+TEST(CpuActivity, ThrottlingFromCgroupV1AndV2CpuStat) {
+  auto v1 = cpu_activity::ParseCgroupCpuStat("nr_periods 23\nnr_throttled 22\nthrottled_time 1720631705\n");
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->periods, 23u);
+  EXPECT_EQ(v1->throttled, 22u);
+  auto v2 = cpu_activity::ParseCgroupCpuStat("usage_usec 1\nnr_periods 100\nnr_throttled 10\nthrottled_usec 5\n");
+  ASSERT_TRUE(v2);
+  EXPECT_NEAR(cpu_activity::ThrottledPercent(*v2, {300, 190}), 90.0, 1e-9);  // 180 of 200 periods
+  EXPECT_EQ(cpu_activity::ThrottledPercent(*v2, *v2), 0);                  // no quota: no periods pass
+  EXPECT_FALSE(cpu_activity::ParseCgroupCpuStat("usage_usec 1\n"));       // v2 without a cpu controller
+}
+
+TEST(CpuActivity, FindsTheCpuHierarchyOfThisProcess) {
+  std::string self = "9:name=systemd:/\n2:cpuacct:/\n1:cpu:/slurm/job_7\n0::/user.slice\n";
+  std::vector<std::string> candidates = cpu_activity::CpuStatCandidates(self, "/sys/fs/cgroup");
+  ASSERT_GE(candidates.size(), 2u);
+  EXPECT_EQ(candidates[0], "/sys/fs/cgroup/cpu/slurm/job_7/cpu.stat");
+  EXPECT_EQ(candidates[1], "/sys/fs/cgroup/user.slice/cpu.stat");
+  std::vector<std::string> joined = cpu_activity::CpuStatCandidates("4:cpu,cpuacct:/\n", "/r");
+  EXPECT_EQ(joined, (std::vector<std::string>{"/r/cpu,cpuacct/cpu.stat", "/r/cpu/cpu.stat"}));
+}
+
 TEST(ComputeKernel, IsExactAndRepeatableAndCatchesOneWrongLane) {
   compute_kernel::Lanes a = compute_kernel::Seed(), b = compute_kernel::Seed();
   compute_kernel::Run(a, 100000);
@@ -88,6 +110,8 @@ TEST(HostComputeProbe, MeasuresEveryCoreAndChecksEveryResult) {
   EXPECT_LE(on_cpu, 100);
   EXPECT_GE(Find(outcome, "host.cpu.steal").value(), 0);
   EXPECT_GT(Find(outcome, "host.cpu.runnable_per_cpu").value(), 0);  // our own threads run
+  // Per second on a CPU, every thread runs at least as fast as the node's rate per thread of wall time.
+  EXPECT_GE(Find(outcome, "host.cpu.gflops_per_cpu").value() * 1.05, Find(outcome, "host.cpu.slowest_thread_gflops").value());
 }
 
 TEST(HostComputeProbe, ThreadsBeyondTheCoresRunLessOfTheTimeAndSaySo) {

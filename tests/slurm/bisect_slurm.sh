@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# kiln bisect through srun on a real multi-node Slurm: 4 hosts, each a network namespace with its own slurmd
+# (../shared/netns-cluster.md), one controller on the bridge; h3's link throttled to 100 Mbit/s. Inside an
+# allocation (salloc -N 4) kiln bisect chooses srun on its own, runs every trial as a job step on the
+# trial's nodes, and must name h3 and only h3. Usage: bisect_slurm.sh KILN SOURCE_DIR. Exit 77 (skipped)
+# without root, namespaces or Slurm. Everything it starts is stopped and removed on exit, also on failure;
+# no name reaches DNS (a private /etc/hosts and resolv.conf; SLURM_CONF always set).
+set -euo pipefail
+kiln=$(readlink -f "$1") source_dir=$(readlink -f "$2")
+for program in munged slurmctld slurmd salloc srun sinfo; do
+  command -v "$program" >/dev/null || { echo "SKIPPED: $program is not installed"; exit 77; }
+done
+if [ "$(id -u)" != 0 ] || ! ip netns add kiln-probe-$$ 2>/dev/null; then
+  echo "SKIPPED: needs root and network namespaces"; exit 77
+fi
+ip netns del kiln-probe-$$
+
+# Inside a private mount namespace from here on: /etc/hosts and resolv.conf of our own.
+if [ -z "${KILN_SLURM_PRIVATE:-}" ]; then
+  # Not under /tmp: each emulated node gets a /tmp of its own (Slurm's PMIx plugin makes the same directory
+  # name there on every node of a step), while the trials' folders must be seen by all.
+  work=$(mktemp -d /var/tmp/kiln-slurm-bisect-XXXXXX)
+  chmod 755 "$work"
+  net="10.213.230"
+  {
+    echo "127.0.0.1 localhost $(hostname)"
+    for i in 1 2 3 4; do echo "$net.$((i + 1)) h$i"; done
+  } > "$work/hosts"
+  echo "nameserver 127.0.0.1" > "$work/resolv.conf"
+  status=0
+  KILN_SLURM_PRIVATE=$work unshare --mount sh -c 'mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/resolv.conf" /etc/resolv.conf && shift && exec "$@"' \
+    sh "$work" bash "$0" "$@" || status=$?
+  if [ -n "${KILN_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
+  exit $status
+fi
+
+work=$KILN_SLURM_PRIVATE
+net="10.213.230"
+tag="ks$((RANDOM % 1000))"
+pids=()
+cleanup() {
+  set +e
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  sleep 1
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  for i in 1 2 3 4; do
+    for pid in $(ip netns pids "${tag}h$i" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    ip netns del "${tag}h$i" 2>/dev/null
+  done
+  ip link del "${tag}br" 2>/dev/null
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for log in "$work"/*.log; do echo "== $log"; tail -8 "$log"; done; exit 1; }
+
+ip link add "${tag}br" type bridge
+ip addr add "$net.254/24" dev "${tag}br"
+ip link set "${tag}br" up
+for i in 1 2 3 4; do
+  ns="${tag}h$i"
+  ip netns add "$ns"
+  ip link add "${tag}v$i" type veth peer name veth0 netns "$ns"
+  ip link set "${tag}v$i" master "${tag}br" up
+  ip -n "$ns" addr add "$net.$((i + 1))/24" dev veth0
+  ip -n "$ns" link set veth0 up
+  ip -n "$ns" link set lo up
+done
+ip netns exec "${tag}h3" tc qdisc add dev veth0 root tbf rate 100mbit burst 64kb latency 400ms
+tc qdisc add dev "${tag}v3" root tbf rate 100mbit burst 64kb latency 400ms
+
+port=$((20000 + RANDOM % 20000))
+mkdir -m 700 "$work/munge"
+mkdir -p "$work/state" "$work/out"
+dd if=/dev/urandom of="$work/munge/munge.key" bs=1024 count=1 status=none
+chmod 400 "$work/munge/munge.key"
+munged --force --key-file="$work/munge/munge.key" --socket="$work/munge.sock" --pid-file="$work/munged.pid" \
+  --log-file="$work/munged.log" --seed-file="$work/munge/seed" --foreground > "$work/munged.out.log" 2>&1 &
+pids+=($!)
+cat > "$work/slurm.conf" <<CONF
+ClusterName=kilnbisect
+SlurmctldHost=$(hostname)($net.254)
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+AuthType=auth/munge
+AuthInfo=socket=$work/munge.sock
+CredType=cred/munge
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$work/state
+SlurmdSpoolDir=$work/spool-%n
+SlurmctldPidFile=$work/slurmctld.pid
+SlurmdPidFile=$work/slurmd-%n.pid
+SlurmctldLogFile=$work/slurmctld.log
+SlurmdLogFile=$work/slurmd-%n.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/builtin
+ReturnToService=2
+SlurmdTimeout=30
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+NodeName=h[1-4] NodeAddr=$net.[2-5] CPUs=$(nproc) State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
+CONF
+export SLURM_CONF="$work/slurm.conf"
+for _ in $(seq 1 50); do [ -S "$work/munge.sock" ] && break; sleep 0.1; done
+slurmctld -D -i -f "$SLURM_CONF" > "$work/slurmctld.out.log" 2>&1 &
+pids+=($!)
+for i in 1 2 3 4; do
+  mkdir -p "$work/spool-h$i" "$work/tmp-h$i"
+  unshare --mount --uts nsenter --net="/run/netns/${tag}h$i" \
+    sh -c "mount --bind $work/tmp-h$i /tmp && hostname h$i && exec slurmd -D -N h$i -f $SLURM_CONF" \
+    > "$work/slurmd-h$i.out.log" 2>&1 &
+  pids+=($!)
+done
+ready=
+for _ in $(seq 1 60); do
+  idle=$(timeout 5 sinfo -h -N -o '%T' 2>/dev/null | grep -c '^idle' || true)
+  [ "$idle" = 4 ] && { ready=1; break; }
+  sleep 1
+done
+[ -n "$ready" ] || fail "the 4 Slurm nodes did not become idle ($(timeout 5 sinfo -h -N -o '%N %T' 2>&1 | tr '\n' ' '))"
+
+printf 'h1\nh2\nh3\nh4\n' > "$work/hostfile"
+# Open MPI inside srun steps: TCP over the bridge only (srun passes the environment on).
+export OMPI_MCA_pml=ob1 OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=$net.0/24 OMPI_MCA_oob_tcp_if_include=$net.0/24 \
+  OMPI_MCA_osc=^ucx
+started=$(date +%s)
+status=0
+timeout 900 salloc -N 4 --time 00:15:00 "$kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce \
+  --suite "$source_dir/tests/fixtures/suites/bisect_netns.xml" --baseline "$source_dir/tests/fixtures/baselines/netns.xml" \
+  --launcher-args "--mpi=pmix" --launch-slack 30 --out "$work/out/bisect" --cluster slurm-netns > "$work/bisect.log" 2>&1 \
+  || status=$?
+elapsed=$(( $(date +%s) - started ))
+cat "$work/bisect.log"
+echo "kiln bisect under salloc: exit $status after ${elapsed}s"
+[ -f "$work/out/bisect/report.json" ] || fail "no report"
+python3 - "$work/out/bisect/report.json" "$status" <<'CHECK'
+import json, sys
+report = json.load(open(sys.argv[1]))
+b = report["bisection"]
+for r in b["rounds"]:
+    print(f"  round {r['index']} {r['stage']}: {len(r['trials'])} trial(s): {r['conclusion']}")
+assert report["run"]["launcher"] == "srun", report["run"]["launcher"]
+accused = sorted(f["subject"]["nodes"][0] for f in b["findings"] if f["kind"] == "node")
+others = [f for f in b["findings"] if f["kind"] != "node"]
+assert accused == ["h3"], f"accused {accused}"
+assert not others, f"other findings: {others}"
+assert int(sys.argv[2]) == 1, f"exit {sys.argv[2]}"
+CHECK
+echo "PASS: kiln bisect under Slurm (srun) named h3 in ${elapsed}s"
