@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <filesystem>
 #include <thread>
@@ -78,6 +79,42 @@ TEST(MpiHarness, FourRanksMeasureEveryPhaseAndRankZeroEvaluates) {
   // The journal kept each node's results as they arrived.
   for (const auto& node : report["cluster"]["nodes"]) {
     EXPECT_TRUE(std::filesystem::exists(out + "/journal/" + node["name"].get<std::string>() + ".jsonl"));
+  }
+}
+
+TEST(MpiHarness, AllToAllMovesEveryPairsBlocksAndChecksEachAgainstItsSender) {
+  testing::TempDir dir;
+  std::string suite = dir.Write("alltoall.xml",
+                                "<?xml version=\"1.0\"?>\n<suite name=\"a2a\" version=\"1\"><phase name=\"group\">"
+                                "<step probe=\"mpi_alltoall\" timeout=\"60s\"><param name=\"sizes\" value=\"1KiB..1MiB\"/>"
+                                "<param name=\"samples\" value=\"2\"/><param name=\"sample_time\" value=\"10ms\"/>"
+                                "</step></phase></suite>\n");
+  std::string out = (dir.path() / "out").string();
+  auto result = RunCommand(Mpirun(3, {"run", "--rank-as-node", "--quiet", "--suite", suite, "--baseline",
+                                      SourceDir() + "/baselines/cpu-host.xml", "--out", out}),
+                           240);
+  ASSERT_FALSE(result.timed_out) << result.output;
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  std::map<std::string, nlohmann::json> busbw, algbw;
+  int checked = 0;
+  for (const auto& m : report["measurements"]) {
+    std::string size = m["labels"].value("size", "");
+    if (m["metric"] == "mpi.alltoall.busbw") busbw[size] = m;
+    if (m["metric"] == "mpi.alltoall.algbw") algbw[size] = m;
+    if (m["metric"] == "mpi.alltoall.wrong_elements") {
+      EXPECT_EQ(m["summary"]["median"], 0) << size;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(busbw.size(), 11u);  // 1KiB..1MiB
+  EXPECT_EQ(checked, 11);
+  for (const auto& [size, m] : busbw) {
+    EXPECT_EQ(m["subject"]["nodes"].size(), 3u);
+    ASSERT_EQ(m["samples"].size(), algbw[size]["samples"].size());
+    for (std::size_t i = 0; i < m["samples"].size(); ++i) {  // nccl-tests: busbw = algbw x (n-1)/n
+      EXPECT_NEAR(m["samples"][i].get<double>(), algbw[size]["samples"][i].get<double>() * 2 / 3, 1e-9) << size;
+    }
   }
 }
 
