@@ -28,6 +28,10 @@ Verdict Judge(const Expectation& e, const Measurement& m, bool ok, std::string r
   v.subject = m.subject;
   v.outcome = ok ? Outcome::kPass : e.severity;
   v.reason = std::move(reason);
+  if (v.outcome == Outcome::kFail && !m.unreliable.empty()) {  // a contended measurement accuses nobody
+    v.outcome = Outcome::kWarn;
+    v.reason += fmt::format(" (not accused: {})", m.unreliable);
+  }
   v.rule = Describe(e);
   v.source = e.source;
   v.value = m.value();

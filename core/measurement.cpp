@@ -51,6 +51,7 @@ void to_json(nlohmann::json& j, const Measurement& m) {
       {"higher_is_better", m.higher_is_better},
       {"method", m.method},
   };
+  if (!m.unreliable.empty()) j["unreliable"] = m.unreliable;
 }
 
 void from_json(const nlohmann::json& j, Measurement& m) {
@@ -63,6 +64,7 @@ void from_json(const nlohmann::json& j, Measurement& m) {
   m.summary = Summarize(m.samples);
   m.higher_is_better = j.at("higher_is_better").get<bool>();
   m.method = j.value("method", std::string());
+  m.unreliable = j.value("unreliable", std::string());
 }
 
 }  // namespace kiln

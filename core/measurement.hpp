@@ -22,6 +22,9 @@ struct Measurement {
   Summary summary;
   bool higher_is_better = true;
   std::string method;  // how it was measured, in words: "median of 10 timed passes of 2x256MiB"
+  // Why this value cannot accuse anyone ("contended: the threads ran 12% of the time"); "" when it can. A rule
+  // it breaks warns instead of failing.
+  std::string unreliable;
 
   // The value rules judge: the median of the samples.
   double value() const { return summary.median; }

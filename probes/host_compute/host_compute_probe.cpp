@@ -14,7 +14,7 @@
 #include "core/errors.hpp"
 #include "core/statistics.hpp"
 #include "probes/host_compute/compute_kernel.hpp"
-#include "probes/host_compute/cpu_activity.hpp"
+#include "probes/common/cpu_activity.hpp"
 
 namespace kiln {
 namespace {
@@ -163,15 +163,19 @@ class HostComputeProbe final : public Probe {
 
     ProbeOutcome outcome;
     Subject node = Subject::Node(ctx.node);
-    double ran_median = Median(on_cpu);
-    std::string contended = ran_median < 90 ? fmt::format("; CONTENDED: the threads ran {:.0f}% of the time", ran_median)
-                                            : std::string();
+    const double steal = first && last ? cpu_activity::StealPercent(*first, *last) : 0;
+    // Others: what waited beside our threads (our own `threads` are counted in procs_running).
+    const double others = runnable.empty() ? 0 : std::max(0.0, Median(runnable) - static_cast<double>(threads) / usable);
+    const std::string unreliable = cpu_activity::ContentionReason(steal, others, Median(on_cpu));
+    std::string contended = unreliable.empty() ? std::string() : fmt::format("; CONTENDED: {}", unreliable);
     std::string how = fmt::format("{} samples of {} threads x {} iterations of {} multiply-add chains, median",
                                   samples, threads, iterations, compute_kernel::kLanes);
     outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.gflops", "GFLOPS", node, rate, true,
                                                    how + " of the node's rate" + contended));
     outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.slowest_thread_gflops", "GFLOPS", node, slowest,
                                                    true, how + " of the slowest thread's own rate" + contended));
+    // The rates per second of wall time depend on who else ran: on a contended host they accuse nobody.
+    outcome.measurements[0].unreliable = outcome.measurements[1].unreliable = unreliable;
     outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.wrong_results", "count", node,
                                                    {static_cast<double>(wrong)}, false,
                                                    "lanes of every thread and sample that differ bit for bit from the reference"));
@@ -189,8 +193,7 @@ class HostComputeProbe final : public Probe {
                                                      fmt::format("/proc/stat procs_running over {} CPUs, mid-sample", usable)));
     }
     if (first && last) {
-      outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.steal", "%", node,
-                                                     {cpu_activity::StealPercent(*first, *last)}, false,
+      outcome.measurements.push_back(MakeMeasurement(Name(), "host.cpu.steal", "%", node, {steal}, false,
                                                      "/proc/stat steal over all CPU time during the samples"));
     }
     return outcome;

@@ -15,11 +15,13 @@
 #include <memory>
 #include <new>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "core/errors.hpp"
 #include "core/units.hpp"
 #include "probes/host_stream/stream_math.hpp"
+#include "probes/common/cpu_activity.hpp"
 #include "probes/common/system_files.hpp"
 
 namespace kiln {
@@ -39,6 +41,14 @@ Array AllocateArray(std::uint64_t elements) {
 }
 
 // Sum of the distinct last-level caches the node has (sysfs), 0 when unknown.
+std::optional<cpu_activity::CpuTimes> ReadProcStat(const Environment& env) {
+  std::ifstream in(env.procfs_root + "/stat");
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return cpu_activity::ParseProcStat(text.str());
+}
+
 std::uint64_t LastLevelCacheBytes(const Environment& env) {
   std::uint64_t total = 0;
   std::set<std::string> seen;
@@ -129,6 +139,8 @@ class HostStreamProbe final : public Probe {
     int passes = static_cast<int>(p.Int("passes"));
     if (passes < 1) throw ProbeError("passes must be at least 1");
 
+    // Who else wants the CPUs: others runnable as it starts (itself is the one running task), steal throughout.
+    std::optional<cpu_activity::CpuTimes> first = ReadProcStat(ctx.env);
     Array a = AllocateArray(n), b = AllocateArray(n), c = AllocateArray(n);
     double* __restrict pa = a.get();
     double* __restrict pb = b.get();
@@ -180,17 +192,24 @@ class HostStreamProbe final : public Probe {
                                    "CPU corruption", wrong));
     }
 
+    std::optional<cpu_activity::CpuTimes> last = ReadProcStat(ctx.env);
+    const double steal = first && last ? cpu_activity::StealPercent(*first, *last) : 0;
+    const double others = first ? std::max(0, first->procs_running - 1) / static_cast<double>(usable_cpus) : 0;
+    const std::string unreliable = cpu_activity::ContentionReason(steal, others);
+
     ProbeOutcome outcome;
     for (int k = 0; k < 4; ++k) {
       // Rules judge the median; STREAM itself prints the best pass, so the method names both.
       double best = *std::max_element(samples[k].begin(), samples[k].end());
       std::string method = fmt::format(
           "median of {} timed passes (judged); best pass {:.2f} GB/s (STREAM's own statistic, summary.max); 3 arrays "
-          "of {}, {} threads",
-          passes, best, FormatBytes(n * sizeof(double)), threads);
+          "of {}, {} threads; CPU steal {:.1f}%, {:.1f} other runnable tasks per CPU at the start{}",
+          passes, best, FormatBytes(n * sizeof(double)), threads, steal, others,
+          unreliable.empty() ? "" : "; CONTENDED");
       outcome.measurements.push_back(MakeMeasurement(
           Name(), fmt::format("host.stream.{}_bw", host_stream::Name(host_stream::kKernels[k])), "GB/s",
           Subject::Node(ctx.node), std::move(samples[k]), true, method));
+      outcome.measurements.back().unreliable = unreliable;
     }
     return outcome;
   }

@@ -134,6 +134,7 @@ std::string Throttled(const testing::TempDir& dir, nlohmann::json report, const 
   }
   for (auto& m : report["measurements"]) {
     if (!is_stream(m) || m["subject"]["nodes"][0] != node) continue;
+    m.erase("unreliable");  // measured on a quiet host: the emulated nodes share two cores, a real one would not
     double factor = 0.5 * lowest.at(m["metric"].get<std::string>()) / m["summary"]["median"].get<double>();
     for (auto& sample : m["samples"]) sample = sample.get<double>() * factor;
     for (const char* key : {"median", "min", "max", "mean"}) m["summary"][key] = m["summary"][key].get<double>() * factor;

@@ -37,6 +37,23 @@ TEST(Evaluate, MinAndMaxJudgeTheMedian) {
   EXPECT_EQ(w[0].outcome, Outcome::kPass);
 }
 
+TEST(Evaluate, AContendedMeasurementWarnsInsteadOfAccusing) {
+  Measurement slow = Stream("n1", {5, 5, 5});
+  slow.unreliable = "measured on a contended host: 3.0 other runnable tasks per CPU";
+  auto v = Judge(Rule(RuleKind::kMin, 20), {slow});
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].outcome, Outcome::kWarn);
+  EXPECT_NE(v[0].reason.find("not accused: measured on a contended host"), std::string::npos) << v[0].reason;
+  slow.unreliable.clear();
+  EXPECT_EQ(Judge(Rule(RuleKind::kMin, 20), {slow})[0].outcome, Outcome::kFail);
+  // And the mark survives the report: a re-evaluation (kiln evaluate) judges the same.
+  nlohmann::json j = Stream("n1", {5});
+  EXPECT_FALSE(j.contains("unreliable"));
+  Measurement marked = Stream("n1", {5});
+  marked.unreliable = "why";
+  EXPECT_EQ(nlohmann::json(marked).get<Measurement>().unreliable, "why");
+}
+
 TEST(Evaluate, FractionOfReference) {
   Expectation e = Rule(RuleKind::kFraction, 0);
   e.reference = 100;

@@ -7,7 +7,7 @@
 
 #include "core/communicator.hpp"
 #include "probes/host_compute/compute_kernel.hpp"
-#include "probes/host_compute/cpu_activity.hpp"
+#include "probes/common/cpu_activity.hpp"
 #include "probes/registry.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -61,6 +61,13 @@ TEST(CpuActivity, FindsTheCpuHierarchyOfThisProcess) {
   EXPECT_EQ(candidates[1], "/sys/fs/cgroup/user.slice/cpu.stat");
   std::vector<std::string> joined = cpu_activity::CpuStatCandidates("4:cpu,cpuacct:/\n", "/r");
   EXPECT_EQ(joined, (std::vector<std::string>{"/r/cpu,cpuacct/cpu.stat", "/r/cpu/cpu.stat"}));
+}
+
+TEST(CpuActivity, ContentionIsStealOthersWaitingOrThreadsNotRunning) {
+  EXPECT_EQ(cpu_activity::ContentionReason(0.5, 0.1, 98), "");
+  EXPECT_EQ(cpu_activity::ContentionReason(25, 0, -1), "measured on a contended host: a hypervisor took 25% of the CPU time");
+  EXPECT_EQ(cpu_activity::ContentionReason(0, 3, 12),
+            "measured on a contended host: 3.0 other runnable tasks per CPU, its threads ran 12% of the time");
 }
 
 TEST(ComputeKernel, IsExactAndRepeatableAndCatchesOneWrongLane) {

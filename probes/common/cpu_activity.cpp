@@ -1,4 +1,7 @@
-#include "probes/host_compute/cpu_activity.hpp"
+#include "probes/common/cpu_activity.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <charconv>
 #include <vector>
@@ -49,6 +52,19 @@ std::optional<CpuTimes> ParseProcStat(std::string_view text) {
 double StealPercent(const CpuTimes& before, const CpuTimes& after) {
   if (after.total <= before.total || after.steal < before.steal) return 0;
   return 100.0 * static_cast<double>(after.steal - before.steal) / static_cast<double>(after.total - before.total);
+}
+
+std::string ContentionReason(double steal_percent, double others_runnable_per_cpu, double on_cpu_percent) {
+  std::vector<std::string> why;
+  if (steal_percent > 10) why.push_back(fmt::format("a hypervisor took {:.0f}% of the CPU time", steal_percent));
+  if (others_runnable_per_cpu >= 0.5) {
+    why.push_back(fmt::format("{:.1f} other runnable tasks per CPU", others_runnable_per_cpu));
+  }
+  if (on_cpu_percent >= 0 && on_cpu_percent < 90) {
+    why.push_back(fmt::format("its threads ran {:.0f}% of the time", on_cpu_percent));
+  }
+  if (why.empty()) return "";
+  return fmt::format("measured on a contended host: {}", fmt::join(why, ", "));
 }
 
 std::optional<Throttling> ParseCgroupCpuStat(std::string_view text) {

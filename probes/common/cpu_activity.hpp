@@ -1,6 +1,6 @@
 #pragma once
-// What else the CPUs of a node did while a probe measured: time stolen by the hypervisor and tasks waiting
-// to run, from /proc/stat (pure parsing, unit-tested on fixed text).
+// What else the CPUs of a node did while a probe measured: time stolen by the hypervisor, tasks waiting to run
+// (/proc/stat), a CPU quota's throttling (cgroup cpu.stat); pure parsing, unit-tested on fixed text.
 
 #include <cstdint>
 #include <optional>
@@ -21,6 +21,11 @@ std::optional<CpuTimes> ParseProcStat(std::string_view text);
 
 // Stolen share of the CPU time between two readings, in percent; 0 when no time passed.
 double StealPercent(const CpuTimes& before, const CpuTimes& after);
+
+// Why a measurement taken on a contended host cannot accuse it ("" when it can): a hypervisor stealing over
+// 10% of the CPU time, other tasks waiting for a CPU (0.5 or more per CPU), or the probe's own threads running
+// under 90% of the time (negative when not known).
+std::string ContentionReason(double steal_percent, double others_runnable_per_cpu, double on_cpu_percent = -1);
 
 // A CPU quota's bookkeeping (cgroup cpu.stat, v1 or v2): scheduling periods, and those in which the group ran
 // out of quota and was stopped.
