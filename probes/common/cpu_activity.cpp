@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 namespace kiln::cpu_activity {
@@ -47,6 +49,14 @@ std::optional<CpuTimes> ParseProcStat(std::string_view text) {
   }
   if (times) times->procs_running = running;
   return times;
+}
+
+std::optional<CpuTimes> ReadProcStat(const std::string& procfs_root) {
+  std::ifstream in(procfs_root + "/stat");
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseProcStat(text.str());
 }
 
 double StealPercent(const CpuTimes& before, const CpuTimes& after) {

@@ -1,6 +1,6 @@
 #pragma once
 // What else the CPUs of a node did while a probe measured: time stolen by the hypervisor, tasks waiting to run
-// (/proc/stat), a CPU quota's throttling (cgroup cpu.stat); pure parsing, unit-tested on fixed text.
+// (/proc/stat), a CPU quota's throttling (cgroup cpu.stat); the parsing is unit-tested on fixed text.
 
 #include <cstdint>
 #include <optional>
@@ -18,6 +18,9 @@ struct CpuTimes {
 
 // nullopt when the text has no aggregate "cpu" line with at least 8 numbers.
 std::optional<CpuTimes> ParseProcStat(std::string_view text);
+
+// /proc/stat under `procfs_root`, read and parsed; nullopt when it cannot be read or parsed.
+std::optional<CpuTimes> ReadProcStat(const std::string& procfs_root);
 
 // Stolen share of the CPU time between two readings, in percent; 0 when no time passed.
 double StealPercent(const CpuTimes& before, const CpuTimes& after);

@@ -21,14 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::optional<cpu_activity::CpuTimes> ReadProcStat(const Environment& env) {
-  std::ifstream in(env.procfs_root + "/stat");
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return cpu_activity::ParseProcStat(text.str());
-}
-
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream text;
@@ -120,7 +112,7 @@ class HostComputeProbe final : public Probe {
     std::optional<std::string> quota_stat = CpuStatPath(ctx.env);
     std::optional<cpu_activity::Throttling> quota_first;
     if (quota_stat) quota_first = cpu_activity::ParseCgroupCpuStat(ReadAll(*quota_stat));
-    std::optional<cpu_activity::CpuTimes> first = ReadProcStat(ctx.env);
+    std::optional<cpu_activity::CpuTimes> first = cpu_activity::ReadProcStat(ctx.env.procfs_root);
     for (int s = 0; s < samples; ++s) {
       if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
       ctx.progress->Say(fmt::format("sample {} of {}, {} threads", s + 1, samples, threads));
@@ -142,7 +134,9 @@ class HostComputeProbe final : public Probe {
         }
         // Sampled while the threads run: how crowded the CPUs are.
         std::this_thread::sleep_for(std::chrono::duration<double>(per_sample / 2));
-        if (auto now = ReadProcStat(ctx.env)) runnable.push_back(static_cast<double>(now->procs_running) / usable);
+        if (auto now = cpu_activity::ReadProcStat(ctx.env.procfs_root)) {
+          runnable.push_back(static_cast<double>(now->procs_running) / usable);
+        }
       }
       double wall = std::chrono::duration<double>(Clock::now() - start).count();
       const double flops = compute_kernel::kFlopsPerIteration * static_cast<double>(iterations);
@@ -157,7 +151,7 @@ class HostComputeProbe final : public Probe {
       slowest.push_back(slowest_rate);
       on_cpu.push_back(std::min(100.0, 100.0 * ran / (wall * threads)));
     }
-    std::optional<cpu_activity::CpuTimes> last = ReadProcStat(ctx.env);
+    std::optional<cpu_activity::CpuTimes> last = cpu_activity::ReadProcStat(ctx.env.procfs_root);
     std::optional<cpu_activity::Throttling> quota_last;
     if (quota_stat) quota_last = cpu_activity::ParseCgroupCpuStat(ReadAll(*quota_stat));
 

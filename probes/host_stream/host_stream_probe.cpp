@@ -41,14 +41,6 @@ Array AllocateArray(std::uint64_t elements) {
 }
 
 // Sum of the distinct last-level caches the node has (sysfs), 0 when unknown.
-std::optional<cpu_activity::CpuTimes> ReadProcStat(const Environment& env) {
-  std::ifstream in(env.procfs_root + "/stat");
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return cpu_activity::ParseProcStat(text.str());
-}
-
 std::uint64_t LastLevelCacheBytes(const Environment& env) {
   std::uint64_t total = 0;
   std::set<std::string> seen;
@@ -140,7 +132,7 @@ class HostStreamProbe final : public Probe {
     if (passes < 1) throw ProbeError("passes must be at least 1");
 
     // Who else wants the CPUs: others runnable as it starts (itself is the one running task), steal throughout.
-    std::optional<cpu_activity::CpuTimes> first = ReadProcStat(ctx.env);
+    std::optional<cpu_activity::CpuTimes> first = cpu_activity::ReadProcStat(ctx.env.procfs_root);
     Array a = AllocateArray(n), b = AllocateArray(n), c = AllocateArray(n);
     double* __restrict pa = a.get();
     double* __restrict pb = b.get();
@@ -192,7 +184,7 @@ class HostStreamProbe final : public Probe {
                                    "CPU corruption", wrong));
     }
 
-    std::optional<cpu_activity::CpuTimes> last = ReadProcStat(ctx.env);
+    std::optional<cpu_activity::CpuTimes> last = cpu_activity::ReadProcStat(ctx.env.procfs_root);
     const double steal = first && last ? cpu_activity::StealPercent(*first, *last) : 0;
     const double others = first ? std::max(0, first->procs_running - 1) / static_cast<double>(usable_cpus) : 0;
     const std::string unreliable = cpu_activity::ContentionReason(steal, others);
