@@ -84,7 +84,11 @@ TrialStep StepFor(const std::string& probe_name, const Suite* suite, const Probe
       return step;
     }
   }
-  step.params = Parameters::Parse(probe->Parameters(), {}, "defaults").Text();
+  Parameters defaults = Parameters::Parse(probe->Parameters(), {}, "defaults");
+  step.params = defaults.Text();
+  // No suite step: a timeout that scales with what the defaults ask (three times it, plus start-up), never
+  // under a minute.
+  step.timeout_s = std::max(60.0, 3 * probe->AskedTime(defaults).count() + 30);
   return step;
 }
 

@@ -11,4 +11,11 @@ std::string_view ToString(Scope scope) {
   return "node";
 }
 
+Seconds Probe::AskedTime(const kiln::Parameters& params) const {
+  for (const ParamSpec& spec : Parameters()) {
+    if (spec.name == "duration") return params.Duration("duration");
+  }
+  return Seconds(0);
+}
+
 }  // namespace kiln

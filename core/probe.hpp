@@ -98,6 +98,9 @@ class Probe {
   // count): a reason makes the suite file invalid when it is loaded (exit 2, naming file and line), rather than
   // a step that fails at run time.
   virtual std::optional<std::string> CheckParameters(const kiln::Parameters&) const { return std::nullopt; }
+  // The time the parameters ask the probe to spend measuring on a healthy machine (its `duration`, or samples
+  // x sample time x sizes), 0 when they do not say: what plans and default timeouts scale with.
+  virtual Seconds AskedTime(const kiln::Parameters& params) const;
   // Cheap check whether this machine can run the probe at all; a reason makes it skipped.
   // Called on every rank of ctx.comm; must not communicate.
   virtual std::optional<std::string> CheckSupported(const ProbeContext& ctx) const = 0;

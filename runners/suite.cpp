@@ -139,10 +139,7 @@ SuitePlan PlanSuite(const Suite& suite) {
     const SuiteStep& step = suite.steps[i];
     std::string params;
     for (const auto& [name, value] : step.params.Text()) params += fmt::format(" {}={}", name, value);
-    const std::vector<ParamSpec> specs = step.probe->Parameters();
-    if (std::any_of(specs.begin(), specs.end(), [](const ParamSpec& p) { return p.name == "duration"; })) {
-      plan.asked += step.params.Duration("duration");
-    }
+    plan.asked += step.probe->AskedTime(step.params);
     bool pair = step.probe->scope() == Scope::kPair;
     (pair ? plan.pair_round_limit : plan.node_and_group_limit) += step.timeout;
     plan.lines.push_back(fmt::format("{}. {}/{} ({}), {} {}{}{}", i + 1, step.phase, step.probe->Name(), step.where,

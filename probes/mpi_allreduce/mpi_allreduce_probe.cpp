@@ -56,6 +56,10 @@ class MpiAllreduceProbe final : public Probe {
         {"mpi.allreduce.wrong_elements", "count", false, "result elements that differ from the exact sum", true},
     };
   }
+  Seconds AskedTime(const kiln::Parameters& p) const override {  // a warm-up and the samples, per size
+    return static_cast<double>(p.ByteList("sizes").size() * static_cast<std::size_t>(p.Int("samples") + 1)) *
+           p.Duration("sample_time");
+  }
   std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
     if (dynamic_cast<const MpiCommunicator*>(ctx.comm.get()) == nullptr) {
       return "not launched under MPI (run kiln under mpirun or srun)";

@@ -52,6 +52,10 @@ class MpiAlltoallProbe final : public Probe {
         {"mpi.alltoall.wrong_elements", "count", false, "received elements that differ from what their sender sent", true},
     };
   }
+  Seconds AskedTime(const kiln::Parameters& p) const override {  // a warm-up and the samples, per size
+    return static_cast<double>(p.ByteList("sizes").size() * static_cast<std::size_t>(p.Int("samples") + 1)) *
+           p.Duration("sample_time");
+  }
   std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
     if (dynamic_cast<const MpiCommunicator*>(ctx.comm.get()) == nullptr) {
       return "not launched under MPI (run kiln under mpirun or srun)";

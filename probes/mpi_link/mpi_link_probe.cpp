@@ -68,6 +68,9 @@ class MpiLinkProbe final : public Probe {
         {"mpi.link.wrong_bytes", "count", false, "received bytes that differ from what was sent", true},
     };
   }
+  Seconds AskedTime(const kiln::Parameters& p) const override {
+    return static_cast<double>(2 * p.Int("samples")) * p.Duration("sample_time");  // both directions
+  }
   std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
     if (dynamic_cast<const MpiCommunicator*>(ctx.comm.get()) == nullptr) {
       return "not launched under MPI (run kiln under mpirun or srun)";

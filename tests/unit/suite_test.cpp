@@ -91,5 +91,19 @@ TEST(LoadSuite, RejectsBadValues) {
   EXPECT_NE(LoadError("<suite name=\"t\"></suite>").find("no steps"), std::string::npos);
 }
 
+TEST(PlanSuite, AskedTimeScalesWithWhatEachProbeIsAskedToMeasure) {
+  ProbeRegistry registry = ProbeRegistry::Default();
+  auto asked = [&](const std::string& probe, std::map<std::string, std::string> given) {
+    Probe* p = registry.Find(probe);
+    return p->AskedTime(Parameters::Parse(p->Parameters(), given, "test")).count();
+  };
+  EXPECT_DOUBLE_EQ(asked("mpi_link", {{"samples", "3"}, {"sample_time", "200ms"}}), 1.2);  // both ways
+  EXPECT_DOUBLE_EQ(asked("mpi_allreduce", {{"sizes", "8B..1KiB"}, {"samples", "2"}, {"sample_time", "10ms"}}),
+                   8 * 3 * 0.01);  // 8 sizes, a warm-up and 2 samples each
+  EXPECT_DOUBLE_EQ(asked("mpi_alltoall", {{"sizes", "1KiB"}, {"samples", "4"}, {"sample_time", "1s"}}), 5);
+  EXPECT_DOUBLE_EQ(asked("host_compute", {{"duration", "3s"}}), 3);
+  EXPECT_DOUBLE_EQ(asked("health", {}), 0);  // says nothing of time
+}
+
 }  // namespace
 }  // namespace kiln
