@@ -124,13 +124,16 @@ done
 [ -n "$ready" ] || fail "the 4 Slurm nodes did not become idle ($(timeout 5 sinfo -h -N -o '%N %T' 2>&1 | tr '\n' ' '))"
 
 printf 'h1\nh2\nh3\nh4\n' > "$work/hostfile"
+# The nodes see a /tmp of their own: the binary and the files they read live in the shared work folder.
+cp "$kiln" "$work/kiln"
+cp "$source_dir/tests/fixtures/suites/bisect_netns.xml" "$source_dir/tests/fixtures/baselines/netns.xml" "$work/"
 # Open MPI inside srun steps: TCP over the bridge only (srun passes the environment on).
 export OMPI_MCA_pml=ob1 OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=$net.0/24 OMPI_MCA_oob_tcp_if_include=$net.0/24 \
   OMPI_MCA_osc=^ucx
 started=$(date +%s)
 status=0
-timeout 900 salloc -N 4 --time 00:15:00 "$kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce \
-  --suite "$source_dir/tests/fixtures/suites/bisect_netns.xml" --baseline "$source_dir/tests/fixtures/baselines/netns.xml" \
+timeout 900 salloc -N 4 --time 00:15:00 "$work/kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce \
+  --suite "$work/bisect_netns.xml" --baseline "$work/netns.xml" \
   --launcher-args "--mpi=pmix" --launch-slack 30 --out "$work/out/bisect" --cluster slurm-netns > "$work/bisect.log" 2>&1 \
   || status=$?
 elapsed=$(( $(date +%s) - started ))
