@@ -239,7 +239,8 @@ bool Planner::SearchGroup(const std::vector<int>& alive, std::size_t target) {
   SplitFailingGroups(alive, target, singles, interactions);
   // A single node under test failed once with cleared company: again with other cleared company.
   Settle(singles, "group", PaddedAlone(target), {}, true);
-  bool accused = result_.findings.size() > findings_before;
+  bool accused = std::any_of(result_.findings.begin() + static_cast<std::ptrdiff_t>(findings_before),
+                              result_.findings.end(), [](const Finding& f) { return f.kind != FindingKind::kUnresolved; });
   // The interactions were seen with the newly accused in the group: they may be theirs (a fault that needs a
   // large group fails a group whose halves are each too small). The next pass runs without them.
   if (accused && !interactions.empty()) return true;
@@ -266,9 +267,11 @@ void Planner::GroupStage() {
   Conclude(first.round, fmt::format("the group of {} fails: {}; splitting", alive.size(), Describe(whole)));
   const std::size_t target = options_.keep_scale ? (alive.size() + 1) / 2 : 0;
   // Each pass that finds something is followed by the group without what it found; the search ends when
-  // that group passes (the proof) or a pass finds nothing more.
-  while (true) {
-    bool found = SearchGroup(alive, target);
+  // that group passes (the proof), a pass finds nothing more, or after kPasses (a node failing at random can
+  // keep a pass finding unresolved pairs).
+  constexpr int kPasses = 8;
+  for (int pass = 1;; ++pass) {
+    bool found = SearchGroup(alive, target) && pass < kPasses;
     std::vector<int> rest = GroupMembers();
     if (rest.empty()) return;
     Ran last = RunRound("final", {{TrialKind::kGroup, rest, static_cast<int>(rest.size())}});

@@ -1,6 +1,6 @@
-// Stage 2 of the bisection: every pair in n-1 rounds (small clusters) or one matching; each member of a failing pair re-paired with
-// a cleared node (re-pairing); a failing pair whose ends pass with others tested as a link (confirmation); what
-// failed once and did not repeat retested in other company (settling).
+// Stage 2 of the bisection: every pair in n-1 rounds (small clusters) or one matching; each node failing with
+// most partners re-paired with a cleared node (re-pairing); a failing pair whose ends pass with others tested
+// as a link (confirmation); what failed once and did not repeat retested in other company (settling).
 
 #include <fmt/format.h>
 
@@ -159,7 +159,9 @@ void Planner::PairStage() {
   if (static_cast<int>(alive.size()) <= options_.every_pair_up_to) {
     RunEveryPair(alive, failed);
     result_.pairs_tested = 0;
-    for (std::size_t r = first_round; r < result_.rounds.size(); ++r) result_.pairs_tested += static_cast<long long>(result_.rounds[r].trials.size());
+    for (std::size_t r = first_round; r < result_.rounds.size(); ++r) {
+      result_.pairs_tested += static_cast<long long>(result_.rounds[r].trials.size());
+    }
     result_.pair_coverage = fmt::format("every pair of the {} nodes ({}) in {} round(s) of the circle method{}", n,
                                         result_.pairs_total, result_.rounds.size() - first_round,
                                         result_.pairs_tested < result_.pairs_total
@@ -168,7 +170,9 @@ void Planner::PairStage() {
                                             : std::string());
   } else {
     RunMatching(alive, 0, failed);
-    auto cleared = [&] { return std::any_of(alive.begin(), alive.end(), [&](int node) { return At(node).pair_passes > 0; }); };
+    auto cleared = [&] {
+      return std::any_of(alive.begin(), alive.end(), [&](int node) { return At(node).pair_passes > 0; });
+    };
     if (!failed.empty() && !cleared() && alive.size() > 2) RunMatching(alive, 1, failed);  // other partners
     std::size_t rounds = result_.rounds.size() - first_round;
     result_.pairs_tested = static_cast<long long>(rounds * (alive.size() / 2));

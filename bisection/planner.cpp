@@ -148,7 +148,9 @@ void Planner::Settle(std::vector<int> pending, const std::string& stage, const T
         continue;
       }
       if (IsBad(r.outcome)) {
-        if (controlled) s.failed_company.insert(s.failed_company.end(), trials[i].members.begin() + 1, trials[i].members.end());
+        if (controlled) {
+          s.failed_company.insert(s.failed_company.end(), trials[i].members.begin() + 1, trials[i].members.end());
+        }
         ++s.bad;
         s.evidence.push_back(ran.round);
         if (s.bad >= 2) {
@@ -174,7 +176,8 @@ void Planner::Settle(std::vector<int> pending, const std::string& stage, const T
       if (s.tested == budget && s.bad < 2) {
         Unresolved({node}, stage,
                    s.bad == 0 ? std::string("its company failed without it too, every time: no test spoke about it")
-                              : fmt::format("failed once, then passed retests in other company: intermittent, not accused"),
+                              : std::string("failed once; its other tests in other company passed (or were void: "
+                                            "their company failed alone): intermittent, not accused"),
                    s.evidence);
         continue;
       }

@@ -99,7 +99,7 @@ class Planner {
   // ---- stage 3: group (group_stage.cpp) ----
   void GroupStage();
   // One pass of the search: split, settle single suspects, then (when nobody new was accused) narrow the
-  // interactions. Returns whether anything was accused or found.
+  // interactions. Returns whether it found anything (an accusation or an unresolved suspect).
   bool SearchGroup(const std::vector<int>& alive, std::size_t target);
   // Halves every failing group (padded to `target` with cleared nodes) until single suspects remain.
   void SplitFailingGroups(const std::vector<int>& alive, std::size_t target, std::vector<int>& singles,
