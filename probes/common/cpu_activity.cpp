@@ -1,11 +1,10 @@
 #include "probes/common/cpu_activity.hpp"
+#include "probes/common/system_files.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 namespace kiln::cpu_activity {
@@ -52,11 +51,8 @@ std::optional<CpuTimes> ParseProcStat(std::string_view text) {
 }
 
 std::optional<CpuTimes> ReadProcStat(const std::string& procfs_root) {
-  std::ifstream in(procfs_root + "/stat");
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseProcStat(text.str());
+  std::optional<std::string> text = ReadWholeFile(procfs_root + "/stat");
+  return text ? ParseProcStat(*text) : std::nullopt;
 }
 
 double StealPercent(const CpuTimes& before, const CpuTimes& after) {

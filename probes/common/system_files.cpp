@@ -12,6 +12,14 @@ std::optional<std::string> ReadFirstLine(const std::string& path) {
   return line;
 }
 
+std::optional<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::optional<std::uint64_t> MeminfoBytes(const Environment& env, const std::string& key) {
   std::ifstream in(env.procfs_root + "/meminfo");
   std::string line;

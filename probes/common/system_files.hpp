@@ -11,6 +11,8 @@ namespace kiln {
 
 // The first line of a file without its newline, or nullopt if it cannot be read.
 std::optional<std::string> ReadFirstLine(const std::string& path);
+// The whole file, or nullopt if it cannot be read.
+std::optional<std::string> ReadWholeFile(const std::string& path);
 // MemAvailable from meminfo, in bytes; 0 when unknown.
 std::uint64_t AvailableMemoryBytes(const Environment& env);
 // A "Key:   value kB" line of meminfo, in bytes.

@@ -6,13 +6,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "core/errors.hpp"
 #include "core/statistics.hpp"
+#include "probes/common/system_files.hpp"
 #include "probes/host_compute/compute_kernel.hpp"
 #include "probes/common/cpu_activity.hpp"
 
@@ -21,18 +20,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  if (in) text << in.rdbuf();
-  return text.str();
-}
-
 // The cpu.stat of this process's CPU cgroup, when it has one that keeps quota bookkeeping.
 std::optional<std::string> CpuStatPath(const Environment& env) {
-  std::string self = ReadAll(env.procfs_root + "/self/cgroup");
+  std::string self = ReadWholeFile(env.procfs_root + "/self/cgroup").value_or("");
   for (const std::string& path : cpu_activity::CpuStatCandidates(self, env.sysfs_root + "/fs/cgroup")) {
-    if (cpu_activity::ParseCgroupCpuStat(ReadAll(path))) return path;
+    if (cpu_activity::ParseCgroupCpuStat(ReadWholeFile(path).value_or(""))) return path;
   }
   return std::nullopt;
 }
@@ -111,7 +103,7 @@ class HostComputeProbe final : public Probe {
     int wrong = 0;
     std::optional<std::string> quota_stat = CpuStatPath(ctx.env);
     std::optional<cpu_activity::Throttling> quota_first;
-    if (quota_stat) quota_first = cpu_activity::ParseCgroupCpuStat(ReadAll(*quota_stat));
+    if (quota_stat) quota_first = cpu_activity::ParseCgroupCpuStat(ReadWholeFile(*quota_stat).value_or(""));
     std::optional<cpu_activity::CpuTimes> first = cpu_activity::ReadProcStat(ctx.env.procfs_root);
     for (int s = 0; s < samples; ++s) {
       if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
@@ -153,7 +145,7 @@ class HostComputeProbe final : public Probe {
     }
     std::optional<cpu_activity::CpuTimes> last = cpu_activity::ReadProcStat(ctx.env.procfs_root);
     std::optional<cpu_activity::Throttling> quota_last;
-    if (quota_stat) quota_last = cpu_activity::ParseCgroupCpuStat(ReadAll(*quota_stat));
+    if (quota_stat) quota_last = cpu_activity::ParseCgroupCpuStat(ReadWholeFile(*quota_stat).value_or(""));
 
     ProbeOutcome outcome;
     Subject node = Subject::Node(ctx.node);
