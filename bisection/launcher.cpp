@@ -142,6 +142,7 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
   WriteFileAtomically(dir + "/suite.xml", TrialSuite(steps));
   double limit = timeout_s + options_.launch_slack_s;
   Subprocess job(Command(hosts, dir));
+  job.InterruptFirst(std::chrono::duration_cast<std::chrono::milliseconds>(Seconds(options_.interrupt_grace_s)));
   ProcessResult process = job.Wait(std::chrono::steady_clock::now() +
                                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(Seconds(limit)),
                                    stop);
@@ -152,9 +153,15 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
     result.reason = "stopped: the bisection was interrupted by a signal";
   } else if (process.timed_out) {
     result.outcome = TrialOutcome::kHang;
-    result.reason = fmt::format("no result within {:.0f}s (step timeout {:.0f}s + {:.0f}s to launch): the job was "
-                                "killed; see {}/launcher.log",
-                                limit, timeout_s, options_.launch_slack_s, dir);
+    result.reason = fmt::format("no result within {:.0f}s (step timeout {:.0f}s + {:.0f}s to launch): {}; see "
+                                "{}/launcher.log",
+                                limit, timeout_s, options_.launch_slack_s,
+                                process.killed ? fmt::format("{} did not end within {:g}s of an interrupt and was "
+                                                             "killed: its processes on the nodes may live on",
+                                                             options_.launcher, options_.interrupt_grace_s)
+                                               : fmt::format("{} was interrupted and stopped the job",
+                                                             options_.launcher),
+                                dir);
   } else if (!std::filesystem::exists(dir + "/report.json")) {
     result.outcome = TrialOutcome::kCrash;
     result.reason = fmt::format("{} ended with exit {} and no report: {}", options_.launcher, process.exit_code,

@@ -32,6 +32,9 @@ struct LauncherOptions {
   std::string work_dir;
   double launch_slack_s = 60;  // on top of the step's timeout: starting and ending the job
   int parallel = 32;           // most jobs running at once
+  // After a trial's time is up, how long srun or mpirun gets to stop its job on every node (it is interrupted
+  // like a user at its terminal would) before it is killed.
+  double interrupt_grace_s = 15;
   bool quiet = false;
   std::map<TrialKind, std::vector<TrialStep>> steps;  // what a trial of each kind runs, in order
   // Node trials: the metric (higher is better) whose value the planner compares across nodes; "" for none.

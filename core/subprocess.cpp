@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -94,6 +95,22 @@ bool Subprocess::WaitForOutput(const std::string& text, std::chrono::millisecond
   return true;
 }
 
+bool Subprocess::EndsAfterInterrupt() {
+  if (interrupt_grace_.count() <= 0) return false;
+  auto end = std::chrono::steady_clock::now() + interrupt_grace_;
+  // Two SIGINTs a moment apart: srun takes a single one as a request for its tasks' status.
+  ::kill(pid_, SIGINT);
+  ReadAvailable(200);
+  ::kill(pid_, SIGINT);
+  while (std::chrono::steady_clock::now() < end) {
+    pid_t ended = ::waitpid(pid_, &status_, WNOHANG);
+    if (ended == pid_) return true;
+    if (ended < 0 && errno != EINTR) return true;
+    if (!ReadAvailable(100)) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 ProcessResult Subprocess::Wait(std::chrono::steady_clock::time_point deadline, std::stop_token stop) {
   ProcessResult result;
   while (fd_ >= 0) {
@@ -107,13 +124,21 @@ ProcessResult Subprocess::Wait(std::chrono::steady_clock::time_point deadline, s
     }
     ReadAvailable(100);
   }
-  if (result.timed_out || result.stopped) Kill();
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
+  bool reaped = false;
+  if (result.timed_out || result.stopped) {
+    reaped = EndsAfterInterrupt();
+    result.killed = !reaped;
+    if (reaped) ::kill(-pid_, SIGKILL);  // what it left behind in its group
+    else Kill();
+  }
+  if (!reaped) {
+    while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+    }
+  }
   finished_ = true;
   while (ReadAvailable(0)) {
   }
-  if (!result.timed_out && !result.stopped && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (!result.timed_out && !result.stopped && WIFEXITED(status_)) result.exit_code = WEXITSTATUS(status_);
   result.output = output_;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   return result;

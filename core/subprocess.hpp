@@ -14,6 +14,7 @@ struct ProcessResult {
   int exit_code = -1;      // -1 when killed (time limit, stop) or ended by a signal
   bool timed_out = false;  // killed at its deadline
   bool stopped = false;    // killed because the stop token was set
+  bool killed = false;     // it had to be killed (SIGKILL): at once, or after an interrupt it did not end on
   double seconds = 0;
   std::string output;      // stdout and stderr together
 };
@@ -28,6 +29,11 @@ class Subprocess {
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
+  // On its deadline or a stop, interrupt it first the way a user at its terminal would: SIGINT twice (srun
+  // then cancels its job step on every node, mpirun stops its ranks), and SIGKILL its group only if it has not
+  // ended `grace` later. A killed srun would leave its step running on the nodes, holding their CPUs.
+  void InterruptFirst(std::chrono::milliseconds grace) { interrupt_grace_ = grace; }
+
   // Collects output until the process ends, `deadline` passes (then kills it) or `stop` is set.
   ProcessResult Wait(std::chrono::steady_clock::time_point deadline, std::stop_token stop = {});
   // True once `text` has appeared in the output (reads what is available, waits up to `timeout`).
@@ -37,9 +43,12 @@ class Subprocess {
  private:
   bool ReadAvailable(int timeout_ms);  // false at end of output
   void Kill();
+  bool EndsAfterInterrupt();  // true when the process ended within interrupt_grace_ of SIGINT twice
   pid_t pid_ = -1;
   int fd_ = -1;
   bool finished_ = false;
+  int status_ = 0;  // waitpid's status, once finished_
+  std::chrono::milliseconds interrupt_grace_{0};
   std::string output_;
   std::chrono::steady_clock::time_point start_;
 };

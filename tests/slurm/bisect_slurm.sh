@@ -86,7 +86,9 @@ CredType=cred/munge
 SlurmUser=root
 SlurmdUser=root
 StateSaveLocation=$work/state
-SlurmdSpoolDir=$work/spool-%n
+# The same path on every node, each its own folder (its private /tmp): the PMIx plugin names a remote
+# node's stepd socket by this path without expanding %n, so a per-node name would not be found.
+SlurmdSpoolDir=/tmp/slurmd-spool
 SlurmctldPidFile=$work/slurmctld.pid
 SlurmdPidFile=$work/slurmd-%n.pid
 SlurmctldLogFile=$work/slurmctld.log
@@ -109,7 +111,7 @@ for _ in $(seq 1 50); do [ -S "$work/munge.sock" ] && break; sleep 0.1; done
 slurmctld -D -i -f "$SLURM_CONF" > "$work/slurmctld.out.log" 2>&1 &
 pids+=($!)
 for i in 1 2 3 4; do
-  mkdir -p "$work/spool-h$i" "$work/tmp-h$i"
+  mkdir -p "$work/tmp-h$i/slurmd-spool"
   unshare --mount --uts nsenter --net="/run/netns/${tag}h$i" \
     sh -c "mount --bind $work/tmp-h$i /tmp && hostname h$i && exec slurmd -D -N h$i -f $SLURM_CONF" \
     > "$work/slurmd-h$i.out.log" 2>&1 &
@@ -140,7 +142,7 @@ elapsed=$(( $(date +%s) - started ))
 cat "$work/bisect.log"
 echo "kiln bisect under salloc: exit $status after ${elapsed}s"
 [ -f "$work/out/bisect/report.json" ] || fail "no report"
-python3 - "$work/out/bisect/report.json" "$status" <<'CHECK'
+python3 - "$work/out/bisect/report.json" "$status" <<'CHECK' || fail "the bisection under srun concluded wrongly"
 import json, sys
 report = json.load(open(sys.argv[1]))
 b = report["bisection"]
@@ -148,7 +150,14 @@ for r in b["rounds"]:
     print(f"  round {r['index']} {r['stage']}: {len(r['trials'])} trial(s): {r['conclusion']}")
 assert report["run"]["launcher"] == "srun", report["run"]["launcher"]
 accused = sorted(f["subject"]["nodes"][0] for f in b["findings"] if f["kind"] == "node")
-others = [f for f in b["findings"] if f["kind"] != "node"]
+# On a loaded machine Slurm's PMIx plugin now and then loses a message between two slurmstepds and a healthy
+# pair's step hangs. kiln must then cancel the step (else it holds the nodes and every later trial on them
+# waits) and at most call the node intermittent: unresolved, never accused.
+unresolved = [f for f in b["findings"] if f["kind"] == "unresolved"]
+for f in unresolved:
+    print(f"  unresolved (not accused): {f['subject']}: {f['reason']}")
+    assert f["subject"]["kind"] == "node" and "intermittent" in f["reason"], f
+others = [f for f in b["findings"] if f["kind"] not in ("node", "unresolved")]
 assert accused == ["h3"], f"accused {accused}"
 assert not others, f"other findings: {others}"
 assert int(sys.argv[2]) == 1, f"exit {sys.argv[2]}"

@@ -27,6 +27,7 @@ class LauncherTest : public ::testing::Test {
                "while [ $# -gt 0 ]; do [ \"$1\" = --out ] && out=$2; shift; done\n"
                "case $FAKE_MODE in\n"
                "  hang) exec sleep 60 ;;\n"
+               "  deaf) trap '' INT; sleep 60 ;;\n"
                "  crash) echo 'rank 1 died: segmentation fault'; exit 139 ;;\n"
                "  report) cp \"$FAKE_REPORT\" \"$out/report.json\" ;;\n"
                "esac\n");
@@ -102,6 +103,18 @@ TEST_F(LauncherTest, ReportHangAndCrashBecomeOutcomesWithReasons) {
   EXPECT_EQ(hung[0].outcome, TrialOutcome::kHang);
   EXPECT_EQ(hung[1].outcome, TrialOutcome::kHang);
   EXPECT_NE(hung[0].reason.find("no result within 2s"), std::string::npos) << hung[0].reason;
+  EXPECT_NE(hung[0].reason.find("mpirun was interrupted and stopped the job"), std::string::npos) << hung[0].reason;
+}
+
+TEST_F(LauncherTest, ALauncherThatIgnoresTheInterruptIsKilledAndTheReasonSaysSo) {
+  setenv("FAKE_MODE", "deaf", 1);
+  options_.interrupt_grace_s = 1;
+  auto start = std::chrono::steady_clock::now();
+  TrialResult hung = LaunchingExecutor(options_).RunRound({{TrialKind::kPair, {0, 1}, 2}})[0];
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));  // 2 s + 1 s grace
+  EXPECT_EQ(hung.outcome, TrialOutcome::kHang);
+  EXPECT_NE(hung.reason.find("mpirun did not end within 1s of an interrupt and was killed"), std::string::npos)
+      << hung.reason;
 }
 
 TEST_F(LauncherTest, CommandsForMpirunAndSrunNameTheTrialsHostsAndOneRankPerNode) {
