@@ -33,6 +33,7 @@ Verdict Judge(const Expectation& e, const Measurement& m, bool ok, std::string r
     v.reason += fmt::format(" (not accused: {})", m.unreliable);
   }
   v.rule = Describe(e);
+  v.severity = e.severity;
   v.source = e.source;
   v.value = m.value();
   return v;
@@ -79,6 +80,7 @@ Verdict JudgeAbsolute(const Expectation& e, const Measurement& m) {
   Verdict v = JudgeAbsoluteRule(e, m);
   if (e.rule == RuleKind::kFraction) {
     v.threshold = e.fraction * e.reference;
+    v.reference = e.reference;
   } else if (e.rule != RuleKind::kMaxCv) {
     v.threshold = e.threshold;
   }

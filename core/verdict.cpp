@@ -31,6 +31,8 @@ void to_json(nlohmann::json& j, const Verdict& v) {
                      {"reason", v.reason},   {"rule", v.rule},     {"source", v.source}};
   j["value"] = v.value ? nlohmann::json(*v.value) : nlohmann::json(nullptr);
   j["threshold"] = v.threshold ? nlohmann::json(*v.threshold) : nlohmann::json(nullptr);
+  if (v.reference) j["reference"] = *v.reference;
+  if (!v.metric.empty()) j["severity"] = ToString(v.severity);
   if (!v.cause.empty()) j["cause"] = v.cause;
 }
 
@@ -45,6 +47,8 @@ void from_json(const nlohmann::json& j, Verdict& v) {
   v.source = j.value("source", std::string());
   if (j.contains("value") && !j["value"].is_null()) v.value = j["value"].get<double>();
   if (j.contains("threshold") && !j["threshold"].is_null()) v.threshold = j["threshold"].get<double>();
+  if (j.contains("reference") && j["reference"].is_number()) v.reference = j["reference"].get<double>();
+  v.severity = OutcomeFromString(j.value("severity", std::string("fail")));
   v.cause = j.value("cause", std::string());
 }
 

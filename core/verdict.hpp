@@ -35,6 +35,8 @@ struct Verdict {
   std::optional<double> value;
   std::optional<double> threshold;  // the bound the value was held to, when the rule has one number
   std::string cause;  // a failing or warning performance verdict: what the step's telemetry says (power, clocks)
+  std::optional<double> reference;    // a fraction rule's reference (the healthy value its bound is a share of)
+  Outcome severity = Outcome::kFail;  // what breaking the rule gives (fail or warn): which bound a chart draws
 };
 
 void to_json(nlohmann::json& j, const Verdict& v);

@@ -14,6 +14,7 @@
 #include "reports/html_escape.hpp"
 #include "reports/renderers.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/html_charts.hpp"
 #include "reports/html_sections.hpp"
 #include "reports/key_numbers.hpp"
 #include "reports/verdict_groups.hpp"
@@ -36,161 +37,6 @@ th{background:#f6f8fa}.pass{color:#116329}.fail,.error{color:#a40e26;font-weight
 )";
 
 std::string E(const std::string& text) { return EscapeHtml(text); }
-
-std::string OutcomeColor(Outcome o) {
-  switch (o) {
-    case Outcome::kPass: return "#2da44e";
-    case Outcome::kWarn: return "#bf8700";
-    case Outcome::kFail:
-    case Outcome::kError: return "#cf222e";
-    case Outcome::kSkipped:
-    case Outcome::kNotApplicable: return "#8c959f";
-  }
-  return "#8c959f";
-}
-
-// Worst verdict outcome and a threshold per (series, subject).
-struct Judgement {
-  Outcome worst = Outcome::kPass;
-  std::vector<double> thresholds;
-  bool judged = false;
-};
-using Judgements = std::map<std::pair<std::string, std::string>, Judgement>;
-
-Judgements CollectJudgements(const std::vector<Verdict>& verdicts) {
-  Judgements j;
-  for (const Verdict& v : verdicts) {
-    if (v.metric.empty() || v.outcome == Outcome::kSkipped) continue;
-    Judgement& slot = j[{v.series, v.subject.Key()}];
-    slot.worst = slot.judged ? Worst(slot.worst, v.outcome) : v.outcome;
-    slot.judged = true;
-    if (v.threshold) slot.thresholds.push_back(*v.threshold);
-  }
-  return j;
-}
-
-// Horizontal bars, one per subject, with the rule's threshold as a dashed line.
-std::string BarChart(const std::string& series, const std::vector<Measurement>& ms, const Judgements& judgements) {
-  double top = 0;
-  std::optional<double> threshold;
-  for (const Measurement& m : ms) {
-    top = std::max(top, m.summary.max);
-    // The tightest bound any rule held this subject to: the one the chart should show.
-    auto it = judgements.find({series, m.subject.Key()});
-    if (it == judgements.end()) continue;
-    for (double t : it->second.thresholds) {
-      if (!threshold || (m.higher_is_better ? t > *threshold : t < *threshold)) threshold = t;
-    }
-  }
-  if (threshold) top = std::max(top, *threshold);
-  if (top <= 0) top = 1;
-  const int label_width = 230, chart_width = 460, row = 22;
-  int height = static_cast<int>(ms.size()) * row + 28;
-  std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="{}">)", label_width + chart_width + 120,
-                                height, E(series));
-  for (std::size_t i = 0; i < ms.size(); ++i) {
-    const Measurement& m = ms[i];
-    auto it = judgements.find({series, m.subject.Key()});
-    Outcome o = it != judgements.end() && it->second.judged ? it->second.worst : Outcome::kSkipped;
-    int y = static_cast<int>(i) * row + 4;
-    double w = m.summary.median / top * chart_width;
-    double lo = m.summary.min / top * chart_width, hi = m.summary.max / top * chart_width;
-    svg += fmt::format(R"(<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>)", label_width - 6, y + 14,
-                       E(m.subject.Key()));
-    svg += fmt::format(R"(<rect x="{}" y="{}" width="{:.1f}" height="16" fill="{}"><title>{}: {:.4g} {} ({})</title></rect>)",
-                       label_width, y, std::max(w, 1.0), OutcomeColor(o), E(m.subject.Key()), m.summary.median, E(m.unit),
-                       ToString(o));
-    svg += fmt::format(R"(<line x1="{:.1f}" x2="{:.1f}" y1="{}" y2="{}" stroke="#1d2329" stroke-width="1"/>)",
-                       label_width + lo, label_width + hi, y + 8, y + 8);  // min..max of the samples
-    svg += fmt::format(R"(<text x="{:.1f}" y="{}" font-size="11">{:.4g} {}</text>)", label_width + std::max(w, hi) + 4,
-                       y + 13, m.summary.median, E(m.unit));
-  }
-  if (threshold) {
-    double x = label_width + *threshold / top * chart_width;
-    svg += fmt::format(R"(<line x1="{0:.1f}" x2="{0:.1f}" y1="0" y2="{1}" stroke="#cf222e" stroke-dasharray="4 3"/>)"
-                       R"(<text x="{0:.1f}" y="{2}" font-size="11" fill="#cf222e">threshold {3:.4g}</text>)",
-                       x, height - 14, height - 2, *threshold);
-  }
-  return svg + "</svg>";
-}
-
-// A value against message size (log2 x axis): all-reduce bus bandwidth curves.
-std::string SizeChart(const std::string& metric, const std::vector<Measurement>& ms) {
-  std::vector<std::pair<double, double>> points;
-  for (const Measurement& m : ms) {
-    auto size = ParseBytes(m.labels.count("size") ? m.labels.at("size") : "");
-    if (size && *size > 0) points.emplace_back(std::log2(static_cast<double>(*size)), m.summary.median);
-  }
-  if (points.size() < 2) return "";
-  std::sort(points.begin(), points.end());
-  double x0 = points.front().first, x1 = points.back().first, y1 = 0;
-  for (auto& p : points) y1 = std::max(y1, p.second);
-  if (x1 == x0) x1 = x0 + 1;
-  if (y1 <= 0) y1 = 1;
-  const int w = 640, h = 220, left = 50, bottom = 30;
-  std::string path;
-  for (auto& [x, y] : points) {
-    path += fmt::format("{}{:.1f},{:.1f} ", path.empty() ? "M" : "L", left + (x - x0) / (x1 - x0) * w, 10 + h - y / y1 * h);
-  }
-  std::string svg = fmt::format(R"~(<svg width="{}" height="{}" role="img" aria-label="{} by message size">)~", left + w + 20,
-                                h + bottom + 20, E(metric));
-  svg += fmt::format(R"(<line x1="{0}" x2="{0}" y1="10" y2="{1}" stroke="#57606a"/><line x1="{0}" x2="{2}" y1="{1}" y2="{1}" stroke="#57606a"/>)",
-                     left, 10 + h, left + w);
-  svg += fmt::format(R"(<path d="{}" fill="none" stroke="#0969da" stroke-width="2"/>)", path);
-  svg += fmt::format(R"(<text x="4" y="16" font-size="11">{:.3g}</text><text x="{}" y="{}" font-size="11">{}</text>)"
-                     R"(<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>)",
-                     y1, left, h + 28, E(FormatBytes(static_cast<std::uint64_t>(std::exp2(x0)))), left + w, h + 28,
-                     E(FormatBytes(static_cast<std::uint64_t>(std::exp2(x1)))));
-  return svg + "</svg>";
-}
-
-// A matrix of "a->b" device cells or node pairs as a heat map (row = source, column = destination).
-std::string HeatMap(const std::vector<Measurement>& ms) {
-  std::vector<std::string> names;
-  std::map<std::pair<std::string, std::string>, double> cells;
-  for (const Measurement& m : ms) {
-    std::string from, to;
-    if (m.subject.kind == SubjectKind::kPair && m.subject.nodes.size() == 2) {
-      from = m.subject.nodes[0];
-      to = m.subject.nodes[1];
-    } else if (auto arrow = m.subject.device.find("->"); arrow != std::string::npos) {
-      from = m.subject.device.substr(0, arrow);
-      to = m.subject.device.substr(arrow + 2);
-    } else {
-      continue;
-    }
-    for (const std::string& n : {from, to}) {
-      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
-    }
-    cells[{from, to}] = m.summary.median;
-    if (m.subject.kind == SubjectKind::kPair) cells.emplace(std::make_pair(to, from), m.summary.median);
-  }
-  if (names.size() < 2 || cells.empty()) return "";
-  double top = 0;
-  for (auto& [k, v] : cells) top = std::max(top, v);
-  const int cell = 46, left = 140, top_margin = 80;
-  int size = static_cast<int>(names.size());
-  std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="matrix">)", left + size * cell + 10,
-                                top_margin + size * cell + 10);
-  for (int i = 0; i < size; ++i) {
-    svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>)", left - 4,
-                       top_margin + i * cell + 28, E(names[static_cast<std::size_t>(i)]));
-    svg += fmt::format(R"~(<text x="{0}" y="{1}" font-size="11" transform="rotate(-60 {0} {1})">{2}</text>)~",
-                       left + i * cell + 20, top_margin - 6, E(names[static_cast<std::size_t>(i)]));
-    for (int j = 0; j < size; ++j) {
-      auto it = cells.find({names[static_cast<std::size_t>(i)], names[static_cast<std::size_t>(j)]});
-      if (it == cells.end()) continue;
-      double share = top > 0 ? it->second / top : 0;  // dark blue = best cell; pale = slow
-      int light = static_cast<int>(95 - 55 * share);
-      svg += fmt::format(R"~(<rect x="{}" y="{}" width="{}" height="{}" fill="hsl(212,80%,{}%)"><title>{} -&gt; {}: {:.4g}</title></rect>)~"
-                         R"(<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="{}">{:.3g}</text>)",
-                         left + j * cell, top_margin + i * cell, cell - 2, cell - 2, light, E(names[static_cast<std::size_t>(i)]),
-                         E(names[static_cast<std::size_t>(j)]), it->second, left + j * cell + cell / 2 - 1,
-                         top_margin + i * cell + cell / 2 + 3, light < 60 ? "#fff" : "#1d2329", it->second);
-    }
-  }
-  return svg + "</svg>";
-}
 
 std::string VerdictBanner(const json& report) {
   const json& summary = report.at("summary");
@@ -272,22 +118,37 @@ std::string ChartSections(const std::vector<Measurement>& measurements, const Ju
     for (const std::string& metric : order) {
       const std::vector<Measurement>& ms = by_metric[metric];
       html += fmt::format("<h3>{} ({})</h3>", E(metric), E(ms.front().unit));
+      // Counters that stayed at zero (ECC, XID, wrong results) say all they have to say in one line.
+      bool all_zero_counts = ms.front().unit == "count" && std::all_of(ms.begin(), ms.end(), [](const Measurement& m) {
+        return m.summary.max == 0 && m.summary.min == 0;
+      });
+      if (all_zero_counts) {
+        html += fmt::format(R"(<p class="note">0 on all {} subject(s). How measured: {}</p>)", ms.size(), E(ms.front().method));
+        continue;
+      }
       bool sized = std::all_of(ms.begin(), ms.end(), [](const Measurement& m) { return m.labels.count("size") > 0; });
       bool matrix = std::any_of(ms.begin(), ms.end(), [](const Measurement& m) {
         return m.subject.kind == SubjectKind::kPair || m.subject.device.find("->") != std::string::npos;
       });
-      if (sized && ms.size() > 2 && ms.front().subject.kind == SubjectKind::kGroup) {
-        html += SizeChart(metric, ms);
-      } else if (matrix && ms.size() > 2) {
-        html += HeatMap(ms);
-      }
-      std::map<std::string, std::vector<Measurement>> by_series;
-      for (const Measurement& m : ms) by_series[m.SeriesKey()].push_back(m);
-      if (!(sized && ms.front().subject.kind == SubjectKind::kGroup)) {
-        for (const auto& [series, list] : by_series) {
-          if (by_series.size() > 1) html += fmt::format("<p class=\"note\">{}</p>", E(series));
-          html += BarChart(series, list, judgements);
+      std::string size_chart = sized && ms.size() > 2 ? SizeChart(metric, ms, judgements) : "";
+      if (!size_chart.empty()) {
+        html += size_chart;
+      } else {
+        if (matrix && ms.size() > 2) html += HeatMap(ms);
+        // One chart per metric: a row per subject, or per series (a GEMM type, a direction) where one subject
+        // has several, each row against its own bounds.
+        std::set<std::string> subjects;
+        for (const Measurement& m : ms) subjects.insert(m.subject.Key());
+        std::vector<std::pair<std::string, Measurement>> rows;
+        for (const Measurement& m : ms) {
+          std::string series = m.SeriesKey() == m.metric ? "" : m.SeriesKey().substr(m.metric.size());
+          rows.emplace_back(subjects.size() == 1 && !series.empty() ? series
+                            : series.empty()                        ? m.subject.Label()
+                                                                    : fmt::format("{} {}", m.subject.Label(), series),
+                            m);
         }
+        html += BarChart(metric, rows, judgements);
+        if (std::any_of(ms.begin(), ms.end(), IsTimeSeries)) html += TimeSeriesChart(metric, ms, judgements);
       }
       html += fmt::format(R"(<p class="note">How measured: {}</p>)", E(ms.front().method));
     }
@@ -317,9 +178,11 @@ std::string NodesSection(const json& report) {
         const json devices = g.value("devices", json::array());
         for (const json& d : devices) {
           // The UUID and serial are what a replacement ticket and dcgm-exporter name a GPU by.
-          gpus += fmt::format("{}gpu{} {} ({}{})", gpus.empty() ? "" : ", ", d.value("index", 0), d.value("name", ""),
-                              d.value("uuid", "no UUID"),
-                              d.contains("serial") ? ", serial " + d.value("serial", "") : std::string());
+          // The VBIOS: a firmware that differs across a fleet explains many a node that is slow alone.
+          std::string serial = d.value("serial", ""), vbios = d.value("vbios", "");
+          gpus += fmt::format("{}gpu{} {} ({}{}{})", gpus.empty() ? "" : ", ", d.value("index", 0), d.value("name", ""),
+                              d.value("uuid", "no UUID"), serial.empty() ? "" : fmt::format(", serial {}", serial),
+                              vbios.empty() ? "" : fmt::format(", VBIOS {}", vbios));
         }
         driver = g.value("driver_version", "");
       } else {

@@ -109,7 +109,7 @@ class HealthProbe final : public Probe {
     gpu_json["pci_devices"] = host.nvidia_gpus_on_pci;
     for (const GpuInfo& gpu : gpus.gpus) {
       gpu_json["devices"].push_back(
-          {{"index", gpu.index}, {"name", gpu.name}, {"uuid", gpu.uuid}, {"serial", gpu.serial}});
+          {{"index", gpu.index}, {"name", gpu.name}, {"uuid", gpu.uuid}, {"serial", gpu.serial}, {"vbios", gpu.vbios}});
     }
     inventory["gpus"] = std::move(gpu_json);
     inventory["ib_ports"] = nlohmann::json::array();

@@ -20,6 +20,7 @@ struct NvmlApi {
   nvmlReturn_t (*uuid)(nvmlDevice_t, char*, unsigned int) = nullptr;
   nvmlReturn_t (*serial)(nvmlDevice_t, char*, unsigned int) = nullptr;
   nvmlReturn_t (*driver_version)(char*, unsigned int) = nullptr;
+  nvmlReturn_t (*vbios)(nvmlDevice_t, char*, unsigned int) = nullptr;  // optional
 };
 
 template <typename F>
@@ -61,6 +62,7 @@ GpuInventory ReadGpuInventory(const std::string& library) {
                Bind(handle.get(), "nvmlDeviceGetUUID", api.uuid) &&
                Bind(handle.get(), "nvmlDeviceGetSerial", api.serial) &&
                Bind(handle.get(), "nvmlSystemGetDriverVersion", api.driver_version);
+  Bind(handle.get(), "nvmlDeviceGetVbiosVersion", api.vbios);  // optional: not every driver has it
   if (!bound) {
     inventory.reason = fmt::format("{} lacks an NVML function Kiln needs: driver too old", library);
     return inventory;
@@ -85,6 +87,7 @@ GpuInventory ReadGpuInventory(const std::string& library) {
     if (api.name(device, text, sizeof text) == kNvmlSuccess) gpu.name = text;
     if (api.uuid(device, text, sizeof text) == kNvmlSuccess) gpu.uuid = text;
     if (api.serial(device, text, sizeof text) == kNvmlSuccess) gpu.serial = text;
+    if (api.vbios && api.vbios(device, text, sizeof text) == kNvmlSuccess) gpu.vbios = text;
     inventory.gpus.push_back(std::move(gpu));
   }
   api.shutdown();

@@ -13,6 +13,7 @@ struct GpuInfo {
   std::string name;
   std::string uuid;
   std::string serial;  // empty when NVML does not report one
+  std::string vbios;   // empty when NVML does not report one (or predates nvmlDeviceGetVbiosVersion)
 };
 
 struct GpuInventory {

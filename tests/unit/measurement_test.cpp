@@ -28,7 +28,7 @@ TEST(Subject, KeysNameWhatTheNumberIsAbout) {
 }
 
 TEST(Verdict, RoundTripsAndOrdersOutcomesBySeverity) {
-  Verdict v{"p", "m", "m", Subject::Node("n"), Outcome::kFail, "too slow", "min 1", "spec", 0.5, 1.0, ""};
+  Verdict v{"p", "m", "m", Subject::Node("n"), Outcome::kFail, "too slow", "min 1", "spec", 0.5, 1.0, "", std::nullopt, Outcome::kFail};
   nlohmann::json j = v;
   Verdict back = j.get<Verdict>();
   EXPECT_EQ(back.outcome, Outcome::kFail);

@@ -32,11 +32,11 @@ nlohmann::json SampleReport() {
                       {{"size", "64MiB"}}),
   };
   Verdict pass{"host_stream", "host.stream.copy_bw", "host.stream.copy_bw", Subject::Node("n1"), Outcome::kPass,
-               "41 >= min 20", "min 20 GB/s", "floor", 41.0, 20.0, ""};
+               "41 >= min 20", "min 20 GB/s", "floor", 41.0, 20.0, "", std::nullopt, Outcome::kFail};
   Verdict fail{"host_stream", "host.stream.copy_bw", "host.stream.copy_bw", Subject::Node(evil), Outcome::kFail,
-               "11 < min 20", "min 20 GB/s", "floor", 11.0, 20.0, ""};
+               "11 < min 20", "min 20 GB/s", "floor", 11.0, 20.0, "", std::nullopt, Outcome::kFail};
   Verdict skipped{"mpi_link", "", "", Subject::Group({"n1", evil}), Outcome::kSkipped, "skipped: needs 2 nodes", "",
-                  "", std::nullopt, std::nullopt, ""};
+                  "", std::nullopt, std::nullopt, "", std::nullopt, Outcome::kFail};
   r.verdicts = {pass, fail, skipped};
   return BuildReport(r);
 }
@@ -159,7 +159,7 @@ TEST(RenderHtml, SelfContainedVerdictFirstAndEscaped) {
   EXPECT_LT(html.find("Cluster NOT accepted"), html.find("<h2>host_stream</h2>"));
   EXPECT_NE(html.find("This report is not signed"), std::string::npos);
   EXPECT_NE(html.find("<svg"), std::string::npos);
-  EXPECT_NE(html.find("threshold 20"), std::string::npos);
+  EXPECT_NE(html.find("fail bound 20 GB/s"), std::string::npos);  // the floor, drawn on the failing bar
   EXPECT_NE(html.find("by message size"), std::string::npos);  // the busbw curve
 }
 

@@ -65,7 +65,7 @@ TEST(TelemetryCause, NoLimitExplainsALowNumberAtFullClock) {
 TEST(TelemetryCause, OnlyFailingOrWarningGemmVerdictsGetOne) {
   std::vector<Measurement> ms = BurnTelemetry(kGpu, Samples(5, 695, 1560, 0x4), 1.0);
   Verdict fail{"gpu_stress", "gpu.stress.tflops", "gpu.stress.tflops{type=bf16}", kGpu, Outcome::kFail, "", "", "",
-               std::nullopt, std::nullopt, ""};
+               std::nullopt, std::nullopt, "", std::nullopt, Outcome::kFail};
   Verdict pass = fail;
   pass.outcome = Outcome::kPass;
   Verdict hbm = fail;
