@@ -163,6 +163,19 @@ TEST(RenderHtml, SelfContainedVerdictFirstAndEscaped) {
   EXPECT_NE(html.find("by message size"), std::string::npos);  // the busbw curve
 }
 
+TEST(RenderHtml, TheNodeTableNamesEachGpusUuidSerialAndVbios) {
+  RunRecord r;
+  r.cluster = "c1";
+  nlohmann::json inventory{{"cpu_count", 16}, {"cpu_model", "Xeon"}, {"os", "Debian 12"}, {"kernel", "6.1"},
+                           {"gpus", {{"available", true}, {"driver_version", "580.159.04"},
+                                     {"devices", {{{"index", 0}, {"name", "NVIDIA H200"}, {"uuid", "GPU-1109"},
+                                                   {"serial", "1653724049155"}, {"vbios", "96.00.AF.00.01"}}}}}}};
+  r.nodes = {{"n1", {0}, inventory}};
+  std::string html = RenderHtml(BuildReport(r));
+  EXPECT_NE(html.find("gpu0 NVIDIA H200 (GPU-1109, serial 1653724049155, VBIOS 96.00.AF.00.01)"), std::string::npos)
+      << html;
+}
+
 TEST(RenderMarkdown, ListsFailingSubjectsAndMeasurements) {
   std::string md = RenderMarkdown(SampleReport());
   EXPECT_NE(md.find("**NOT ACCEPTED**"), std::string::npos);
