@@ -459,12 +459,18 @@ std::string TimeSeriesChart(const std::string& metric, const std::vector<Measure
                      left, top, top + h, left + w);
   svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="middle">seconds from the start of each series ({})</text>)",
                      left + w / 2, top + h + 30, E(drawn.front()->unit));
-  ForEachMark(all, [&](const MarkStyle& style, double v) {
-    svg += Line(left, y_of(v), left + w, y_of(v), style, fmt::format("{} {:.4g} {}", style.name, v, drawn.front()->unit));
-  });
   for (std::size_t i = 0; i < drawn.size(); ++i) {
     const Measurement& m = *drawn[i];
     double interval = *SampleInterval(m.method);
+    // One line: its bounds across the chart. Several (a GEMM type each): each line's bounds as a short mark
+    // where it ends, so five types' floors do not cross every line.
+    if (const ChartMarks* marks = MarksOf(judgements, m)) {
+      double end = x_of(interval * static_cast<double>(m.samples.size() - 1));
+      double from = drawn.size() == 1 ? left : end - 10, to = drawn.size() == 1 ? left + w : end + 10;
+      ForEachMark(*marks, [&](const MarkStyle& style, double v) {
+        svg += Line(from, y_of(v), to, y_of(v), style, fmt::format("{}: {} {:.4g} {}", names[i], style.name, v, m.unit));
+      });
+    }
     std::string path;
     for (std::size_t s = 0; s < m.samples.size(); ++s) {
       path += fmt::format("{}{:.1f},{:.1f} ", path.empty() ? "M" : "L", x_of(interval * static_cast<double>(s)),
