@@ -9,19 +9,13 @@
 #include "core/errors.hpp"
 #include "core/units.hpp"
 #include "probes/common/collective_math.hpp"
+#include "probes/common/mpi_probe_support.hpp"
 #include "comm/mpi_communicator.hpp"
 
 namespace kiln {
 namespace {
 
 using collective::Collective;
-
-// Every rank calls it; returns the slowest rank's seconds, which is the collective's time.
-double SlowestRankSeconds(MPI_Comm comm, double seconds) {
-  double slowest = 0;
-  KILN_MPI_CHECK(MPI_Allreduce(&seconds, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm));
-  return slowest;
-}
 
 double TimeAllreduces(MPI_Comm comm, const float* send, float* receive, int count, int iterations) {
   KILN_MPI_CHECK(MPI_Barrier(comm));
@@ -40,13 +34,7 @@ class MpiAllreduceProbe final : public Probe {
   }
   Scope scope() const override { return Scope::kGroup; }
   std::vector<ParamSpec> Parameters() const override {
-    return {
-        {"sizes", ParamType::kByteList, "8B..256MiB", "message sizes in bytes (multiples of 4)"},
-        {"warmup", ParamType::kInt, "2", "untimed iterations per size"},
-        {"samples", ParamType::kInt, "5", "timed samples per size"},
-        {"sample_time", ParamType::kDuration, "100ms", "aim for this much time per sample"},
-        {"max_iterations", ParamType::kInt, "100", "most iterations in one sample"},
-    };
+    return SizeSweepParameters("8B..256MiB", "message sizes in bytes (multiples of 4)");
   }
   std::vector<MetricSpec> Metrics() const override {
     return {
@@ -56,16 +44,9 @@ class MpiAllreduceProbe final : public Probe {
         {"mpi.allreduce.wrong_elements", "count", false, "result elements that differ from the exact sum", true},
     };
   }
-  Seconds AskedTime(const kiln::Parameters& p) const override {  // a warm-up and the samples, per size
-    return static_cast<double>(p.ByteList("sizes").size() * static_cast<std::size_t>(p.Int("samples") + 1)) *
-           p.Duration("sample_time");
-  }
+  Seconds AskedTime(const kiln::Parameters& p) const override { return SizeSweepAskedTime(p); }
   std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
-    if (dynamic_cast<const MpiCommunicator*>(ctx.comm.get()) == nullptr) {
-      return "not launched under MPI (run kiln under mpirun or srun)";
-    }
-    if (ctx.comm->Size() < 2) return "needs at least 2 ranks; this job has 1";
-    return std::nullopt;
+    return MpiLaunchProblem(ctx, 2);
   }
 
   std::optional<std::string> CheckParameters(const kiln::Parameters& p) const override {

@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "core/units.hpp"
 #include "probes/common/collective_math.hpp"
+#include "probes/common/mpi_probe_support.hpp"
 
 namespace kiln {
 namespace {
@@ -23,9 +24,7 @@ double TimeAlltoalls(MPI_Comm comm, const std::uint32_t* send, std::uint32_t* re
   for (int i = 0; i < iterations; ++i) {
     KILN_MPI_CHECK(MPI_Alltoall(send, per_peer, MPI_UINT32_T, receive, per_peer, MPI_UINT32_T, comm));
   }
-  double seconds = (MPI_Wtime() - start) / iterations, slowest = 0;
-  KILN_MPI_CHECK(MPI_Allreduce(&seconds, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm));
-  return slowest;
+  return SlowestRankSeconds(comm, (MPI_Wtime() - start) / iterations);
 }
 
 class MpiAlltoallProbe final : public Probe {
@@ -36,13 +35,7 @@ class MpiAlltoallProbe final : public Probe {
   }
   Scope scope() const override { return Scope::kGroup; }
   std::vector<ParamSpec> Parameters() const override {
-    return {
-        {"sizes", ParamType::kByteList, "1KiB..64MiB", "bytes each rank sends in one all-to-all (split over the ranks)"},
-        {"warmup", ParamType::kInt, "2", "untimed iterations per size"},
-        {"samples", ParamType::kInt, "5", "timed samples per size"},
-        {"sample_time", ParamType::kDuration, "100ms", "aim for this much time per sample"},
-        {"max_iterations", ParamType::kInt, "100", "most iterations in one sample"},
-    };
+    return SizeSweepParameters("1KiB..64MiB", "bytes each rank sends in one all-to-all (split over the ranks)");
   }
   std::vector<MetricSpec> Metrics() const override {
     return {
@@ -52,16 +45,9 @@ class MpiAlltoallProbe final : public Probe {
         {"mpi.alltoall.wrong_elements", "count", false, "received elements that differ from what their sender sent", true},
     };
   }
-  Seconds AskedTime(const kiln::Parameters& p) const override {  // a warm-up and the samples, per size
-    return static_cast<double>(p.ByteList("sizes").size() * static_cast<std::size_t>(p.Int("samples") + 1)) *
-           p.Duration("sample_time");
-  }
+  Seconds AskedTime(const kiln::Parameters& p) const override { return SizeSweepAskedTime(p); }
   std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
-    if (dynamic_cast<const MpiCommunicator*>(ctx.comm.get()) == nullptr) {
-      return "not launched under MPI (run kiln under mpirun or srun)";
-    }
-    if (ctx.comm->Size() < 2) return "needs at least 2 ranks; this job has 1";
-    return std::nullopt;
+    return MpiLaunchProblem(ctx, 2);
   }
   std::optional<std::string> CheckParameters(const kiln::Parameters& p) const override {
     for (std::uint64_t size : p.ByteList("sizes")) {

@@ -12,6 +12,7 @@
 #include "core/units.hpp"
 #include "probes/common/collective_math.hpp"
 #include "comm/mpi_communicator.hpp"
+#include "probes/common/mpi_probe_support.hpp"
 
 namespace kiln {
 namespace {
@@ -72,11 +73,7 @@ class MpiLinkProbe final : public Probe {
     return static_cast<double>(2 * p.Int("samples")) * p.Duration("sample_time");  // both directions
   }
   std::optional<std::string> CheckSupported(const ProbeContext& ctx) const override {
-    if (dynamic_cast<const MpiCommunicator*>(ctx.comm.get()) == nullptr) {
-      return "not launched under MPI (run kiln under mpirun or srun)";
-    }
-    if (ctx.comm->Size() != 2) return fmt::format("needs a pair of ranks, got {}", ctx.comm->Size());
-    return std::nullopt;
+    return MpiLaunchProblem(ctx, 2, 2);
   }
 
   ProbeOutcome Run(ProbeContext& ctx) override {

@@ -1,0 +1,28 @@
+#pragma once
+// What the MPI probes share: the launch they need, the time of a collective (its slowest rank's), and the
+// parameters and asked time of a collective's size sweep.
+
+#include <mpi.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/parameters.hpp"
+#include "core/probe.hpp"
+
+namespace kiln {
+
+// Why a probe cannot run here: not launched under MPI, or a job with fewer than `at_least` ranks (with
+// `exactly`, any other number). nullopt when it can.
+std::optional<std::string> MpiLaunchProblem(const ProbeContext& ctx, int at_least, std::optional<int> exactly = {});
+
+// Every rank calls it with its own seconds; returns the slowest rank's, which is the collective's time.
+double SlowestRankSeconds(MPI_Comm comm, double seconds);
+
+// The parameters of a size sweep: sizes (with this default and help), warm-up, samples, sample time, iterations.
+std::vector<ParamSpec> SizeSweepParameters(const std::string& default_sizes, const std::string& sizes_help);
+// A sweep's asked time: a warm-up and the samples at each size.
+Seconds SizeSweepAskedTime(const Parameters& p);
+
+}  // namespace kiln
