@@ -1,6 +1,7 @@
 #include "bisection/report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -9,9 +10,9 @@
 
 namespace kiln {
 
-const std::string& StageProbes::For(TrialKind kind) const {
+std::string StageProbes::For(TrialKind kind) const {
   switch (kind) {
-    case TrialKind::kNode: return node;
+    case TrialKind::kNode: return fmt::format("{}", fmt::join(node, "+"));
     case TrialKind::kPair: return pair;
     case TrialKind::kGroup: return group;
   }
@@ -119,7 +120,7 @@ nlohmann::json BisectionSection(const BisectResult& result, const std::vector<st
   }
   return json{{"simulated", simulated},
               {"nodes", names.size()},
-              {"probes", {{"node", probes.node}, {"pair", probes.pair}, {"group", probes.group}}},
+              {"probes", {{"node", probes.For(TrialKind::kNode)}, {"pair", probes.pair}, {"group", probes.group}}},
               {"rounds_used", result.rounds.size()},
               {"tests_used", result.tests},
               {"pair_coverage",
@@ -137,7 +138,7 @@ std::vector<Verdict> BisectionVerdicts(const BisectResult& result, const std::ve
   std::vector<char> implicated(names.size(), 0);
   for (const Finding& f : result.findings) {
     Verdict v;
-    v.probe = f.stage == "node" ? probes.node : f.stage == "pair" ? probes.pair : probes.group;
+    v.probe = f.stage == "node" ? probes.For(TrialKind::kNode) : f.stage == "pair" ? probes.pair : probes.group;
     if (v.probe.empty()) v.probe = "bisect";
     v.subject = SubjectOf(f, names);
     v.rule = "bisection";

@@ -12,12 +12,13 @@
 
 namespace kiln {
 
-// Which probe each stage ran ("" for a stage that did not run).
+// Which probes each stage ran (none for a stage that did not run). A node trial runs its probes in order.
 struct StageProbes {
-  std::string node;
+  std::vector<std::string> node;
   std::string pair;
   std::string group;
-  const std::string& For(TrialKind kind) const;
+  // The name a stage's trials go by in the report: "health+host_compute" for two node probes; "" for none.
+  std::string For(TrialKind kind) const;
 };
 
 nlohmann::json BisectionSection(const BisectResult& result, const std::vector<std::string>& names,

@@ -43,13 +43,12 @@ StageProbes ChooseProbes(const BisectionRunOptions& options, const ProbeRegistry
         throw InputError(fmt::format("--node-probe '{}' has scope '{}'; it must be a node probe", name,
                                      ToString(node->scope())));
       }
-      if (!probes.node.empty()) probes.node += '+';
-      probes.node += name;
+      probes.node.push_back(name);
     }
     if (probes.node.empty()) throw InputError("--node-probe names no probe (give one, a comma list, or none)");
   }
   switch (probe->scope()) {
-    case Scope::kNode: probes.node = options.probe; break;
+    case Scope::kNode: probes.node = {options.probe}; break;
     case Scope::kPair: probes.pair = options.probe; break;
     case Scope::kGroup:
       probes.group = options.probe;
@@ -141,8 +140,7 @@ SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& re
   launch.quiet = options.quiet;
   launch.interrupted = options.interrupted;
   const Suite* steps_from = suite ? &*suite : nullptr;
-  std::istringstream node_probes(probes.node);
-  for (std::string name; std::getline(node_probes, name, '+');) {
+  for (const std::string& name : probes.node) {
     launch.steps[TrialKind::kNode].push_back(StepFor(name, steps_from, registry));
     // A down-clocked node shows against its peers: the rate per second on a CPU, which the other trials
     // running beside it on a shared machine do not change (a starved node fails the baseline's throttling rule).
@@ -180,7 +178,7 @@ nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const Pr
   RunRecord record = StartRecord();
   record.suite_name = "bisect";
   record.suite_description = fmt::format("bisection of {} (stages: node {}, pair {}, group {})", options.probe,
-                                         probes.node.empty() ? "-" : probes.node,
+                                         probes.node.empty() ? "-" : probes.For(TrialKind::kNode),
                                          probes.pair.empty() ? "-" : probes.pair,
                                          probes.group.empty() ? "-" : probes.group);
   record.baseline_sku = baseline.sku;
