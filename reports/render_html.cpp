@@ -118,9 +118,11 @@ std::string ChartSections(const std::vector<Measurement>& measurements, const Ju
     for (const std::string& metric : order) {
       const std::vector<Measurement>& ms = by_metric[metric];
       html += fmt::format("<h3>{} ({})</h3>", E(metric), E(ms.front().unit));
-      // Counters that stayed at zero (ECC, XID, wrong results) say all they have to say in one line.
-      bool all_zero_counts = ms.front().unit == "count" && std::all_of(ms.begin(), ms.end(), [](const Measurement& m) {
-        return m.summary.max == 0 && m.summary.min == 0;
+      // Counters that stayed at zero (ECC, XID, wrong results) and passed say all they have to say in one line.
+      bool all_zero_counts = ms.front().unit == "count" && std::all_of(ms.begin(), ms.end(), [&](const Measurement& m) {
+        auto it = judgements.find({m.SeriesKey(), m.subject.Key()});
+        bool passed = it == judgements.end() || !it->second.judged || it->second.worst == Outcome::kPass;
+        return passed && m.summary.max == 0 && m.summary.min == 0;
       });
       if (all_zero_counts) {
         html += fmt::format(R"(<p class="note">0 on all {} subject(s). How measured: {}</p>)", ms.size(), E(ms.front().method));

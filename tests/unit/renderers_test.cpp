@@ -176,6 +176,20 @@ TEST(RenderHtml, TheNodeTableNamesEachGpusUuidSerialAndVbios) {
       << html;
 }
 
+TEST(RenderHtml, ACounterAtZeroTakesOneLineUnlessZeroFailed) {
+  RunRecord r;
+  r.cluster = "c1";
+  r.nodes = {{"n1", {0}, nullptr}};
+  r.measurements = {MakeMeasurement("health", "health.gpu_xid_fatal", "count", Subject::Node("n1"), {0}, false, "kmsg"),
+                    MakeMeasurement("health", "health.ib_port_active", "count", Subject::Node("n1"), {0}, true, "sysfs")};
+  r.verdicts = {{"health", "health.ib_port_active", "health.ib_port_active", Subject::Node("n1"), Outcome::kFail,
+                 "0 != 1", "equal 1", "shape", 0.0, 1.0, "", std::nullopt, Outcome::kFail}};
+  std::string html = RenderHtml(BuildReport(r));
+  EXPECT_NE(html.find("<h3>health.gpu_xid_fatal (count)</h3><p class=\"note\">0 on all 1 subject(s)."), std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<h3>health.ib_port_active (count)</h3><svg"), std::string::npos) << "a failing zero lost its chart";
+}
+
 TEST(RenderMarkdown, ListsFailingSubjectsAndMeasurements) {
   std::string md = RenderMarkdown(SampleReport());
   EXPECT_NE(md.find("**NOT ACCEPTED**"), std::string::npos);
