@@ -132,6 +132,7 @@ int PrintPlan(const Suite& suite, const std::string& baseline) {
   SuitePlan plan = PlanSuite(suite);
   fmt::print("suite {} ({}), baseline {}: {}\n", suite.name, suite.path, baseline, suite.description);
   for (const std::string& line : plan.lines) fmt::print("  {}\n", line);
+  for (const std::string& warning : plan.warnings) fmt::print("warning: {}\n", warning);
   fmt::print("probes asked to run {}; at most {}{}\n", FormatDuration(plan.asked), plan.LimitText(),
              plan.pair_round_limit.count() > 0 ? " (n-1 rounds for n nodes)" : "");
   return 0;

@@ -133,6 +133,7 @@ class Harness {
           throw RunError(fmt::format("'{}/journal' is a symbolic link: Kiln writes only inside --out", options_.out_dir));
         }
         InitRecord();
+        for (const std::string& warning : PlanSuite(suite_).warnings) Progress(fmt::format("warning: {}", warning));
         if (burn_in) {
           burnin_ = BurnInLog::Open(options_.out_dir,
                                     {record_.run_id, record_.started, suite_.sha256, baseline_.Identity(), options_.duration_s},

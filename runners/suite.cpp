@@ -139,7 +139,14 @@ SuitePlan PlanSuite(const Suite& suite) {
     const SuiteStep& step = suite.steps[i];
     std::string params;
     for (const auto& [name, value] : step.params.Text()) params += fmt::format(" {}={}", name, value);
-    plan.asked += step.probe->AskedTime(step.params);
+    Seconds asked = step.probe->AskedTime(step.params);
+    plan.asked += asked;
+    if (asked > step.timeout) {
+      plan.warnings.push_back(fmt::format("step {} {}/{} ({}): its parameters ask for {} of measuring, more than its "
+                                          "timeout of {}: it will time out",
+                                          i + 1, step.phase, step.probe->Name(), step.where, FormatDuration(asked),
+                                          FormatDuration(step.timeout)));
+    }
     bool pair = step.probe->scope() == Scope::kPair;
     (pair ? plan.pair_round_limit : plan.node_and_group_limit) += step.timeout;
     plan.lines.push_back(fmt::format("{}. {}/{} ({}), {} {}{}{}", i + 1, step.phase, step.probe->Name(), step.where,

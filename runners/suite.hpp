@@ -39,6 +39,10 @@ struct SuitePlan {
   Seconds node_and_group_limit{0};
   Seconds pair_round_limit{0};  // summed over pair steps: multiply by the rounds, n-1 for n nodes
   std::vector<std::string> lines;  // one per step: "1. node/gpu_stress (quick.xml:9), timeout 4m: duration=60s ..."
+  // Steps whose parameters ask for more time than their timeout gives: they will time out (mpi_link stops early
+  // with less than it was asked to measure). Said by --plan and at the start of a run, not refused: a short
+  // timeout can be what a test wants.
+  std::vector<std::string> warnings;
   // "34.0m + 12.0m per round of pairs": the most the suite may take, as `kiln list suites` and --plan say it.
   std::string LimitText() const;
 };

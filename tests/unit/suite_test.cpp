@@ -105,5 +105,25 @@ TEST(PlanSuite, AskedTimeScalesWithWhatEachProbeIsAskedToMeasure) {
   EXPECT_DOUBLE_EQ(asked("health", {}), 0);  // says nothing of time
 }
 
+TEST(PlanSuite, WarnsOfAStepWhoseTimeoutIsShorterThanWhatItAsks) {
+  TempDir dir;
+  std::string path = dir.Write("s.xml", R"(<suite name="t">
+  <phase name="node">
+    <step probe="sleep" timeout="5s"><param name="duration" value="2s"/></step>
+    <step probe="host_compute" timeout="3s"><param name="duration" value="10s"/></step>
+  </phase>
+</suite>)");
+  SuitePlan plan = PlanSuite(LoadSuite(path, ProbeRegistry::Default()));
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_NE(plan.warnings[0].find("step 2 node/host_compute (" + path + ":4)"), std::string::npos) << plan.warnings[0];
+  EXPECT_NE(plan.warnings[0].find("ask for 10s of measuring, more than its timeout of 3s"), std::string::npos)
+      << plan.warnings[0];
+  for (const char* name : {"quick", "acceptance", "burnin"}) {  // the shipped suites give every step its time
+    EXPECT_TRUE(PlanSuite(LoadSuite(testing::SourceDir() + "/suites/" + name + ".xml", ProbeRegistry::Default()))
+                    .warnings.empty())
+        << name;
+  }
+}
+
 }  // namespace
 }  // namespace kiln
