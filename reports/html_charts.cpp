@@ -23,6 +23,9 @@ constexpr const char* kFailColor = "#cf222e";
 constexpr const char* kWarnColor = "#bf8700";
 constexpr const char* kReferenceColor = "#6e7781";
 
+// Fewer samples than this show no course over time.
+constexpr std::size_t kFewestTimeSamples = 8;
+
 // More lines than this (every pair of a cluster) read better as a matrix or bars.
 constexpr std::size_t kMostLines = 12;
 
@@ -145,6 +148,26 @@ std::string LabelValues(const Measurement& m, const std::string& skip) {
     text += fmt::format("{}{}", text.empty() ? "" : " ", value);
   }
   return text;
+}
+
+// A line's name in a legend: its labels' values (less `skip`), " @ subject" when a chart has several subjects,
+// or `fallback` when that leaves nothing.
+std::string LineName(const Measurement& m, const std::string& skip, bool several_subjects, const std::string& fallback) {
+  std::string name = LabelValues(m, skip);
+  if (several_subjects) name += fmt::format("{}{}", name.empty() ? "" : " @ ", m.subject.Label());
+  return name.empty() ? fallback : name;
+}
+
+// The value axis's grid lines and tick labels, left of a plot `w` wide.
+template <typename YOf>
+std::string ValueGrid(const ValueAxis& axis, int left, int w, YOf y_of) {
+  std::string svg;
+  for (double t : axis.ticks) {
+    svg += fmt::format(R"(<line x1="{0}" x2="{1}" y1="{2:.1f}" y2="{2:.1f}" stroke="#eaeef2"/>)"
+                       R"(<text x="{3}" y="{4:.1f}" font-size="10" text-anchor="end" fill="#57606a">{5}</text>)",
+                       left, left + w, y_of(t), left - 4, y_of(t) + 3, E(FormatTick(t)));
+  }
+  return svg;
 }
 
 std::optional<double> SampleInterval(const std::string& method) {
@@ -289,9 +312,7 @@ std::string SizeChart(const std::string& metric, const std::vector<Measurement>&
   for (const Measurement& m : ms) {
     auto size = ParseBytes(m.labels.count("size") ? m.labels.at("size") : "");
     if (!size || *size == 0) continue;
-    std::string key = LabelValues(m, "size");
-    if (subjects.size() > 1) key += fmt::format("{}{}", key.empty() ? "" : " @ ", m.subject.Label());
-    if (key.empty()) key = metric;
+    std::string key = LineName(m, "size", subjects.size() > 1, metric);
     if (!lines.count(key)) keys.push_back(key);
     double x = std::log2(static_cast<double>(*size));
     lines[key].push_back({x, m.summary.median, &m});
@@ -317,11 +338,7 @@ std::string SizeChart(const std::string& metric, const std::vector<Measurement>&
   auto y_of = [&](double v) { return top + h - axis.Fraction(v) * h; };
   std::string svg = fmt::format(R"~(<svg width="{}" height="{}" role="img" aria-label="{} by message size">)~", width,
                                 height, E(metric));
-  for (double t : axis.ticks) {
-    svg += fmt::format(R"(<line x1="{0}" x2="{1}" y1="{2:.1f}" y2="{2:.1f}" stroke="#eaeef2"/>)"
-                       R"(<text x="{3}" y="{4:.1f}" font-size="10" text-anchor="end" fill="#57606a">{5}</text>)",
-                       left, left + w, y_of(t), left - 4, y_of(t) + 3, E(FormatTick(t)));
-  }
+  svg += ValueGrid(axis, left, w, y_of);
   int first = static_cast<int>(std::ceil(x0)), last = static_cast<int>(std::floor(x1));
   int step = std::max(1, (last - first + 8) / 9);
   std::vector<int> size_ticks;  // powers of two, at most about ten, the largest size always labelled
@@ -410,7 +427,9 @@ std::string HeatMap(const std::vector<Measurement>& ms) {
   return svg + "</svg>";
 }
 
-bool IsTimeSeries(const Measurement& m) { return m.samples.size() >= 8 && SampleInterval(m.method).has_value(); }
+bool IsTimeSeries(const Measurement& m) {
+  return m.samples.size() >= kFewestTimeSamples && SampleInterval(m.method).has_value();
+}
 
 std::string TimeSeriesChart(const std::string& metric, const std::vector<Measurement>& ms,
                             const Judgements& judgements) {
@@ -419,11 +438,14 @@ std::string TimeSeriesChart(const std::string& metric, const std::vector<Measure
   double smallest = kNone, largest = 0, longest = 0;
   ChartMarks all;
   std::vector<const Measurement*> drawn;
+  std::vector<double> intervals;  // each drawn measurement's seconds between samples, read from its method once
   for (const Measurement& m : ms) {
-    if (!IsTimeSeries(m)) continue;
+    std::optional<double> interval = SampleInterval(m.method);
+    if (m.samples.size() < kFewestTimeSamples || !interval) continue;
     drawn.push_back(&m);
+    intervals.push_back(*interval);
     for (double v : m.samples) Extend(v, smallest, largest);
-    longest = std::max(longest, *SampleInterval(m.method) * static_cast<double>(m.samples.size() - 1));
+    longest = std::max(longest, *interval * static_cast<double>(m.samples.size() - 1));
     if (const ChartMarks* marks = MarksOf(judgements, m)) {
       Extend(*marks, smallest, largest);
       Merge(all, *marks);
@@ -436,9 +458,7 @@ std::string TimeSeriesChart(const std::string& metric, const std::vector<Measure
   Legend legend;
   std::vector<std::string> names;
   for (const Measurement* m : drawn) {
-    std::string name = LabelValues(*m, "");
-    if (subjects.size() > 1) name += fmt::format("{}{}", name.empty() ? "" : " @ ", m->subject.Label());
-    names.push_back(name.empty() ? metric : name);
+    names.push_back(LineName(*m, "", subjects.size() > 1, metric));
     legend.AddLine(SeriesColor(names.size() - 1), names.back());
   }
   legend.AddMarks(all);
@@ -446,11 +466,7 @@ std::string TimeSeriesChart(const std::string& metric, const std::vector<Measure
   auto y_of = [&](double v) { return top + h - axis.Fraction(v) * h; };
   std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="{} over time">)", left + w + 30,
                                 top + h + 44 + legend.Height(w), E(metric));
-  for (double t : axis.ticks) {
-    svg += fmt::format(R"(<line x1="{0}" x2="{1}" y1="{2:.1f}" y2="{2:.1f}" stroke="#eaeef2"/>)"
-                       R"(<text x="{3}" y="{4:.1f}" font-size="10" text-anchor="end" fill="#57606a">{5}</text>)",
-                       left, left + w, y_of(t), left - 4, y_of(t) + 3, E(FormatTick(t)));
-  }
+  svg += ValueGrid(axis, left, w, y_of);
   for (double t : time.ticks) {
     svg += fmt::format(R"(<text x="{:.1f}" y="{}" font-size="10" text-anchor="middle" fill="#57606a">{}s</text>)",
                        x_of(t), top + h + 14, E(FormatTick(t)));
@@ -461,7 +477,7 @@ std::string TimeSeriesChart(const std::string& metric, const std::vector<Measure
                      left + w / 2, top + h + 30, E(drawn.front()->unit));
   for (std::size_t i = 0; i < drawn.size(); ++i) {
     const Measurement& m = *drawn[i];
-    double interval = *SampleInterval(m.method);
+    double interval = intervals[i];
     // One line: its bounds across the chart. Several (a GEMM type each): each line's bounds as a short mark
     // where it ends, so five types' floors do not cross every line.
     if (const ChartMarks* marks = MarksOf(judgements, m)) {
