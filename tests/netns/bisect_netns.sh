@@ -36,22 +36,34 @@ cgroup=
 if [ "$scenario" = starved ]; then
   [ -d /sys/fs/cgroup/cpu ] || { echo "SKIPPED: needs the cgroup v1 cpu controller"; exit 77; }
   cgroup=/sys/fs/cgroup/cpu/kiln-starved-$$
+  for stale in /sys/fs/cgroup/cpu/kiln-starved-*; do  # left by a run killed before its cleanup
+    [ -d "$stale" ] && ! kill -0 "${stale##*-}" 2>/dev/null || continue
+    for pid in $(cat "$stale/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    sleep 0.5
+    rmdir "$stale" 2>/dev/null || true
+  done
 fi
 if [ "$(id -u)" != 0 ] || ! ip netns add kiln-probe-$$ 2>/dev/null; then
   echo "SKIPPED: needs root and network namespaces"; exit 77
 fi
 ip netns del kiln-probe-$$
 
-tag="kb$subnet$((RANDOM % 100))"  # short: interface names have 15 characters at most
-net="10.213.$((200 + subnet))"
+# A tag (short: interface names have 15 characters at most) and a /24 that nothing here uses, after reaping
+# what a test killed before its cleanup left behind.
+source "$source_dir/tests/support/netns_lease.sh"
+netns_lease kb $((200 + subnet)) $hosts
+tag=$lease_tag net=$lease_net
 work=$(mktemp -d /tmp/kiln-netns-XXXXXX)
 cleanup() {
+  local rc=$?
   set +e
-  for i in $(seq 1 $hosts); do
-    for pid in $(ip netns pids "${tag}h$i" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    ip netns del "${tag}h$i" 2>/dev/null
-  done
-  ip link del "${tag}br" 2>/dev/null
+  if [ "$rc" != 0 ] && [ -d "$work/out/trials" ]; then  # the launcher's own words on the first trials, for CI
+    for log in $(find "$work/out/trials" -name launcher.log | sort | head -3); do
+      echo "---- $log"; tail -40 "$log"
+    done
+  fi
+  netns_remove "$tag" $hosts
+  netns_release
   if [ -n "$cgroup" ] && [ -d "$cgroup" ]; then
     for pid in $(cat "$cgroup/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     sleep 0.5

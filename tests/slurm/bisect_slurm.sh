@@ -21,7 +21,11 @@ if [ -z "${KILN_SLURM_PRIVATE:-}" ]; then
   # name there on every node of a step), while the trials' folders must be seen by all.
   work=$(mktemp -d /var/tmp/kiln-slurm-bisect-XXXXXX)
   chmod 755 "$work"
-  net="10.213.230"
+  # A tag and a /24 that nothing here uses, after reaping what a test killed before its cleanup left.
+  source "$source_dir/tests/support/netns_lease.sh"
+  netns_lease ks 230 4
+  export KILN_SLURM_TAG=$lease_tag KILN_SLURM_NET=$lease_net
+  net=$lease_net
   {
     echo "127.0.0.1 localhost $(hostname)"
     for i in 1 2 3 4; do echo "$net.$((i + 1)) h$i"; done
@@ -31,23 +35,21 @@ if [ -z "${KILN_SLURM_PRIVATE:-}" ]; then
   KILN_SLURM_PRIVATE=$work unshare --mount sh -c 'mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/resolv.conf" /etc/resolv.conf && shift && exec "$@"' \
     sh "$work" bash "$0" "$@" || status=$?
   if [ -n "${KILN_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
+  netns_remove "$lease_tag" 4
+  netns_release
   exit $status
 fi
 
 work=$KILN_SLURM_PRIVATE
-net="10.213.230"
-tag="ks$((RANDOM % 1000))"
+net=$KILN_SLURM_NET tag=$KILN_SLURM_TAG
+source "$source_dir/tests/support/netns_lease.sh"
 pids=()
 cleanup() {
   set +e
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
   sleep 1
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  for i in 1 2 3 4; do
-    for pid in $(ip netns pids "${tag}h$i" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    ip netns del "${tag}h$i" 2>/dev/null
-  done
-  ip link del "${tag}br" 2>/dev/null
+  netns_remove "$tag" 4
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for log in "$work"/*.log; do echo "== $log"; tail -8 "$log"; done; exit 1; }
