@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <climits>
 #include <chrono>
 #include <thread>
 
@@ -30,17 +31,28 @@ MpiCommunicator::~MpiCommunicator() {
   if (owned_ && comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
 }
 
+namespace {
+
+// Tests `request` with short sleeps until it completes: a rank waiting for rank 0 must not take its CPU.
+void WaitQuietly(MPI_Request& request) {
+  int done = 0;
+  KILN_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
+  while (!done) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    KILN_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
+  }
+}
+
+constexpr int kArrivalTag = 7401;  // GatherToRootAsArrived's messages; nothing else on a communicator uses tags
+
+}  // namespace
+
 void MpiCommunicator::Barrier() { KILN_MPI_CHECK(MPI_Barrier(comm_)); }
 
 void MpiCommunicator::QuietBarrier() {
   MPI_Request request = MPI_REQUEST_NULL;
   KILN_MPI_CHECK(MPI_Ibarrier(comm_, &request));
-  int done = 0;
-  while (true) {
-    KILN_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
-    if (done) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  WaitQuietly(request);
 }
 
 std::int64_t MpiCommunicator::AllreduceMax(std::int64_t value) {
@@ -50,12 +62,7 @@ std::int64_t MpiCommunicator::AllreduceMax(std::int64_t value) {
   std::int64_t result = 0;
   MPI_Request request = MPI_REQUEST_NULL;
   KILN_MPI_CHECK(MPI_Iallreduce(&value, &result, 1, MPI_INT64_T, MPI_MAX, comm_, &request));
-  int done = 0;
-  KILN_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
-  while (!done) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    KILN_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
-  }
+  WaitQuietly(request);
   return result;
 }
 
@@ -80,6 +87,33 @@ std::vector<std::string> MpiCommunicator::GatherToRoot(const std::string& text) 
     texts.push_back(all.substr(static_cast<std::size_t>(offsets[i]), static_cast<std::size_t>(lengths[i])));
   }
   return texts;
+}
+
+void MpiCommunicator::GatherToRootAsArrived(const std::string& text, const ArrivalFn& arrived) {
+  if (text.size() > static_cast<std::size_t>(INT_MAX)) throw RunError("a rank's results exceed 2 GiB");
+  if (rank_ != 0) {
+    MPI_Request request = MPI_REQUEST_NULL;
+    KILN_MPI_CHECK(MPI_Isend(text.data(), static_cast<int>(text.size()), MPI_CHAR, 0, kArrivalTag, comm_, &request));
+    WaitQuietly(request);
+    return;
+  }
+  arrived(0, text);
+  for (int pending = size_ - 1; pending > 0;) {
+    int found = 0;
+    MPI_Message message = MPI_MESSAGE_NULL;
+    MPI_Status status;
+    KILN_MPI_CHECK(MPI_Improbe(MPI_ANY_SOURCE, kArrivalTag, comm_, &found, &message, &status));
+    if (!found) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    int length = 0;
+    KILN_MPI_CHECK(MPI_Get_count(&status, MPI_CHAR, &length));
+    std::string received(static_cast<std::size_t>(length), '\0');
+    KILN_MPI_CHECK(MPI_Mrecv(received.data(), length, MPI_CHAR, &message, MPI_STATUS_IGNORE));
+    arrived(status.MPI_SOURCE, std::move(received));
+    --pending;
+  }
 }
 
 std::string MpiCommunicator::BroadcastFromRoot(const std::string& text) {

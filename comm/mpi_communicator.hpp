@@ -1,6 +1,6 @@
 #pragma once
-// The Communicator over an MPI communicator. Requires MPI initialised with MPI_THREAD_MULTIPLE:
-// a probe's worker thread and the runner's watchdog may both be inside MPI (on different communicators).
+// The Communicator over an MPI communicator. MPI is initialised at MPI_THREAD_FUNNELED: only the thread that
+// initialised it may call these (the harness runs collective probes on it; its watchdogs never call MPI).
 
 #include <mpi.h>
 
@@ -28,6 +28,7 @@ class MpiCommunicator final : public Communicator {
   void QuietBarrier() override;
   std::int64_t AllreduceMax(std::int64_t value) override;
   std::vector<std::string> GatherToRoot(const std::string& text) override;
+  void GatherToRootAsArrived(const std::string& text, const ArrivalFn& arrived) override;
   std::string BroadcastFromRoot(const std::string& text) override;
   std::unique_ptr<Communicator> Split(int color, int key) override;
   std::unique_ptr<Communicator> Duplicate() override;

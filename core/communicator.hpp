@@ -3,6 +3,7 @@
 // without mpirun; the MPI one lives in comm/mpi_communicator.hpp.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,11 @@ class Communicator {
   virtual std::int64_t AllreduceMax(std::int64_t value) = 0;
   // Rank 0 receives every rank's text in rank order; other ranks get an empty vector.
   virtual std::vector<std::string> GatherToRoot(const std::string& text) = 0;
+  // Rank 0 calls `arrived(rank, text)` for its own text, then for each other rank's as it arrives, in whatever
+  // order; the others send theirs. Rank 0 waits quietly and always knows who is missing (a watchdog can name
+  // them), which a blocking gather cannot tell.
+  using ArrivalFn = std::function<void(int rank, std::string text)>;
+  virtual void GatherToRootAsArrived(const std::string& text, const ArrivalFn& arrived) = 0;
   // Every rank receives rank 0's text.
   virtual std::string BroadcastFromRoot(const std::string& text) = 0;
   // Ranks with the same color form a new communicator, ordered by key; color < 0 gets nullptr.
@@ -39,6 +45,7 @@ class LocalCommunicator final : public Communicator {
   void QuietBarrier() override {}
   std::int64_t AllreduceMax(std::int64_t value) override { return value; }
   std::vector<std::string> GatherToRoot(const std::string& text) override { return {text}; }
+  void GatherToRootAsArrived(const std::string& text, const ArrivalFn& arrived) override { arrived(0, text); }
   std::string BroadcastFromRoot(const std::string& text) override { return text; }
   std::unique_ptr<Communicator> Split(int color, int) override {
     return color < 0 ? nullptr : std::make_unique<LocalCommunicator>();

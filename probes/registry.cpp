@@ -9,6 +9,7 @@
 #include "probes/mpi_alltoall/mpi_alltoall_probe.hpp"
 #include "probes/mpi_link/mpi_link_probe.hpp"
 #include "probes/sleep/sleep_probe.hpp"
+#include "probes/sleep/stall_probe.hpp"
 
 namespace kiln {
 
@@ -23,6 +24,7 @@ ProbeRegistry ProbeRegistry::Default() {
   registry.Add(MakeIbLoopbackProbe());
   registry.Add(MakeIbLinkProbe());
   registry.Add(MakeSleepProbe());
+  registry.Add(MakeStallProbe());
   for (auto& probe : MakeGpuProbes()) registry.Add(std::move(probe));
   return registry;
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "core/errors.hpp"
@@ -18,6 +19,7 @@
 #include "reports/report.hpp"
 #include "reports/report_bundle.hpp"
 #include "runners/burnin_log.hpp"
+#include "runners/hang_watch.hpp"
 #include "runners/pairing.hpp"
 #include "runners/watchdog.hpp"
 
@@ -49,6 +51,14 @@ void from_json(const json& j, RankReport& r) {
   r.measurements = j.at("measurements").get<std::vector<Measurement>>();
   r.inventory = j.at("inventory");
 }
+
+// After a step's timeout, a probe has this long to stop on its own; a node probe that does not is abandoned.
+constexpr Seconds kProbeGrace{2};
+// Past that, every result must reach rank 0 in this time: else rank 0 names the ranks whose results are missing
+// (or itself, still inside the step's collectives) as hung, writes the report and ends the job.
+Seconds GatherAllowance(int ranks) { return Seconds(5) + Seconds(0.0005) * ranks; }
+// The other ranks of a hung step end themselves this much later, so that rank 0 has written the report first.
+constexpr Seconds kReportAllowance{20};
 
 // A rank's report that adds nothing to its group's: measured fine, with no numbers of its own.
 bool IsQuietSuccess(const RankReport& r) { return r.result.status == StepStatus::kMeasured && r.measurements.empty(); }
@@ -242,9 +252,12 @@ class Harness {
     }
   }
 
-  // Runs `step` on this rank with `comm` (whose ranks stand for `members`) under the step's timeout.
+  // Runs `step` on this rank with `comm` (whose ranks stand for `members`) under the step's timeout. A node probe
+  // (no MPI) runs on a thread of its own and is abandoned if it hangs; a pair or group probe runs here, on the
+  // thread that may call MPI, under `watch`.
   RankReport RunProbe(const SuiteStep& step, std::shared_ptr<Communicator> comm, std::vector<std::string> members,
-                      const Subject& subject) {
+                      const Subject& subject, HangWatch* watch = nullptr,
+                      std::shared_ptr<ProbeProgress> progress = std::make_shared<ProbeProgress>()) {
     RankReport report;
     report.result.subject = subject;
     report.result.node = topology_.rank_nodes[static_cast<std::size_t>(world_->Rank())];
@@ -256,6 +269,7 @@ class Harness {
     ctx->comm = std::move(comm);
     ctx->params = step.params;
     ctx->env = options_.env;
+    ctx->progress = std::move(progress);
     ctx->deadline = std::chrono::steady_clock::now() +
                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(step.timeout);
     std::optional<std::string> unsupported = step.probe->CheckSupported(*ctx);
@@ -271,63 +285,171 @@ class Harness {
       return report;
     }
     Probe* probe = step.probe;
-    // Rank 0 says every 10 s that a long step is alive and what its probe is doing.
-    WatchHooks hooks;
-    if (world_->Rank() == 0 && !options_.quiet) {
-      hooks.heartbeat = [this, ctx, &step](Seconds elapsed) {
-        std::string doing = ctx->progress->Latest();
-        Progress(fmt::format("  {}/{}: {} of {} on {}{}", step.phase, step.probe->Name(), FormatDuration(elapsed),
-                             FormatDuration(step.timeout), Printable(ctx->node),
-                             doing.empty() ? "" : ": " + Printable(doing)));
-      };
-    }
-    // A pair or group step is not stopped by a signal (its ranks finish the collective together), but mpirun
-    // kills the ranks moments after forwarding SIGTERM: rank 0 writes the report of the steps before this one at
-    // once, and the full one if it is given the time.
-    const bool collective = world_->Size() > 1 && step.probe->scope() != Scope::kNode;
-    if (world_->Rank() == 0 && collective) {
-      hooks.signal = options_.interrupted;
-      hooks.on_signal = [this, &step] { WriteInterimReport(step); };
+    if (watch != nullptr) {
+      ProbeOutcome outcome;
+      auto start = std::chrono::steady_clock::now();
+      ctx->stop = watch->token();
+      try {
+        outcome = probe->Run(*ctx);
+      } catch (const std::exception& e) {
+        outcome = ProbeOutcome::Error(e.what());
+      }
+      Seconds elapsed = std::chrono::steady_clock::now() - start;
+      bool timed_out = outcome.status == ProbeStatus::kError && watch->stop_requested();
+      if (timed_out) {
+        outcome.reason = fmt::format("timed out after {} (limit {}): {}", FormatDuration(elapsed),
+                                     FormatDuration(step.timeout), outcome.reason);
+      }
+      return Reported(std::move(report), step, outcome, elapsed, timed_out);
     }
     GuardedOutcome guarded = RunWithDeadline(
         [ctx, probe](std::stop_token stop) {
           ctx->stop = stop;
           return probe->Run(*ctx);
         },
-        step.timeout, Seconds(2),
+        step.timeout, kProbeGrace,
         // A node probe talks to nobody: it stops at once on a signal, also under mpirun, which gives its ranks
-        // only moments after forwarding SIGTERM. A pair or group probe finishes (with other ranks), so no
-        // collective is left half done.
-        collective ? nullptr : options_.interrupted, hooks);
-    // An abandoned probe keeps `ctx` (and its communicator) alive through its own reference.
+        // only moments after forwarding SIGTERM.
+        options_.interrupted, Heartbeat(step, ctx->progress, ctx->node));
+    // An abandoned probe keeps `ctx` alive through its own reference.
     abandoned_ = abandoned_ || guarded.abandoned;
-    report.result.elapsed_s = guarded.elapsed.count();
-    const ProbeOutcome& outcome = guarded.outcome;
+    return Reported(std::move(report), step, guarded.outcome, guarded.elapsed, guarded.timed_out);
+  }
+
+  // Rank 0 says every 10 s that a long step is alive and what its probe is doing.
+  WatchHooks Heartbeat(const SuiteStep& step, std::shared_ptr<ProbeProgress> progress, const std::string& node) {
+    WatchHooks hooks;
+    if (world_->Rank() == 0 && !options_.quiet) {
+      hooks.heartbeat = [this, progress, node, &step](Seconds elapsed) {
+        std::string doing = progress->Latest();
+        Progress(fmt::format("  {}/{}: {} of {} on {}{}", step.phase, step.probe->Name(), FormatDuration(elapsed),
+                             FormatDuration(step.timeout), Printable(node), doing.empty() ? "" : ": " + Printable(doing)));
+      };
+    }
+    return hooks;
+  }
+
+  // The hooks of a pair or group step: the heartbeat, and on a signal the report of the steps before it at once
+  // (the step is not stopped: its ranks finish the collective together, but mpirun kills them moments after
+  // forwarding SIGTERM).
+  WatchHooks CollectiveHooks(const SuiteStep& step, std::shared_ptr<ProbeProgress> progress) {
+    WatchHooks hooks = Heartbeat(step, std::move(progress),
+                                 topology_.rank_nodes[static_cast<std::size_t>(world_->Rank())]);
+    if (world_->Rank() == 0 && world_->Size() > 1) {
+      hooks.signal = options_.interrupted;
+      hooks.on_signal = [this, &step] { WriteInterimReport(step); };
+    }
+    return hooks;
+  }
+
+  RankReport Reported(RankReport report, const SuiteStep& step, const ProbeOutcome& outcome, Seconds elapsed,
+                      bool timed_out) const {
+    report.result.elapsed_s = elapsed.count();
     report.measurements = outcome.measurements;
     report.inventory = outcome.inventory;
     switch (outcome.status) {
       case ProbeStatus::kMeasured: report.result.status = StepStatus::kMeasured; break;
       case ProbeStatus::kSkipped: report.result.status = StepStatus::kSkipped; break;
-      case ProbeStatus::kError: report.result.status = guarded.timed_out ? StepStatus::kTimeout : StepStatus::kError; break;
+      case ProbeStatus::kError: report.result.status = timed_out ? StepStatus::kTimeout : StepStatus::kError; break;
     }
     report.result.reason = outcome.reason;
-    if (guarded.timed_out) {
+    if (timed_out) {
       report.result.reason = fmt::format("{} in step {}/{} on node {} (rank {})", outcome.reason, step.phase,
-                                         probe->Name(), report.result.node, report.result.rank);
+                                         step.probe->Name(), report.result.node, report.result.rank);
     }
     return report;
   }
 
-  // All ranks: rank 0 receives every rank's reports for the step so far.
-  void Gather(std::size_t step_index, const std::vector<RankReport>& mine) {
-    world_->QuietBarrier();
-    std::vector<std::string> all = world_->GatherToRoot(json(mine).dump());
-    if (collector_ == nullptr) return;
-    for (const std::string& text : all) {
-      for (const RankReport& report : json::parse(text).get<std::vector<RankReport>>()) {
-        collector_->Accept(step_index, report);
-      }
+  // Every rank, as a step (or a round of pairs) starts: a watch over it, from the MPI calls that set it up to the
+  // gathering of its results. It requests the probe's stop at the timeout (`stop` false: a node probe's own
+  // watchdog does that) and, if this thread is still in the step well after, ends the job (OnHang).
+  std::unique_ptr<HangWatch> WatchStep(std::size_t index, std::string round, std::function<Subject(int)> subject_of,
+                                       bool stop, WatchHooks hooks = {}) {
+    const SuiteStep& step = suite_.steps[index];
+    Seconds hang_after = step.timeout + kProbeGrace + GatherAllowance(world_->Size());
+    if (world_->Rank() != 0) hang_after += kReportAllowance;
+    {
+      std::lock_guard lock(record_mutex_);
+      watched_ = {index, std::move(round), std::move(subject_of), false,
+                  std::vector<char>(static_cast<std::size_t>(world_->Size()), 0)};
     }
+    return std::make_unique<HangWatch>(stop ? step.timeout : hang_after, hang_after, std::move(hooks),
+                                       [this](Seconds elapsed) { OnHang(elapsed); });
+  }
+
+  // On the watch's thread, which may not call MPI, when this rank's main thread is stuck in a step. Rank 0 records
+  // who it is still waiting for, writes the report and ends the job; the others end themselves later (rank 0
+  // first writes, unless it is the one frozen). Never returns.
+  [[noreturn]] void OnHang(Seconds elapsed) {
+    std::lock_guard lock(record_mutex_);
+    const SuiteStep& step = suite_.steps[watched_.step];
+    std::string what = fmt::format("step {}/{} ({}/{}){}", watched_.step + 1, suite_.steps.size(), step.phase,
+                                   step.probe->Name(), watched_.round.empty() ? "" : ", " + watched_.round);
+    const int rank = world_->Rank();
+    const std::string& node = topology_.rank_nodes[static_cast<std::size_t>(rank)];
+    if (rank != 0) {
+      std::fprintf(stderr, "kiln: rank %d (node %s): %s is not done after %s; ending this rank (rank 0 reports it)\n",
+                   rank, Printable(node).c_str(), what.c_str(), FormatDuration(elapsed).c_str());
+      std::fflush(nullptr);
+      std::_Exit(kExitFailed);
+    }
+    const std::string ended = "the watchdog ended the job (a thread stuck in MPI cannot be stopped)";
+    std::vector<StepResult> hung;
+    if (!watched_.gathering) {
+      hung.push_back({watched_.subject_of(0), node, 0, StepStatus::kTimeout,
+                      fmt::format("no result within {} (timeout {}): rank 0 (node {}) was still inside the collectives "
+                                  "of {}, which never completed; which rank never took part is not known to it; {}",
+                                  FormatDuration(elapsed), FormatDuration(step.timeout), node, what, ended),
+                      elapsed.count()});
+    }
+    for (std::size_t r = 0; watched_.gathering && r < watched_.arrived.size(); ++r) {
+      if (watched_.arrived[r]) continue;
+      const std::string& missing = topology_.rank_nodes[r];
+      hung.push_back({watched_.subject_of(static_cast<int>(r)), missing, static_cast<int>(r), StepStatus::kTimeout,
+                      fmt::format("no result from rank {} (node {}) within {} (timeout {}): it never finished {}: hung, "
+                                  "frozen or cut off; {}",
+                                  r, missing, FormatDuration(elapsed), FormatDuration(step.timeout), what, ended),
+                      elapsed.count()});
+    }
+    interruption_ = fmt::format("ended by the watchdog: {} was not done after {} (timeout {}){}; the steps after it "
+                                "did not run",
+                                what, FormatDuration(elapsed), FormatDuration(step.timeout),
+                                hung.empty() ? ": every result had arrived, the closing barrier never completed" : "");
+    Progress(interruption_ + "; writing the report");
+    int code = kExitFailed;
+    try {
+      for (const StepResult& result : hung) {
+        RankReport report;
+        report.result = result;
+        collector_->Accept(watched_.step, report);
+      }
+      record_.finished = UtcNow();
+      record_.duration_s = Seconds(std::chrono::steady_clock::now() - run_start_).count();
+      HarnessResult result;
+      Finish(result);
+      code = options_.finish ? options_.finish(result) : result.exit_code;
+    } catch (const KilnError& e) {
+      Progress(fmt::format("the report could not be written: {}", e.what()));
+      code = e.exit_code();
+    }
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+
+  // All ranks: rank 0 receives every rank's reports for the step so far.
+  // Rank 0 takes them as they arrive, so that its watch knows who is missing; then all wait, quietly, for rank 0.
+  void Gather(std::size_t step_index, const std::vector<RankReport>& mine) {
+    {
+      std::lock_guard lock(record_mutex_);
+      watched_.gathering = true;
+    }
+    world_->GatherToRootAsArrived(json(mine).dump(), [&](int rank, std::string text) {
+      std::vector<RankReport> reports = json::parse(text).get<std::vector<RankReport>>();
+      std::lock_guard lock(record_mutex_);
+      watched_.arrived[static_cast<std::size_t>(rank)] = 1;
+      for (const RankReport& report : reports) collector_->Accept(step_index, report);
+    });
+    world_->QuietBarrier();
   }
 
   void RunStep(std::size_t index) {
@@ -337,7 +459,8 @@ class Harness {
     auto step_start = std::chrono::steady_clock::now();
     std::vector<RankReport> mine;
     switch (step.probe->scope()) {
-      case Scope::kNode:
+      case Scope::kNode: {
+        auto watch = WatchStep(index, "", [this](int r) { return Subject::Node(RankNode(r)); }, false);
         if (topology_.leader) {
           mine.push_back(RunProbe(step, std::make_shared<LocalCommunicator>(),
                                   {topology_.nodes[static_cast<std::size_t>(topology_.my_node_index)]},
@@ -345,12 +468,16 @@ class Harness {
         }
         Gather(index, mine);
         break;
+      }
       case Scope::kPair:
         RunPairStep(index);
         break;
       case Scope::kGroup: {
+        Subject subject = Subject::Group(topology_.nodes);
+        auto progress = std::make_shared<ProbeProgress>();
+        auto watch = WatchStep(index, "", [subject](int) { return subject; }, true, CollectiveHooks(step, progress));
         std::shared_ptr<Communicator> group = world_->Duplicate();
-        mine.push_back(RunProbe(step, group, topology_.rank_nodes, Subject::Group(topology_.nodes)));
+        mine.push_back(RunProbe(step, group, topology_.rank_nodes, subject, watch.get(), progress));
         // One result per group from rank 0; the others only when they measured something or went wrong.
         if (world_->Rank() != 0 && IsQuietSuccess(mine.back())) mine.clear();
         Gather(index, mine);
@@ -396,6 +523,10 @@ class Harness {
     std::vector<Round> rounds = SelectRounds(nodes, step.rounds);
     for (std::size_t r = 0; r < rounds.size(); ++r) {
       Progress(fmt::format("  round {}/{}: {} pairs at once", r + 1, rounds.size(), rounds[r].size()));
+      auto progress = std::make_shared<ProbeProgress>();
+      auto watch = WatchStep(index, fmt::format("round {}/{}", r + 1, rounds.size()),
+                             [this, round = rounds[r]](int rank) { return PairOf(round, rank); }, true,
+                             CollectiveHooks(step, progress));
       int color = -1, key = 0;
       if (topology_.leader) {
         for (std::size_t p = 0; p < rounds[r].size(); ++p) {
@@ -412,12 +543,25 @@ class Harness {
         auto [a, b] = rounds[r][static_cast<std::size_t>(color)];
         const std::string& node_a = topology_.nodes[static_cast<std::size_t>(a)];
         const std::string& node_b = topology_.nodes[static_cast<std::size_t>(b)];
-        mine.push_back(RunProbe(step, pair, {node_a, node_b}, Subject::Pair(node_a, node_b)));
+        mine.push_back(RunProbe(step, pair, {node_a, node_b}, Subject::Pair(node_a, node_b), watch.get(), progress));
         if (key == 1 && IsQuietSuccess(mine.back())) mine.clear();
       }
       pair.reset();
       Gather(index, mine);
     }
+  }
+
+  const std::string& RankNode(int rank) const { return topology_.rank_nodes[static_cast<std::size_t>(rank)]; }
+
+  // What `rank` tests in `round`: its node's pair when it speaks for a node that has a partner, else its node.
+  Subject PairOf(const Round& round, int rank) const {
+    const std::string& node = RankNode(rank);
+    for (auto [a, b] : round) {
+      const std::string& node_a = topology_.nodes[static_cast<std::size_t>(a)];
+      const std::string& node_b = topology_.nodes[static_cast<std::size_t>(b)];
+      if (node == node_a || node == node_b) return Subject::Pair(node_a, node_b);
+    }
+    return Subject::Node(node);
   }
 
   // Rank 0: the verdicts of what the current iteration measured (or failed to).
@@ -430,6 +574,7 @@ class Harness {
   // Rank 0, on a signal during a pair or group step: the report of what the steps before it measured, at once and
   // outside the chain (the final report, if the ranks get the time, replaces it and is the one chained).
   void WriteInterimReport(const SuiteStep& step) {
+    std::lock_guard lock(record_mutex_);  // on a watch's thread, while the main thread may be gathering
     std::size_t index = static_cast<std::size_t>(&step - suite_.steps.data());
     interruption_ = fmt::format("stopped by a signal during step {}/{} ({}/{}); this report holds the steps before it",
                                 index + 1, suite_.steps.size(), step.phase, step.probe->Name());
@@ -495,6 +640,17 @@ class Harness {
   RunRecord record_;
   Collector* collector_ = nullptr;
   bool abandoned_ = false;
+  // What the current step's watch needs to know when it fires; with record_ and the collector, guarded by
+  // record_mutex_ whenever a watch thread may read them.
+  struct Watched {
+    std::size_t step = 0;
+    std::string round;                        // "round 3/7" in a pair step
+    std::function<Subject(int)> subject_of;   // what a world rank is testing in it
+    bool gathering = false;                   // rank 0's main thread is past its probe, taking results
+    std::vector<char> arrived;                // rank 0: whose results it has
+  };
+  Watched watched_;
+  std::mutex record_mutex_;
   std::chrono::steady_clock::time_point run_start_;
   std::optional<BurnInLog> burnin_;   // rank 0, burn-in runs
   bool iteration_recorded_ = false;   // the current record_ is the last iteration in the burn-in log

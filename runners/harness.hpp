@@ -3,6 +3,7 @@
 // results on rank 0 as they finish, evaluate them against the baseline, write the report.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,8 @@
 #include "runners/suite.hpp"
 
 namespace kiln {
+
+struct HarnessResult;
 
 struct RunOptions {
   std::string out_dir = "kiln-out";
@@ -32,6 +35,9 @@ struct RunOptions {
   bool resume = false;              // continue the burn-in whose checkpoint is in out_dir
   bool force = false;               // out_dir holds an earlier report: move it aside instead of refusing
   const std::atomic<bool>* interrupted = nullptr;  // set on SIGINT/SIGTERM: stop cleanly, report what is done
+  // Rank 0, when a step hung and the watchdog ends the job (RunHarness does not return then): prints the summary
+  // and runs the epilogue as a finished run would; returns the exit code.
+  std::function<int(const HarnessResult&)> finish;
 };
 
 struct HarnessResult {

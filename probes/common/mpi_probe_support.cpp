@@ -25,6 +25,12 @@ double SlowestRankSeconds(MPI_Comm comm, double seconds) {
   return slowest;
 }
 
+bool AnyRankStopped(MPI_Comm comm, const std::stop_token& stop) {
+  int mine = stop.stop_requested() ? 1 : 0, any = 0;
+  KILN_MPI_CHECK(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm));
+  return any != 0;
+}
+
 std::vector<ParamSpec> SizeSweepParameters(const std::string& default_sizes, const std::string& sizes_help) {
   return {
       {"sizes", ParamType::kByteList, default_sizes, sizes_help},

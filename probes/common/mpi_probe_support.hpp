@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ std::optional<std::string> MpiLaunchProblem(const ProbeContext& ctx, int at_leas
 
 // Every rank calls it with its own seconds; returns the slowest rank's, which is the collective's time.
 double SlowestRankSeconds(MPI_Comm comm, double seconds);
+
+// True on every rank when any rank's stop was requested: one small all-reduce, so that all leave the sweep at the
+// same point and none waits forever in a collective that the others left. Call it between sizes.
+bool AnyRankStopped(MPI_Comm comm, const std::stop_token& stop);
 
 // The parameters of a size sweep: sizes (with this default and help), warm-up, samples, sample time, iterations.
 std::vector<ParamSpec> SizeSweepParameters(const std::string& default_sizes, const std::string& sizes_help);

@@ -83,7 +83,7 @@ class MpiAllreduceProbe final : public Probe {
 
     ProbeOutcome outcome;
     for (std::uint64_t size : sizes) {
-      if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
+      if (AnyRankStopped(comm, ctx.stop)) throw ProbeError("stopped: the step ran past its timeout");
       ctx.progress->Say(fmt::format("size {}", FormatBytes(size)));
       const int count = static_cast<int>(size / sizeof(float));
       // Warm-up (TCP connects lazily), and a time estimate every rank agrees on.
@@ -110,7 +110,7 @@ class MpiAllreduceProbe final : public Probe {
       std::map<std::string, std::string> labels{{"size", FormatBytes(size)}};
       std::string method = fmt::format(
           "{} ranks; {} samples of {} iterations after {} warm-up; time of the slowest rank; busbw = "
-          "algbw x 2(n-1)/n; MPI_THREAD_MULTIPLE",
+          "algbw x 2(n-1)/n; MPI_THREAD_FUNNELED",
           ranks, samples, iterations, std::max(1, warmup));
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.allreduce.busbw", "GB/s", group, busbw,
                                                      true, method, labels));

@@ -1,0 +1,47 @@
+#pragma once
+// Keeps time for work that runs on the calling thread: the thread that initialised MPI at MPI_THREAD_FUNNELED,
+// and the only one that may call it. A watcher thread, which never calls MPI, gives the heartbeats, requests a
+// stop at the step's timeout and, if the calling thread still has not disarmed it by the hang deadline, takes it
+// as stuck inside a collective (a peer that never arrives) and calls `on_hang`, which must end the process: a
+// thread stuck in MPI cannot be stopped, and no other thread may call MPI to move the job on.
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+#include "core/units.hpp"
+#include "runners/watchdog.hpp"
+
+namespace kiln {
+
+class HangWatch {
+ public:
+  // From now: `stop_after` requests the stop; `hang_after` (later) calls on_hang(elapsed) on the watcher thread.
+  HangWatch(Seconds stop_after, Seconds hang_after, WatchHooks hooks, std::function<void(Seconds)> on_hang);
+  ~HangWatch();  // disarms
+  HangWatch(const HangWatch&) = delete;
+  HangWatch& operator=(const HangWatch&) = delete;
+
+  std::stop_token token() const { return stop_.get_token(); }
+  bool stop_requested() const { return stop_.stop_requested(); }
+  // The work is over: no stop, no hang from now on. Returns the time since the watch started.
+  Seconds Disarm();
+
+ private:
+  void Watch();
+
+  std::chrono::steady_clock::time_point start_;
+  Seconds stop_after_, hang_after_;
+  WatchHooks hooks_;
+  std::function<void(Seconds)> on_hang_;
+  std::stop_source stop_;
+  std::mutex mutex_;
+  std::condition_variable disarmed_cv_;
+  bool disarmed_ = false;
+  std::thread watcher_;
+};
+
+}  // namespace kiln
