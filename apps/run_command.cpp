@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <future>
 
 #include "apps/command.hpp"
 #include "apps/data_files.hpp"
@@ -23,6 +22,7 @@
 #include "reports/report_bundle.hpp"
 #include "reports/signing.hpp"
 #include "bisection/run.hpp"
+#include "runners/hang_watch.hpp"
 #include "runners/harness.hpp"
 #include "runners/hostfile.hpp"
 #include "runners/launch_context.hpp"
@@ -141,12 +141,13 @@ int PrintPlan(const Suite& suite, const std::string& baseline) {
 // MPI_Finalize can block forever when a hung probe left a collective behind: bounded, then give up.
 void FinalizeMpi(bool abandoned_work) {
   if (abandoned_work) return;  // the caller exits without finalizing
-  auto done = std::async(std::launch::async, [] { MPI_Finalize(); });
-  if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+  // On this thread, the only one that may call MPI (MPI_THREAD_FUNNELED); a watch ends the process if it blocks.
+  HangWatch watch(Seconds(30), Seconds(30), {}, [](Seconds) {
     std::fprintf(stderr, "kiln: MPI_Finalize did not finish in 30s; exiting without it\n");
     std::fflush(nullptr);
     std::_Exit(kExitCannotRun);
-  }
+  });
+  MPI_Finalize();
 }
 
 // A hung probe thread must not keep the process alive: leave without running destructors.

@@ -53,8 +53,13 @@ void HangWatch::Watch() {
       lock.lock();
       continue;
     }
-    if (!signal_seen && hooks_.signal != nullptr && hooks_.signal->load() && hooks_.on_signal) {
+    if (!signal_seen && hooks_.signal != nullptr && hooks_.signal->load()) {
       signal_seen = true;
+      if (!hooks_.on_signal) {
+        if (!stop_.stop_requested()) stopped_by_signal_ = true;
+        stop_.request_stop();
+        continue;
+      }
       lock.unlock();
       hooks_.on_signal();
       lock.lock();

@@ -27,6 +27,8 @@ class HangWatch {
 
   std::stop_token token() const { return stop_.get_token(); }
   bool stop_requested() const { return stop_.stop_requested(); }
+  // The stop came from hooks.signal (with no on_signal hook, a signal stops the work), not from the timeout.
+  bool stopped_by_signal() const { return stopped_by_signal_.load(); }
   // The work is over: no stop, no hang from now on. Returns the time since the watch started.
   Seconds Disarm();
 
@@ -38,6 +40,7 @@ class HangWatch {
   WatchHooks hooks_;
   std::function<void(Seconds)> on_hang_;
   std::stop_source stop_;
+  std::atomic<bool> stopped_by_signal_{false};
   std::mutex mutex_;
   std::condition_variable disarmed_cv_;
   bool disarmed_ = false;

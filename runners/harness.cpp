@@ -295,7 +295,10 @@ class Harness {
         outcome = ProbeOutcome::Error(e.what());
       }
       Seconds elapsed = std::chrono::steady_clock::now() - start;
-      bool timed_out = outcome.status == ProbeStatus::kError && watch->stop_requested();
+      bool timed_out = outcome.status == ProbeStatus::kError && watch->stop_requested() && !watch->stopped_by_signal();
+      if (outcome.status == ProbeStatus::kError && watch->stopped_by_signal()) {
+        outcome.reason = fmt::format("interrupted after {}: {}", FormatDuration(elapsed), outcome.reason);
+      }
       if (timed_out) {
         outcome.reason = fmt::format("timed out after {} (limit {}): {}", FormatDuration(elapsed),
                                      FormatDuration(step.timeout), outcome.reason);
@@ -331,14 +334,12 @@ class Harness {
 
   // The hooks of a pair or group step: the heartbeat, and on a signal the report of the steps before it at once
   // (the step is not stopped: its ranks finish the collective together, but mpirun kills them moments after
-  // forwarding SIGTERM).
+  // forwarding SIGTERM). A job of one rank has nobody to finish with: a signal stops its probe.
   WatchHooks CollectiveHooks(const SuiteStep& step, std::shared_ptr<ProbeProgress> progress) {
     WatchHooks hooks = Heartbeat(step, std::move(progress),
                                  topology_.rank_nodes[static_cast<std::size_t>(world_->Rank())]);
-    if (world_->Rank() == 0 && world_->Size() > 1) {
-      hooks.signal = options_.interrupted;
-      hooks.on_signal = [this, &step] { WriteInterimReport(step); };
-    }
+    hooks.signal = world_->Rank() == 0 ? options_.interrupted : nullptr;
+    if (world_->Size() > 1) hooks.on_signal = [this, &step] { WriteInterimReport(step); };
     return hooks;
   }
 
@@ -436,8 +437,8 @@ class Harness {
     std::_Exit(code);
   }
 
-  // All ranks: rank 0 receives every rank's reports for the step so far.
-  // Rank 0 takes them as they arrive, so that its watch knows who is missing; then all wait, quietly, for rank 0.
+  // All ranks, under a step's watch: rank 0 receives every rank's reports for the step so far. It takes them as
+  // they arrive, so that its watch knows who is missing; then all wait, quietly, for rank 0.
   void Gather(std::size_t step_index, const std::vector<RankReport>& mine) {
     {
       std::lock_guard lock(record_mutex_);
@@ -510,6 +511,7 @@ class Harness {
     const SuiteStep& step = suite_.steps[index];
     int nodes = static_cast<int>(topology_.nodes.size());
     if (nodes < 2) {
+      auto watch = WatchStep(index, "", [this](int r) { return Subject::Node(RankNode(r)); }, false);
       std::vector<RankReport> mine;
       if (world_->Rank() == 0) {
         RankReport skipped;

@@ -83,5 +83,24 @@ TEST(HangWatch, BeatsAndCallsTheSignalHookOnceWhileTheWorkRuns) {
   for (std::size_t i = 0; i < beats.size(); ++i) EXPECT_GE(beats[i], 0.1 * static_cast<double>(i + 1) - 1e-3);
 }
 
+TEST(HangWatch, ASignalWithoutAHookStopsTheWorkAndSaysSo) {
+  std::atomic<bool> signal{false};
+  WatchHooks hooks;
+  hooks.signal = &signal;
+  HangWatch watch(Seconds(30), Seconds(60), hooks, [](Seconds) {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_FALSE(watch.stop_requested());
+  signal = true;
+  ASSERT_TRUE(Eventually([&] { return watch.stop_requested(); }));
+  EXPECT_TRUE(watch.stopped_by_signal());
+  watch.Disarm();
+}
+
+TEST(HangWatch, AStopAtTheTimeoutIsNotASignal) {
+  HangWatch watch(Seconds(0.05), Seconds(60), {}, [](Seconds) {});
+  ASSERT_TRUE(Eventually([&] { return watch.stop_requested(); }));
+  EXPECT_FALSE(watch.stopped_by_signal());
+}
+
 }  // namespace
 }  // namespace kiln
