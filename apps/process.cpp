@@ -5,15 +5,27 @@
 #include "apps/command.hpp"
 #include "core/errors.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdint>
 #include <filesystem>
 
 namespace kiln {
 namespace {
 
-// A signal handler can only reach a static; this is the one flag it sets.
+// A signal handler can only reach a static: the flag it sets, and an eventfd it writes (async-signal-safe) so that
+// a watch can sleep until its next deadline instead of polling the flag.
 std::atomic<bool> g_stop_requested{false};
-extern "C" void OnStopSignal(int) { g_stop_requested.store(true); }
+int g_stop_fd = -1;
+extern "C" void OnStopSignal(int) {
+  g_stop_requested.store(true);
+  if (g_stop_fd >= 0) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t written = ::write(g_stop_fd, &one, sizeof one);
+  }
+}
 
 }  // namespace
 
@@ -24,6 +36,7 @@ std::string ThisExecutable(const char* argv0) {
 }
 
 void InstallStopHandlers() {
+  if (g_stop_fd < 0) g_stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
   sigemptyset(&action.sa_mask);
@@ -32,6 +45,8 @@ void InstallStopHandlers() {
 }
 
 const std::atomic<bool>& StopRequested() { return g_stop_requested; }
+
+int StopRequestedFd() { return g_stop_fd; }
 
 void RequireSignedChain(const std::string& chain_dir, const std::string& sign_key) {
   if (!chain_dir.empty() && sign_key.empty()) {

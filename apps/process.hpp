@@ -13,5 +13,7 @@ std::string ThisExecutable(const char* argv0);
 // finishes or cuts short its step and writes its report.
 void InstallStopHandlers();
 const std::atomic<bool>& StopRequested();
+// Readable once a stop was requested (an eventfd; -1 before InstallStopHandlers): to wait on with poll().
+int StopRequestedFd();
 
 }  // namespace kiln

@@ -6,9 +6,7 @@
 // thread stuck in MPI cannot be stopped, and no other thread may call MPI to move the job on.
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <stop_token>
 #include <thread>
 
@@ -41,9 +39,10 @@ class HangWatch {
   std::function<void(Seconds)> on_hang_;
   std::stop_source stop_;
   std::atomic<bool> stopped_by_signal_{false};
-  std::mutex mutex_;
-  std::condition_variable disarmed_cv_;
-  bool disarmed_ = false;
+  std::atomic<bool> disarmed_{false};
+  // The watcher sleeps in poll() until its next deadline; Disarm writes this eventfd to wake it. No periodic
+  // wake-ups: on a node whose cores are all busy polling in a collective, each one costs it time.
+  int wake_fd_ = -1;
   std::thread watcher_;
 };
 

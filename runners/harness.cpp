@@ -339,6 +339,7 @@ class Harness {
     WatchHooks hooks = Heartbeat(step, std::move(progress),
                                  topology_.rank_nodes[static_cast<std::size_t>(world_->Rank())]);
     hooks.signal = world_->Rank() == 0 ? options_.interrupted : nullptr;
+    hooks.signal_fd = options_.interrupted_fd;
     if (world_->Size() > 1) hooks.on_signal = [this, &step] { WriteInterimReport(step); };
     return hooks;
   }

@@ -35,6 +35,7 @@ struct RunOptions {
   bool resume = false;              // continue the burn-in whose checkpoint is in out_dir
   bool force = false;               // out_dir holds an earlier report: move it aside instead of refusing
   const std::atomic<bool>* interrupted = nullptr;  // set on SIGINT/SIGTERM: stop cleanly, report what is done
+  int interrupted_fd = -1;  // readable once `interrupted` is set (an eventfd): watches sleep on it, not poll the flag
   // Rank 0, when a step hung and the watchdog ends the job (RunHarness does not return then): prints the summary
   // and runs the epilogue as a finished run would; returns the exit code.
   std::function<int(const HarnessResult&)> finish;

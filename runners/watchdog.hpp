@@ -28,6 +28,9 @@ struct WatchHooks {
   // `on_signal` is called once when `*signal` is set, so that what is done can be saved in time.
   const std::atomic<bool>* signal = nullptr;
   std::function<void()> on_signal;
+  // Readable once `*signal` is set: a HangWatch sleeps on it until its next deadline. Without it, `*signal` is
+  // polled every 100 ms (a wake-up that costs a busy-polling collective on a full node measurably).
+  int signal_fd = -1;
 };
 
 // Runs `work` with a stop token. Past `timeout`, or once `*interrupt` is set (checked every 100 ms), the

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "comm/mpi_communicator.hpp"
+#include "probes/common/collective_math.hpp"
 
 namespace kiln {
 
@@ -23,6 +26,27 @@ double SlowestRankSeconds(MPI_Comm comm, double seconds) {
   double slowest = 0;
   KILN_MPI_CHECK(MPI_Allreduce(&seconds, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm));
   return slowest;
+}
+
+double WarmUp(const std::function<double(int iterations)>& time_iterations, int warmup) {
+  constexpr double kWarmUpSeconds = 0.005;
+  warmup = std::max(1, warmup);
+  double estimate = time_iterations(warmup);
+  // Every rank gets the same estimate (the slowest rank's), so all agree on the count.
+  int more = collective::IterationsForTarget(estimate, kWarmUpSeconds, 100000);
+  if (more > warmup) estimate = time_iterations(more);
+  return estimate;
+}
+
+std::string MpiThreadLevel() {
+  int level = MPI_THREAD_SINGLE;
+  KILN_MPI_CHECK(MPI_Query_thread(&level));
+  switch (level) {
+    case MPI_THREAD_SINGLE: return "MPI_THREAD_SINGLE";
+    case MPI_THREAD_FUNNELED: return "MPI_THREAD_FUNNELED";
+    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
+    default: return "MPI_THREAD_MULTIPLE";
+  }
 }
 
 bool AnyRankStopped(MPI_Comm comm, const std::stop_token& stop) {

@@ -4,6 +4,7 @@
 
 #include <mpi.h>
 
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -24,6 +25,15 @@ double SlowestRankSeconds(MPI_Comm comm, double seconds);
 // True on every rank when any rank's stop was requested: one small all-reduce, so that all leave the sweep at the
 // same point and none waits forever in a collective that the others left. Call it between sizes.
 bool AnyRankStopped(MPI_Comm comm, const std::stop_token& stop);
+
+// A size's warm-up: `warmup` timed iterations of `time_iterations` (which returns seconds per iteration), then, if
+// they were over in under 5 ms, as many more as fill 5 ms: a few calls of a small message end in microseconds,
+// before the job's ranks and threads have settled from the step's start. Returns the last seconds per iteration,
+// the estimate that sizes the samples.
+double WarmUp(const std::function<double(int iterations)>& time_iterations, int warmup);
+
+// The thread level MPI was initialised at, as its constant is named: "MPI_THREAD_SINGLE" (for method strings).
+std::string MpiThreadLevel();
 
 // The parameters of a size sweep: sizes (with this default and help), warm-up, samples, sample time, iterations.
 std::vector<ParamSpec> SizeSweepParameters(const std::string& default_sizes, const std::string& sizes_help);

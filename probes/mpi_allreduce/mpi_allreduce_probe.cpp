@@ -64,15 +64,11 @@ class MpiAllreduceProbe final : public Probe {
     const int ranks = ctx.comm->Size();
     const int rank = ctx.comm->Rank();
     const auto& p = ctx.params;
+    // The parameters as the suite checked them (CheckParameters), also for a caller that did not.
+    if (std::optional<std::string> problem = CheckParameters(p)) throw ProbeError(*problem);
     const std::vector<std::uint64_t>& sizes = p.ByteList("sizes");
-    for (std::uint64_t size : sizes) {
-      if (size % sizeof(float) != 0 || size / sizeof(float) > static_cast<std::uint64_t>(INT32_MAX)) {
-        throw ProbeError(fmt::format("size {} is not a multiple of 4 bytes below 8GiB", size));
-      }
-    }
     const int warmup = static_cast<int>(p.Int("warmup"));
     const int samples = static_cast<int>(p.Int("samples"));
-    if (samples < 1) throw ProbeError("samples must be at least 1");
     const double factor = collective::BusBandwidthFactor(Collective::kAllReduce, ranks);
 
     std::set<std::string> unique(ctx.members.begin(), ctx.members.end());
@@ -87,7 +83,7 @@ class MpiAllreduceProbe final : public Probe {
       ctx.progress->Say(fmt::format("size {}", FormatBytes(size)));
       const int count = static_cast<int>(size / sizeof(float));
       // Warm-up (TCP connects lazily), and a time estimate every rank agrees on.
-      double estimate = TimeAllreduces(comm, send.data(), receive.data(), count, std::max(1, warmup));
+      double estimate = WarmUp([&](int n) { return TimeAllreduces(comm, send.data(), receive.data(), count, n); }, warmup);
       int iterations = collective::IterationsForTarget(estimate, p.Duration("sample_time").count(),
                                                        static_cast<int>(p.Int("max_iterations")));
       std::vector<double> times, algbw, busbw;
@@ -109,9 +105,9 @@ class MpiAllreduceProbe final : public Probe {
       if (rank != 0) continue;
       std::map<std::string, std::string> labels{{"size", FormatBytes(size)}};
       std::string method = fmt::format(
-          "{} ranks; {} samples of {} iterations after {} warm-up; time of the slowest rank; busbw = "
-          "algbw x 2(n-1)/n; MPI_THREAD_FUNNELED",
-          ranks, samples, iterations, std::max(1, warmup));
+          "{} ranks; {} samples of {} iterations after a warm-up of {} iterations and at least 5 ms; time of the "
+          "slowest rank; busbw = algbw x 2(n-1)/n; {}",
+          ranks, samples, iterations, std::max(1, warmup), MpiThreadLevel());
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.allreduce.busbw", "GB/s", group, busbw,
                                                      true, method, labels));
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.allreduce.algbw", "GB/s", group, algbw,

@@ -90,7 +90,8 @@ class MpiAlltoallProbe final : public Probe {
               element(rank, static_cast<std::uint32_t>(to), static_cast<std::uint32_t>(i));
         }
       }
-      double estimate = TimeAlltoalls(comm, send.data(), receive.data(), per_peer, warmup);
+      double estimate = WarmUp([&](int n) { return TimeAlltoalls(comm, send.data(), receive.data(), per_peer, n); },
+                               warmup);
       int iterations = collective::IterationsForTarget(estimate, p.Duration("sample_time").count(),
                                                        static_cast<int>(p.Int("max_iterations")));
       const double bytes = 4.0 * static_cast<double>(total);
@@ -114,8 +115,8 @@ class MpiAlltoallProbe final : public Probe {
       if (rank != 0) continue;
       std::map<std::string, std::string> labels{{"size", FormatBytes(size)}};
       std::string method = fmt::format(
-          "{} ranks, {} to each peer; {} samples of {} iterations after {} warm-up; time of the slowest rank; "
-          "busbw = algbw x (n-1)/n",
+          "{} ranks, {} to each peer; {} samples of {} iterations after a warm-up of {} iterations and at least "
+          "5 ms; time of the slowest rank; busbw = algbw x (n-1)/n",
           ranks, FormatBytes(static_cast<std::uint64_t>(per_peer) * 4), samples, iterations, warmup);
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.alltoall.busbw", "GB/s", group, busbw, true, method, labels));
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.alltoall.algbw", "GB/s", group, algbw, true, method, labels));

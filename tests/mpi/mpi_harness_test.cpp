@@ -61,6 +61,8 @@ TEST(MpiHarness, FourRanksMeasureEveryPhaseAndRankZeroEvaluates) {
     if (metric == "mpi.allreduce.busbw") {
       allreduce_sizes.insert(m["labels"]["size"]);
       EXPECT_EQ(m["subject"]["nodes"].size(), 4u);
+      // The thread level the numbers were measured at (Open MPI locks every call above SINGLE).
+      EXPECT_NE(m["method"].get<std::string>().find("MPI_THREAD_SINGLE"), std::string::npos) << m["method"];
     }
     if (metric == "mpi.allreduce.wrong_elements") {
       EXPECT_EQ(m["summary"]["median"], 0);
@@ -80,6 +82,29 @@ TEST(MpiHarness, FourRanksMeasureEveryPhaseAndRankZeroEvaluates) {
   for (const auto& node : report["cluster"]["nodes"]) {
     EXPECT_TRUE(std::filesystem::exists(out + "/journal/" + node["name"].get<std::string>() + ".jsonl"));
   }
+}
+
+TEST(MpiHarness, TheStrictThreadLevelIsAskedForOnRequestAndNamedInTheMethod) {
+  testing::TempDir dir;
+  std::string out = (dir.path() / "out").string();
+  std::string suite = dir.Write("s.xml", R"(<suite name="s"><phase name="group"><step probe="mpi_allreduce" timeout="60s">
+    <param name="sizes" value="8B..1KiB"/><param name="samples" value="1"/></step></phase></suite>)");
+  auto result = RunCommand(Mpirun(2, {"run", "--rank-as-node", "--quiet", "--mpi-thread-level", "funneled", "--suite",
+                                      suite, "--baseline", SourceDir() + "/tests/fixtures/baselines/emulated.xml",
+                                      "--out", out}),
+                           120);
+  ASSERT_FALSE(result.timed_out) << result.output;
+  nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  int busbw = 0;
+  for (const auto& m : report["measurements"]) {
+    if (m["metric"] != "mpi.allreduce.busbw") continue;
+    ++busbw;
+    EXPECT_NE(m["method"].get<std::string>().find("MPI_THREAD_FUNNELED"), std::string::npos) << m["method"];
+  }
+  EXPECT_EQ(busbw, 8);  // 8B..1KiB
+  auto refused = RunCommand({testing::KilnBinary(), "run", "--mpi-thread-level", "multiple", "--out", out + "2"}, 30);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("--mpi-thread-level"), std::string::npos) << refused.output;
 }
 
 TEST(MpiHarness, AllToAllMovesEveryPairsBlocksAndChecksEachAgainstItsSender) {

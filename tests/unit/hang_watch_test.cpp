@@ -1,6 +1,8 @@
 #include "runners/hang_watch.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -94,6 +96,29 @@ TEST(HangWatch, ASignalWithoutAHookStopsTheWorkAndSaysSo) {
   ASSERT_TRUE(Eventually([&] { return watch.stop_requested(); }));
   EXPECT_TRUE(watch.stopped_by_signal());
   watch.Disarm();
+}
+
+TEST(HangWatch, ASignalAnnouncedOnItsEventfdWakesTheWatch) {
+  std::atomic<bool> signal{false};
+  int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  ASSERT_GE(fd, 0);
+  std::atomic<int> signalled{0};
+  WatchHooks hooks;
+  hooks.signal = &signal;
+  hooks.signal_fd = fd;
+  hooks.on_signal = [&] { ++signalled; };
+  {
+    HangWatch watch(Seconds(30), Seconds(60), hooks, [](Seconds) {});
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(signalled.load(), 0);
+    signal = true;  // as the signal handler does: the flag, then the eventfd
+    std::uint64_t one = 1;
+    ASSERT_EQ(::write(fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+    ASSERT_TRUE(Eventually([&] { return signalled.load() > 0; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(signalled.load(), 1) << "once, though the eventfd stays readable";
+  ::close(fd);
 }
 
 TEST(HangWatch, AStopAtTheTimeoutIsNotASignal) {
