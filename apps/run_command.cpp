@@ -181,8 +181,9 @@ int RunUnderMpi(const RunArgs& args, const Suite& suite, const BaselineChoice& b
   watched.finish = [&args](const HarnessResult& ended) {
     return FinishRun(ended.summary, ended.report_path, ended.exit_code, args.Epilogue());
   };
+  auto world = std::make_shared<MpiCommunicator>(MPI_COMM_WORLD);
   try {
-    result = RunHarness(std::make_shared<MpiCommunicator>(MPI_COMM_WORLD), suite, baseline, registry, watched);
+    result = RunHarness(world, suite, baseline, registry, watched);
   } catch (const KilnError& e) {
     // Others may be waiting on this rank in a collective: abort the job rather than hang it.
     std::fprintf(stderr, "kiln: %s\n", e.what());
@@ -192,6 +193,9 @@ int RunUnderMpi(const RunArgs& args, const Suite& suite, const BaselineChoice& b
   }
   int exit_code = result.exit_code;
   if (!result.summary.empty()) exit_code = FinishRun(result.summary, result.report_path, exit_code, args.Epilogue());
+  // A rank that leaves without MPI_Finalize (a hung probe's thread is left behind) makes mpirun kill the job: the
+  // others wait, quietly, until rank 0 has written and printed everything.
+  if (result.abandoned_work) world->QuietBarrier();
   FinalizeMpi(result.abandoned_work);
   return ExitAfter(result, exit_code);
 }

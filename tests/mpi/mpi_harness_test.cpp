@@ -165,6 +165,7 @@ TEST(MpiHarness, AHungNodeIsReportedAsTimedOutAndTheRunFinishes) {
   ASSERT_FALSE(result.timed_out) << result.output;
   EXPECT_LT(result.seconds, 90);
   EXPECT_EQ(result.exit_code, 1) << result.output;
+  ASSERT_TRUE(std::filesystem::exists(out + "/report.json")) << result.output;
   nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
   int timeouts = 0;
   for (const auto& r : report["steps"][0]["results"]) {
