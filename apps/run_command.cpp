@@ -142,7 +142,7 @@ int PrintPlan(const Suite& suite, const std::string& baseline) {
 // MPI_Finalize can block forever when a hung probe left a collective behind: bounded, then give up.
 void FinalizeMpi(bool abandoned_work) {
   if (abandoned_work) return;  // the caller exits without finalizing
-  // On this thread, the only one that may call MPI (MPI_THREAD_FUNNELED); a watch ends the process if it blocks.
+  // On this thread, the only one that ever calls MPI; a watch ends the process if it blocks.
   HangWatch watch(Seconds(30), Seconds(30), {}, [](Seconds) {
     std::fprintf(stderr, "kiln: MPI_Finalize did not finish in 30s; exiting without it\n");
     std::fflush(nullptr);

@@ -1,6 +1,6 @@
 #pragma once
-// The Communicator over an MPI communicator. MPI is initialised at MPI_THREAD_FUNNELED: only the thread that
-// initialised it may call these (the harness runs collective probes on it; its watchdogs never call MPI).
+// The Communicator over an MPI communicator. Only the thread that initialised MPI calls these (the harness runs
+// collective probes on it; its watchdogs never call MPI), so MPI_THREAD_SINGLE or FUNNELED is enough.
 
 #include <mpi.h>
 
