@@ -177,13 +177,9 @@ int RunUnderMpi(const RunArgs& args, const Suite& suite, const BaselineChoice& b
                                args.mpi_thread_level == "funneled" ? "FUNNELED" : "SINGLE"));
   }
   HarnessResult result;
-  RunOptions watched = options;
-  watched.finish = [&args](const HarnessResult& ended) {
-    return FinishRun(ended.summary, ended.report_path, ended.exit_code, args.Epilogue());
-  };
   auto world = std::make_shared<MpiCommunicator>(MPI_COMM_WORLD);
   try {
-    result = RunHarness(world, suite, baseline, registry, watched);
+    result = RunHarness(world, suite, baseline, registry, options);
   } catch (const KilnError& e) {
     // Others may be waiting on this rank in a collective: abort the job rather than hang it.
     std::fprintf(stderr, "kiln: %s\n", e.what());
@@ -237,6 +233,10 @@ int Run(const RunArgs& args, const CommandLine& line) {
 
   InstallStopHandlers();
   options.interrupted_fd = StopRequestedFd();
+  // When a watchdog ends a hung run, rank 0 finishes it as a run that returned would.
+  options.finish = [&args](const HarnessResult& ended) {
+    return FinishRun(ended.summary, ended.report_path, ended.exit_code, args.Epilogue());
+  };
   if (launcher != Launcher::kNone) return RunUnderMpi(args, suite, baseline, registry, options);
   HarnessResult result = RunHarness(std::make_shared<LocalCommunicator>(), suite, baseline, registry, options);
   return ExitAfter(result, FinishRun(result.summary, result.report_path, result.exit_code, args.Epilogue()));

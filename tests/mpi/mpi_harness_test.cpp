@@ -237,6 +237,26 @@ TEST(MpiHarness, AGroupCollectiveThatHangsEndsTheJobWithTheReportOfTheHang) {
   EXPECT_NE(ReadFile(out + "/journal/" + LocalHostname() + "-r0.jsonl").find("\"timeout\""), std::string::npos);
 }
 
+TEST(MpiHarness, AHungGroupStepOfARunWithoutMpirunEndsWithItsReportAndSummary) {
+  // No launcher: one process, its group probe on the main thread; the watch ends it the same way.
+  testing::TempDir dir;
+  std::string out = (dir.path() / "out").string();
+  std::string suite = dir.Write("stall.xml", R"(<suite name="stall"><phase name="group"><step probe="stall" timeout="2s">
+    <param name="duration" value="1h"/><param name="only_on" value=")" + LocalHostname() + R"("/>
+    <param name="ignore_stop" value="true"/></step></phase></suite>)");
+  auto result = RunCommand({testing::KilnBinary(), "run", "--suite", suite, "--baseline",
+                            SourceDir() + "/tests/fixtures/baselines/emulated.xml", "--out", out},
+                           120);
+  ASSERT_FALSE(result.timed_out) << result.output;
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("NOT ACCEPTED"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("report written to"), std::string::npos) << result.output;
+  nlohmann::json report = nlohmann::json::parse(ReadFile(out + "/report.json"));
+  ExpectEndedByTheWatchdog(report, "step 1/1 (group/stall)");
+  ASSERT_EQ(report["steps"][0]["results"].size(), 1u);
+  EXPECT_EQ(report["steps"][0]["results"][0]["status"], "timeout");
+}
+
 // The pid of the kiln rank `rank` whose command line holds `marker` (its --out folder), or -1.
 pid_t FindRank(const std::string& marker, int rank) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
