@@ -1,9 +1,9 @@
 #pragma once
 // Keeps time for work that runs on the calling thread: the thread that initialised MPI, and the only one that
-// calls it. A watcher thread, which never calls MPI, gives the heartbeats, requests a
-// stop at the step's timeout and, if the calling thread still has not disarmed it by the hang deadline, takes it
-// as stuck inside a collective (a peer that never arrives) and calls `on_hang`, which must end the process: a
-// thread stuck in MPI cannot be stopped, and no other thread may call MPI to move the job on.
+// calls it. A watcher thread, which never calls MPI, gives the heartbeats and requests a stop at the step's
+// timeout. If the calling thread still has not disarmed it by the hang deadline, it takes that thread as stuck
+// inside a collective (a peer that never arrives) and calls `on_hang`, which must end the process: a thread stuck
+// in MPI cannot be stopped, and no other thread may call MPI to move the job on.
 
 #include <atomic>
 #include <functional>
