@@ -295,14 +295,12 @@ class Harness {
         outcome = ProbeOutcome::Error(e.what());
       }
       Seconds elapsed = std::chrono::steady_clock::now() - start;
-      bool timed_out = outcome.status == ProbeStatus::kError && watch->stop_requested() && !watch->stopped_by_signal();
-      if (outcome.status == ProbeStatus::kError && watch->stopped_by_signal()) {
-        outcome.reason = fmt::format("interrupted after {}: {}", FormatDuration(elapsed), outcome.reason);
+      const bool stopped = outcome.status == ProbeStatus::kError && watch->stop_requested();
+      if (stopped) {
+        outcome.reason = fmt::format("{}: {}", StopReason(watch->stopped_by_signal(), elapsed, step.timeout),
+                                     outcome.reason);
       }
-      if (timed_out) {
-        outcome.reason = fmt::format("timed out after {} (limit {}): {}", FormatDuration(elapsed),
-                                     FormatDuration(step.timeout), outcome.reason);
-      }
+      const bool timed_out = stopped && !watch->stopped_by_signal();
       return Reported(std::move(report), step, outcome, elapsed, timed_out);
     }
     GuardedOutcome guarded = RunWithDeadline(

@@ -21,6 +21,11 @@ struct SharedState {
 
 }  // namespace
 
+std::string StopReason(bool interrupted, Seconds elapsed, Seconds timeout) {
+  return interrupted ? fmt::format("interrupted after {}", FormatDuration(elapsed))
+                     : fmt::format("timed out after {} (limit {})", FormatDuration(elapsed), FormatDuration(timeout));
+}
+
 GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work, Seconds timeout,
                                Seconds grace, const std::atomic<bool>* interrupt, const WatchHooks& hooks) {
   auto state = std::make_shared<SharedState>();
@@ -87,10 +92,7 @@ GuardedOutcome RunWithDeadline(std::function<ProbeOutcome(std::stop_token)> work
     }
     std::string abandoned = result.abandoned ? "; the probe did not stop and was abandoned" : "";
     result.outcome = ProbeOutcome::Error(
-        result.interrupted
-            ? fmt::format("interrupted after {}{}", FormatDuration(std::chrono::steady_clock::now() - start), abandoned)
-            : fmt::format("timed out after {} (limit {}){}", FormatDuration(std::chrono::steady_clock::now() - start),
-                          FormatDuration(timeout), abandoned));
+        StopReason(result.interrupted, std::chrono::steady_clock::now() - start, timeout) + abandoned);
   }
   result.elapsed = std::chrono::steady_clock::now() - start;
   return result;

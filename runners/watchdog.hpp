@@ -33,6 +33,9 @@ struct WatchHooks {
   int signal_fd = -1;
 };
 
+// Why work was stopped: "interrupted after 3s" (a signal) or "timed out after 32s (limit 30s)".
+std::string StopReason(bool interrupted, Seconds elapsed, Seconds timeout);
+
 // Runs `work` with a stop token. Past `timeout`, or once `*interrupt` is set (checked every 100 ms), the
 // token is stopped; the work then has `grace` to return before it is abandoned. Exceptions from `work`
 // become an error outcome with their message. The hooks run on the calling thread.

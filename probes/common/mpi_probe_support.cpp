@@ -49,8 +49,8 @@ std::string MpiThreadLevel() {
   }
 }
 
-bool AnyRankStopped(MPI_Comm comm, const std::stop_token& stop) {
-  int mine = stop.stop_requested() ? 1 : 0, any = 0;
+bool AnyRankStopped(MPI_Comm comm, bool stop_here) {
+  int mine = stop_here ? 1 : 0, any = 0;
   KILN_MPI_CHECK(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm));
   return any != 0;
 }

@@ -6,7 +6,6 @@
 
 #include <functional>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -22,9 +21,9 @@ std::optional<std::string> MpiLaunchProblem(const ProbeContext& ctx, int at_leas
 // Every rank calls it with its own seconds; returns the slowest rank's, which is the collective's time.
 double SlowestRankSeconds(MPI_Comm comm, double seconds);
 
-// True on every rank when any rank's stop was requested: one small all-reduce, so that all leave the sweep at the
-// same point and none waits forever in a collective that the others left. Call it between sizes.
-bool AnyRankStopped(MPI_Comm comm, const std::stop_token& stop);
+// True on every rank when any rank has a reason to stop (`stop_here`: its stop was requested, its time is up): one
+// small all-reduce, so that all leave at the same point and none waits forever in a collective the others left.
+bool AnyRankStopped(MPI_Comm comm, bool stop_here);
 
 // A size's warm-up: `warmup` timed iterations of `time_iterations` (which returns seconds per iteration), then, if
 // they were over in under 5 ms, as many more as fill 5 ms: a few calls of a small message end in microseconds,

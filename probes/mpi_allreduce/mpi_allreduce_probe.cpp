@@ -79,7 +79,7 @@ class MpiAllreduceProbe final : public Probe {
 
     ProbeOutcome outcome;
     for (std::uint64_t size : sizes) {
-      if (AnyRankStopped(comm, ctx.stop)) throw ProbeError("stopped: the step ran past its timeout");
+      if (AnyRankStopped(comm, ctx.stop.stop_requested())) throw ProbeError("stopped: the step ran past its timeout");
       ctx.progress->Say(fmt::format("size {}", FormatBytes(size)));
       const int count = static_cast<int>(size / sizeof(float));
       // Warm-up (TCP connects lazily), and a time estimate every rank agrees on.

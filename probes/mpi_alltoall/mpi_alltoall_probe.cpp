@@ -79,7 +79,7 @@ class MpiAlltoallProbe final : public Probe {
     };
     ProbeOutcome outcome;
     for (std::uint64_t size : sizes) {
-      if (AnyRankStopped(comm, ctx.stop)) throw ProbeError("stopped: the step ran past its timeout");
+      if (AnyRankStopped(comm, ctx.stop.stop_requested())) throw ProbeError("stopped: the step ran past its timeout");
       ctx.progress->Say(fmt::format("size {}", FormatBytes(size)));
       const auto per_peer = static_cast<int>(std::max<std::uint64_t>(1, size / 4 / static_cast<std::uint64_t>(ranks)));
       const std::size_t total = static_cast<std::size_t>(per_peer) * static_cast<std::size_t>(ranks);

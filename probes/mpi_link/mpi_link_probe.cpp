@@ -141,9 +141,7 @@ class MpiLinkProbe final : public Probe {
                      std::chrono::steady_clock::now() +
                              std::chrono::duration_cast<std::chrono::steady_clock::duration>(sample_estimate) >
                          ctx.deadline;
-      int stop_here = ctx.stop.stop_requested() || no_time ? 1 : 0, stop_any = 0;
-      KILN_MPI_CHECK(MPI_Allreduce(&stop_here, &stop_any, 1, MPI_INT, MPI_MAX, comm));
-      if (stop_any != 0) {
+      if (AnyRankStopped(comm, ctx.stop.stop_requested() || no_time)) {
         stopped = true;
         break;
       }

@@ -34,12 +34,7 @@ class SleepProbe final : public Probe {
     auto duration = ctx.params.Duration("duration");
     if (!only_on.empty() && only_on != ctx.node) duration = Seconds(0);
     auto start = std::chrono::steady_clock::now();
-    auto end = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(duration);
-    bool ignore_stop = ctx.params.Bool("ignore_stop");
-    while (std::chrono::steady_clock::now() < end) {
-      if (!ignore_stop && ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    DiagnosticSleep(ctx, duration, ctx.params.Bool("ignore_stop"));
     Seconds slept = std::chrono::steady_clock::now() - start;
     ProbeOutcome outcome;
     outcome.measurements.push_back(MakeMeasurement(Name(), "diag.sleep.elapsed", "s", Subject::Node(ctx.node),
@@ -51,5 +46,13 @@ class SleepProbe final : public Probe {
 }  // namespace
 
 std::unique_ptr<Probe> MakeSleepProbe() { return std::make_unique<SleepProbe>(); }
+
+void DiagnosticSleep(const ProbeContext& ctx, Seconds duration, bool ignore_stop) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(duration);
+  while (std::chrono::steady_clock::now() < end) {
+    if (!ignore_stop && ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
 
 }  // namespace kiln

@@ -2,10 +2,9 @@
 
 #include <chrono>
 #include <set>
-#include <thread>
 
 #include "core/communicator.hpp"
-#include "core/errors.hpp"
+#include "probes/sleep/sleep_probe.hpp"
 
 namespace kiln {
 namespace {
@@ -32,12 +31,7 @@ class StallProbe final : public Probe {
   ProbeOutcome Run(ProbeContext& ctx) override {
     auto start = std::chrono::steady_clock::now();
     if (ctx.node == ctx.params.String("only_on")) {
-      auto end = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(ctx.params.Duration("duration"));
-      bool ignore_stop = ctx.params.Bool("ignore_stop");
-      while (std::chrono::steady_clock::now() < end) {
-        if (!ignore_stop && ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
+      DiagnosticSleep(ctx, ctx.params.Duration("duration"), ctx.params.Bool("ignore_stop"));
     }
     ctx.comm->Barrier();
     Seconds waited = std::chrono::steady_clock::now() - start;

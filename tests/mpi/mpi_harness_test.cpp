@@ -34,6 +34,23 @@ std::vector<std::string> Mpirun(int ranks, std::vector<std::string> kiln_args) {
   return argv;
 }
 
+// Starts `argv` (searched on PATH) without waiting for it, its stderr into `stderr_path` when given; -1 if it could
+// not start. For tests that signal or freeze the job while it runs.
+pid_t Spawn(std::vector<std::string> argv, const std::string& stderr_path = {}) {
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!stderr_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
+  pid_t pid = -1;
+  int started = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return started == 0 ? pid : -1;
+}
+
 TEST(MpiHarness, FourRanksMeasureEveryPhaseAndRankZeroEvaluates) {
   testing::TempDir dir;
   std::string out = (dir.path() / "out").string();
@@ -291,11 +308,8 @@ TEST(MpiHarness, AFrozenRankIsNamedByRankZeroWhichWritesTheReportAndEndsTheJob) 
 </suite>)");
   std::vector<std::string> argv = Mpirun(4, {"run", "--rank-as-node", "--quiet", "--suite", suite, "--baseline",
                                              SourceDir() + "/tests/fixtures/baselines/emulated.xml", "--out", out});
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  ASSERT_EQ(posix_spawnp(&pid, "mpirun", nullptr, nullptr, args.data(), environ), 0);
+  pid_t pid = Spawn(argv);
+  ASSERT_GT(pid, 0);
   pid_t frozen = -1;
   for (int i = 0; i < 300 && (frozen < 0 || !std::filesystem::exists(out + "/journal")); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -362,11 +376,8 @@ TEST(MpiHarness, SigtermToMpirunStillLeavesTheReportOfWhatWasDone) {
   std::string out = (dir.path() / "out").string();
   std::vector<std::string> argv = Mpirun(2, {"run", "--rank-as-node", "--quiet", "--suite", suite, "--baseline",
                                              SourceDir() + "/tests/fixtures/baselines/emulated.xml", "--out", out});
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  ASSERT_EQ(posix_spawnp(&pid, "mpirun", nullptr, nullptr, args.data(), environ), 0);
+  pid_t pid = Spawn(argv);
+  ASSERT_GT(pid, 0);
   // Wait until the ranks are in the first step (the journal folder exists), then stop the job as a scheduler would.
   for (int i = 0; i < 300 && !std::filesystem::exists(out + "/journal"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -393,16 +404,9 @@ TEST(MpiHarness, SigtermDuringAGroupStepStillLeavesTheReportOfTheStepsBefore) {
   std::string out = (dir.path() / "out").string();
   std::vector<std::string> argv = Mpirun(2, {"run", "--rank-as-node", "--suite", suite, "--baseline",
                                              SourceDir() + "/tests/fixtures/baselines/emulated.xml", "--out", out});
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
   std::string log = (dir.path() / "log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  ASSERT_EQ(posix_spawnp(&pid, "mpirun", &actions, nullptr, args.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+  pid_t pid = Spawn(argv, log);
+  ASSERT_GT(pid, 0);
   // Wait until the group step has started (rank 0 says so on stderr), then stop the job as a scheduler would.
   for (int i = 0; i < 600 && ReadFile(log).find("step 2/2: group/mpi_allreduce") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
