@@ -35,4 +35,9 @@ int IterationsForTarget(double seconds_per_iteration, double target_seconds, int
   return static_cast<int>(std::clamp(wanted, 1.0, static_cast<double>(std::max(1, max_iterations))));
 }
 
+double PredictedIterationSeconds(double last_bytes, double last_seconds, double bytes) {
+  if (!(last_bytes > 0) || !(last_seconds > 0)) return 0;
+  return last_seconds * std::max(1.0, bytes / last_bytes);
+}
+
 }  // namespace kiln::collective

@@ -25,4 +25,9 @@ float AllReduceExpected(int ranks, std::uint64_t i);
 // iteration took `seconds_per_iteration`; at least 1, at most `max_iterations`.
 int IterationsForTarget(double seconds_per_iteration, double target_seconds, int max_iterations);
 
+// The seconds one iteration of `bytes` is expected to take, from the last size measured (`last_bytes`,
+// `last_seconds` per iteration): in proportion to the bytes, as a bandwidth-bound collective grows, and never
+// less than the last size took. Over-estimates latency-bound sizes, which only makes a sweep stop earlier.
+double PredictedIterationSeconds(double last_bytes, double last_seconds, double bytes);
+
 }  // namespace kiln::collective

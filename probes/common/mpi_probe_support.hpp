@@ -4,6 +4,7 @@
 
 #include <mpi.h>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,11 +26,56 @@ double SlowestRankSeconds(MPI_Comm comm, double seconds);
 // small all-reduce, so that all leave at the same point and none waits forever in a collective the others left.
 bool AnyRankStopped(MPI_Comm comm, bool stop_here);
 
-// A size's warm-up: `warmup` timed iterations of `time_iterations` (which returns seconds per iteration), then, if
-// they were over in under 5 ms, as many more as fill 5 ms: a few calls of a small message end in microseconds,
-// before the job's ranks and threads have settled from the step's start. Returns the last seconds per iteration,
-// the estimate that sizes the samples.
-double WarmUp(const std::function<double(int iterations)>& time_iterations, int warmup);
+// Paces a collective's size sweep by the step's deadline, so that a slow network ends the step measured (the
+// sizes it reached, and why it went no further), not hung inside a size it cannot finish before the watch gives
+// up on it. Before each size and each sample all ranks agree (one small all-reduce) to stop when any rank's stop
+// was requested (the timeout, a signal), or when the work about to start, predicted from the last size measured,
+// would end past the deadline.
+class SizeSweepPacer {
+ public:
+  SizeSweepPacer(MPI_Comm comm, const ProbeContext& ctx, std::string operation)
+      : comm_(comm), ctx_(ctx), operation_(std::move(operation)) {}
+  // Before a size: stop when its least work (`iterations` iterations: the warm-up, one per sample) cannot end
+  // in time. Its first size is never predicted.
+  bool StopBeforeSize(std::uint64_t bytes, int iterations);
+  // Before `iterations` more iterations (a sample, or warm-up calls) of `seconds` each, at the size being measured.
+  bool StopBeforeSample(double seconds, int iterations);
+  // One iteration of `bytes` took `seconds`: what the next size is predicted from.
+  void Measured(std::uint64_t bytes, double seconds);
+  // All ranks agreed to stop, at the last check.
+  bool stopped() const { return stopped_; }
+  // The sweep stopped because a rank's stop was requested (timeout or signal), not because it foresaw one.
+  bool stop_requested() const { return requested_; }
+  // Why it stopped when it was foreseen: "size 256MiB would take about 41s (6 all-reduces at the least); 12s
+  // were left of the step's timeout".
+  const std::string& why() const { return why_; }
+
+ private:
+  bool Agree(double predicted_seconds, const std::string& why);
+
+  MPI_Comm comm_;
+  const ProbeContext& ctx_;
+  std::string operation_;
+  std::uint64_t last_bytes_ = 0;
+  double last_seconds_ = 0;
+  std::uint64_t bytes_ = 0;
+  bool stopped_ = false;
+  bool requested_ = false;
+  std::string why_;
+};
+
+// The end of a paced sweep that measured `measured` of its `sizes` sizes. A requested stop is the step's timeout
+// (a ProbeError, as the harness expects of a stopped probe). A foreseen one keeps what was measured and says why
+// the sweep went no further ("slow, not hung"), or is an error when not one sample could be taken.
+void FinishSweep(const SizeSweepPacer& pacer, std::size_t measured, std::size_t sizes, ProbeOutcome& outcome);
+
+// A size's warm-up: one call, the rest of `warmup`, then passes of about 5 ms (at least one call) until the time
+// per call stops falling by half. A few calls of a small message end in microseconds, before the job's ranks and
+// threads have settled from the step's start; a large message's first calls are far slower than the rest.
+// `time_iterations` returns seconds per call. Before each batch after the first, `stop_before` (optional; a
+// pacer's StopBeforeSample) may end the warm-up. Returns the last seconds per call, which sizes the samples.
+double WarmUp(const std::function<double(int iterations)>& time_iterations, int warmup,
+              const std::function<bool(double seconds, int iterations)>& stop_before = {});
 
 // The thread level MPI was initialised at, as its constant is named: "MPI_THREAD_SINGLE" (for method strings).
 std::string MpiThreadLevel();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -78,22 +79,29 @@ class MpiAllreduceProbe final : public Probe {
     for (std::uint64_t i = 0; i < send.size(); ++i) send[i] = collective::AllReduceInput(rank, i);
 
     ProbeOutcome outcome;
+    SizeSweepPacer pacer(comm, ctx, "all-reduce");
+    std::size_t measured_sizes = 0;
     for (std::uint64_t size : sizes) {
-      if (AnyRankStopped(comm, ctx.stop.stop_requested())) throw ProbeError("stopped: the step ran past its timeout");
+      if (pacer.stopped() || pacer.StopBeforeSize(size, std::max(1, warmup) + samples)) break;
       ctx.progress->Say(fmt::format("size {}", FormatBytes(size)));
       const int count = static_cast<int>(size / sizeof(float));
       // Warm-up (TCP connects lazily), and a time estimate every rank agrees on.
-      double estimate = WarmUp([&](int n) { return TimeAllreduces(comm, send.data(), receive.data(), count, n); }, warmup);
+      double estimate = WarmUp([&](int n) { return TimeAllreduces(comm, send.data(), receive.data(), count, n); },
+                             warmup, [&](double seconds, int n) { return pacer.StopBeforeSample(seconds, n); });
       int iterations = collective::IterationsForTarget(estimate, p.Duration("sample_time").count(),
                                                        static_cast<int>(p.Int("max_iterations")));
       std::vector<double> times, algbw, busbw;
       for (int s = 0; s < samples; ++s) {
+        if (pacer.stopped() || pacer.StopBeforeSample(estimate, iterations)) break;
         std::fill(receive.begin(), receive.begin() + count, -1.0f);
         double seconds = TimeAllreduces(comm, send.data(), receive.data(), count, iterations);
         times.push_back(seconds * 1e6);
         algbw.push_back(collective::AlgorithmBandwidth(static_cast<double>(size), seconds));
         busbw.push_back(algbw.back() * factor);
       }
+      if (times.empty()) break;
+      pacer.Measured(size, *std::max_element(times.begin(), times.end()) / 1e6);
+      ++measured_sizes;
       // The output of the last timed iteration, checked element by element on every rank.
       std::int64_t wrong = 0;
       for (int i = 0; i < count; ++i) {
@@ -107,7 +115,7 @@ class MpiAllreduceProbe final : public Probe {
       std::string method = fmt::format(
           "{} ranks; {} samples of {} iterations after a warm-up of {} iterations and at least 5 ms; time of the "
           "slowest rank; busbw = algbw x 2(n-1)/n; {}",
-          ranks, samples, iterations, std::max(1, warmup), MpiThreadLevel());
+          ranks, times.size(), iterations, std::max(1, warmup), MpiThreadLevel());
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.allreduce.busbw", "GB/s", group, busbw,
                                                      true, method, labels));
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.allreduce.algbw", "GB/s", group, algbw,
@@ -119,6 +127,7 @@ class MpiAllreduceProbe final : public Probe {
           false, "elements of the last timed result that differ from the exact sum, over all ranks",
           labels));
     }
+    FinishSweep(pacer, measured_sizes, sizes.size(), outcome);
     return outcome;
   }
 };

@@ -78,8 +78,10 @@ class MpiAlltoallProbe final : public Probe {
       return from * 2654435761u ^ (to * 40503u + i * 97u);
     };
     ProbeOutcome outcome;
+    SizeSweepPacer pacer(comm, ctx, "all-to-all");
+    std::size_t measured_sizes = 0;
     for (std::uint64_t size : sizes) {
-      if (AnyRankStopped(comm, ctx.stop.stop_requested())) throw ProbeError("stopped: the step ran past its timeout");
+      if (pacer.stopped() || pacer.StopBeforeSize(size, warmup + samples)) break;
       ctx.progress->Say(fmt::format("size {}", FormatBytes(size)));
       const auto per_peer = static_cast<int>(std::max<std::uint64_t>(1, size / 4 / static_cast<std::uint64_t>(ranks)));
       const std::size_t total = static_cast<std::size_t>(per_peer) * static_cast<std::size_t>(ranks);
@@ -91,18 +93,22 @@ class MpiAlltoallProbe final : public Probe {
         }
       }
       double estimate = WarmUp([&](int n) { return TimeAlltoalls(comm, send.data(), receive.data(), per_peer, n); },
-                               warmup);
+                               warmup, [&](double seconds, int n) { return pacer.StopBeforeSample(seconds, n); });
       int iterations = collective::IterationsForTarget(estimate, p.Duration("sample_time").count(),
                                                        static_cast<int>(p.Int("max_iterations")));
       const double bytes = 4.0 * static_cast<double>(total);
       std::vector<double> times, algbw, busbw;
       for (int s = 0; s < samples; ++s) {
+        if (pacer.stopped() || pacer.StopBeforeSample(estimate, iterations)) break;
         std::fill(receive.begin(), receive.end(), 0u);
         double seconds = TimeAlltoalls(comm, send.data(), receive.data(), per_peer, iterations);
         times.push_back(seconds * 1e6);
         algbw.push_back(collective::AlgorithmBandwidth(bytes, seconds));
         busbw.push_back(algbw.back() * factor);
       }
+      if (times.empty()) break;
+      pacer.Measured(static_cast<std::uint64_t>(bytes), *std::max_element(times.begin(), times.end()) / 1e6);
+      ++measured_sizes;
       std::int64_t wrong = 0;
       for (int from = 0; from < ranks; ++from) {
         for (int i = 0; i < per_peer; ++i) {
@@ -117,7 +123,7 @@ class MpiAlltoallProbe final : public Probe {
       std::string method = fmt::format(
           "{} ranks, {} to each peer; {} samples of {} iterations after a warm-up of {} iterations and at least "
           "5 ms; time of the slowest rank; busbw = algbw x (n-1)/n",
-          ranks, FormatBytes(static_cast<std::uint64_t>(per_peer) * 4), samples, iterations, warmup);
+          ranks, FormatBytes(static_cast<std::uint64_t>(per_peer) * 4), times.size(), iterations, warmup);
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.alltoall.busbw", "GB/s", group, busbw, true, method, labels));
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.alltoall.algbw", "GB/s", group, algbw, true, method, labels));
       outcome.measurements.push_back(MakeMeasurement(Name(), "mpi.alltoall.time", "us", group, times, false, method, labels));
@@ -127,6 +133,7 @@ class MpiAlltoallProbe final : public Probe {
                                                      "sender sent, over all ranks",
                                                      labels));
     }
+    FinishSweep(pacer, measured_sizes, sizes.size(), outcome);
     return outcome;
   }
 };

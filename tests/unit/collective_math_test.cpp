@@ -44,5 +44,12 @@ TEST(IterationsForTarget, AimsForTheTargetWithinBounds) {
   EXPECT_EQ(IterationsForTarget(0, 0.1, 20), 20);
 }
 
+TEST(PredictedIterationSeconds, GrowsWithTheBytesAndNeverBelowTheLastSize) {
+  EXPECT_DOUBLE_EQ(PredictedIterationSeconds(8 << 20, 0.004, 256 << 20), 0.128);  // 32 times the bytes
+  EXPECT_DOUBLE_EQ(PredictedIterationSeconds(1 << 20, 0.002, 1 << 10), 0.002);    // a smaller size: no less
+  EXPECT_EQ(PredictedIterationSeconds(0, 0, 1 << 20), 0);                          // nothing measured yet
+  EXPECT_EQ(PredictedIterationSeconds(1 << 20, -1, 1 << 20), 0);
+}
+
 }  // namespace
 }  // namespace kiln::collective
