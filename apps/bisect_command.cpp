@@ -81,6 +81,10 @@ Command AddBisectCommand(CLI::App& app, const CommandLine& line) {
   bisect->add_option("--parallel", bo.parallel, "most jobs at once")->capture_default_str()->check(CLI::PositiveNumber);
   bisect->add_option("--retests", bo.planner.retests, "retests of a suspect whose failure does not repeat")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  bisect->add_option("--every-pair-up-to", bo.planner.every_pair_up_to,
+                     "test every pair (n-1 rounds of the circle method) of clusters up to this many nodes; larger "
+                     "ones get one matching and rely on the group probe (mpi_alltoall exercises every pair)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   bisect->add_flag("--no-padding", args->no_padding, "do not pad halves with cleared nodes to keep the scale");
   bisect->add_option("--sign-key", args->sign_key, "secret key file: sign report.json");
   bisect->add_option("--chain", bo.chain_dir, "folder of this cluster's signed reports: link this one to the last");

@@ -62,6 +62,45 @@ TEST(BisectCli, SimulatedClusterOf4096NamesExactlyTheInjectedCulprits) {
   EXPECT_NE(html.find("<h3>Trail</h3>"), std::string::npos);
 }
 
+TEST(BisectCli, EveryPairUpToExtendsTheCircleMethodToALargerClusterAndTheReportSaysItsCost) {
+  // 100 nodes and a slow link between nodes that one matching never pairs: by default the pair stage tests one
+  // matching (50 of 4,950 pairs, as the report says); with --every-pair-up-to 100 it tests every pair in 99
+  // rounds and accuses the link there.
+  testing::TempDir dir;
+  std::string cluster = dir.Write("sim100.xml", R"(<?xml version="1.0"?>
+<cluster name="sim100" nodes="100" prefix="n" seed="3"><fault kind="slow_link" a="n17" b="n71"/></cluster>
+)");
+  for (bool every_pair : {false, true}) {
+    std::string out = (dir.path() / (every_pair ? "every" : "matching")).string();
+    std::vector<std::string> args{"bisect", "--simulate", cluster, "--out", out, "--quiet"};
+    if (every_pair) args.insert(args.end(), {"--every-pair-up-to", "100"});
+    auto r = testing::RunKiln(args);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    nlohmann::json b = nlohmann::json::parse(ReadFile(out + "/report.json"))["bisection"];
+    const auto& coverage = b["pair_coverage"];
+    EXPECT_EQ(coverage["pairs_total"], 4950);
+    EXPECT_EQ(coverage["pairs_tested"], every_pair ? 4950 : 50) << coverage;
+    EXPECT_NE(coverage["text"].get<std::string>().find(every_pair ? "every pair of the 100 nodes (4950) in 99 round(s)"
+                                                                  : "1 matching(s): 50 of the 4950 pairs"),
+              std::string::npos)
+        << coverage;
+    std::set<std::string> links;
+    for (const auto& f : b["findings"]) {
+      if (f["kind"] == "link") links.insert(f["subject"]["nodes"][0].get<std::string>() + "<->" +
+                                            f["subject"]["nodes"][1].get<std::string>());
+      EXPECT_NE(f["kind"], "node") << f.dump();
+    }
+    EXPECT_EQ(links, (std::set<std::string>{"n17<->n71"})) << b["conclusion"];
+    if (every_pair) {  // found by the pair stage, not left to the group stage
+      for (const auto& f : b["findings"]) EXPECT_EQ(f["stage"], "pair") << f.dump();
+    }
+  }
+  auto bad = testing::RunKiln({"bisect", "--simulate", cluster, "--every-pair-up-to", "0", "--out",
+                               (dir.path() / "bad").string()});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--every-pair-up-to"), std::string::npos) << bad.output;
+}
+
 TEST(BisectCli, A65536NodeSearchWritesASmallReport) {
   testing::TempDir dir;
   std::string out = (dir.path() / "out").string();
