@@ -85,6 +85,9 @@ Command AddBisectCommand(CLI::App& app, const CommandLine& line) {
                      "test every pair (n-1 rounds of the circle method) of clusters up to this many nodes; larger "
                      "ones get one matching and rely on the group probe (mpi_alltoall exercises every pair)")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  bisect->add_flag("--cover-links", bo.planner.cover_links,
+                   "larger clusters: also run the group probe (use mpi_alltoall) on groups of about sqrt(n) nodes in "
+                   "which every pair meets once (sqrt(n)+1 rounds), then test the pairs of a failing group");
   bisect->add_flag("--no-padding", args->no_padding, "do not pad halves with cleared nodes to keep the scale");
   bisect->add_option("--sign-key", args->sign_key, "secret key file: sign report.json");
   bisect->add_option("--chain", bo.chain_dir, "folder of this cluster's signed reports: link this one to the last");

@@ -92,7 +92,7 @@ std::vector<int> Planner::RepairSuspects(const std::vector<int>& suspects, const
   return to_settle;
 }
 
-std::vector<int> Planner::ConfirmLinks(const std::vector<FailedPair>& failed) {
+std::vector<int> Planner::ConfirmLinks(const std::vector<FailedPair>& failed, const std::string& stage) {
   // The pair must fail twice more: a flapping end could fake one repeat.
   std::vector<const FailedPair*> candidates;
   for (const FailedPair& p : failed) {
@@ -121,7 +121,7 @@ std::vector<int> Planner::ConfirmLinks(const std::vector<FailedPair>& failed) {
       const FailedPair& p = *round_pairs[i];
       if (IsBad(ran.results[i].outcome) && IsBad(again.results[i].outcome)) {
         result_.findings.push_back(
-            {FindingKind::kLink, {p.a, p.b}, "pair",
+            {FindingKind::kLink, {p.a, p.b}, stage,
              fmt::format("the pair fails three times while each node passes with other partners; last: {}",
                          Describe(again.results[i])),
              {p.round, ran.round, again.round}});

@@ -51,6 +51,7 @@ BisectResult Planner::Run() {
   try {
     if (options_.node_stage) NodeStage();
     if (options_.pair_stage && !stopped_) PairStage();
+    if (options_.cover_links && options_.group_stage && !stopped_) CoverStage();
     if (options_.group_stage && !stopped_) GroupStage();
   } catch (const RoundLimitReached&) {
     Unresolved({}, "search", fmt::format("stopped after {} rounds, the limit", options_.max_rounds), {});

@@ -10,6 +10,8 @@
 //             of a large one; a node failing with most of its partners is re-paired with a node proven good,
 //             and failing with two different good partners makes it a culprit; a pair whose members both
 //             pass with others is a culprit link (when it fails twice more).
+//   2b. cover (asked for, clusters above every_pair_up_to): the group probe on the groups of an affine plane, every
+//             pair of nodes in exactly one group; a failing group's pairs tested until its bad link is found.
 //   3. group: the group probe on the rest; when it fails, adaptive binary splitting: every failing group is
 //             split in halves, all halves run at once, failing halves recurse. Halves are padded with nodes
 //             already cleared so that a fault that shows only at scale keeps showing. When nodes are accused
@@ -64,6 +66,9 @@ struct BisectOptions {
   bool keep_scale = true;   // pad halves with cleared nodes up to half the group
   int max_rounds = 10000;   // a bound no real search reaches; past it the search stops and says so
   int every_pair_up_to = 64;  // clusters up to this many nodes test every pair (n-1 rounds); larger: one matching
+  // Larger clusters: also a covering schedule of the group probe (an all-to-all), q+1 rounds of groups of at most
+  // q ~ sqrt(n) nodes in which every pair meets once; a failing group's pairs are then tested until one fails.
+  bool cover_links = false;
   // Node trials that carry a value (a compute rate: higher is better) are also judged against each other: a
   // node below this share of the first node round's median fails, whatever the baseline's floor.
   double peer_share = 0.5;

@@ -93,8 +93,18 @@ class Planner {
   std::vector<int> RepairSuspects(const std::vector<int>& suspects, const std::vector<FailedPair>& failed);
   // A failed pair whose ends both pass with others: a link when it fails twice more. Returns the ends of the
   // pairs whose failure did not repeat.
-  std::vector<int> ConfirmLinks(const std::vector<FailedPair>& failed);
+  std::vector<int> ConfirmLinks(const std::vector<FailedPair>& failed, const std::string& stage = "pair");
   static int FirstPartner(const std::vector<FailedPair>& failed, int node);
+
+  // ---- stage 2b: cover (cover_stage.cpp), for clusters above every_pair_up_to when options_.cover_links ----
+  void CoverStage();
+  // The affine plane's rounds of the group probe; returns the failing groups that no accused node explains (the
+  // suspects, nodes failing in two rounds or more, are settled with cleared partners first).
+  std::vector<std::vector<int>> RunCover(const std::vector<int>& alive);
+  // The pairs of each group (circle rounds within it, disjoint groups at once) until one of its pairs fails.
+  void SearchFailingGroups(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed);
+  // Whether both ends of an accused link are among `members` (their failure is explained).
+  bool HoldsAnAccusedLink(const std::vector<int>& members) const;
 
   // ---- stage 3: group (group_stage.cpp) ----
   void GroupStage();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 namespace kiln {
@@ -31,6 +32,41 @@ TEST(CircleRounds, CoversEveryPairExactlyOnce) {
 TEST(CircleRounds, NoRoundsForFewerThanTwoNodes) {
   EXPECT_TRUE(CircleRounds(0).empty());
   EXPECT_TRUE(CircleRounds(1).empty());
+}
+
+TEST(AffinePlaneRounds, EveryPairMeetsExactlyOnceInDisjointGroupsOfAtMostQ) {
+  for (int n : {2, 3, 4, 9, 10, 50, 100, 1000}) {
+    const int q = AffinePlaneOrder(n);
+    auto rounds = AffinePlaneRounds(n);
+    EXPECT_EQ(static_cast<int>(rounds.size()), q + 1) << n;
+    std::set<std::pair<int, int>> seen;
+    for (const GroupRound& round : rounds) {
+      std::set<int> busy;
+      for (const std::vector<int>& group : round) {
+        EXPECT_GE(group.size(), 2u);
+        EXPECT_LE(static_cast<int>(group.size()), q);
+        for (std::size_t i = 0; i < group.size(); ++i) {
+          EXPECT_TRUE(group[i] >= 0 && group[i] < n) << group[i];
+          EXPECT_TRUE(busy.insert(group[i]).second) << "node " << group[i] << " twice in a round, n=" << n;
+          for (std::size_t j = i + 1; j < group.size(); ++j) {
+            auto pair = std::minmax(group[i], group[j]);
+            EXPECT_TRUE(seen.insert(pair).second) << pair.first << "-" << pair.second << " met twice, n=" << n;
+          }
+        }
+      }
+    }
+    EXPECT_EQ(static_cast<long long>(seen.size()), static_cast<long long>(n) * (n - 1) / 2) << n;
+  }
+}
+
+TEST(AffinePlaneRounds, TheOrderIsTheSmallestPrimeWhoseSquareHoldsTheNodes) {
+  EXPECT_EQ(AffinePlaneOrder(1), 2);
+  EXPECT_EQ(AffinePlaneOrder(4), 2);
+  EXPECT_EQ(AffinePlaneOrder(5), 3);
+  EXPECT_EQ(AffinePlaneOrder(100), 11);  // 10 is not prime
+  EXPECT_EQ(AffinePlaneOrder(8192), 97);  // 91..96 are not prime
+  EXPECT_EQ(AffinePlaneOrder(65536), 257);
+  EXPECT_TRUE(AffinePlaneRounds(1).empty());
 }
 
 TEST(SelectRounds, SamplesSpreadRoundsOrAll) {
