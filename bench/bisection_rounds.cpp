@@ -4,7 +4,8 @@
 //   tests       trials run over all rounds
 //   lower_bound log2 of the number of possible culprit sets (tests of one yes/no answer each)
 //   found       culprits named (must equal d), false_accusations (must be 0)
-// "full" runs the three stages (node, pair, group); "group_only" is the adaptive group testing alone.
+// "full" runs the three stages (node, pair, group); "group_only" is the adaptive group testing alone; "cover" is
+// "full" with --cover-links (every pair in one group of the affine plane, above 64 nodes).
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -18,7 +19,9 @@
 
 namespace {
 
-void BM_Bisect(benchmark::State& state, bool group_only) {
+enum class Mode { kGroupOnly, kFull, kCover };
+
+void BM_Bisect(benchmark::State& state, Mode mode) {
   int nodes = static_cast<int>(state.range(0));
   int culprits = static_cast<int>(state.range(1));
   kiln::SimulatedCluster cluster;
@@ -28,7 +31,8 @@ void BM_Bisect(benchmark::State& state, bool group_only) {
   while (static_cast<int>(chosen.size()) < culprits) chosen.insert(static_cast<int>(random() % nodes));
   for (int node : chosen) cluster.faults.push_back({kiln::FaultKind::kSlowNode, node, -1, 2, 1, ""});
   kiln::BisectOptions options;
-  options.node_stage = options.pair_stage = !group_only;
+  options.node_stage = options.pair_stage = mode != Mode::kGroupOnly;
+  options.cover_links = mode == Mode::kCover;
   kiln::BisectResult result;
   for (auto _ : state) {
     kiln::SimulatedExecutor executor(cluster);
@@ -54,8 +58,9 @@ void Cases(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond);
 }
 
-BENCHMARK_CAPTURE(BM_Bisect, group_only, true)->Apply(Cases);
-BENCHMARK_CAPTURE(BM_Bisect, full, false)->Apply(Cases);
+BENCHMARK_CAPTURE(BM_Bisect, group_only, Mode::kGroupOnly)->Apply(Cases);
+BENCHMARK_CAPTURE(BM_Bisect, full, Mode::kFull)->Apply(Cases);
+BENCHMARK_CAPTURE(BM_Bisect, cover, Mode::kCover)->Apply(Cases);
 
 }  // namespace
 
