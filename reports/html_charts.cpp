@@ -15,7 +15,7 @@
 namespace kiln {
 namespace {
 
-std::string E(const std::string& text) { return EscapeHtml(text); }
+using html::E;
 
 // Line colours for series; red and amber are kept for bounds, grey for references.
 constexpr const char* kPalette[] = {"#0969da", "#8250df", "#1b7c83", "#bf3989", "#1a7f37", "#953800", "#0550ae", "#4d2d00"};

@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string E(const std::string& text) { return EscapeHtml(text); }
+using html::E;
 
 // A node list as the report holds it: a hostlist string (shown as it is, shortened) or an array of names.
 std::string NodeList(const json& nodes, std::size_t limit = 6) {

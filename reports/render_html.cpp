@@ -36,7 +36,7 @@ th{background:#f6f8fa}.pass{color:#116329}.fail,.error{color:#a40e26;font-weight
 .note{color:#57606a;font-size:.85rem}svg{display:block;margin:.5rem 0 1rem}pre{white-space:pre-wrap;margin:0}
 )";
 
-std::string E(const std::string& text) { return EscapeHtml(text); }
+using html::E;
 
 std::string VerdictBanner(const json& report) {
   const json& summary = report.at("summary");
