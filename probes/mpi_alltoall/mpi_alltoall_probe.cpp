@@ -107,7 +107,7 @@ class MpiAlltoallProbe final : public Probe {
         busbw.push_back(algbw.back() * factor);
       }
       if (times.empty()) break;
-      pacer.Measured(static_cast<std::uint64_t>(bytes), *std::max_element(times.begin(), times.end()) / 1e6);
+      pacer.Measured(size, *std::max_element(times.begin(), times.end()) / 1e6);
       ++measured_sizes;
       std::int64_t wrong = 0;
       for (int from = 0; from < ranks; ++from) {
