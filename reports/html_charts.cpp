@@ -140,16 +140,6 @@ class Legend {
   std::vector<Entry> entries_;
 };
 
-// The labels of a series other than `skip`, values only: "all_reduce", "fp64".
-std::string LabelValues(const Measurement& m, const std::string& skip) {
-  std::string text;
-  for (const auto& [name, value] : m.labels) {
-    if (name == skip) continue;
-    text += fmt::format("{}{}", text.empty() ? "" : " ", value);
-  }
-  return text;
-}
-
 // A line's name in a legend: its labels' values (less `skip`), " @ subject" when a chart has several subjects,
 // or `fallback` when that leaves nothing.
 std::string LineName(const Measurement& m, const std::string& skip, bool several_subjects, const std::string& fallback) {
@@ -179,6 +169,15 @@ std::optional<double> SampleInterval(const std::string& method) {
 }
 
 }  // namespace
+
+std::string LabelValues(const Measurement& m, const std::string& skip) {
+  std::string text;
+  for (const auto& [name, value] : m.labels) {
+    if (name == skip) continue;
+    text += fmt::format("{}{}", text.empty() ? "" : " ", value);
+  }
+  return text;
+}
 
 Judgements CollectJudgements(const std::vector<Verdict>& verdicts) {
   Judgements j;

@@ -44,6 +44,9 @@ ValueAxis MakeValueAxis(double smallest_positive, double largest);
 // A tick label people read at a glance: 2.51k, 680, 0.012 (never 2.51e+03).
 std::string FormatTick(double value);
 
+// A series' labels as people read them, values only, less `skip`: "bf16", "h2d 4MiB" (not "{type=bf16}").
+std::string LabelValues(const Measurement& m, const std::string& skip = "");
+
 // Horizontal bars (median, min..max whisker), one row per measurement, each row with its own marks.
 std::string BarChart(const std::string& title, const std::vector<std::pair<std::string, Measurement>>& rows,
                      const Judgements& judgements);

@@ -143,7 +143,7 @@ std::string ChartSections(const std::vector<Measurement>& measurements, const Ju
         for (const Measurement& m : ms) subjects.insert(m.subject.Key());
         std::vector<std::pair<std::string, Measurement>> rows;
         for (const Measurement& m : ms) {
-          std::string series = m.SeriesKey() == m.metric ? "" : m.SeriesKey().substr(m.metric.size());
+          std::string series = LabelValues(m);
           rows.emplace_back(subjects.size() == 1 && !series.empty() ? series
                             : series.empty()                        ? m.subject.Label()
                                                                     : fmt::format("{} {}", m.subject.Label(), series),

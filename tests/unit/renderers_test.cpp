@@ -190,6 +190,20 @@ TEST(RenderHtml, ACounterAtZeroTakesOneLineUnlessZeroFailed) {
   EXPECT_NE(html.find("<h3>health.ib_port_active (count)</h3><svg"), std::string::npos) << "a failing zero lost its chart";
 }
 
+TEST(RenderHtml, BarsOfOneSubjectsSeriesAreNamedByTheirLabelValues) {
+  RunRecord r;
+  r.cluster = "c1";
+  r.nodes = {{"n1", {0}, nullptr}};
+  Subject gpu = Subject::Device("n1", "gpu0");
+  r.measurements = {
+      MakeMeasurement("gpu_stress", "gpu.stress.tflops", "TFLOPS", gpu, {681}, true, "burn", {{"type", "bf16"}}),
+      MakeMeasurement("gpu_stress", "gpu.stress.tflops", "TFLOPS", gpu, {60}, true, "burn", {{"type", "fp64"}})};
+  std::string html = RenderHtml(BuildReport(r));
+  EXPECT_NE(html.find(">bf16</text>"), std::string::npos) << html;
+  EXPECT_NE(html.find(">fp64</text>"), std::string::npos) << html;
+  EXPECT_EQ(html.find(">{type=fp64}</text>"), std::string::npos) << "a row named by its label set";
+}
+
 TEST(RenderMarkdown, ListsFailingSubjectsAndMeasurements) {
   std::string md = RenderMarkdown(SampleReport());
   EXPECT_NE(md.find("**NOT ACCEPTED**"), std::string::npos);
