@@ -7,6 +7,8 @@
 #   oneway    only the traffic from h3 to h7 at 100 Mbit/s (htb + u32 filter: a bad path one way, as a faulty
 #             spine link gives under static routing): the link h3<->h7, and neither host
 #   link      h1 <-> h5 at 100 Mbit/s both ways: the link, and neither host
+#   cover     h1 <-> h5 at 10 Mbit/s, found by the cover stage: one matching in pairs (h1 and h5 never meet
+#             there), then mpi_alltoall on the affine plane's groups (--every-pair-up-to 2 --cover-links)
 #   crawl     h6 at 4 Mbit/s: one 4 MiB message takes 8 s, the pair probe cannot finish its samples in its
 #             30 s step: h6, as slow (its bandwidth measured), never as hung
 #   linkdown  h4's link goes down once the bisection is under way: h4 and only h4
@@ -30,6 +32,7 @@ case $scenario in
   link) subnet=8 culprits="h1<->h5" ;;
   starved) subnet=9 culprits=h4 ;;
   crawl) subnet=10 culprits=h6 ;;
+  cover) subnet=11 culprits="h1<->h5" ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 cgroup=
@@ -128,11 +131,11 @@ slow_host() {  # both directions of host $1's link, at $2 (default 100mbit)
   ip netns exec "${tag}$1" tc qdisc add dev veth0 root tbf rate "$rate" burst 64kb latency 400ms
   tc qdisc add dev "${tag}v${1#h}" root tbf rate "$rate" burst 64kb latency 400ms
 }
-slow_path() {  # only what host $1 sends to host $2
-  local ns="${tag}$1" dst="$net.$(( ${2#h} + 1 ))"
+slow_path() {  # only what host $1 sends to host $2, at $3 (default 100mbit)
+  local ns="${tag}$1" dst="$net.$(( ${2#h} + 1 ))" rate=${3:-100mbit}
   ip netns exec "$ns" tc qdisc add dev veth0 root handle 1: htb default 10 2>/dev/null
   ip netns exec "$ns" tc class add dev veth0 parent 1: classid 1:10 htb rate 10gbit 2>/dev/null
-  ip netns exec "$ns" tc class add dev veth0 parent 1: classid 1:20 htb rate 100mbit 2>/dev/null
+  ip netns exec "$ns" tc class add dev veth0 parent 1: classid 1:20 htb rate "$rate" 2>/dev/null
   ip netns exec "$ns" tc filter add dev veth0 parent 1: protocol ip prio 1 u32 match ip dst "$dst/32" flowid 1:20
 }
 case $scenario in
@@ -141,6 +144,7 @@ case $scenario in
   crawl) slow_host h6 4mbit ;;
   oneway) slow_path h3 h7 ;;
   link) slow_path h1 h5; slow_path h5 h1 ;;
+  cover) slow_path h1 h5 10mbit; slow_path h5 h1 10mbit ;;
 esac
 
 mpi_args="--mca plm_rsh_agent $work/agent --mca plm_rsh_no_tree_spawn 1 --mca pml ob1 --mca btl tcp,self"
@@ -152,6 +156,11 @@ suite="$source_dir/tests/fixtures/suites/bisect_netns.xml"
 baseline="$source_dir/tests/fixtures/baselines/netns.xml"
 if [ "$scenario" = slow-run ]; then
   command=("$kiln" run --hosts "$work/hostfile" --bisect --suite "$suite" --baseline "$baseline" --mpirun-args "$mpi_args")
+elif [ "$scenario" = cover ]; then
+  # One matching in pairs (h1 and h5 never meet there), then the all-to-all on the affine plane's groups of 3.
+  command=("$kiln" bisect --hosts "$work/hostfile" --probe mpi_alltoall --baseline "$baseline"
+           --suite "$source_dir/tests/fixtures/suites/bisect_netns_alltoall.xml"
+           --launcher mpirun --launcher-args "$mpi_args" --launch-slack 20 --every-pair-up-to 2 --cover-links)
 else
   command=("$kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce --suite "$suite" --baseline "$baseline"
            --launcher mpirun --launcher-args "$mpi_args" --launch-slack 20)
@@ -184,6 +193,10 @@ accused = sorted(name(f) for f in b["findings"] if f["kind"] != "unresolved")
 unresolved = [f["reason"] for f in b["findings"] if f["kind"] == "unresolved"]
 for r in b["rounds"]:
     print(f"  round {r['index']} {r['stage']}: {len(r['trials'])} trial(s): {r['conclusion']}")
+    failed = [f'{t.get("nodes")}: {t["value"]:.3g}' for t in r["trials"]
+              if t.get("outcome") not in (None, "pass") and t.get("value") is not None]
+    if failed:
+        print("    failed with:", ", ".join(failed))
 print("pair coverage:", b["pair_coverage"]["text"])
 node_values = [f'{t.get("nodes")}={t["value"]:.3g}' for t in b["rounds"][0]["trials"] if t.get("value") is not None]
 print("node stage values:", " ".join(node_values))
