@@ -66,13 +66,7 @@ std::string MpiThreadLevel() {
   }
 }
 
-bool AnyRankStopped(MPI_Comm comm, bool stop_here) {
-  int mine = stop_here ? 1 : 0, any = 0;
-  KILN_MPI_CHECK(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm));
-  return any != 0;
-}
-
-bool SizeSweepPacer::StopBeforeSize(std::uint64_t bytes, int iterations) {
+bool DeadlinePacer::StopBeforeSize(std::uint64_t bytes, int iterations) {
   bytes_ = bytes;
   double one = collective::PredictedIterationSeconds(static_cast<double>(last_bytes_), last_seconds_,
                                                      static_cast<double>(bytes));
@@ -80,19 +74,19 @@ bool SizeSweepPacer::StopBeforeSize(std::uint64_t bytes, int iterations) {
                                             FormatDuration(Seconds(one * iterations)), iterations, operation_));
 }
 
-bool SizeSweepPacer::StopBeforeSample(double seconds, int iterations) {
-  return Agree(seconds * iterations, fmt::format("{} more {}(s) of size {} would take about {}", iterations, operation_,
-                                                 FormatBytes(bytes_), FormatDuration(Seconds(seconds * iterations))));
+bool DeadlinePacer::StopBeforeSample(double seconds, int iterations) {
+  return Agree(seconds * iterations,
+               fmt::format("{} more {}(s){} would take about {}", iterations, operation_,
+                           bytes_ > 0 ? fmt::format(" of size {}", FormatBytes(bytes_)) : std::string(),
+                           FormatDuration(Seconds(seconds * iterations))));
 }
 
-void SizeSweepPacer::Measured(std::uint64_t bytes, double seconds) {
+void DeadlinePacer::Measured(std::uint64_t bytes, double seconds) {
   last_bytes_ = bytes;
   last_seconds_ = seconds;
 }
 
-bool SizeSweepPacer::Agree(double predicted_seconds, const std::string& why) {
-  // A margin for the prediction's error and for what follows the sweep (checking, gathering the results).
-  constexpr double kMargin = 1.5;
+bool DeadlinePacer::Agree(double predicted_seconds, const std::string& why) {
   enum : int { kGoOn = 0, kForeseen = 1, kRequested = 2 };
   double left = 0;
   int mine = kGoOn;
@@ -100,7 +94,7 @@ bool SizeSweepPacer::Agree(double predicted_seconds, const std::string& why) {
     mine = kRequested;
   } else if (ctx_.deadline != std::chrono::steady_clock::time_point() && predicted_seconds > 0) {
     left = std::chrono::duration<double>(ctx_.deadline - std::chrono::steady_clock::now()).count();
-    mine = predicted_seconds * kMargin > left ? kForeseen : kGoOn;
+    mine = predicted_seconds * margin_ > left ? kForeseen : kGoOn;
   }
   int any = kGoOn;
   KILN_MPI_CHECK(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm_));
@@ -114,7 +108,7 @@ bool SizeSweepPacer::Agree(double predicted_seconds, const std::string& why) {
   return any != kGoOn;
 }
 
-void FinishSweep(const SizeSweepPacer& pacer, std::size_t measured, std::size_t sizes, ProbeOutcome& outcome) {
+void FinishSweep(const DeadlinePacer& pacer, std::size_t measured, std::size_t sizes, ProbeOutcome& outcome) {
   if (!pacer.stopped()) return;
   if (pacer.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
   if (measured == 0) {

@@ -22,19 +22,16 @@ std::optional<std::string> MpiLaunchProblem(const ProbeContext& ctx, int at_leas
 // Every rank calls it with its own seconds; returns the slowest rank's, which is the collective's time.
 double SlowestRankSeconds(MPI_Comm comm, double seconds);
 
-// True on every rank when any rank has a reason to stop (`stop_here`: its stop was requested, its time is up): one
-// small all-reduce, so that all leave at the same point and none waits forever in a collective the others left.
-bool AnyRankStopped(MPI_Comm comm, bool stop_here);
-
-// Paces a collective's size sweep by the step's deadline, so that a slow network ends the step measured (the
-// sizes it reached, and why it went no further), not hung inside a size it cannot finish before the watch gives
-// up on it. Before each size and each sample all ranks agree (one small all-reduce) to stop when any rank's stop
-// was requested (the timeout, a signal), or when the work about to start, predicted from the last size measured,
-// would end past the deadline.
-class SizeSweepPacer {
+// Paces an MPI probe's work by the step's deadline, so that a slow network ends the step measured (what it
+// reached, and why it went no further), not hung inside work it cannot finish before the watch gives up on it.
+// Before each size and each sample (of a collective's size sweep, of mpi_link's streams) all ranks agree, in
+// one small all-reduce, so that all leave at the same point and none waits forever in a collective the others
+// left. They stop when any rank's stop was requested (the timeout, a signal), or when the work about to start,
+// foreseen from what was measured and taken `margin` times, would end past the deadline.
+class DeadlinePacer {
  public:
-  SizeSweepPacer(MPI_Comm comm, const ProbeContext& ctx, std::string operation)
-      : comm_(comm), ctx_(ctx), operation_(std::move(operation)) {}
+  DeadlinePacer(MPI_Comm comm, const ProbeContext& ctx, std::string operation, double margin = 1.5)
+      : comm_(comm), ctx_(ctx), operation_(std::move(operation)), margin_(margin) {}
   // Before a size: stop when its least work (`iterations` iterations: the warm-up, one per sample) cannot end
   // in time. Its first size is never predicted.
   bool StopBeforeSize(std::uint64_t bytes, int iterations);
@@ -56,6 +53,7 @@ class SizeSweepPacer {
   MPI_Comm comm_;
   const ProbeContext& ctx_;
   std::string operation_;
+  double margin_;  // for the forecast's error and for what follows (checking, gathering the results)
   std::uint64_t last_bytes_ = 0;
   double last_seconds_ = 0;
   std::uint64_t bytes_ = 0;
@@ -67,7 +65,7 @@ class SizeSweepPacer {
 // The end of a paced sweep that measured `measured` of its `sizes` sizes. A requested stop is the step's timeout
 // (a ProbeError, as the harness expects of a stopped probe). A foreseen one keeps what was measured and says why
 // the sweep went no further ("slow, not hung"), or is an error when not one sample could be taken.
-void FinishSweep(const SizeSweepPacer& pacer, std::size_t measured, std::size_t sizes, ProbeOutcome& outcome);
+void FinishSweep(const DeadlinePacer& pacer, std::size_t measured, std::size_t sizes, ProbeOutcome& outcome);
 
 // A size's warm-up: one call, the rest of `warmup`, then passes of about 5 ms (at least one call) until the time
 // per call stops falling by half. A few calls of a small message end in microseconds, before the job's ranks and

@@ -79,7 +79,7 @@ class MpiAllreduceProbe final : public Probe {
     for (std::uint64_t i = 0; i < send.size(); ++i) send[i] = collective::AllReduceInput(rank, i);
 
     ProbeOutcome outcome;
-    SizeSweepPacer pacer(comm, ctx, "all-reduce");
+    DeadlinePacer pacer(comm, ctx, "all-reduce");
     std::size_t measured_sizes = 0;
     for (std::uint64_t size : sizes) {
       if (pacer.stopped() || pacer.StopBeforeSize(size, std::max(1, warmup) + samples)) break;

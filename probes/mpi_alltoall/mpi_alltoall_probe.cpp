@@ -78,7 +78,7 @@ class MpiAlltoallProbe final : public Probe {
       return from * 2654435761u ^ (to * 40503u + i * 97u);
     };
     ProbeOutcome outcome;
-    SizeSweepPacer pacer(comm, ctx, "all-to-all");
+    DeadlinePacer pacer(comm, ctx, "all-to-all");
     std::size_t measured_sizes = 0;
     for (std::uint64_t size : sizes) {
       if (pacer.stopped() || pacer.StopBeforeSize(size, warmup + samples)) break;

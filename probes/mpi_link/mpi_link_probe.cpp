@@ -133,20 +133,14 @@ class MpiLinkProbe final : public Probe {
     bandwidth.clear();
     forward.clear();
     reverse.clear();
-    bool stopped = false;
+    // Stop before a sample (both directions) that could not end by the deadline, so the step ends measured, not
+    // timed out.
+    DeadlinePacer pacer(comm, ctx, "message each way", 1.2);
     for (int s = 0; s < samples; ++s) {
-      // Stop before a sample that could not end by the deadline, so the step ends measured, not timed out.
-      const auto sample_estimate = std::chrono::duration<double>(2.0 * slowest * messages * 1.2);
-      bool no_time = ctx.deadline != std::chrono::steady_clock::time_point() &&
-                     std::chrono::steady_clock::now() +
-                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(sample_estimate) >
-                         ctx.deadline;
-      if (AnyRankStopped(comm, ctx.stop.stop_requested() || no_time)) {
-        stopped = true;
-        break;
-      }
+      if (pacer.StopBeforeSample(2.0 * slowest, messages)) break;
       sample(messages, s == samples - 1);
     }
+    const bool stopped = pacer.stopped();
     const bool calibration_only = bandwidth.empty();
     if (calibration_only) {
       bandwidth = calibration[0];
