@@ -68,7 +68,7 @@ int Report(ReportArgs& args) {
   nlohmann::json report = LoadReport(args.path);
   std::string text;
   try {
-    text = Render(report, args.format);
+    text = Render(AsStored(std::move(report), args.path), args.format);
   } catch (const nlohmann::json::exception& e) {
     // A report.json is input like any other: a field of the wrong type is the file's fault, not Kiln's.
     throw InputError(args.path, 0, fmt::format("malformed report: {}", e.what()));

@@ -230,7 +230,9 @@ TrialResult JudgeTrialReport(const std::string& report_path, const std::string& 
       break;
     }
   }
-  if (outcome == "pass" || outcome == "warn") {  // a warning (a contended host, a wide spread) accuses nobody
+  // A partial pass judged less than an acceptance but found nothing; a warning (a wide spread) and an
+  // inconclusive rule (a contended host) accuse nobody.
+  if (outcome == "pass" || outcome == "partial" || outcome == "warn" || outcome == "inconclusive") {
     result.outcome = TrialOutcome::kPass;
     if (outcome == "warn" && worst) result.reason = fmt::format("passed with a warning: {}", worst->reason);
   } else if (outcome == "skipped" && AllMeasured(report)) {

@@ -28,9 +28,13 @@ Verdict Judge(const Expectation& e, const Measurement& m, bool ok, std::string r
   v.subject = m.subject;
   v.outcome = ok ? Outcome::kPass : e.severity;
   v.reason = std::move(reason);
-  if (v.outcome == Outcome::kFail && !m.unreliable.empty()) {  // a contended measurement accuses nobody
-    v.outcome = Outcome::kWarn;
-    v.reason += fmt::format(" (not accused: {})", m.unreliable);
+  // A contended measurement can neither accuse the node nor clear it: the rule ends inconclusive (an error of
+  // the run, never a pass), naming why, so that the node is measured again on a quiet machine.
+  if (v.outcome == Outcome::kFail && !m.unreliable.empty()) {
+    v.outcome = Outcome::kError;
+    v.inconclusive = true;
+    v.reason = fmt::format("inconclusive: {}, but measured under contention ({}); measure it again on a quiet node",
+                           v.reason, m.unreliable);
   }
   v.rule = Describe(e);
   v.severity = e.severity;

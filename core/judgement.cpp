@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/coverage.hpp"
 #include "core/evaluator.hpp"
 
 namespace kiln {
@@ -77,7 +78,9 @@ std::string MeasuredLabels(const Expectation& e, const std::vector<const Measure
 
 struct Context {
   const JudgeInput& input;
-  std::set<std::string> probes_run;  // probes with at least one step status
+  // Probes that were part of the run: a step status, or a measurement (a report whose steps were removed is
+  // judged on what it measured, never on what it claims to have run).
+  std::set<std::string> probes_run;
   std::set<std::string> misshapen;   // nodes whose node.shape verdict failed
 };
 
@@ -120,7 +123,13 @@ Verdict RuleVerdict(const Expectation& e, const std::string& probe, const Subjec
   v.source = e.source;
   v.outcome = outcome;
   v.reason = std::move(reason);
+  if (!e.optional) v.rule_id = e.where;
   return v;
+}
+
+Verdict NotJudged(const Expectation& e, const std::string& probe, const Subject& subject, const std::string& why) {
+  return NotJudgedVerdict(probe, e.metric_pattern, SeriesText(e), subject, Describe(e), e.source,
+                          e.optional ? std::string() : e.where, why);
 }
 
 Verdict NotMeasured(const Expectation& e, const std::string& probe, const Subject& subject, bool optional,
@@ -142,11 +151,55 @@ std::vector<Subject> ExpectedSubjects(const Context& ctx, const ProbeMetrics& pr
     for (const NodeFacts& facts : ctx.input.nodes) subjects.push_back(Subject::Node(facts.node));
     return subjects;
   }
+  auto add = [&](const Subject& subject) {
+    if (std::find(subjects.begin(), subjects.end(), subject) == subjects.end()) subjects.push_back(subject);
+  };
   for (const JudgedStep& step : ctx.input.steps) {
-    if (step.probe != probe.probe) continue;
-    if (std::find(subjects.begin(), subjects.end(), step.subject) == subjects.end()) subjects.push_back(step.subject);
+    if (step.probe == probe.probe) add(step.subject);
+  }
+  for (const Measurement& m : *ctx.input.measurements) {
+    if (m.probe == probe.probe && m.subject.kind != SubjectKind::kDevice) add(m.subject);
   }
   return subjects;
+}
+
+// The subjects a probe that was not part of the run would have reported on: every node for a node probe, the
+// whole cluster for a group probe, and for a pair probe the cluster when it has two nodes or more.
+std::vector<Subject> UnrunSubjects(const Context& ctx, const ProbeMetrics& probe) {
+  std::vector<Subject> subjects;
+  std::vector<std::string> names;
+  for (const NodeFacts& facts : ctx.input.nodes) names.push_back(facts.node);
+  if (probe.scope == Scope::kNode) {
+    for (const std::string& name : names) subjects.push_back(Subject::Node(name));
+  } else if (probe.scope == Scope::kGroup || names.size() >= 2) {
+    subjects.push_back(Subject::Group(names));
+  }
+  return subjects;
+}
+
+// Why no step of `probe` asked for the series `e` names ("the suite's gpu_stress step asked for
+// types=bf16,fp32 only"), or "" when one did: a step asks for it when every label the rule fixes that one of
+// the probe's parameters chooses is among that parameter's values. A step whose parameters are unknown (a
+// report that lost them) asks for everything.
+std::string NotAskedFor(const Context& ctx, const Expectation& e, const ProbeMetrics& probe) {
+  std::vector<std::string> asked;
+  for (const JudgedStep& step : ctx.input.steps) {
+    if (step.probe != probe.probe) continue;
+    std::vector<std::string> missing;
+    for (const auto& [label, value] : e.labels) {
+      auto spec = std::find_if(probe.parameters.begin(), probe.parameters.end(),
+                               [&](const ParamSpec& p) { return p.label == label; });
+      if (spec == probe.parameters.end()) continue;
+      auto given = step.parameters.find(spec->name);
+      if (given == step.parameters.end() || ParameterAsksFor(spec->type, given->second, value)) continue;
+      missing.push_back(fmt::format("{}={}", spec->name, given->second));
+    }
+    if (missing.empty()) return "";
+    std::string text = fmt::format("{}", fmt::join(missing, ", "));
+    if (std::find(asked.begin(), asked.end(), text) == asked.end()) asked.push_back(text);
+  }
+  if (asked.empty()) return "";
+  return fmt::format("the suite's {} step asked for {} only", probe.probe, fmt::join(asked, "; "));
 }
 
 bool StepIsOptional(const Context& ctx, const std::string& probe) {
@@ -188,21 +241,48 @@ std::string MisshapenMember(const Context& ctx, const Subject& subject) {
   return "";
 }
 
+// Why `e` does not apply to `subject` in this run, or "" when it does.
+std::string NotApplicableHere(const Context& ctx, const Expectation& e, const ProbeMetrics& probe,
+                              const Subject& subject) {
+  std::string na = WhyNotApplicable(e, subject, ctx.input.shape, ctx.input.nodes);
+  if (na.empty() && !e.applies.shapes.empty()) na = MisshapenMember(ctx, subject);
+  if (na.empty() && probe.scope == Scope::kPair && subject.nodes.size() < 2) {
+    na = fmt::format("a pair probe needs 2 nodes; this run has {}", subject.nodes.size());
+  }
+  return na;
+}
+
+// A rule none of whose probes was part of the run: listed as not checked, and not judged on every subject it
+// would have applied to (which costs the run its acceptance), never dropped.
+void JudgeUnrun(const Context& ctx, const Expectation& e, const std::vector<const ProbeMetrics*>& probes,
+                Judgement& out) {
+  std::vector<std::string> names;
+  for (const ProbeMetrics* probe : probes) names.push_back(probe->probe);
+  std::string why = fmt::format("the suite has no step of {}", fmt::join(names, " or "));
+  out.unchecked.push_back({e.where, SeriesText(e), Describe(e), why});
+  if (probes.empty()) return;
+  const ProbeMetrics& probe = *probes.front();
+  for (const Subject& subject : UnrunSubjects(ctx, probe)) {
+    std::string na = NotApplicableHere(ctx, e, probe, subject);
+    out.verdicts.push_back(na.empty() ? NotJudged(e, probe.probe, subject, why)
+                                      : NotApplicable(e, probe.probe, subject, na));
+  }
+}
+
 void JudgeExpectation(const Context& ctx, const Expectation& e, Judgement& out) {
   std::vector<const ProbeMetrics*> probes = ProbesOf(e, ctx.input.catalog);
+  std::vector<const ProbeMetrics*> ran;
+  for (const ProbeMetrics* probe : probes) {
+    if (ctx.probes_run.count(probe->probe)) ran.push_back(probe);
+  }
+  if (ran.empty()) return JudgeUnrun(ctx, e, probes, out);
   std::vector<const Measurement*> to_fleet;
   std::set<const Measurement*> judged;  // a node's port counters belong to every pair it was in: judged once
-  bool any_probe_ran = false;
-  for (const ProbeMetrics* probe : probes) {
-    if (!ctx.probes_run.count(probe->probe)) continue;
-    any_probe_ran = true;
+  for (const ProbeMetrics* probe : ran) {
     bool optional = e.optional || StepIsOptional(ctx, probe->probe);
+    std::string not_asked = NotAskedFor(ctx, e, *probe);
     for (const Subject& subject : ExpectedSubjects(ctx, *probe)) {
-      std::string na = WhyNotApplicable(e, subject, ctx.input.shape, ctx.input.nodes);
-      if (na.empty() && !e.applies.shapes.empty()) na = MisshapenMember(ctx, subject);
-      if (na.empty() && probe->scope == Scope::kPair && subject.nodes.size() < 2) {
-        na = fmt::format("a pair probe needs 2 nodes; this run has {}", subject.nodes.size());
-      }
+      std::string na = NotApplicableHere(ctx, e, *probe, subject);
       if (!na.empty()) {
         out.verdicts.push_back(NotApplicable(e, probe->probe, subject, na));
         continue;
@@ -213,7 +293,11 @@ void JudgeExpectation(const Context& ctx, const Expectation& e, Judgement& out) 
         if (m.probe == probe->probe && Matches(e, m) && BelongsTo(probe->scope, m, subject)) found.push_back(&m);
       }
       if (found.empty()) {
-        if (e.rule != RuleKind::kFleet) {
+        // A series the step never asked for is not judged (the suite chose not to measure it); one it asked
+        // for and did not deliver fails. A fleet rule has no subject of its own to fail.
+        if (!not_asked.empty()) {
+          out.verdicts.push_back(NotJudged(e, probe->probe, subject, not_asked));
+        } else if (e.rule != RuleKind::kFleet) {
           out.verdicts.push_back(NotMeasured(e, probe->probe, subject, optional,
                                              WhyNotMeasured(ctx, e, *probe, probe->scope, owner)));
         }
@@ -232,21 +316,18 @@ void JudgeExpectation(const Context& ctx, const Expectation& e, Judgement& out) 
           to_fleet.push_back(m);
         } else {
           out.verdicts.push_back(JudgeAbsolute(e, *m));
+          if (!e.optional) out.verdicts.back().rule_id = e.where;
         }
       }
     }
   }
-  if (!any_probe_ran) {
-    std::vector<std::string> names;
-    for (const ProbeMetrics* probe : probes) names.push_back(probe->probe);
-    out.unchecked.push_back({e.where, SeriesText(e), Describe(e),
-                             fmt::format("the suite has no step of {}", fmt::join(names, " or "))});
-    return;
-  }
   // A fleet is the same series measured on subjects of the same kind.
   std::map<std::pair<std::string, SubjectKind>, std::vector<const Measurement*>> fleets;
   for (const Measurement* m : to_fleet) fleets[{m->SeriesKey(), m->subject.kind}].push_back(m);
+  std::size_t first = out.verdicts.size();
   for (const auto& [key, series] : fleets) JudgeFleet(e, series, out.verdicts);
+  if (e.optional) return;
+  for (std::size_t i = first; i < out.verdicts.size(); ++i) out.verdicts[i].rule_id = e.where;
 }
 
 std::string Plural(int n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
@@ -337,20 +418,74 @@ Verdict JudgeShape(const NodeShape& shape, const NodeFacts& facts) {
   return v;
 }
 
+std::string GpuModelRuleId(const Baseline& baseline) { return baseline.path + ":gpu"; }
+
+std::string GpuModelRule(const Baseline& baseline) {
+  return fmt::format("GPU model {} (baseline {})", fmt::join(baseline.gpu_models, " or "), baseline.sku);
+}
+
+Verdict JudgeGpuModel(const Baseline& baseline, const NodeFacts& facts) {
+  Verdict v = NotJudgedVerdict("baseline", "node.gpu_model", "node.gpu_model", Subject::Node(facts.node),
+                               GpuModelRule(baseline), baseline.path, GpuModelRuleId(baseline), "");
+  bool for_hosts = std::find(baseline.gpu_models.begin(), baseline.gpu_models.end(), "none") !=
+                   baseline.gpu_models.end();
+  std::vector<std::string> wrong;
+  for (const std::string& model : facts.gpu_models) {
+    bool known = std::any_of(baseline.gpu_models.begin(), baseline.gpu_models.end(),
+                             [&](const std::string& glob) { return glob != "none" && GlobMatches(glob, model); });
+    if (!known && std::find(wrong.begin(), wrong.end(), model) == wrong.end()) wrong.push_back(model);
+  }
+  std::string problem;
+  if (!facts.gpus && facts.gpus_on_pci > 0) {
+    problem = fmt::format("{} NVIDIA GPU(s) on the PCI bus but no driver answers ({})", facts.gpus_on_pci,
+                          facts.no_gpu_reason);
+  } else if (!wrong.empty()) {
+    problem = fmt::format("found {}", fmt::join(wrong, ", "));
+  } else if (facts.GpuCount() == 0 && !for_hosts) {
+    problem = fmt::format("found no GPU ({})", facts.Describe());
+  }
+  v.outcome = problem.empty() ? Outcome::kPass : Outcome::kFail;
+  v.reason = problem.empty()
+                 ? fmt::format("{} is what baseline {} is for", facts.Describe(), baseline.sku)
+                 : fmt::format("GPU model mismatch: baseline {} is for {}; {} on {}", baseline.sku,
+                               fmt::join(baseline.gpu_models, " or "), problem, facts.node);
+  return v;
+}
+
 Judgement JudgeRun(const JudgeInput& input) {
   Judgement out;
   if (!input.baseline) return out;
   Context ctx{input, {}, {}};
   for (const JudgedStep& step : input.steps) ctx.probes_run.insert(step.probe);
+  for (const Measurement& m : *input.measurements) ctx.probes_run.insert(m.probe);
+  bool inventoried = std::any_of(input.nodes.begin(), input.nodes.end(),
+                                 [](const NodeFacts& facts) { return facts.inventoried; });
+  const std::string no_health = "the suite has no health step, which finds what a node is";
   if (input.shape) {
-    if (ctx.probes_run.count("health")) {
+    if (ctx.probes_run.count("health") || inventoried) {
       for (const NodeFacts& facts : input.nodes) {
         out.verdicts.push_back(JudgeShape(*input.shape, facts));
+        out.verdicts.back().rule_id = input.shape->where;
         if (IsFailure(out.verdicts.back().outcome)) ctx.misshapen.insert(facts.node);
       }
     } else {
       out.unchecked.push_back({input.shape->where, "node.shape", fmt::format("node shape {}", input.shape->name),
-                               "the suite has no health step, which finds what a node is"});
+                               no_health});
+      for (const NodeFacts& facts : input.nodes) {
+        out.verdicts.push_back(NotJudgedVerdict("shape", "node.shape", "node.shape", Subject::Node(facts.node),
+                                                fmt::format("node shape {}", input.shape->name),
+                                                input.shape->source, input.shape->where, no_health));
+      }
+    }
+  }
+  if (!input.baseline->gpu_models.empty()) {
+    for (const NodeFacts& facts : input.nodes) {
+      out.verdicts.push_back(facts.inventoried
+                                 ? JudgeGpuModel(*input.baseline, facts)
+                                 : NotJudgedVerdict("baseline", "node.gpu_model", "node.gpu_model",
+                                                    Subject::Node(facts.node), GpuModelRule(*input.baseline),
+                                                    input.baseline->path, GpuModelRuleId(*input.baseline),
+                                                    no_health));
     }
   }
   for (const Expectation& e : input.baseline->expectations) JudgeExpectation(ctx, e, out);

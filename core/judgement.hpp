@@ -5,12 +5,14 @@
 // not fit the subject (another node shape, too few GPUs or nodes) is "not applicable", with why. A declared node
 // shape is checked once per node. Correctness counters are Kiln's own check, judged once.
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/baseline.hpp"
 #include "core/measurement.hpp"
 #include "core/node_facts.hpp"
+#include "core/parameters.hpp"
 #include "core/probe.hpp"
 #include "core/step_status.hpp"
 #include "core/verdict.hpp"
@@ -22,6 +24,7 @@ struct ProbeMetrics {
   std::string probe;
   Scope scope = Scope::kNode;
   std::vector<MetricSpec> metrics;
+  std::vector<ParamSpec> parameters;  // which of them choose a label's values (ParamSpec::label)
 };
 
 // What one step said about one subject.
@@ -31,6 +34,9 @@ struct JudgedStep {
   StepStatus status = StepStatus::kMeasured;
   std::string reason;
   bool optional = false;  // the suite marks the step optional: what it does not measure is not a failure
+  // The step's parameters as recorded (every value, defaults included); empty when unknown (a step inferred
+  // from measurements alone), which asks for everything.
+  std::map<std::string, std::string> parameters{};
 };
 
 struct JudgeInput {
@@ -59,6 +65,12 @@ Judgement JudgeRun(const JudgeInput& input);
 
 // The verdict of a node against a declared shape: pass, or fail naming every difference.
 Verdict JudgeShape(const NodeShape& shape, const NodeFacts& facts);
+
+// The verdict of a node against the GPU models a baseline is for ("none": hosts without GPUs): every GPU found
+// must be one of them, whatever chose the baseline (--baseline auto or a name); a mismatch names both.
+Verdict JudgeGpuModel(const Baseline& baseline, const NodeFacts& facts);
+std::string GpuModelRule(const Baseline& baseline);
+std::string GpuModelRuleId(const Baseline& baseline);
 
 // Why `e` does not apply to `subject`, or "" when it does. GPUs come from the declared shape when there is one
 // (what the node should be), else from what was found.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <stdexcept>
@@ -121,5 +122,26 @@ const std::vector<std::uint64_t>& Parameters::ByteList(const std::string& name) 
   return std::get<std::vector<std::uint64_t>>(Get(name));
 }
 Seconds Parameters::Duration(const std::string& name) const { return std::get<Seconds>(Get(name)); }
+
+bool ParameterAsksFor(ParamType type, const std::string& given, const std::string& value) {
+  if (type == ParamType::kByteList || type == ParamType::kBytes) {
+    auto sizes = ParseByteList(given);
+    auto wanted = ParseBytes(value);
+    if (!sizes || !wanted) return true;
+    return std::find(sizes->begin(), sizes->end(), *wanted) != sizes->end();
+  }
+  if (type != ParamType::kString) return true;
+  std::size_t start = 0;
+  while (start <= given.size()) {
+    std::size_t end = given.find(',', start);
+    if (end == std::string::npos) end = given.size();
+    std::string item = given.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item == value) return true;
+    start = end + 1;
+  }
+  return false;
+}
 
 }  // namespace kiln

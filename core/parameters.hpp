@@ -18,7 +18,16 @@ struct ParamSpec {
   ParamType type;
   std::string default_value;  // text, parsed like a suite value; must be valid
   std::string description;
+  // The measurement label whose values this parameter chooses ("types" -> "type", "sizes" -> "size"): a rule on
+  // a label value the step did not ask for is not judged by that step (it costs coverage), while one it asked
+  // for and did not deliver fails.
+  std::string label{};
 };
+
+// Whether `value` of a label is among the values `given` of a parameter of type `type` ("bf16" in
+// "bf16,fp32"; "16GiB" in "8B..16GiB"). Unparseable text counts as asked for: what cannot be read is never
+// waived.
+bool ParameterAsksFor(ParamType type, const std::string& given, const std::string& value);
 
 using ParamValue = std::variant<std::int64_t, double, bool, std::string, std::uint64_t,
                                 std::vector<std::uint64_t>, Seconds>;

@@ -34,6 +34,8 @@ void to_json(nlohmann::json& j, const Verdict& v) {
   if (v.reference) j["reference"] = *v.reference;
   if (!v.metric.empty()) j["severity"] = ToString(v.severity);
   if (!v.cause.empty()) j["cause"] = v.cause;
+  if (!v.rule_id.empty()) j["rule_id"] = v.rule_id;
+  if (v.inconclusive) j["inconclusive"] = true;
 }
 
 void from_json(const nlohmann::json& j, Verdict& v) {
@@ -50,6 +52,8 @@ void from_json(const nlohmann::json& j, Verdict& v) {
   if (j.contains("reference") && j["reference"].is_number()) v.reference = j["reference"].get<double>();
   v.severity = OutcomeFromString(j.value("severity", std::string("fail")));
   v.cause = j.value("cause", std::string());
+  v.rule_id = j.value("rule_id", std::string());
+  v.inconclusive = j.value("inconclusive", false);
 }
 
 }  // namespace kiln

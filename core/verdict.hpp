@@ -37,6 +37,12 @@ struct Verdict {
   std::string cause;  // a failing or warning performance verdict: what the step's telemetry says (power, clocks)
   std::optional<double> reference;    // a fraction rule's reference (the healthy value its bound is a share of)
   Outcome severity = Outcome::kFail;  // what breaking the rule gives (fail or warn): which bound a chart draws
+  // The baseline rule this verdict judges (its file:line), for rules an acceptance needs; empty for step
+  // verdicts, correctness checks and optional rules. Coverage counts rules by it (core/coverage.hpp).
+  std::string rule_id{};
+  // An error that is no finding: the rule failed on a measurement taken under contention, so nothing can be
+  // concluded either way (the run is inconclusive, never a pass).
+  bool inconclusive = false;
 };
 
 void to_json(nlohmann::json& j, const Verdict& v);

@@ -14,7 +14,9 @@ using nlohmann::json;
 
 namespace {
 
-bool Healthy(const std::string& outcome) { return outcome == "pass" || outcome == "warn" || outcome == "skipped"; }
+bool Healthy(const std::string& outcome) {
+  return outcome == "pass" || outcome == "partial" || outcome == "inconclusive" || outcome == "warn" || outcome == "skipped";
+}
 
 }  // namespace
 

@@ -54,7 +54,7 @@ std::vector<MetricSpec> ProbeRegistry::AllMetrics() const {
 
 std::vector<ProbeMetrics> ProbeRegistry::Catalog() const {
   std::vector<ProbeMetrics> catalog;
-  for (const auto& probe : probes_) catalog.push_back({probe->Name(), probe->scope(), probe->Metrics()});
+  for (const auto& probe : probes_) catalog.push_back({probe->Name(), probe->scope(), probe->Metrics(), probe->Parameters()});
   return catalog;
 }
 

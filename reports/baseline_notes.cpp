@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "reports/report.hpp"
+
 namespace kiln {
 
 std::string DescribeBaselineChoice(const nlohmann::json& report) {
@@ -28,10 +30,12 @@ std::string DescribeBaselineChoice(const nlohmann::json& report) {
 
 std::vector<std::string> NotCheckedLines(const nlohmann::json& report) {
   std::vector<std::string> lines;
-  const nlohmann::json& baseline = report.value("baseline", nlohmann::json::object());
-  for (const nlohmann::json& item : baseline.value("not_checked", nlohmann::json::array())) {
+  // From the verdicts (each rule not judged says so), not from the report's own list: the file's claims about
+  // itself are not evidence.
+  const nlohmann::json summary = SummaryOf(report);
+  for (const nlohmann::json& item : summary.at("coverage").at("not_judged")) {
     lines.push_back(fmt::format("{} {} ({}): {}", item.value("series", "?"), item.value("rule", ""),
-                                item.value("where", "?"), item.value("reason", "")));
+                                item.value("rule_id", "?"), item.value("reason", "")));
   }
   return lines;
 }

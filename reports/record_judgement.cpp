@@ -62,7 +62,9 @@ std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice
   input.catalog = catalog;
   input.measurements = &record.measurements;
   for (const StepRecord& step : record.steps) {
-    for (const StepResult& r : step.results) input.steps.push_back({step.probe, r.subject, r.status, r.reason, step.optional});
+    for (const StepResult& r : step.results) {
+      input.steps.push_back({step.probe, r.subject, r.status, r.reason, step.optional, step.parameters});
+    }
   }
   Judgement judgement = JudgeRun(input);
   AttachCauses(judgement.verdicts, record.measurements);

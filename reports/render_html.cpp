@@ -14,6 +14,7 @@
 #include "reports/html_escape.hpp"
 #include "reports/renderers.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/report.hpp"
 #include "reports/html_charts.hpp"
 #include "reports/html_sections.hpp"
 #include "reports/key_numbers.hpp"
@@ -29,6 +30,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;
 h1{margin-bottom:.2rem}h2{border-bottom:1px solid #d8dee4;padding-bottom:.3rem;margin-top:2.2rem}
 .verdict{padding:1rem 1.4rem;border-radius:8px;font-size:1.4rem;font-weight:600;margin:1rem 0}
 .accepted{background:#dafbe1;color:#116329;border:1px solid #4ac26b}
+.partial{background:#fff8c5;color:#7d4e00;border:1px solid #d4a72c}
 .rejected{background:#ffebe9;color:#a40e26;border:1px solid #ff8182}
 .nothing{background:#eaeef2;color:#424a53;border:1px solid #afb8c1}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}td,th{border:1px solid #d8dee4;padding:.25rem .55rem;text-align:left;vertical-align:top}
@@ -39,12 +41,19 @@ th{background:#f6f8fa}.pass{color:#116329}.fail,.error{color:#a40e26;font-weight
 using html::E;
 
 std::string VerdictBanner(const json& report) {
-  const json& summary = report.at("summary");
+  const json summary = SummaryOf(report);  // from the verdicts, not the file's own claim
   std::string outcome = summary.value("outcome", "");
   bool accepted = summary.value("accepted", false);
-  std::string cls = accepted ? "accepted" : outcome == "skipped" ? "nothing" : "rejected";
-  std::string text = accepted ? "Cluster accepted" : outcome == "skipped" ? "Nothing was judged" : "Cluster NOT accepted";
+  std::string cls = accepted               ? "accepted"
+                    : outcome == "partial" ? "partial"
+                    : outcome == "skipped" ? "nothing"
+                                           : "rejected";
+  std::string text = accepted               ? "Cluster accepted"
+                     : outcome == "partial" ? "Passed, not an acceptance"
+                     : outcome == "skipped" ? "Nothing was judged"
+                                            : "Cluster NOT accepted";
   std::string html = fmt::format(R"(<div class="verdict {}" id="verdict">{}</div>)", cls, text);
+  html += fmt::format(R"(<p id="headline"><strong>{}</strong></p>)", E(summary.value("headline", "")));
   if (!summary.value("note", "").empty()) html += fmt::format("<p>{}</p>", E(summary.value("note", "")));
   return html;
 }
@@ -73,7 +82,7 @@ std::string FailuresSection(const json& report, std::size_t measurement_count) {
   }
   if (listed == 0) html += R"(<tr><td colspan="4" class="pass">every subject passed</td></tr>)";
   html += "</table>";
-  const json& counts = report.at("summary").at("counts");
+  const json counts = SummaryOf(report).at("counts");
   html += fmt::format(R"(<p class="note">Verdicts: {} pass, {} warn, {} fail, {} error, {} skipped, {} not applicable; {} measurements.</p>)",
                       counts.value("pass", 0), counts.value("warn", 0), counts.value("fail", 0), counts.value("error", 0),
                       counts.value("skipped", 0), counts.value("not_applicable", 0), measurement_count);
@@ -91,7 +100,7 @@ std::string FailuresSection(const json& report, std::size_t measurement_count) {
     html += "</table>";
   }
   if (std::vector<std::string> unchecked = NotCheckedLines(report); !unchecked.empty()) {
-    html += "<h3>Expectations this suite did not check</h3><ul>";
+    html += "<h3>Rules not judged (they cost the run its acceptance)</h3><ul>";
     for (const std::string& line : unchecked) html += fmt::format("<li>{}</li>", E(line));
     html += "</ul>";
   }

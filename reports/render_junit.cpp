@@ -10,6 +10,7 @@
 
 #include "core/verdict.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/report.hpp"
 #include "reports/printable.hpp"
 #include "reports/renderers.hpp"
 
@@ -69,7 +70,12 @@ void AddProperties(pugi::xml_node suite, const json& report) {
   add("kiln.baseline", report.value("baseline", json::object()).value("sku", ""));
   add("kiln.cluster", report.at("cluster").value("name", ""));
   add("kiln.run_id", run.value("id", ""));
-  add("kiln.accepted", report.at("summary").value("accepted", false) ? "true" : "false");
+  const json summary = SummaryOf(report);  // from the verdicts, not the file's own claim
+  add("kiln.accepted", summary.value("accepted", false) ? "true" : "false");
+  add("kiln.outcome", summary.value("outcome", ""));
+  add("kiln.headline", summary.value("headline", ""));
+  add("kiln.rules_required", std::to_string(summary.at("coverage").value("required", 0)));
+  add("kiln.rules_judged", std::to_string(summary.at("coverage").value("judged", 0)));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "core/measurement.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/report.hpp"
 #include "reports/renderers.hpp"
 #include "reports/verdict_groups.hpp"
 
@@ -19,10 +20,10 @@ std::string Cell(std::string text) {
 }  // namespace
 
 std::string RenderMarkdown(const nlohmann::json& report) {
-  const auto& summary = report.at("summary");
+  const nlohmann::json summary = SummaryOf(report);  // from the verdicts, not the file's own claim
   std::string out = fmt::format("# Kiln report: {}\n\n", Cell(report.at("cluster").value("name", "")));
   out += fmt::format("**{}** ({}). Suite `{}`, baseline `{}`, {} node(s), {} to {}.\n\n",
-                     summary.value("accepted", false) ? "ACCEPTED" : "NOT ACCEPTED", summary.value("outcome", "?"),
+                     Cell(summary.value("headline", "")), summary.value("outcome", "?"),
                      Cell(report.at("suite").value("name", "")), Cell(report.at("baseline").value("sku", "")),
                      report.at("cluster").at("nodes").size(), report.at("run").value("started", ""),
                      report.at("run").value("finished", ""));
@@ -40,7 +41,7 @@ std::string RenderMarkdown(const nlohmann::json& report) {
   if (listed == 0) out += "| - | - | - | every subject passed |\n";
   if (std::string choice = DescribeBaselineChoice(report); !choice.empty()) out += fmt::format("\nBaseline: {}\n", Cell(choice));
   if (std::vector<std::string> unchecked = NotCheckedLines(report); !unchecked.empty()) {
-    out += "\n## Expectations this suite did not check\n\n";
+    out += "\n## Rules not judged (they cost the run its acceptance)\n\n";
     for (const std::string& line : unchecked) out += fmt::format("- {}\n", Cell(line));
   }
   out += "\n## Measurements\n\n| probe | metric | subject | median | min | max | cv | samples | how |\n"

@@ -249,7 +249,7 @@ std::string RenderPrometheus(const nlohmann::json& report) {
                                      "not_applicable), as a label; the value is always 1");
   out += outcomes;
 
-  const json& summary = report.at("summary");
+  const json summary = SummaryOf(report);  // from the verdicts, not the file's own claim
   const json& run = report.at("run");
   const json baseline = report.value("baseline", json::object());
   Gauge(out, "kiln_run_info", "what ran: Kiln's version, the suite, the baseline and the run's id; the value is 1");
@@ -261,7 +261,11 @@ std::string RenderPrometheus(const nlohmann::json& report) {
   Gauge(out, "kiln_run_timestamp_seconds", "when the run started, seconds since 1970 (UTC)");
   std::optional<double> started = UtcSeconds(run.value("started", ""));
   out += fmt::format("kiln_run_timestamp_seconds{{{}}} {}\n", RunLabels(report), Number(started.value_or(0)));
-  Gauge(out, "kiln_expectations_not_checked", "baseline expectations the suite could not check");
+  Gauge(out, "kiln_rules_required", "baseline rules an acceptance of these nodes needs");
+  out += fmt::format("kiln_rules_required{{{}}} {}\n", RunLabels(report), summary.at("coverage").value("required", 0));
+  Gauge(out, "kiln_rules_judged", "of those, the rules judged on every node they apply to (ACCEPTED needs all)");
+  out += fmt::format("kiln_rules_judged{{{}}} {}\n", RunLabels(report), summary.at("coverage").value("judged", 0));
+  Gauge(out, "kiln_expectations_not_checked", "baseline rules an acceptance needs that this run did not judge");
   out += fmt::format("kiln_expectations_not_checked{{{}}} {}\n", RunLabels(report), NotCheckedLines(report).size());
   Gauge(out, "kiln_run_duration_seconds", "how long the run took");
   out += fmt::format("kiln_run_duration_seconds{{{}}} {}\n", RunLabels(report), Number(run.value("duration_s", 0.0)));

@@ -16,6 +16,10 @@ std::string RenderPrometheus(const nlohmann::json& report);
 // Markdown: verdict, failing subjects, every measurement.
 std::string RenderMarkdown(const nlohmann::json& report);
 
+// A stored report as a renderer may show it: its summary recomputed from its verdicts and its signature claim
+// replaced by what lies beside it (`report_path`.minisig: present and a minisign file, with its key id, or not),
+// so that an edited report.json cannot make `kiln report` say ACCEPTED or "signed".
+nlohmann::json AsStored(nlohmann::json report, const std::string& report_path);
 // Renders `format` (html, junit, prom, md, text, json); throws InputError for an unknown one.
 std::string Render(const nlohmann::json& report, const std::string& format);
 

@@ -56,26 +56,55 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
   RunOutcome result;
   Outcome worst = Outcome::kPass;
   bool judged = false;
+  bool only_inconclusive = true;  // every error is a rule left inconclusive by contention
   for (const Verdict& v : verdicts) {
     worst = Worst(worst, v.outcome);
     judged = judged || IsJudged(v.outcome);
+    if (IsFailure(v.outcome) && !v.inconclusive) only_inconclusive = false;
   }
+  result.coverage = CoverageOf(verdicts);
+  result.exit_code = kExitFailed;  // anything but a clean pass is not one, whatever the reason
   if (!judged) {
     result.outcome = "skipped";
-    result.accepted = false;
-    result.exit_code = kExitFailed;  // not accepted is not a pass, whatever the reason
     result.note = "nothing was judged: every step was skipped or no rule applied; this run accepts nothing";
     return result;
   }
-  // Warnings and skips are reported, not fatal: the run passes unless something failed or erred.
-  result.outcome = IsFailure(worst) ? std::string(ToString(worst)) : "pass";
-  result.accepted = !IsFailure(worst);
-  result.exit_code = IsFailure(worst) ? kExitFailed : kExitPassed;
-  if (worst == Outcome::kWarn) result.note = "passed with warnings";
+  if (IsFailure(worst)) {
+    result.outcome = only_inconclusive ? "inconclusive" : std::string(ToString(worst));
+    if (only_inconclusive) {
+      result.note = "inconclusive: a rule failed on a measurement taken under contention; measure again on a quiet node";
+    }
+    return result;
+  }
+  // Nothing failed. ACCEPTED only when every rule an acceptance needs was judged on every node; less than that
+  // (a quick sweep, a burn-in iteration, a report missing a step) is a partial pass: exit 0, never "accepted".
+  result.exit_code = kExitPassed;
+  result.accepted = result.coverage.Complete();
+  result.outcome = result.accepted ? "pass" : "partial";
+  if (!result.accepted) {
+    result.note = result.coverage.required == 0
+                      ? "no acceptance rule of a baseline was judged; not an acceptance"
+                      : fmt::format("{}; not an acceptance", result.coverage.Describe());
+  } else if (worst == Outcome::kWarn) {
+    result.note = "passed with warnings";
+  }
   return result;
 }
 
-nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts) {
+std::string Headline(const RunOutcome& outcome, const std::string& suite) {
+  std::string covered = outcome.coverage.Describe();
+  if (outcome.accepted) return fmt::format("ACCEPTED: {}, {}", suite.empty() ? "run" : suite, covered);
+  if (outcome.outcome == "partial") {
+    std::string what = suite.empty() ? "run" : suite + " check";
+    if (outcome.coverage.required == 0) return fmt::format("PASSED: {}, no acceptance rule judged; not an acceptance", what);
+    return fmt::format("PASSED: {}, {}; not an acceptance", what, covered);
+  }
+  if (outcome.outcome == "inconclusive") return fmt::format("NOT ACCEPTED: inconclusive, {}", covered);
+  if (outcome.outcome == "skipped") return "NOT ACCEPTED: nothing was judged";
+  return fmt::format("NOT ACCEPTED: {}, {}", outcome.outcome == "error" ? "errors" : "failures", covered);
+}
+
+nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts, const std::string& suite) {
   using nlohmann::json;
   std::map<std::string, int> counts{{"pass", 0},  {"warn", 0},  {"fail", 0},
                                     {"skipped", 0}, {"error", 0}, {"not_applicable", 0}};
@@ -94,7 +123,14 @@ nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts) {
   }
   RunOutcome outcome = SummarizeOutcome(verdicts);
   return json{{"outcome", outcome.outcome}, {"accepted", outcome.accepted}, {"exit_code", outcome.exit_code},
-              {"note", outcome.note}, {"counts", counts}, {"failing_subjects", failing}};
+              {"headline", Headline(outcome, suite)}, {"note", outcome.note}, {"coverage", outcome.coverage},
+              {"counts", counts}, {"failing_subjects", failing}};
+}
+
+nlohmann::json SummaryOf(const nlohmann::json& report) {
+  std::string suite;
+  if (report.contains("suite") && report["suite"].is_object()) suite = report["suite"].value("name", "");
+  return BuildSummary(report.at("verdicts").get<std::vector<Verdict>>(), suite);
 }
 
 nlohmann::json BuildReport(const RunRecord& r) {
@@ -136,7 +172,7 @@ nlohmann::json BuildReport(const RunRecord& r) {
       {"steps", steps},
       {"measurements", r.measurements},
       {"verdicts", r.verdicts},
-      {"summary", BuildSummary(r.verdicts)},
+      {"summary", BuildSummary(r.verdicts, r.suite_name)},
       {"signature", {{"signed", false}, {"note", "this report is not signed"}}},
       {"previous_report_sha256", nullptr},
   };

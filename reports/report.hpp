@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "core/coverage.hpp"
 #include "reports/run_record.hpp"
 #include "reports/signing.hpp"
 
@@ -22,18 +23,31 @@ RunRecord StartRecord();
 // far is lost, and this says why the rest is missing.
 Verdict InterruptedVerdict(const std::string& what, const Subject& subject, std::string reason);
 
-// The report's "summary" for these verdicts: outcome, exit code, counts, failing subjects.
-nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts);
+// The report's "summary" for these verdicts: outcome, exit code, headline, coverage, counts, failing subjects.
+// Always computed from the verdicts; renderers recompute it rather than trust a stored one.
+nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts, const std::string& suite = "");
 
-// The verdict of the whole run from its verdicts: "pass", "fail", "error", or "skipped" when nothing at all
-// was judged; with the process exit code it maps to (0 or 1).
+// The summary of a stored report, recomputed from its verdicts (renderers show this, never the stored one).
+nlohmann::json SummaryOf(const nlohmann::json& report);
+
+// The verdict of the whole run from its verdicts, with the process exit code it maps to:
+//   "pass"         ACCEPTED: nothing failed and every rule an acceptance needs was judged on every node (exit 0);
+//   "partial"      nothing failed, but less was judged: a quick sweep, a burn-in iteration (exit 0, not accepted);
+//   "fail"/"error" something failed or could not be judged (exit 1);
+//   "inconclusive" the only failures are rules broken by contended measurements (exit 1);
+//   "skipped"      nothing at all was judged (exit 1).
 struct RunOutcome {
   std::string outcome;
   bool accepted = false;
   int exit_code = 0;
   std::string note;
+  Coverage coverage;
 };
 RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts);
+
+// One line for people: "ACCEPTED: acceptance, 25 of 25 acceptance rules judged", "PASSED: quick check, 17 of
+// 25 acceptance rules judged; not an acceptance", "NOT ACCEPTED: failures, 25 of 25 acceptance rules judged".
+std::string Headline(const RunOutcome& outcome, const std::string& suite);
 
 // The record a report was built from, read back (kiln evaluate): run, cluster, nodes and inventories, suite,
 // steps, measurements and verdicts. Throws InputError naming `path` when a field is missing or malformed.

@@ -120,7 +120,7 @@ void FinishSweep(const DeadlinePacer& pacer, std::size_t measured, std::size_t s
 
 std::vector<ParamSpec> SizeSweepParameters(const std::string& default_sizes, const std::string& sizes_help) {
   return {
-      {"sizes", ParamType::kByteList, default_sizes, sizes_help},
+      {"sizes", ParamType::kByteList, default_sizes, sizes_help, "size"},
       {"warmup", ParamType::kInt, "2", "untimed iterations per size"},
       {"samples", ParamType::kInt, "5", "timed samples per size"},
       {"sample_time", ParamType::kDuration, "100ms", "aim for this much time per sample"},

@@ -7,7 +7,7 @@ GpuProbeDeclaration GpuStressDeclaration() {
           "GEMM burn (cuBLAS) filling most of free memory; every result compared with the first (silent data corruption)",
           Scope::kNode,
           {{"duration", ParamType::kDuration, "60s", "how long to burn each GPU"},
-           {"types", ParamType::kString, "bf16,fp32", "GEMM types: fp64, fp32, tf32, bf16, fp16 (comma-separated)"},
+           {"types", ParamType::kString, "bf16,fp32", "GEMM types: fp64, fp32, tf32, bf16, fp16 (comma-separated)", "type"},
            {"matrix_size", ParamType::kInt, "8192", "n of the n x n matrices (gpu-burn: 8192)"},
            {"memory_fraction", ParamType::kDouble, "0.9", "share of free memory to fill with result matrices"},
            {"sample_interval", ParamType::kDuration, "1s", "how often TFLOPS and NVML readings are sampled"}},

@@ -37,13 +37,15 @@ TEST(Evaluate, MinAndMaxJudgeTheMedian) {
   EXPECT_EQ(w[0].outcome, Outcome::kPass);
 }
 
-TEST(Evaluate, AContendedMeasurementWarnsInsteadOfAccusing) {
+TEST(Evaluate, AContendedMeasurementIsInconclusiveNeverAPass) {
   Measurement slow = Stream("n1", {5, 5, 5});
   slow.unreliable = "measured on a contended host: 3.0 other runnable tasks per CPU";
   auto v = Judge(Rule(RuleKind::kMin, 20), {slow});
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0].outcome, Outcome::kWarn);
-  EXPECT_NE(v[0].reason.find("not accused: measured on a contended host"), std::string::npos) << v[0].reason;
+  EXPECT_EQ(v[0].outcome, Outcome::kError);
+  EXPECT_TRUE(v[0].inconclusive);
+  EXPECT_NE(v[0].reason.find("inconclusive: 5 GB/s < min 20, but measured under contention (measured on a "
+                             "contended host"), std::string::npos) << v[0].reason;
   slow.unreliable.clear();
   EXPECT_EQ(Judge(Rule(RuleKind::kMin, 20), {slow})[0].outcome, Outcome::kFail);
   // And the mark survives the report: a re-evaluation (kiln evaluate) judges the same.

@@ -228,7 +228,18 @@ TEST(Judgement, TheSweepThatNeverReachedTheSizeFailsNamingWhatItMeasured) {
   e.unit = "GB/s";
   e.source = "test";
   choice.catalog[0].expectations.push_back(e);
-  Judged swept = Judge("h200-x1-deep.json", choice);
+  // The step asked for 8B..4GiB: 16 GiB is not judged (the suite chose not to measure it), never failed.
+  Judged asked_less = Judge("h200-x1-deep.json", choice);
+  const Verdict* not_judged = asked_less.Find("nccl.busbw{collective=all_reduce,size=16GiB}", Outcome::kSkipped);
+  ASSERT_NE(not_judged, nullptr);
+  EXPECT_NE(not_judged->reason.find("not judged: the suite's nccl step asked for sizes=8B..4GiB only"),
+            std::string::npos) << not_judged->reason;
+  // A step that asked for 16 GiB and stopped short fails, naming what it did measure.
+  Judged swept = Judge("h200-x1-deep.json", choice, [](RunRecord& r) {
+    for (StepRecord& step : r.steps) {
+      if (step.probe == "nccl") step.parameters["sizes"] = "8B..16GiB";
+    }
+  });
   const Verdict* missing = swept.Find("nccl.busbw{collective=all_reduce,size=16GiB}", Outcome::kFail);
   ASSERT_NE(missing, nullptr);
   EXPECT_NE(missing->reason.find("not measured: nccl measured nccl.busbw only for collective=all_reduce..broadcast, "

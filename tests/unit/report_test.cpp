@@ -23,10 +23,29 @@ Verdict V(Outcome outcome, const std::string& node = "n1") {
 TEST(SummarizeOutcome, FailOrErrorMeansExitOne) {
   EXPECT_EQ(SummarizeOutcome({V(Outcome::kPass), V(Outcome::kFail)}).exit_code, 1);
   EXPECT_EQ(SummarizeOutcome({V(Outcome::kPass), V(Outcome::kError)}).outcome, "error");
-  RunOutcome warn = SummarizeOutcome({V(Outcome::kPass), V(Outcome::kWarn)});
+  auto rule = [](Outcome outcome, const char* id) {
+    Verdict v = V(outcome);
+    v.rule_id = id;
+    return v;
+  };
+  RunOutcome warn = SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), rule(Outcome::kWarn, "b.xml:2")});
   EXPECT_EQ(warn.exit_code, 0);
   EXPECT_TRUE(warn.accepted);
+  EXPECT_EQ(warn.outcome, "pass");
   EXPECT_EQ(warn.note, "passed with warnings");
+  // The same verdicts with a rule not judged: a partial pass, exit 0, never accepted.
+  RunOutcome partial = SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), rule(Outcome::kSkipped, "b.xml:2")});
+  EXPECT_EQ(partial.exit_code, 0);
+  EXPECT_FALSE(partial.accepted);
+  EXPECT_EQ(partial.outcome, "partial");
+  EXPECT_EQ(partial.note, "1 of 2 acceptance rules judged; not an acceptance");
+  EXPECT_EQ(Headline(partial, "quick"), "PASSED: quick check, 1 of 2 acceptance rules judged; not an acceptance");
+  // Inconclusive only when every failure is a contended rule.
+  Verdict contended = rule(Outcome::kError, "b.xml:3");
+  contended.inconclusive = true;
+  EXPECT_EQ(SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), contended}).outcome, "inconclusive");
+  EXPECT_EQ(SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), contended}).exit_code, 1);
+  EXPECT_EQ(SummarizeOutcome({rule(Outcome::kFail, "b.xml:1"), contended}).outcome, "error");
 }
 
 TEST(SummarizeOutcome, NothingJudgedIsNotAnAcceptance) {
@@ -37,7 +56,9 @@ TEST(SummarizeOutcome, NothingJudgedIsNotAnAcceptance) {
   EXPECT_NE(o.note.find("accepts nothing"), std::string::npos);
   // Rules that do not apply judge nothing either, and never hide another outcome.
   EXPECT_EQ(SummarizeOutcome({V(Outcome::kNotApplicable)}).exit_code, 1);
-  EXPECT_EQ(SummarizeOutcome({V(Outcome::kNotApplicable), V(Outcome::kPass)}).outcome, "pass");
+  // Passing verdicts of no baseline rule (a correctness check alone, a bisection) are no acceptance.
+  EXPECT_EQ(SummarizeOutcome({V(Outcome::kNotApplicable), V(Outcome::kPass)}).outcome, "partial");
+  EXPECT_FALSE(SummarizeOutcome({V(Outcome::kNotApplicable), V(Outcome::kPass)}).accepted);
 }
 
 TEST(BuildReport, CountsAndListsFailingSubjects) {
