@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/evaluator.hpp"
@@ -36,6 +37,12 @@ std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice
 
   std::vector<MetricSpec> metrics;
   for (const ProbeMetrics& probe : catalog) metrics.insert(metrics.end(), probe.metrics.begin(), probe.metrics.end());
+  // Which way is better is the probe's to say, not the report's: a stored "higher_is_better": false must not
+  // turn a floor into a ceiling.
+  for (Measurement& m : record.measurements) {
+    auto spec = std::find_if(metrics.begin(), metrics.end(), [&](const MetricSpec& s) { return s.name == m.metric; });
+    if (spec != metrics.end()) m.higher_is_better = spec->higher_is_better;
+  }
   for (Verdict& v : EvaluateCorrectness(metrics, record.measurements)) verdicts.push_back(std::move(v));
 
   JudgeInput input;

@@ -45,14 +45,14 @@ TEST(VerdictCoverageCli, AHealthyAcceptanceIsAcceptedAndAQuickSweepIsAPartialPas
   EXPECT_EQ(deep["summary"]["outcome"], "pass");
   EXPECT_EQ(deep["summary"]["accepted"], true);
   EXPECT_EQ(deep["summary"]["coverage"]["judged"], deep["summary"]["coverage"]["required"]);
-  EXPECT_NE(accepted.output.find("ACCEPTED: "), std::string::npos) << accepted.output;
+  EXPECT_NE(accepted.output.find(": ACCEPTED: "), std::string::npos) << accepted.output;
 
   auto quick = RunKiln({"evaluate", Fixture("h200-x1-quick.json"), "--out", (dir.path() / "quick").string()});
   EXPECT_EQ(quick.exit_code, 0) << quick.output;
   nlohmann::json partial = Read((dir.path() / "quick/report.json").string());
   EXPECT_EQ(partial["summary"]["outcome"], "partial");
   EXPECT_EQ(partial["summary"]["accepted"], false);
-  EXPECT_EQ(quick.output.find("ACCEPTED: "), std::string::npos) << quick.output;
+  EXPECT_EQ(quick.output.find(": ACCEPTED: "), std::string::npos) << quick.output;
   EXPECT_NE(quick.output.find("PASSED: quick check, "), std::string::npos) << quick.output;
   EXPECT_NE(quick.output.find("not an acceptance"), std::string::npos) << quick.output;
   // Every rendering shows the same coverage.
@@ -103,6 +103,10 @@ TEST(VerdictCoverageCli, EditedReportsAreNeverAccepted) {
          }
          r["measurements"] = kept;
        }, 0},
+      {"a floor turned into a ceiling", [](nlohmann::json& r) {
+         ScaleMetric(r, "gpu.stress.tflops", "bf16", 0.5);
+         for (auto& m : r["measurements"]) m["higher_is_better"] = false;
+       }, 1},
       {"summary claims acceptance", [](nlohmann::json& r) {
          ScaleMetric(r, "pcie.h2d_bw", "", 0.5);
          r["summary"]["outcome"] = "pass";
@@ -121,9 +125,9 @@ TEST(VerdictCoverageCli, EditedReportsAreNeverAccepted) {
     EXPECT_EQ(r.exit_code, c.exit_code) << c.name << "\n" << r.output;
     nlohmann::json report = Read((dir.path() / "out/report.json").string());
     EXPECT_EQ(report["summary"]["accepted"], false) << c.name;
-    EXPECT_EQ(r.output.find("ACCEPTED: "), std::string::npos) << c.name << "\n" << r.output;
+    EXPECT_EQ(r.output.find(": ACCEPTED: "), std::string::npos) << c.name << "\n" << r.output;
     auto shown = RunKiln({"report", input, "--format", "text"});
-    EXPECT_EQ(shown.output.find("ACCEPTED: "), std::string::npos) << c.name << "\n" << shown.output;
+    EXPECT_EQ(shown.output.find(": ACCEPTED: "), std::string::npos) << c.name << "\n" << shown.output;
   }
 }
 
