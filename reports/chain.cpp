@@ -77,7 +77,7 @@ void AppendToChain(const std::string& dir, const nlohmann::json& report, const s
   if (!signature.empty()) CreateFileExclusively(path + ".minisig", signature, 0644);
 }
 
-ChainCheck VerifyChain(const std::string& dir, const KeyPair& public_key) {
+ChainCheck VerifyChain(const std::string& dir, const KeyPair& public_key, const std::string& recorded_head) {
   ChainCheck check;
   if (!std::filesystem::is_directory(dir)) {
     check.problem = fmt::format("'{}' is not a folder", dir);
@@ -95,6 +95,7 @@ ChainCheck VerifyChain(const std::string& dir, const KeyPair& public_key) {
       return check;
     }
   }
+  bool head_seen = recorded_head.empty();
   std::string previous_hash;
   long long previous_sequence = 0;  // a chain starts at 000001: a missing first report is a gap too
   for (const ChainFile& file : files) {
@@ -139,6 +140,12 @@ ChainCheck VerifyChain(const std::string& dir, const KeyPair& public_key) {
     previous_sequence = file.sequence;
     ++check.reports;
     check.head = fmt::format("{} (sha256 {})", file.path, previous_hash);
+    head_seen = head_seen || previous_hash == recorded_head;
+  }
+  if (!head_seen) {
+    check.problem = fmt::format("the recorded head {} is not in the chain (its newest report is {}): reports were "
+                                "deleted or the chain replaced", recorded_head, check.head);
+    return check;
   }
   check.ok = true;
   return check;

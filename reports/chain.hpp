@@ -34,7 +34,8 @@ struct ChainCheck {
                                    // deleting the newest reports leaves a shorter chain that still verifies
 };
 // Checks every report's signature with `public_key`, the sequence numbers (none missing, none twice: a fork) and
-// each link.
-ChainCheck VerifyChain(const std::string& dir, const KeyPair& public_key);
+// each link; with `recorded_head` (a SHA-256 printed as the head by an earlier check), also that this report is
+// still in the chain: deleting the newest reports is seen only that way.
+ChainCheck VerifyChain(const std::string& dir, const KeyPair& public_key, const std::string& recorded_head = "");
 
 }  // namespace kiln

@@ -54,10 +54,18 @@ TEST(HostileFilesCli, Bug02_EvaluateNeverReplacesAnotherRunsSignedReport) {
 
 TEST(HostileFilesCli, Bug05_ReportOntoDevStdoutPrintsAndOntoALinkWritesThrough) {
   testing::TempDir dir;
-  auto printed = RunKiln({"report", Fixture("h100-x1.json"), "--format", "json", "-o", "/dev/stdout"});
+  // Links made here to what /dev/stdout and /dev/null are: the same as naming them, and a Kiln that replaced its
+  // -o (as the one before the fix did, as root) replaces only these.
+  std::string stdout_link = (dir.path() / "stdout").string();
+  std::string null_link = (dir.path() / "null").string();
+  ASSERT_EQ(::symlink("/proc/self/fd/1", stdout_link.c_str()), 0);
+  ASSERT_EQ(::symlink("/dev/null", null_link.c_str()), 0);
+  auto printed = RunKiln({"report", Fixture("h100-x1.json"), "--format", "json", "-o", stdout_link});
   EXPECT_EQ(printed.exit_code, 0) << printed.output;
   EXPECT_NE(printed.output.find("\"schema\""), std::string::npos) << printed.output;
-  EXPECT_EQ(RunKiln({"report", Fixture("h100-x1.json"), "--format", "md", "-o", "/dev/null"}).exit_code, 0);
+  EXPECT_EQ(RunKiln({"report", Fixture("h100-x1.json"), "--format", "md", "-o", null_link}).exit_code, 0);
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(null_link)));
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
   std::string target = dir.Write("target.md", "old");
   std::string link = (dir.path() / "link.md").string();
   ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
@@ -72,9 +80,11 @@ TEST(HostileFilesCli, Bug06_ReportAndDeriveRefuseToOverwriteTheirOwnInput) {
   std::string input = dir.Write("report.json", ReadFile(Fixture("h100-x1.json")));
   std::string alias = (dir.path() / "alias.json").string();
   ASSERT_EQ(::link(input.c_str(), alias.c_str()), 0);
-  auto report = RunKiln({"report", input, "--format", "md", "-o", alias});
-  EXPECT_EQ(report.exit_code, 2) << report.output;
-  EXPECT_NE(report.output.find("is the input"), std::string::npos) << report.output;
+  for (const std::string& output : {alias, (dir.path() / "." / "report.json").string()}) {
+    auto report = RunKiln({"report", input, "--format", "md", "-o", output});
+    EXPECT_EQ(report.exit_code, 2) << report.output;
+    EXPECT_NE(report.output.find("is the input"), std::string::npos) << report.output;
+  }
   auto derive = RunKiln({"baseline", "derive", input, "--allow-failed", "--min-nodes", "1", "-o", alias});
   EXPECT_EQ(derive.exit_code, 2) << derive.output;
   EXPECT_EQ(ReadFile(input), ReadFile(Fixture("h100-x1.json")));

@@ -338,17 +338,24 @@ TEST_F(HostileChain, Bug25_AForkIsReportedAsAFork) {
   EXPECT_NE(check.problem.find("fork: two reports are numbered 000002"), std::string::npos) << check.problem;
 }
 
-TEST_F(HostileChain, Bug25_TheHeadIsNamedSoThatADeletedNewestReportCanBeSeen) {
+TEST_F(HostileChain, Bug25_ADeletedNewestReportIsSeenAgainstTheRecordedHead) {
   Add("a");
   Add("b");
-  ChainCheck whole = VerifyChain(dir_, keys_);
-  EXPECT_NE(whole.head.find("000002-c1.json"), std::string::npos) << whole.head;
-  EXPECT_NE(whole.head.find(Sha256Hex(ReadFile(dir_ + "/000002-c1.json"))), std::string::npos) << whole.head;
+  std::string recorded = Sha256Hex(ReadFile(dir_ + "/000002-c1.json"));
+  ChainCheck whole = VerifyChain(dir_, keys_, recorded);
+  EXPECT_TRUE(whole.ok) << whole.problem;
+  EXPECT_NE(whole.head.find("000002-c1.json (sha256 " + recorded + ")"), std::string::npos) << whole.head;
+  Add("c");
+  EXPECT_TRUE(VerifyChain(dir_, keys_, recorded).ok);  // a recorded head that is no longer the newest still holds
+  fs::remove(dir_ + "/000003-c1.json");
+  fs::remove(dir_ + "/000003-c1.json.minisig");
   fs::remove(dir_ + "/000002-c1.json");
   fs::remove(dir_ + "/000002-c1.json.minisig");
-  ChainCheck cut = VerifyChain(dir_, keys_);
-  EXPECT_TRUE(cut.ok);  // the limit docs/security.md states: only the recorded head shows the loss
-  EXPECT_NE(cut.head, whole.head);
+  EXPECT_TRUE(VerifyChain(dir_, keys_).ok);  // the limit docs/security.md states: alone, the shorter chain holds
+  ChainCheck cut = VerifyChain(dir_, keys_, recorded);
+  EXPECT_FALSE(cut.ok);
+  EXPECT_NE(cut.problem.find("the recorded head " + recorded + " is not in the chain"), std::string::npos)
+      << cut.problem;
 }
 
 TEST(HostileFiles, Bug29_AFifoAsSecretKeyIsRefusedAtOnce) {
