@@ -149,6 +149,8 @@ TEST(HostileFiles, Bug08_ConcurrentSignedChainAppendsKeepTheChainWhole) {
   std::string chain = (dir.path() / "chain").string();
   constexpr int kWriters = 6;
   std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) fs::create_directories(dir.path() / fmt::format("out{}", i));
+  fs::create_directories(dir.path() / "late");
   for (int i = 0; i < kWriters; ++i) {
     writers.emplace_back([&, i] {
       RunRecord r;
