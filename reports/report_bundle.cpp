@@ -67,10 +67,16 @@ namespace {
 
 constexpr char kLockName[] = "kiln.lock";
 
-// What a Kiln run leaves in its --out: a folder holding any of these holds another run, finished or killed.
-bool IsRunEntry(const std::string& name) {
-  for (const char* kept : {"report.json", "report.json.minisig", "report.html", "junit.xml", "metrics.prom",
-                           "journal", "burnin", "trials"}) {
+// What a Kiln run leaves in its --out: a folder holding any of these holds another run, finished or killed. Its
+// files count when they are not folders (a folder at report.json.minisig is no run's signature).
+bool IsRunEntry(const std::filesystem::directory_entry& entry) {
+  std::string name = entry.path().filename().string();
+  std::error_code error;
+  bool folder = entry.symlink_status(error).type() == std::filesystem::file_type::directory;
+  for (const char* file : {"report.json", "report.json.minisig", "report.html", "junit.xml", "metrics.prom"}) {
+    if (name == file) return !folder;
+  }
+  for (const char* kept : {"journal", "burnin", "trials"}) {
     if (name == kept) return true;
   }
   return name.rfind("bisect-", 0) == 0;
@@ -84,7 +90,7 @@ std::string EarlierRunEntry(const std::string& out_dir) {
   std::string found;
   for (const fs::directory_entry& entry : fs::directory_iterator(out_dir, error)) {
     std::string name = entry.path().filename().string();
-    if (IsRunEntry(name) && (found.empty() || rank(name) < rank(found))) found = name;
+    if (IsRunEntry(entry) && (found.empty() || rank(name) < rank(found))) found = name;
   }
   if (error) throw RunError(fmt::format("cannot list '{}': {}", out_dir, error.message()));
   return found;
