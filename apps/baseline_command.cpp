@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "apps/command.hpp"
 #include "core/baseline.hpp"
 #include "core/errors.hpp"
@@ -26,10 +28,28 @@ int Derive(const DeriveArgs& args) {
     std::string content = ReadFile(path);
     inputs.push_back({path, LoadReport(path), Sha256Hex(content)});
   }
+  RefuseOverwritingInput(args.output, args.reports, "-o");
   std::string text = DeriveBaseline(inputs, registry.AllMetrics(), args.options);
-  WriteFileAtomically(args.output, text);
-  // What was written must load like any other baseline: a derived file that Kiln refuses is a bug here.
-  Baseline baseline = LoadBaseline(args.output, registry.AllMetrics());
+  // What is written must load like any other baseline: the temporary file is loaded back before it takes the
+  // output's name, so a baseline Kiln would refuse never lands on disk (and an earlier file there stays).
+  bool through = WritesThrough(args.output);
+  std::string checked_beside = through ? std::filesystem::temp_directory_path().string() + "/kiln-derived.xml"
+                                       : args.output;
+  PendingFile pending(checked_beside, text);
+  Baseline baseline;
+  try {
+    baseline = LoadBaseline(pending.temp_path(), registry.AllMetrics());
+  } catch (const KilnError& e) {
+    std::string message = fmt::format("the derived baseline does not load back ({}); nothing written to {}", e.what(),
+                                      args.output);
+    if (e.exit_code() == kExitBadInput) throw InputError(message);
+    throw RunError(message);
+  }
+  if (through) {
+    WriteOutputFile(args.output, text);
+  } else {
+    pending.Commit();
+  }
   fmt::print("kiln: wrote {} ({} rules from {} report(s))\n", args.output, baseline.expectations.size(),
              inputs.size());
   return 0;

@@ -26,6 +26,7 @@ struct EvaluateArgs {
   std::string out;
   std::string sign_key;
   std::string chain;
+  bool force = false;
 };
 
 // Verdicts that are not a judgement of measurements (a host that never joined, an interrupted run, a
@@ -75,7 +76,9 @@ int Evaluate(const EvaluateArgs& args) {
                               {"baseline_sku", source.at("baseline").value("sku", "")},
                               {"baseline_sha256", source.at("baseline").value("sha256", "")},
                               {"evaluated", UtcNow()}};
-  MakeDirectories(args.out);
+  // Like `kiln run`: another run's report, signature or journal in --out is never replaced without --force.
+  OutFolderClaim claim = ClaimOutFolder(args.out, args.force);
+  if (!claim.aside.empty()) fmt::print(stderr, "kiln: --force: the earlier run's files are now in {}\n", claim.aside);
   WrittenBundle written = WriteReportBundle(std::move(report), {args.out, key, args.chain});
   return FinishRun(written.summary, written.report_path, written.exit_code,
                    {"", "", fmt::format(" (measurements of {}, judged again)", args.report)});
@@ -91,6 +94,8 @@ Command AddEvaluateCommand(CLI::App& app) {
   evaluate->add_option("--shape", args->shape, "node shape of the baseline (default: detected or the baseline's)");
   evaluate->add_option("--out", args->out, "folder for the new report bundle")->required();
   evaluate->add_option("--sign-key", args->sign_key, "secret key file: sign the new report.json");
+  evaluate->add_flag("--force", args->force,
+                     "--out holds another run's files: move them aside into --out/previous-<time>/");
   evaluate->add_option("--chain", args->chain, "folder of this cluster's signed reports: link the new one to the last");
   return {evaluate, [args] { return Evaluate(*args); }};
 }

@@ -35,19 +35,21 @@ int Verify(const std::string& pubkey_path, const std::string& report_path, std::
   return 0;
 }
 
-int VerifyChainCommand(const std::string& pubkey_path, const std::string& dir) {
-  ChainCheck check = VerifyChain(dir, LoadPublicKey(pubkey_path));
+int VerifyChainCommand(const std::string& pubkey_path, const std::string& dir, const std::string& head) {
+  ChainCheck check = VerifyChain(dir, LoadPublicKey(pubkey_path), head);
   for (const std::string& line : check.lines) fmt::print("{}\n", line);
   if (!check.ok) {
     fmt::print(stderr, "kiln: chain {} NOT VERIFIED: {}\n", dir, check.problem);
     return kExitFailed;
   }
   fmt::print("kiln: chain {} verified: {} report(s), each signed and linked to the one before\n", dir, check.reports);
+  // Deleting the newest reports leaves a shorter chain that verifies: only a head recorded elsewhere shows it.
+  fmt::print("kiln: head: {}; record its SHA-256 and pass it as --head next time\n", check.head);
   return 0;
 }
 
 struct VerifyArgs {
-  std::string key, report, signature, chain;
+  std::string key, report, signature, chain, head;
 };
 
 }  // namespace
@@ -79,9 +81,12 @@ Command AddVerifyCommand(CLI::App& app) {
   verify->add_option("--pubkey", args->key, "public key file")->required();
   verify->add_option("--signature", args->signature, "signature file (default: REPORT.minisig)");
   verify->add_option("--chain", args->chain, "folder of a cluster's reports: check every signature and link");
+  verify->add_option("--head", args->head,
+                     "with --chain: the SHA-256 of the head an earlier check printed; it must still be in the chain");
   verify->add_option("report", args->report, "report.json");
   return {verify, [args] {
-            if (!args->chain.empty()) return VerifyChainCommand(args->key, args->chain);
+            if (!args->chain.empty()) return VerifyChainCommand(args->key, args->chain, args->head);
+            if (!args->head.empty()) throw InputError("--head needs --chain DIR");
             if (args->report.empty()) throw InputError("kiln verify needs a report.json or --chain DIR");
             return Verify(args->key, args->report, args->signature);
           }};

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "apps/command.hpp"
 #include "core/errors.hpp"
@@ -27,18 +28,28 @@ struct ReportArgs {
   HistoryQuery query;
 };
 
-// Writes `text` to the output file, or stdout for "" and "-".
+// Writes `text` to the output file (through a device, FIFO or link, never replacing one), or stdout for "" and "-".
 void Emit(const std::string& text, const std::string& output) {
   if (output.empty() || output == "-") {
     std::fputs(text.c_str(), stdout);
   } else {
-    WriteFileAtomically(output, text);
+    WriteOutputFile(output, text);
   }
 }
 
 int Stability(ReportArgs& args) {
   HistoryQuery query = args.query;
   if (query.since.empty()) throw InputError("kiln report --stability needs --since DATE");
+  bool to_stdout = args.output.empty() || args.output == "-";
+  if (to_stdout && !args.sign_key.empty()) throw InputError("--sign-key needs -o FILE: the signature goes next to it");
+  if (!args.sign_key.empty() && WritesThrough(args.output)) {
+    throw InputError(fmt::format("--sign-key needs -o naming a regular file (the signature goes next to it); '{}' is "
+                                 "a device, FIFO, socket or link", args.output));
+  }
+  // The key is checked before anything is written: a bad key leaves no unsigned output behind.
+  std::optional<KeyPair> keys;
+  if (!args.sign_key.empty()) keys = LoadSecretKey(args.sign_key);
+  if (!to_stdout) RefuseOverwritingInput(args.output, {args.db}, "-o");
   query.since = NormalizeTimestamp(query.since, "--since");
   if (!query.until.empty()) query.until = NormalizeTimestamp(query.until, "--until");
   HistoryDb db(args.db, HistoryDb::Access::kQuery);
@@ -48,16 +59,13 @@ int Stability(ReportArgs& args) {
                      : format == "json" ? stability.dump(2) + "\n"
                      : format == "text" ? RenderStabilityText(stability)
                                         : throw InputError(fmt::format("--format '{}' for --stability: json, html or text", format));
-  bool to_stdout = args.output.empty() || args.output == "-";
-  if (to_stdout && !args.sign_key.empty()) throw InputError("--sign-key needs -o FILE: the signature goes next to it");
   Emit(text, args.output);
-  if (!args.sign_key.empty()) {
-    KeyPair keys = LoadSecretKey(args.sign_key);
+  if (keys) {
     std::string comment = fmt::format("kiln-stability since={} until={} sweeps={} sha256={}", query.since,
                                       query.until.empty() ? "-" : query.until,
                                       stability["fleet"]["sweeps"].get<int>(), Sha256Hex(text));
-    WriteFileAtomically(args.output + ".minisig", SignatureFileText(keys, text, comment));
-    fmt::print("kiln: signed {} with key {} -> {}.minisig\n", args.output, KeyIdHex(keys.key_id), args.output);
+    WriteFileAtomically(args.output + ".minisig", SignatureFileText(*keys, text, comment));
+    fmt::print("kiln: signed {} with key {} -> {}.minisig\n", args.output, KeyIdHex(keys->key_id), args.output);
   }
   return 0;
 }
@@ -75,6 +83,7 @@ int Report(ReportArgs& args) {
   } catch (const std::invalid_argument& e) {
     throw InputError(args.path, 0, fmt::format("malformed report: {}", e.what()));
   }
+  if (!args.output.empty() && args.output != "-") RefuseOverwritingInput(args.output, {args.path}, "-o");
   Emit(text, args.output);
   return 0;
 }

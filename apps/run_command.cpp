@@ -107,6 +107,7 @@ int RunWithBisection(const RunArgs& args, const char* argv0) {
     std::fprintf(stderr, "kiln: mpirun exited %d without a report to bisect\n", status);
     return status == 0 || status == 1 ? kExitCannotRun : status;
   }
+  FileLock out_lock = LockOutFolder(args.out);  // the run has ended; the bisection adds to its folder
   nlohmann::json report = LoadReport(report_path);
   BisectionRunOptions options;
   options.suite_path = suite;

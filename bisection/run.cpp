@@ -171,8 +171,7 @@ nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const Pr
   planner.pair_stage = planner.pair_stage && !probes.pair.empty();
   planner.group_stage = planner.group_stage && !probes.group.empty();
   Baseline baseline = LoadBaseline(options.baseline_path, registry.AllMetrics());
-  ClaimOutFolder(options.out_dir, options.force);
-  MakeDirectories(options.out_dir);
+  MakeDirectories(options.out_dir);  // claimed (and locked) by the caller, which writes the bundle
 
   auto start = std::chrono::steady_clock::now();
   RunRecord record = StartRecord();
@@ -217,6 +216,7 @@ std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions opt
     options.probe = name;
     options.out_dir = out_dir + "/bisect-" + name;
     options.force = true;  // the run claimed its folder already
+    OutFolderClaim claim = ClaimOutFolder(options.out_dir, options.force);  // locked until its bundle is written
     nlohmann::json bisect = BuildBisectionReport(options, registry);
     for (const Verdict& found : bisect.at("verdicts").get<std::vector<Verdict>>()) {
       if (found.outcome != Outcome::kPass) verdicts.push_back(found);
@@ -236,6 +236,7 @@ std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions opt
 }
 
 BisectionRunResult RunBisection(const BisectionRunOptions& options, const ProbeRegistry& registry) {
+  OutFolderClaim claim = ClaimOutFolder(options.out_dir, options.force);  // locked until the bundle is written
   WrittenBundle written =
       WriteReportBundle(BuildBisectionReport(options, registry), {options.out_dir, options.sign_key, options.chain_dir});
   return {written.exit_code, written.summary, written.report_path};

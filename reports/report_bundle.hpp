@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/file_lock.hpp"
 #include "reports/signing.hpp"
 
 namespace kiln {
@@ -23,11 +24,24 @@ struct WrittenBundle {
   int exit_code = 0;    // from the report's summary
 };
 
-// A new run into `out_dir`: refuses (InputError, exit 2) when the folder holds an earlier run's report unless
-// `force`, which moves everything in the folder (but earlier previous-* folders) into out_dir/previous-<UTC time>/
-// and returns that folder's path ("" when there was no report). So a new report never sits next to an old
-// signature, journal or trial.
-std::string ClaimOutFolder(const std::string& out_dir, bool force);
+// Where a run's files go, held for the whole run: the lock on OUT/kiln.lock, and where --force moved an earlier
+// run's files ("" when nothing was moved).
+struct OutFolderClaim {
+  FileLock lock;
+  std::string aside;
+};
+
+// Makes `out_dir` and locks it for this run: when another kiln holds it, InputError (exit 2) naming that run's pid,
+// host and start. Then a new run (`resume` false) refuses a folder holding anything of an earlier run (its report,
+// signature, renderings, journal, burn-in or bisection, also a killed run's journal without a report) unless
+// `force`, which moves everything in the folder (but the lock and earlier previous-* folders) into
+// out_dir/previous-<UTC time>/. So a new report never sits next to an old signature, journal or trial, and two
+// runs never write one folder at once.
+OutFolderClaim ClaimOutFolder(const std::string& out_dir, bool force, bool resume = false);
+
+// The lock of ClaimOutFolder alone, for a process that adds to a run's own folder (the bisection after `kiln run
+// --bisect`'s run).
+FileLock LockOutFolder(const std::string& out_dir);
 
 // Every write is atomic. Throws RunError naming the file that could not be written.
 WrittenBundle WriteReportBundle(nlohmann::json report, const BundleOptions& options);

@@ -121,12 +121,18 @@ void WriteKeyPair(const std::string& dir) {
   }
   MakeDirectories(dir);
   KeyPair keys = GenerateKeyPair();
-  ::umask(077);
-  WriteFileAtomically(secret_path, SecretKeyFileText(keys));
-  if (::chmod(secret_path.c_str(), 0600) != 0) ThrowSystemError(errno, fmt::format("cannot chmod '{}'", secret_path));
-  WriteFileAtomically(public_path, PublicKeyFileText(keys));
-  ::chmod(public_path.c_str(), 0644);
+  // Each file is created under an unpredictable name with its mode from the start, then linked to its name only if
+  // nothing is there: a planted file or link gets nothing, and the secret key is never readable by others.
+  std::string secret_text = SecretKeyFileText(keys);
   sodium_memzero(keys.secret_key.data(), keys.secret_key.size());
+  try {
+    CreateFileExclusively(secret_path, secret_text, 0600);
+  } catch (...) {
+    sodium_memzero(secret_text.data(), secret_text.size());
+    throw;
+  }
+  sodium_memzero(secret_text.data(), secret_text.size());
+  CreateFileExclusively(public_path, PublicKeyFileText(keys), 0644);
 }
 
 namespace {
@@ -135,7 +141,8 @@ namespace {
 // file owned by whoever runs kiln, mode 0600 or stricter. Checking a path and then reading it would let another
 // user swap the file in between.
 std::string ReadSecretKeyFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO named as the key is opened at once and refused below, instead of waiting for a writer.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     int error = errno;
     throw InputError(path, 0, error == ELOOP ? std::string("secret key is a symbolic link; name the file itself")
@@ -206,7 +213,7 @@ KeyPair LoadSecretKey(const std::string& path) {
 }
 
 KeyPair LoadPublicKey(const std::string& path) {
-  std::vector<std::string> lines = Lines(ReadFile(path));
+  std::vector<std::string> lines = Lines(ReadRegularFile(path, 64 << 10));
   // A public key file has a comment line and the key; a bare base64 key (minisign -P) is accepted too.
   const std::string& encoded = lines.size() >= 2 ? lines[1] : (lines.empty() ? std::string() : lines[0]);
   auto bytes = FromBase64(encoded, kPublicKeyBytes);

@@ -21,7 +21,11 @@ struct BurnInSettings {
   std::string suite_sha256;
   std::string baseline_sha256;
   double duration_s = 0;
+  std::vector<std::string> nodes;  // the nodes it runs on: a resume on another set is refused
 };
+
+// The longest burn-in Kiln runs: a year (1e308 seconds would never end).
+inline constexpr double kMaxBurnInSeconds = 366.0 * 86400;
 
 // Running mean and spread (Welford): constant memory however many values arrive.
 struct RunningStats {
@@ -34,8 +38,10 @@ struct RunningStats {
 class BurnInLog {
  public:
   // Fresh: refuses a folder that already holds a burn-in (InputError: resume it or pick another --out).
-  // Resume: refuses a folder without one, or one made with another suite or baseline. `duration_s` > 0
-  // replaces the stored duration on resume.
+  // Resume: refuses a folder without one, or one made with another suite, baseline or node set (naming the nodes
+  // added and missing). `duration_s` > 0 replaces the stored duration on resume. Never follows a link at
+  // OUT/burnin or in it. A checkpoint that is not what Kiln writes (a missing or wrong field, a line of another
+  // burn-in, an elapsed time its own timestamps cannot hold) is InputError naming file and line.
   static BurnInLog Open(const std::string& out_dir, const BurnInSettings& settings, bool resume);
 
   const BurnInSettings& settings() const { return settings_; }
@@ -61,6 +67,9 @@ class BurnInLog {
     int first_iteration = 0, last_iteration = 0;
   };
   void Absorb(const nlohmann::json& line);  // updates the aggregates from one iteration line
+  void ReadJournal();                       // resume: every finished iteration back into the aggregates
+  // Throws InputError(journal, line_number) unless `line` is the next iteration of this burn-in.
+  void CheckLine(const nlohmann::json& line, int line_number, double& previous_finished) const;
 
   std::string dir_;
   BurnInSettings settings_;

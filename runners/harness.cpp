@@ -133,9 +133,9 @@ class Harness {
     const bool burn_in = options_.duration_s > 0 || options_.resume;
     if (root) {
       try {
-        if (!options_.resume) {
-          std::string aside = ClaimOutFolder(options_.out_dir, options_.force);
-          if (!aside.empty()) Progress(fmt::format("--force: the earlier run's files are now in {}", aside));
+        out_claim_ = ClaimOutFolder(options_.out_dir, options_.force, options_.resume);  // locked for the whole run
+        if (!out_claim_.aside.empty()) {
+          Progress(fmt::format("--force: the earlier run's files are now in {}", out_claim_.aside));
         }
         MakeDirectories(options_.out_dir + "/journal");
         std::error_code link_error;
@@ -145,9 +145,10 @@ class Harness {
         InitRecord();
         for (const std::string& warning : PlanSuite(suite_).warnings) Progress(fmt::format("warning: {}", warning));
         if (burn_in) {
-          burnin_ = BurnInLog::Open(options_.out_dir,
-                                    {record_.run_id, record_.started, suite_.sha256, baseline_.Identity(), options_.duration_s},
-                                    options_.resume);
+          BurnInSettings settings{record_.run_id, record_.started, suite_.sha256, baseline_.Identity(),
+                                  options_.duration_s, {}};
+          for (const NodeRecord& node : record_.nodes) settings.nodes.push_back(node.name);  // resumed on these only
+          burnin_ = BurnInLog::Open(options_.out_dir, settings, options_.resume);
           if (options_.resume) {
             record_.run_id = burnin_->settings().run_id;  // one burn-in, one id, however many restarts
             record_.started = burnin_->settings().started;
@@ -654,6 +655,7 @@ class Harness {
   std::mutex record_mutex_;
   std::chrono::steady_clock::time_point run_start_;
   std::optional<BurnInLog> burnin_;   // rank 0, burn-in runs
+  OutFolderClaim out_claim_;          // rank 0: --out locked until the report is written
   bool iteration_recorded_ = false;   // the current record_ is the last iteration in the burn-in log
   std::string interruption_;          // why the run stopped early, if it did
 };
