@@ -43,9 +43,12 @@ struct Gate {
 constexpr Gate kGates[] = {
     {"health.gpu_ecc_uncorrected", "count_limit",
      "DCGM diag and Azure HPC health checks: an uncorrectable ECC error fails the GPU (kept by kiln baseline derive)"},
-    {"health.gpu_remap_pending", "equal", "Azure HPC health checks: fail on row remap pending (kept by kiln baseline derive)"},
-    {"health.gpu_remap_failed", "equal", "Azure HPC health checks: fail on row remap failure (kept by kiln baseline derive)"},
-    {"health.gpu_xid_fatal", "count_limit", "Azure HPC health checks: a fatal XID fails a node (kept by kiln baseline derive)"},
+    {"health.gpu_remap_pending", "equal",
+     "Azure HPC health checks: fail on row remap pending (kept by kiln baseline derive)"},
+    {"health.gpu_remap_failed", "equal",
+     "Azure HPC health checks: fail on row remap failure (kept by kiln baseline derive)"},
+    {"health.gpu_xid_fatal", "count_limit",
+     "Azure HPC health checks: a fatal XID fails a node (kept by kiln baseline derive)"},
     {"gpu.stress.throttle_faults", "count_limit",
      "Azure HPC health checks: fail on any throttle reason other than idle, none or software power cap (kept by kiln "
      "baseline derive)"},
@@ -165,7 +168,9 @@ Gathered Gather(const std::vector<DerivationReport>& inputs, const std::vector<M
         }
         g.nodes.insert(node);
       }
-      if (v.metric == "health.gpu_pcie_width") g.pcie_widths[v.value].push_back(fmt::format("{} ({})", v.subject, input.path));
+      if (v.metric == "health.gpu_pcie_width") {
+        g.pcie_widths[v.value].push_back(fmt::format("{} ({})", v.subject, input.path));
+      }
       for (const Gate& gate : kGates) {
         if (v.metric == gate.metric) g.gates.insert(gate.metric);
       }
@@ -302,7 +307,9 @@ std::string DeriveBaseline(const std::vector<DerivationInput>& inputs, const std
                            const DerivationOptions& options) {
   std::vector<DerivationReport> reports;
   reports.reserve(inputs.size());
-  for (const DerivationInput& input : inputs) reports.push_back(SummariseForDerivation(input.report, input.path, input.sha256));
+  for (const DerivationInput& input : inputs) {
+    reports.push_back(SummariseForDerivation(input.report, input.path, input.sha256));
+  }
   return DeriveBaseline(reports, metrics, options);
 }
 

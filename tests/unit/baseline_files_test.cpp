@@ -88,14 +88,17 @@ struct RealReport {
   nlohmann::json json;
   std::vector<Measurement> measurements;
   std::set<std::string> gpu_models;
+  NodeFacts facts;  // of its first node: all real reports are of one node
 };
 
 const std::vector<RealReport>& RealReports() {
   static const std::vector<RealReport> reports = [] {
     std::vector<RealReport> all;
     for (const fs::path& path : FilesIn("tests/fixtures/real", ".json")) {
-      RealReport r{path.filename().string(), LoadReport(path.string()), {}, {}};
+      RealReport r{path.filename().string(), LoadReport(path.string()), {}, {}, {}};
       r.measurements = r.json.at("measurements").get<std::vector<Measurement>>();
+      const nlohmann::json& first = r.json.at("cluster").at("nodes").at(0);
+      r.facts = FactsOfNode(first.at("name").get<std::string>(), first.value("inventory", nlohmann::json()), r.measurements);
       for (const auto& node : r.json.at("cluster").at("nodes")) {
         for (const auto& device : node.value("inventory", nlohmann::json::object())
                                       .value("gpus", nlohmann::json::object())
@@ -111,10 +114,20 @@ const std::vector<RealReport>& RealReports() {
 }
 
 bool IsFor(const Baseline& baseline, const RealReport& report) {
-  return !report.gpu_models.empty() && std::all_of(report.gpu_models.begin(), report.gpu_models.end(), [&](const std::string& model) {
+  auto known = [&](const std::string& model) {
     return std::any_of(baseline.gpu_models.begin(), baseline.gpu_models.end(),
                        [&](const std::string& glob) { return GlobMatches(glob, model); });
-  });
+  };
+  return !report.gpu_models.empty() && std::all_of(report.gpu_models.begin(), report.gpu_models.end(), known);
+}
+
+// Whether `e` applies to the report's node: its shape (the one that fits what was found) and GPU count.
+bool AppliesTo(const Expectation& e, const Baseline& baseline, const RealReport& report) {
+  const NodeShape* shape = FittingShape(baseline, report.facts);
+  const auto& shapes = e.applies.shapes;
+  if (!shapes.empty() && (!shape || std::find(shapes.begin(), shapes.end(), shape->name) == shapes.end())) return false;
+  int gpus = report.facts.GpuCount();
+  return gpus >= e.applies.min_gpus && (e.applies.max_gpus < 0 || gpus <= e.applies.max_gpus);
 }
 
 bool IsFailingFloor(const Expectation& e) {
@@ -156,7 +169,8 @@ TEST(ShippedBaselines, EveryMeasuredFloorSitsWithinTwelvePercentOfWhatItsReportM
       EXPECT_LT(e.fraction, 1) << e.where;
       std::vector<std::string> reports;
       for (const std::string& file : CitedPaths(e.measured_on)) {
-        if (file.starts_with("tests/fixtures/real/")) reports.push_back(file.substr(std::string("tests/fixtures/real/").size()));
+        const std::string real = "tests/fixtures/real/";
+        if (file.starts_with(real)) reports.push_back(file.substr(real.size()));
       }
       ASSERT_EQ(reports.size(), 1u) << e.where << ": measured_on names the one real report it comes from: " << e.measured_on;
       int matched = 0;
@@ -181,7 +195,7 @@ TEST(ShippedBaselines, ToolGatesRemainOnlyWhereKilnMeasuredNothing) {
     for (const Expectation& e : baseline.expectations) {
       if (!IsFailingFloor(e) || e.basis == Basis::kMeasured || e.basis == Basis::kPolicy) continue;
       for (const RealReport& report : RealReports()) {
-        if (!IsFor(baseline, report)) continue;
+        if (!IsFor(baseline, report) || !AppliesTo(e, baseline, report)) continue;
         for (const Measurement& m : report.measurements) {
           EXPECT_FALSE(Matches(e, m)) << e.where << ": a " << ToString(e.basis) << " floor (" << Describe(e)
                                       << ") where Kiln measured " << m.SeriesKey() << " in " << report.name;

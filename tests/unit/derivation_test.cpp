@@ -22,8 +22,9 @@ const nlohmann::json kCpuHost = {{"gpus", {{"available", false}, {"reason", "no 
 
 // A host with `gpus` GPUs of `model` and `ib_ports` active InfiniBand ports.
 nlohmann::json GpuHost(const std::string& model, int gpus, int ib_ports = 0) {
-  nlohmann::json inventory = {{"gpus", {{"available", true}, {"driver_version", "580.159.04"}, {"devices", nlohmann::json::array()}}},
-                              {"ib_ports", nlohmann::json::array()}};
+  nlohmann::json inventory = {
+      {"gpus", {{"available", true}, {"driver_version", "580.159.04"}, {"devices", nlohmann::json::array()}}},
+      {"ib_ports", nlohmann::json::array()}};
   for (int i = 0; i < gpus; ++i) inventory["gpus"]["devices"].push_back({{"index", i}, {"name", model}});
   for (int i = 0; i < ib_ports; ++i) inventory["ib_ports"].push_back({{"state", "ACTIVE"}, {"link_layer", "InfiniBand"}});
   return inventory;
@@ -169,7 +170,8 @@ TEST(DeriveBaseline, RefusesNodesItCannotTellTheKindOf) {
   DerivationInput stray = Report({{"n1", 30.0}, {"n2", 31.0}, {"n3", 30.0}});
   stray.report["measurements"][0]["subject"]["nodes"][0] = "elsewhere";
   std::string unlisted = DeriveError({Summary(stray)});
-  EXPECT_NE(unlisted.find("names node 'elsewhere', which the report's cluster does not list"), std::string::npos) << unlisted;
+  EXPECT_NE(unlisted.find("names node 'elsewhere', which the report's cluster does not list"), std::string::npos)
+      << unlisted;
 }
 
 TEST(DeriveBaseline, KeepsTheSkusHealthGatesAndFloorsNoTelemetry) {
