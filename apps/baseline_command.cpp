@@ -10,6 +10,7 @@
 #include "core/files.hpp"
 #include "probes/registry.hpp"
 #include "reports/baseline_derivation.hpp"
+#include "reports/baseline_derivation_input.hpp"
 #include "reports/report.hpp"
 
 namespace kiln {
@@ -23,12 +24,10 @@ struct DeriveArgs {
 
 int Derive(const DeriveArgs& args) {
   ProbeRegistry registry = ProbeRegistry::Default();
-  std::vector<DerivationInput> inputs;
-  for (const std::string& path : args.reports) {
-    std::string content = ReadFile(path);
-    inputs.push_back({path, LoadReport(path), Sha256Hex(content)});
-  }
   RefuseOverwritingInput(args.output, args.reports, "-o");
+  // Each report is read into what derive needs (a median per measurement), not kept whole.
+  std::vector<DerivationReport> inputs;
+  for (const std::string& path : args.reports) inputs.push_back(ReadDerivationReport(path));
   std::string text = DeriveBaseline(inputs, registry.AllMetrics(), args.options);
   // What is written must load like any other baseline: the temporary file is loaded back before it takes the
   // output's name, so a baseline Kiln would refuse never lands on disk (and an earlier file there stays).

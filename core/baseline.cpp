@@ -67,14 +67,28 @@ constexpr BasisName kBasisNames[] = {
     {"policy", Basis::kPolicy},
 };
 
+// A whole number written as digits alone: "3.9", "3e0", " 3" or "3x" is refused, never read as 3.
 int IntAttribute(const XmlFile& file, pugi::xml_node node, const char* name, int fallback, int min_value) {
-  if (!node.attribute(name)) return fallback;
-  double value = NumberAttribute(file, node, name, std::nullopt);
-  if (value != std::floor(value) || value < min_value || value > 1e6) {
-    file.Fail(node, fmt::format("attribute '{}' = '{}' must be a whole number >= {}", name,
-                                node.attribute(name).value(), min_value));
+  pugi::xml_attribute attribute = node.attribute(name);
+  if (!attribute) return fallback;
+  std::string_view text = attribute.value();
+  long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  bool digits_only = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!digits_only || ec != std::errc() || end != text.data() + text.size() || value < min_value || value > 1000000) {
+    file.Fail(node, fmt::format("attribute '{}' = '{}' must be a whole number (digits only) from {} to 1000000", name,
+                                text, min_value));
   }
   return static_cast<int>(value);
+}
+
+// A required text attribute that must say something: blank or whitespace-only is refused.
+std::string TextAttribute(const XmlFile& file, pugi::xml_node node, const char* name, std::string_view what) {
+  std::string text = file.Required(node, name);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    file.Fail(node, fmt::format("attribute '{}' is blank: it must say {}", name, what));
+  }
+  return text;
 }
 
 std::vector<std::string> SplitList(std::string_view text) {
@@ -111,7 +125,7 @@ bool BoolAttribute(const XmlFile& file, pugi::xml_node node, const char* name) {
 void CheckFloorBasis(const XmlFile& file, pugi::xml_node node, const Expectation& e) {
   bool floor = (e.rule == RuleKind::kMin || e.rule == RuleKind::kFraction) && e.severity == Outcome::kFail;
   if (e.basis == Basis::kMeasured || e.basis == Basis::kDerived) {
-    if (e.measured_on.empty()) {
+    if (e.measured_on.find_first_not_of(" \t\r\n") == std::string::npos) {
       file.Fail(node, "basis 'measured' or 'derived' needs measured_on: device, driver, power limit, date, "
                       "sustained or burst");
     }
@@ -130,11 +144,11 @@ NodeShape ParseShape(const XmlFile& file, pugi::xml_node node) {
   file.RequireAttributes(node, {"name", "description", "gpus", "nvlinks_per_gpu", "ib_ports", "default", "source"});
   NodeShape shape;
   shape.name = file.Required(node, "name");
-  shape.description = file.Required(node, "description");
+  shape.description = TextAttribute(file, node, "description", "what the shape is");
   shape.gpus = IntAttribute(file, node, "gpus", 0, 0);
   shape.nvlinks_per_gpu = IntAttribute(file, node, "nvlinks_per_gpu", 0, 0);
   shape.ib_ports = IntAttribute(file, node, "ib_ports", 0, 0);
-  shape.source = file.Required(node, "source");
+  shape.source = TextAttribute(file, node, "source", "where the shape comes from");
   shape.where = file.Where(node);
   return shape;
 }
@@ -210,8 +224,7 @@ Expectation ParseExpectation(const XmlFile& file, pugi::xml_node node, int versi
   e.where = file.Where(node);
   e.metric_pattern = file.Required(node, "metric");
   e.labels = ParseLabels(file, node);
-  e.source = file.Required(node, "source");
-  if (e.source.empty()) file.Fail(node, "attribute 'source' must say where the number comes from");
+  e.source = TextAttribute(file, node, "source", "where the number comes from");
 
   std::string rule = file.Required(node, "rule");
   bool found = false;
@@ -241,9 +254,9 @@ Expectation ParseExpectation(const XmlFile& file, pugi::xml_node node, int versi
     case RuleKind::kFleet:
       e.k = NumberAttribute(file, node, "k", 3.0);
       e.min_drop = NumberAttribute(file, node, "min_drop", 0.05);
-      e.min_fleet = static_cast<int>(NumberAttribute(file, node, "min_fleet", 3.0));
-      if (e.k <= 0 || e.min_drop < 0 || e.min_drop >= 1 || e.min_fleet < 3) {
-        file.Fail(node, "fleet rule needs k > 0, 0 <= min_drop < 1 and min_fleet >= 3");
+      e.min_fleet = IntAttribute(file, node, "min_fleet", 3, 3);
+      if (e.k <= 0 || e.min_drop < 0 || e.min_drop >= 1) {
+        file.Fail(node, "fleet rule needs k > 0 and 0 <= min_drop < 1");
       }
       break;
     default:
@@ -310,7 +323,7 @@ Baseline LoadBaseline(const std::string& path, const std::vector<MetricSpec>& kn
   file.RequireAttributes(root, {"sku", "version"});
   Baseline baseline;
   baseline.version = version == "2" ? 2 : 1;
-  baseline.sku = file.Required(root, "sku");
+  baseline.sku = TextAttribute(file, root, "sku", "which GPU SKU or site the baseline is for");
   baseline.path = path;
   baseline.sha256 = Sha256Hex(file.text());
 
@@ -323,7 +336,7 @@ Baseline LoadBaseline(const std::string& path, const std::vector<MetricSpec>& kn
       baseline.expectations.push_back(ParseExpectation(file, node, baseline.version, known));
     } else if (baseline.version >= 2 && name == "gpu") {
       file.RequireAttributes(node, {"model"});
-      baseline.gpu_models.push_back(file.Required(node, "model"));
+      baseline.gpu_models.push_back(TextAttribute(file, node, "model", "which GPU names the baseline is for"));
     } else if (baseline.version >= 2 && name == "shape") {
       NodeShape shape = ParseShape(file, node);
       if (FindShape(baseline, shape.name)) file.Fail(node, fmt::format("shape '{}' is declared twice", shape.name));
@@ -335,6 +348,10 @@ Baseline LoadBaseline(const std::string& path, const std::vector<MetricSpec>& kn
     } else {
       file.Fail(node, fmt::format("unknown element <{}> in <baseline> (version {})", name, baseline.version));
     }
+  }
+  // A baseline without a rule would accept any node on Kiln's correctness checks alone.
+  if (baseline.expectations.empty()) {
+    file.Fail(root, "the baseline has no <expect> rule: it would judge nothing and accept any node");
   }
   for (const Expectation& e : baseline.expectations) {
     for (const std::string& shape : e.applies.shapes) {

@@ -163,5 +163,60 @@ TEST(LoadBaseline, RefusesWhatWouldSilentlyJudgeNothingOrTwice) {
   EXPECT_NE(never.find("could never apply"), std::string::npos) << never;
 }
 
+TEST(LoadBaseline, RefusesABaselineWithoutARule) {
+  // Issue 25 #30: with no <expect> a report passed on Kiln's correctness counters alone.
+  std::string none = LoadError("<baseline sku=\"x\" version=\"2\">\n  <gpu model=\"none\"/>\n</baseline>");
+  EXPECT_NE(none.find("b.xml:1"), std::string::npos) << none;
+  EXPECT_NE(none.find("no <expect> rule"), std::string::npos) << none;
+  EXPECT_NE(LoadError("<baseline sku=\"x\"/>").find("no <expect> rule"), std::string::npos);
+}
+
+TEST(LoadBaseline, RefusesWholeNumbersWithAFractionOrJunk) {
+  // Issue 25 #30: min_fleet="3.9" was read as 3.
+  const char* head = "<baseline sku=\"x\" version=\"2\">\n";
+  for (const char* bad : {"3.9", "3.0", "3e0", " 4", "4 ", "+4", "4x", "0x4", "", "-3", "2"}) {
+    std::string error = LoadError(std::string(head) + "<expect metric=\"host.stream.*\" rule=\"fleet\" min_fleet=\"" +
+                                  bad + "\" basis=\"policy\" source=\"s\"/></baseline>");
+    EXPECT_NE(error.find("b.xml:2"), std::string::npos) << bad << ": " << error;
+    EXPECT_NE(error.find("'min_fleet'"), std::string::npos) << bad << ": " << error;
+  }
+  for (const char* attribute : {"min_gpus", "max_gpus", "min_nodes"}) {
+    std::string error = LoadError(std::string(head) + "<expect metric=\"hbm.copy_bw\" rule=\"min\" value=\"1\" " +
+                                  attribute + "=\"7.5\" basis=\"policy\" source=\"s\"/></baseline>");
+    EXPECT_NE(error.find("must be a whole number"), std::string::npos) << attribute << ": " << error;
+  }
+  std::string shape = LoadError(std::string(head) + "<shape name=\"a\" description=\"d\" gpus=\"8.5\" source=\"s\"/>"
+                                "<expect metric=\"hbm.copy_bw\" rule=\"min\" value=\"1\" basis=\"policy\" source=\"s\"/></baseline>");
+  EXPECT_NE(shape.find("'gpus' = '8.5' must be a whole number"), std::string::npos) << shape;
+  TempDir dir;
+  Baseline b = LoadBaseline(dir.Write("ok.xml", std::string(head) + "<expect metric=\"host.stream.*\" rule=\"fleet\" "
+                                                "min_fleet=\"12\" basis=\"policy\" source=\"s\"/></baseline>"),
+                            ProbeRegistry::Default().AllMetrics());
+  EXPECT_EQ(b.expectations.at(0).min_fleet, 12);
+}
+
+TEST(LoadBaseline, RefusesBlankSourcesAndNames) {
+  // Issue 25 #30: source=" " was accepted as where a number comes from.
+  const char* head = "<baseline sku=\"x\" version=\"2\">\n";
+  for (const char* blank : {" ", "\t", "  \n "}) {
+    std::string error = LoadError(std::string(head) + "<expect metric=\"hbm.copy_bw\" rule=\"min\" value=\"1\" "
+                                  "basis=\"policy\" source=\"" + blank + "\"/></baseline>");
+    EXPECT_NE(error.find("b.xml:2"), std::string::npos) << error;
+    EXPECT_NE(error.find("'source' is blank"), std::string::npos) << error;
+  }
+  std::string measured = LoadError(std::string(head) + "<expect metric=\"hbm.copy_bw\" rule=\"min\" value=\"1\" "
+                                   "basis=\"measured\" measured_on=\" \" source=\"Kiln\"/></baseline>");
+  EXPECT_NE(measured.find("needs measured_on"), std::string::npos) << measured;
+  std::string shape = LoadError(std::string(head) + "<shape name=\"a\" description=\"d\" gpus=\"1\" source=\" \"/>"
+                                "<expect metric=\"hbm.copy_bw\" rule=\"min\" value=\"1\" basis=\"policy\" source=\"s\"/></baseline>");
+  EXPECT_NE(shape.find("'source' is blank"), std::string::npos) << shape;
+  EXPECT_NE(LoadError("<baseline sku=\" \" version=\"2\"><expect metric=\"hbm.copy_bw\" rule=\"min\" value=\"1\" "
+                      "basis=\"policy\" source=\"s\"/></baseline>").find("'sku' is blank"),
+            std::string::npos);
+  EXPECT_NE(LoadError(std::string(head) + "<gpu model=\"\"/><expect metric=\"hbm.copy_bw\" rule=\"min\" value=\"1\" "
+                      "basis=\"policy\" source=\"s\"/></baseline>").find("'model' is blank"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace kiln
