@@ -44,9 +44,8 @@ std::string Shown(const std::string& name) {
 // '.' and '-' (it refuses '_', and IPv6 addresses in either form); DNS (RFC 1123) allows 253 characters, labels
 // of 1 to 63 that neither start nor end with '-'. A name of digits and dots is an IPv4 address, whole.
 std::string NameProblem(const std::string& name) {
-  if (name.find_first_of(":[]") != std::string::npos) {
-    return "is an IPv6 address: mpirun takes host names and IPv4 addresses only";
-  }
+  bool ipv6 = name.find(':') != std::string::npos && name.find_first_not_of("0123456789abcdefABCDEF:.[]") == std::string::npos;
+  if (ipv6) return "is an IPv6 address: mpirun takes host names and IPv4 addresses only";
   auto bad = std::find_if(name.begin(), name.end(), [](char c) {
     return !(std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) && c != '.' && c != '-';
   });

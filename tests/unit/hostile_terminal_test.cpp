@@ -203,15 +203,16 @@ TEST(HostileTerminal, Bug27_ScheduleRefusesWhatSystemdCannotCarryAndRelativePath
 
 // Runs `body` in a child process with 30 s and 2 GiB at most, expecting it to return 0: a read that blocks or
 // never ends fails the test instead of hanging it or exhausting the machine.
+[[noreturn]] void RunBounded(const std::function<int()>& body) {
+  ::alarm(30);
+  rlimit limit{};
+  limit.rlim_cur = limit.rlim_max = 2ull << 30;
+  ::setrlimit(RLIMIT_AS, &limit);
+  std::_Exit(body());
+}
+
 void ExpectBounded(const std::function<int()>& body) {
-  EXPECT_EXIT(
-      {
-        ::alarm(30);
-        rlimit limit{2ull << 30, 2ull << 30};
-        ::setrlimit(RLIMIT_AS, &limit);
-        std::_Exit(body());
-      },
-      ::testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(RunBounded(body), ::testing::ExitedWithCode(0), "");
 }
 
 TEST(HostileTerminal, Bug31_SysfsAndProcfsReadsAreCappedAndNeverBlock) {
