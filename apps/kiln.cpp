@@ -6,9 +6,11 @@
 #include <sodium.h>
 
 #include <cstdio>
+#include <sstream>
 
 #include "apps/command.hpp"
 #include "core/errors.hpp"
+#include "reports/printable.hpp"
 
 namespace kiln {
 namespace {
@@ -30,7 +32,11 @@ int Main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // CLI11 quotes the bad value as given: escaped like every other message.
+    std::ostringstream out, err;
+    app.exit(e, out, err);
+    std::fputs(Printable(out.str(), true).c_str(), stdout);
+    std::fputs(Printable(err.str(), true).c_str(), stderr);
     return kExitBadInput;
   }
   for (const Command& command : commands) {
@@ -46,10 +52,11 @@ int main(int argc, char** argv) {
   try {
     return kiln::Main(argc, argv);
   } catch (const kiln::KilnError& e) {
-    std::fprintf(stderr, "kiln: error: %s\n", e.what());
+    // Messages quote files, names and values as given: escaped, so that none can command the terminal.
+    std::fprintf(stderr, "kiln: error: %s\n", kiln::Printable(e.what(), true).c_str());
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kiln: internal error: %s\n", e.what());
+    std::fprintf(stderr, "kiln: internal error: %s\n", kiln::Printable(e.what(), true).c_str());
     return kiln::kExitCannotRun;
   }
 }

@@ -5,6 +5,7 @@
 #include "apps/command.hpp"
 #include "core/errors.hpp"
 
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -27,6 +28,21 @@ extern "C" void OnStopSignal(int) {
   }
 }
 
+// SIGHUP: the terminal hung up (an ssh session dropped), and writing to it fails from now on (EIO), which would
+// end the run with an error before its summary and hooks. Output that went to that terminal goes to /dev/null
+// instead; output redirected to a file or a pipe is left alone. Which fds were terminals is found at install.
+bool g_output_is_terminal[3] = {false, false, false};
+extern "C" void OnHangupSignal(int signal) {
+  for (int fd : {STDOUT_FILENO, STDERR_FILENO}) {
+    if (!g_output_is_terminal[fd]) continue;
+    int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null < 0) continue;
+    ::dup2(null, fd);
+    ::close(null);
+  }
+  OnStopSignal(signal);
+}
+
 }  // namespace
 
 std::string ThisExecutable(const char* argv0) {
@@ -42,6 +58,10 @@ void InstallStopHandlers() {
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
+  // The terminal went away (an ssh session dropped): stop as for INT and TERM, and write the report.
+  for (int fd : {STDOUT_FILENO, STDERR_FILENO}) g_output_is_terminal[fd] = ::isatty(fd) == 1;
+  action.sa_handler = OnHangupSignal;
+  ::sigaction(SIGHUP, &action, nullptr);
 }
 
 const std::atomic<bool>& StopRequested() { return g_stop_requested; }

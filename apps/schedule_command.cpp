@@ -12,8 +12,29 @@
 namespace kiln {
 namespace {
 
+// `path` against this folder: the units run in '/', where a relative path would name another file.
+std::string Absolute(const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  return (std::filesystem::current_path() / path).lexically_normal().string();
+}
+
+// Every path option made absolute (docs: README, "scheduled sweeps"); a suite, baseline or hook named by a word is
+// left for kiln run to look up (data folders, PATH), unless a file of that name is here.
+void MakePathsAbsolute(ScheduleOptions& o) {
+  for (std::string* path : {&o.out_dir, &o.kiln, &o.reports_dir, &o.hosts, &o.history_db, &o.sign_key, &o.chain_dir}) {
+    *path = Absolute(*path);
+  }
+  std::error_code error;
+  for (std::string* name : {&o.suite, &o.baseline}) {
+    if (*name == "auto") continue;  // --baseline auto: chosen by the GPUs found
+    if (IsDataFilePath(*name) || std::filesystem::is_regular_file(*name, error)) *name = Absolute(*name);
+  }
+  if (o.on_fail_node.find('/') != std::string::npos) o.on_fail_node = Absolute(o.on_fail_node);
+}
+
 int Schedule(ScheduleOptions options, const char* argv0) {
   if (options.kiln.empty()) options.kiln = ThisExecutable(argv0);
+  MakePathsAbsolute(options);
   std::map<std::string, std::string> files = MakeScheduleFiles(options);
   MakeDirectories(options.out_dir);
   for (const auto& [name, content] : files) {
@@ -39,9 +60,9 @@ Command AddScheduleCommand(CLI::App& app, const CommandLine& line) {
   ScheduleOptions& o = *options;
   CLI::App* schedule = app.add_subcommand("schedule", "write what a site needs to run sweeps: Slurm or systemd files");
   schedule->add_option("--kind", o.kind, "slurm | systemd")->required()->check(CLI::IsMember({"slurm", "systemd"}));
-  schedule->add_option("--out", o.out_dir, "folder for the files (absolute)")->required();
+  schedule->add_option("--out", o.out_dir, "folder for the files (a relative path is made absolute)")->required();
   schedule->add_option("--every", o.every, "hourly | daily | weekly | Nh")->capture_default_str();
-  schedule->add_option("--reports", o.reports_dir, "each sweep's folder goes here (absolute)")->required();
+  schedule->add_option("--reports", o.reports_dir, "each sweep's folder goes here")->required();
   schedule->add_option("--history", o.history_db, "history database every report is added to");
   schedule->add_option("--suite", o.suite, "suite of each sweep")->capture_default_str();
   schedule->add_option("--baseline", o.baseline, "baseline of each sweep")->capture_default_str();

@@ -2,6 +2,7 @@
 
 #include "core/measurement.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/printable.hpp"
 #include "reports/report.hpp"
 #include "reports/renderers.hpp"
 #include "reports/verdict_groups.hpp"
@@ -9,12 +10,12 @@
 namespace kiln {
 namespace {
 
-// Table cells: no pipes or newlines from node-supplied text.
+// Table cells: no pipes or newlines from node-supplied text, and no control characters (escaped, reports/printable.hpp).
 std::string Cell(std::string text) {
   for (char& c : text) {
     if (c == '|' || c == '\n') c = ' ';
   }
-  return text;
+  return Printable(text);
 }
 
 }  // namespace
@@ -53,7 +54,8 @@ std::string RenderMarkdown(const nlohmann::json& report) {
                        Cell(measurement.unit), measurement.summary.min, measurement.summary.max, measurement.summary.cv,
                        measurement.summary.count, Cell(measurement.method));
   }
-  return out;
+  // `kiln report --format md` prints to a terminal: whatever reached the text outside a cell is escaped too.
+  return Printable(out, true);
 }
 
 }  // namespace kiln

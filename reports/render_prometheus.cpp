@@ -78,13 +78,16 @@ std::string EscapeHelp(const std::string& text) {
   return out;
 }
 
-// Label names come from report.json too: [a-zA-Z_][a-zA-Z0-9_]*, anything else becomes '_'.
+// Label names come from report.json too: [a-zA-Z_][a-zA-Z0-9_]*, anything else becomes '_'. Names that begin
+// with "__" are Prometheus's own (__name__ is the metric's name; promtool refuses them) and get the prefix
+// "label": __name__ is exported as label__name__, never as __name__.
 std::string LabelName(const std::string& key) {
   std::string name = key.empty() ? "_" : key;
   for (char& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
   }
   if (std::isdigit(static_cast<unsigned char>(name.front()))) name.insert(name.begin(), '_');
+  if (name.starts_with("__")) name.insert(0, "label");
   return name;
 }
 

@@ -5,6 +5,7 @@
 #include "core/subprocess.hpp"
 #include "core/verdict.hpp"
 #include "reports/node_judgement.hpp"
+#include "reports/printable.hpp"
 #include "reports/report.hpp"
 
 namespace kiln {
@@ -31,11 +32,13 @@ std::vector<HookCall> RunFailNodeHook(const std::string& program, const std::str
     }
     if (!IsPlainHostname(node)) {
       call.exit_code = -1;
-      call.message = fmt::format("node name '{}' is not a plain hostname: not passed to {}", node, program);
+      call.node = Printable(node);
+      call.message = fmt::format("node name '{}' is not a plain hostname: not passed to {}", call.node, Printable(program));
     } else {
       ProcessResult r = RunProcess({program, node, call.reason}, timeout_seconds, {"KILN_REPORT=" + report_path});
       call.exit_code = r.exit_code;
-      call.message = r.timed_out ? fmt::format("killed after {:.0f}s", timeout_seconds) : r.output;
+      // The hook's output may echo the reason or the node: printed, so escaped.
+      call.message = r.timed_out ? fmt::format("killed after {:.0f}s", timeout_seconds) : Printable(r.output, true);
     }
     calls.push_back(std::move(call));
   }

@@ -10,10 +10,10 @@
 namespace kiln {
 
 struct HookCall {
-  std::string node;
+  std::string node;     // as passed; a refused name escaped for printing (reports/printable.hpp)
   std::string reason;
   int exit_code = 0;  // -1: killed at its time limit or refused
-  std::string message;
+  std::string message;  // printable: the refusal, or the hook's output with control characters escaped
 };
 
 bool IsPlainHostname(const std::string& name);

@@ -5,9 +5,14 @@
 #include <charconv>
 
 #include "core/errors.hpp"
+#include "reports/printable.hpp"
 #include "reports/report.hpp"
 
 namespace kiln {
+
+bool IsDataFilePath(const std::string& name_or_path) {
+  return name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".xml");
+}
 
 std::string ShellQuote(const std::string& text) {
   std::string quoted = "'";
@@ -98,12 +103,25 @@ void RequireWord(const std::string& value, const char* option) {
 }
 
 // Values that reach a script or a unit file quoted: one line, no control characters (a newline in a unit file
-// would start a directive of its own, run as root when the timer fires).
+// would start a directive of its own, run as root when the timer fires), and UTF-8 (systemd refuses a unit file
+// that is not: the timer would never run, while kiln said it wrote it).
 void RequireOneLine(const std::string& value, const char* option) {
   for (char c : value) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
       throw InputError(fmt::format("{} must be one line without control characters: {:?}", option, value));
     }
+  }
+  if (!IsValidUtf8(value)) {
+    throw InputError(fmt::format("{} '{}' is not UTF-8 text: systemd refuses such a unit", option, Printable(value)));
+  }
+}
+
+// The sweep runs from a unit or a batch job whose working folder is '/' (or the Slurm job's): a relative path
+// would name another file there. `kiln schedule` makes them absolute against its own folder before this check.
+void RequireAbsolute(const std::string& path, const char* option) {
+  if (!path.empty() && path.front() != '/') {
+    throw InputError(fmt::format("{} '{}' must be an absolute path: the sweep does not run in this folder", option,
+                                 Printable(path)));
   }
 }
 
@@ -123,8 +141,25 @@ void Validate(const ScheduleOptions& o) {
                                       {&o.on_fail_node, "--on-fail-node"}, {&o.every, "--every"}}) {
     RequireOneLine(*value, option);
   }
+  for (const auto& [value, option] : {std::pair{&o.hosts, "--hosts"}, {&o.sign_key, "--sign-key"},
+                                      {&o.chain_dir, "--chain"}, {&o.history_db, "--history"}}) {
+    RequireAbsolute(*value, option);
+  }
+  // A suite, baseline or hook given as a path (not a name looked up in the data folders or PATH).
+  for (const auto& [value, option] : {std::pair{&o.suite, "--suite"}, {&o.baseline, "--baseline"}}) {
+    if (IsDataFilePath(*value)) RequireAbsolute(*value, option);
+  }
+  if (o.on_fail_node.find('/') != std::string::npos) RequireAbsolute(o.on_fail_node, "--on-fail-node");
+  if (o.nodes < 0) throw InputError(fmt::format("--nodes {}: give a positive number of nodes, or leave it out", o.nodes));
   if (o.drain && !o.on_fail_node.empty()) throw InputError("--drain and --on-fail-node both name the hook: pick one");
   if (o.drain && o.kind != "slurm") throw InputError("--drain drains nodes in Slurm: use it with --kind slurm");
+}
+
+// A value in a unit file's text (Description=): systemd expands % specifiers there, so a literal % is %%.
+std::string UnitText(const std::string& value) {
+  std::string text;
+  for (char c : value) text += c == '%' ? std::string("%%") : std::string(1, c);
+  return text;
 }
 
 std::string DrainHookScript(const std::string& generated) {
@@ -159,7 +194,7 @@ void AddSystemdFiles(const ScheduleOptions& o, const Period& period, const std::
       "# Exit 1: the sweep found failing nodes (the unit shows failed, so monitoring sees it).\n"
       "TimeoutStartSec=6h\n"
       "Nice=5\n",
-      generated, o.suite, o.hosts.empty() ? "this machine" : o.hosts, script);
+      generated, UnitText(o.suite), o.hosts.empty() ? "this machine" : UnitText(o.hosts), script);
   files["kiln-sweep.timer"] = fmt::format(
       "# {}\n"
       "[Unit]\n"

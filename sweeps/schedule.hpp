@@ -29,8 +29,14 @@ struct ScheduleOptions {
   std::string srun_mpi = "pmix";
 };
 
-// File name -> content. Throws InputError for an unknown kind or period, or a missing required value.
+// File name -> content. Throws InputError for an unknown kind or period, a missing required value, a value that is
+// not one line of UTF-8 text, or a relative path (the units run in '/': make paths absolute first).
 std::map<std::string, std::string> MakeScheduleFiles(const ScheduleOptions& options);
+
+// Whether a --suite or --baseline value names a file (it holds a '/' or ends in .xml) rather than a name that
+// kiln run looks up in its data folders. (A bare file name that exists in the current folder is a file too: the
+// command makes it absolute first.)
+bool IsDataFilePath(const std::string& name_or_path);
 
 // 'text' for sh, with every ' written as '\''.
 std::string ShellQuote(const std::string& text);

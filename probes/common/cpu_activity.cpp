@@ -51,7 +51,7 @@ std::optional<CpuTimes> ParseProcStat(std::string_view text) {
 }
 
 std::optional<CpuTimes> ReadProcStat(const std::string& procfs_root) {
-  std::optional<std::string> text = ReadWholeFile(procfs_root + "/stat");
+  std::optional<std::string> text = ReadWholeFile(procfs_root + "/stat", kMostSystemTableBytes);
   return text ? ParseProcStat(*text) : std::nullopt;
 }
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 
 #include "probes/common/system_files.hpp"
 
@@ -69,7 +69,7 @@ int CountNvidiaGpusOnPci(const std::string& sysfs_root) {
 
 HostInventory ReadHostInventory(const Environment& env) {
   HostInventory inventory;
-  std::ifstream cpuinfo(env.procfs_root + "/cpuinfo");
+  std::istringstream cpuinfo(ReadWholeFile(env.procfs_root + "/cpuinfo", kMostSystemTableBytes).value_or(""));
   std::string line;
   while (std::getline(cpuinfo, line)) {
     if (line.rfind("processor", 0) == 0) ++inventory.cpu_count;
@@ -80,7 +80,7 @@ HostInventory ReadHostInventory(const Environment& env) {
   }
   inventory.memory_bytes = MeminfoBytes(env, "MemTotal");
   inventory.kernel = ReadFirstLine(env.procfs_root + "/sys/kernel/osrelease").value_or("");
-  std::ifstream os_release(env.etc_root + "/os-release");
+  std::istringstream os_release(ReadWholeFile(env.etc_root + "/os-release").value_or(""));
   while (std::getline(os_release, line)) {
     if (line.rfind("PRETTY_NAME=", 0) == 0) {
       inventory.os = line.substr(12);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <regex>
 #include <sstream>
@@ -16,7 +17,11 @@ std::vector<XidEvent> ParseXidEvents(const std::string& kernel_log) {
   std::istringstream lines(kernel_log);
   for (std::string line; std::getline(lines, line);) {
     std::smatch match;
-    if (std::regex_search(line, match, kXid)) events.push_back({match[1].str(), std::stoi(match[2].str()), line});
+    if (!std::regex_search(line, match, kXid)) continue;
+    int xid = 0;
+    std::string digits = match[2].str();
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), xid);
+    if (error == std::errc() && end == digits.data() + digits.size()) events.push_back({match[1].str(), xid, line});
   }
   return events;
 }
@@ -29,7 +34,7 @@ std::string ReadKernelLog(const std::string& path, std::string* error) {
   }
   std::string text;
   char buffer[8192];
-  while (true) {
+  while (text.size() < kMostKernelLogBytes) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n > 0) {
       text.append(buffer, static_cast<std::size_t>(n));

@@ -4,7 +4,9 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -18,12 +20,15 @@ namespace {
 
 using collective::Collective;
 
-double TimeAllreduces(MPI_Comm comm, const float* send, float* receive, int count, int iterations) {
+// `pad_seconds` (the diagnostic parameter sample_pad) is waited inside the timed span: a sample of known length.
+double TimeAllreduces(MPI_Comm comm, const float* send, float* receive, int count, int iterations,
+                      double pad_seconds = 0) {
   KILN_MPI_CHECK(MPI_Barrier(comm));
   double start = MPI_Wtime();
   for (int i = 0; i < iterations; ++i) {
     KILN_MPI_CHECK(MPI_Allreduce(send, receive, count, MPI_FLOAT, MPI_SUM, comm));
   }
+  if (pad_seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(pad_seconds));
   return SlowestRankSeconds(comm, (MPI_Wtime() - start) / iterations);
 }
 
@@ -35,7 +40,11 @@ class MpiAllreduceProbe final : public Probe {
   }
   Scope scope() const override { return Scope::kGroup; }
   std::vector<ParamSpec> Parameters() const override {
-    return SizeSweepParameters("8B..256MiB", "message sizes in bytes (multiples of 4)");
+    std::vector<ParamSpec> specs = SizeSweepParameters("8B..256MiB", "message sizes in bytes (multiples of 4)");
+    specs.push_back({"sample_pad", ParamType::kDuration, "0s",
+                     "diagnostic: each sample also waits this long, so that its length does not depend on the "
+                     "machine (tests of the deadline pacing)"});
+    return specs;
   }
   std::vector<MetricSpec> Metrics() const override {
     return {
@@ -70,6 +79,7 @@ class MpiAllreduceProbe final : public Probe {
     const std::vector<std::uint64_t>& sizes = p.ByteList("sizes");
     const int warmup = static_cast<int>(p.Int("warmup"));
     const int samples = static_cast<int>(p.Int("samples"));
+    const double pad = p.Duration("sample_pad").count();
     const double factor = collective::BusBandwidthFactor(Collective::kAllReduce, ranks);
 
     std::set<std::string> unique(ctx.members.begin(), ctx.members.end());
@@ -92,9 +102,9 @@ class MpiAllreduceProbe final : public Probe {
                                                        static_cast<int>(p.Int("max_iterations")));
       std::vector<double> times, algbw, busbw;
       for (int s = 0; s < samples; ++s) {
-        if (pacer.stopped() || pacer.StopBeforeSample(estimate, iterations)) break;
+        if (pacer.stopped() || pacer.StopBeforeSample(estimate + pad / iterations, iterations)) break;
         std::fill(receive.begin(), receive.begin() + count, -1.0f);
-        double seconds = TimeAllreduces(comm, send.data(), receive.data(), count, iterations);
+        double seconds = TimeAllreduces(comm, send.data(), receive.data(), count, iterations, pad);
         times.push_back(seconds * 1e6);
         algbw.push_back(collective::AlgorithmBandwidth(static_cast<double>(size), seconds));
         busbw.push_back(algbw.back() * factor);

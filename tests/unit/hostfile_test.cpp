@@ -41,7 +41,7 @@ TEST(ParseHostfile, RejectsNamesThatWouldReachSshAsOptionsOrCarryControls) {
       EXPECT_NE(std::string(e.what()).find("hosts:1: host"), std::string::npos) << e.what();
     }
   }
-  EXPECT_EQ(ParseHostfile("node-01.rack_2\n10.0.0.5\n[fe80::1]\n", "h").size(), 3u);
+  EXPECT_EQ(ParseHostfile("node-01.rack2\n10.0.0.5\n3com.example\n", "h").size(), 3u);
 }
 
 std::vector<std::string> Names(const std::vector<HostEntry>& hosts) {
