@@ -56,6 +56,7 @@ std::vector<int> Planner::GroupMembers() const {
   for (int node : Alive()) {
     if (!out[static_cast<std::size_t>(node)]) members.push_back(node);
   }
+  SortByLeaf(members);  // halves split between leaves before within them
   return members;
 }
 
@@ -270,8 +271,10 @@ void Planner::GroupStage() {
   // that group passes (the proof), a pass finds nothing more, or after kPasses (a node failing at random can
   // keep a pass finding unresolved pairs).
   constexpr int kPasses = 8;
+  bool covered = false;  // the last pass was the cover's: the group runs again at once
   for (int pass = 1;; ++pass) {
-    bool found = SearchGroup(alive, target) && pass < kPasses;
+    bool found = covered || (SearchGroup(alive, target) && pass < kPasses);
+    covered = false;
     std::vector<int> rest = GroupMembers();
     if (rest.empty()) return;
     Ran last = RunRound("final", {{TrialKind::kGroup, rest, static_cast<int>(rest.size())}});
@@ -282,6 +285,12 @@ void Planner::GroupStage() {
     }
     Conclude(last.round, fmt::format("the {} remaining nodes still fail as one group: {}{}", rest.size(),
                                      Describe(last.results[0]), found ? "; searching them again" : ""));
+    if (!found && !cover_ran_) {
+      // Links by default: the splitting explains no more, so every pair of the rest meets in a small group.
+      Conclude(last.round, fmt::format("the {} remaining nodes still fail as one group: {}; covering every pair",
+                                       rest.size(), Describe(last.results[0])));
+      found = covered = CoverStage(options_.group_limit);
+    }
     if (!found) {
       Unresolved({}, "group", "the nodes left after the accused still fail as a group", {last.round});
       return;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/errors.hpp"
+#include "bisection/cover_design.hpp"
 #include "bisection/planner.hpp"
 #include "bisection/simulation.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -194,8 +195,8 @@ TEST(Bisection, LargeClusterStatesThatOneMatchingCoversFewPairs) {
 
 TEST(Bisection, TheCoverFindsALinkThatOneMatchingMissesBeforeTheGroupStageDoes) {
   // 1,024 nodes, one matching in the pair stage (it pairs 300 with 301, so that link is found there), then the
-  // affine plane of order 37: 38 rounds in which every pair meets once. 17-900 fails its one group, whose pairs
-  // are tested until it fails: the cover finds it before the group stage would narrow it down.
+  // cover: 8 rounds in which every pair meets. 17-900 fails its one group, which is narrowed to the pair: the
+  // cover finds it before the group stage would.
   BisectOptions options;
   options.cover_links = true;
   BisectResult r = Simulate(Cluster(1024, {Link(17, 900), Link(300, 301), Slow(5)}), options);
@@ -208,9 +209,11 @@ TEST(Bisection, TheCoverFindsALinkThatOneMatchingMissesBeforeTheGroupStageDoes) 
     }
   }
   std::size_t cover_rounds = std::count_if(r.rounds.begin(), r.rounds.end(), [](const RoundRecord& round) { return round.stage == "cover"; });
-  EXPECT_EQ(cover_rounds, 38u);
+  CoverDesign design = CoverRounds(1023, 0);  // the plane of order 7 over blocks of 21 nodes: 8 rounds
+  EXPECT_EQ(cover_rounds, design.rounds.size());
+  EXPECT_EQ(design.rounds.size(), 8u);
   EXPECT_EQ(r.pairs_tested, 1023 * 1022 / 2);  // every pair of the nodes left after the pair stage
-  EXPECT_NE(r.pair_coverage.find("an affine plane of order 37"), std::string::npos) << r.pair_coverage;
+  EXPECT_NE(r.pair_coverage.find("an affine plane of order 7"), std::string::npos) << r.pair_coverage;
   EXPECT_TRUE(r.resolved) << r.conclusion;
 }
 
