@@ -22,7 +22,7 @@ bool Planner::HoldsAnAccusedLink(const std::vector<int>& members) const {
 
 std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive,
                                                 const std::vector<std::vector<std::vector<int>>>& rounds) {
-  std::vector<std::vector<int>> failing;
+  std::vector<std::vector<int>> failing, with_link;
   std::vector<int> fails(state_.size(), 0);  // failing groups per node
   for (const auto& round : rounds) {
     std::vector<Trial> trials;
@@ -38,6 +38,7 @@ std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive,
       ++bad;
       if (HoldsAnAccusedLink(trials[i].members)) {
         ++explained;
+        with_link.push_back(trials[i].members);
         continue;
       }
       for (int node : trials[i].members) ++fails[static_cast<std::size_t>(node)];
@@ -46,12 +47,23 @@ std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive,
     Conclude(ran.round, fmt::format("{} of {} groups fail{}", bad, trials.size(),
                                     explained > 0 ? fmt::format(" ({} hold an accused link)", explained) : std::string()));
   }
+  // A failing group that holds an accused link may hold another: it runs again without one end of each.
+  RecheckWithoutAccusedLinks(std::move(with_link), failing);
   // A node in failing groups of two rounds or more is not one link's end: its own tests with cleared partners
   // say whether it is bad (Settle). (Groups of two rounds share at most one block of the design.)
-  std::vector<int> suspects;
-  for (int node : alive) {
-    if (fails[static_cast<std::size_t>(node)] >= 2) suspects.push_back(node);
-  }
+  // A node fault fails its group in every round (a flapping one in most): more than half the rounds makes a
+  // suspect. When that is a quarter of the nodes (a fault that shows at the cover's scale fails every group it
+  // is in, and there are few rounds), only the nodes failing in every round are, so cleared partners remain.
+  const int rounds_run = static_cast<int>(rounds.size());
+  auto suspects_at = [&](int threshold) {
+    std::vector<int> out;
+    for (int node : alive) {
+      if (fails[static_cast<std::size_t>(node)] >= threshold) out.push_back(node);
+    }
+    return out;
+  };
+  std::vector<int> suspects = suspects_at(std::max(2, (rounds_run + 1) / 2));
+  if (4 * suspects.size() > alive.size()) suspects = suspects_at(std::max(2, rounds_run));
   if (!suspects.empty()) {
     for (int node : suspects) At(node).tested = 0;
     Settle(suspects, "cover", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
@@ -65,6 +77,42 @@ std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive,
     }
   }
   return to_search;
+}
+
+void Planner::RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, std::vector<std::vector<int>>& failing) {
+  for (std::vector<int>& group : groups) {
+    for (const Finding& f : result_.findings) {
+      if (f.kind != FindingKind::kLink) continue;
+      auto end = std::find(group.begin(), group.end(), f.members[1]);
+      if (end != group.end() && std::find(group.begin(), group.end(), f.members[0]) != group.end()) group.erase(end);
+    }
+  }
+  std::erase_if(groups, [](const std::vector<int>& g) { return g.size() < 2; });
+  // Groups of different rounds may share nodes: rounds of disjoint ones.
+  while (!groups.empty()) {
+    std::vector<Trial> trials;
+    std::vector<std::vector<int>> later;
+    std::vector<char> busy(state_.size(), 0);
+    for (std::vector<int>& group : groups) {
+      if (std::any_of(group.begin(), group.end(), [&](int node) { return busy[static_cast<std::size_t>(node)]; })) {
+        later.push_back(std::move(group));
+        continue;
+      }
+      for (int node : group) busy[static_cast<std::size_t>(node)] = 1;
+      trials.push_back({TrialKind::kGroup, std::move(group), 0});
+      trials.back().under_test = static_cast<int>(trials.back().members.size());
+    }
+    Ran ran = RunRound("recheck", trials);
+    int bad = 0;
+    for (std::size_t i = 0; i < trials.size(); ++i) {
+      if (!IsBad(ran.results[i].outcome)) continue;
+      ++bad;
+      failing.push_back(trials[i].members);
+    }
+    Conclude(ran.round, fmt::format("{} of {} groups that held an accused link fail without one of its ends too",
+                                    bad, trials.size()));
+    groups = std::move(later);
+  }
 }
 
 bool Planner::CoverStage(int limit) {

@@ -245,7 +245,10 @@ bool Planner::SearchGroup(const std::vector<int>& alive, std::size_t target) {
   // The interactions were seen with the newly accused in the group: they may be theirs (a fault that needs a
   // large group fails a group whose halves are each too small). The next pass runs without them.
   if (accused && !interactions.empty()) return true;
-  // A group that fails while both its halves pass: the fault needs nodes of both halves.
+  // A group that fails while both its halves pass: most often a link between them. The cover finds every link at
+  // once, in small groups that padding cannot confound; a fault that needs nodes of both halves (scale) does not
+  // show there and is narrowed below.
+  if (!interactions.empty() && !cover_ran_ && CoverStage(options_.group_limit)) return true;
   for (const Interaction& i : interactions) ResolveInteraction(i.a, i.b, i.round, target);
   return result_.findings.size() > findings_before;
 }

@@ -45,8 +45,14 @@ void Planner::SearchGroupForLink(std::vector<std::vector<int>> groups, std::vect
     std::vector<Hypothesis> live;
     std::vector<std::vector<int>> later;
     std::vector<char> busy(state_.size(), 0);
+    auto holds_a_found_pair = [&](const std::vector<int>& group) {
+      return std::any_of(failed.begin(), failed.end(), [&](const FailedPair& p) {
+        return std::find(group.begin(), group.end(), p.a) != group.end() &&
+               std::find(group.begin(), group.end(), p.b) != group.end();
+      });
+    };
     for (std::vector<int>& group : groups) {
-      if (HoldsAnAccusedLink(group) ||
+      if (HoldsAnAccusedLink(group) || holds_a_found_pair(group) ||
           std::any_of(group.begin(), group.end(), [&](int node) { return At(node).accused; })) {
         continue;
       }

@@ -96,7 +96,10 @@ std::vector<int> Planner::ConfirmLinks(const std::vector<FailedPair>& failed, co
   // The pair must fail `repeats` more times: a flapping end could fake one repeat.
   std::vector<const FailedPair*> candidates;
   for (const FailedPair& p : failed) {
-    if (!At(p.a).accused && !At(p.b).accused) candidates.push_back(&p);
+    bool seen = std::any_of(candidates.begin(), candidates.end(), [&](const FailedPair* c) {
+      return std::minmax(c->a, c->b) == std::minmax(p.a, p.b);
+    });
+    if (!At(p.a).accused && !At(p.b).accused && !seen) candidates.push_back(&p);
   }
   std::vector<int> intermittent;
   // Pairs from two matchings may share a node; run them in rounds of disjoint pairs.

@@ -99,7 +99,8 @@ struct Finding {
 
 struct RoundRecord {
   int index = 0;
-  std::string stage;  // node | pair | repair | confirm | link | retest | group | split | final
+  std::string stage;  // node | pair | repair | confirm | link | retest | cover | recheck | search | group | split
+                      // | narrow | cross | control | final | leaf
   std::vector<Trial> trials;
   std::vector<TrialResult> results;
   std::string conclusion;

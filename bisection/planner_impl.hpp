@@ -105,6 +105,8 @@ class Planner {
   // The cover's rounds of the group probe; returns the failing groups that no accused node explains (the
   // suspects, nodes failing in two rounds or more, are settled with cleared partners first).
   std::vector<std::vector<int>> RunCover(const std::vector<int>& alive, const std::vector<std::vector<std::vector<int>>>& rounds);
+  // Runs each group again without one end of every accused link it holds; adds those that still fail.
+  void RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, std::vector<std::vector<int>>& failing);
   // Narrows each failing group to a failing pair (link_search.cpp): halves and crossed halves, all at once.
   void SearchGroupForLink(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed, const std::string& stage);
   // Whether both ends of an accused link are among `members` (their failure is explained).

@@ -130,7 +130,9 @@ nlohmann::json BisectionSection(const BisectResult& result, const std::vector<st
   for (const Finding& f : result.findings) {
     json subject = SubjectOf(f, names);
     if (IsSwitch(f)) {
-      subject = {{"kind", "switch"}, {"switch", SwitchName(f, topology)}, {"affected", NodeListJson(NamesOf(f.members, names))}};
+      // A group subject (what readers of reports know) naming the switch; its nodes are affected, not accused.
+      subject["switch"] = SwitchName(f, topology);
+      subject["affected"] = subject["nodes"];
     } else if (topology != nullptr && f.members.size() == 1) {
       subject["leaf"] = topology->LeafName(f.members[0]);
     } else if (topology != nullptr && f.kind == FindingKind::kLink) {

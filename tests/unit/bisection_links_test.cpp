@@ -26,9 +26,22 @@ SimulatedCluster Cluster(int nodes, std::vector<SimulatedFault> faults, std::uin
   return c;
 }
 
-SimulatedFault Slow(int node, int min_group = 2) { return {FaultKind::kSlowNode, node, -1, min_group, 1, ""}; }
-SimulatedFault Link(int a, int b, int max_group = 0) { return {FaultKind::kSlowLink, a, b, 2, 1, "", max_group}; }
-SimulatedFault Hung(int node) { return {FaultKind::kHungNode, node, -1, 1, 1, ""}; }
+SimulatedFault Fault(FaultKind kind, int node, int other = -1, int min_group = 2, double probability = 1) {
+  SimulatedFault f;
+  f.kind = kind;
+  f.node = node;
+  f.other = other;
+  f.min_group = min_group;
+  f.probability = probability;
+  return f;
+}
+SimulatedFault Slow(int node, int min_group = 2) { return Fault(FaultKind::kSlowNode, node, -1, min_group); }
+SimulatedFault Link(int a, int b, int max_group = 0) {
+  SimulatedFault f = Fault(FaultKind::kSlowLink, a, b);
+  f.max_group = max_group;
+  return f;
+}
+SimulatedFault Hung(int node) { return Fault(FaultKind::kHungNode, node, -1, 1); }
 
 BisectResult Simulate(const SimulatedCluster& cluster, BisectOptions options = {}) {
   SimulatedExecutor executor(cluster);
@@ -59,7 +72,9 @@ TEST(BisectionCover, EveryPairMeetsInAGroupNoLargerThanTheLimit) {
     for (const auto& round : d.rounds) {
       std::set<int> seen;
       for (const auto& group : round) {
-        if (limit > 0) EXPECT_LE(static_cast<int>(group.size()), limit) << n << "/" << limit;
+        if (limit > 0) {
+          EXPECT_LE(static_cast<int>(group.size()), limit) << n << "/" << limit;
+        }
         for (int a : group) {
           EXPECT_TRUE(seen.insert(a).second) << "a round's groups must be disjoint";
           for (int b : group) met[static_cast<std::size_t>(a * n + b)] = 1;
@@ -71,7 +86,9 @@ TEST(BisectionCover, EveryPairMeetsInAGroupNoLargerThanTheLimit) {
       for (int b = a + 1; b < n; ++b) missing += met[static_cast<std::size_t>(a * n + b)] ? 0 : 1;
     }
     EXPECT_EQ(missing, 0) << n << " nodes, groups of at most " << limit;
-    if (limit > 0) EXPECT_GE(static_cast<int>(d.rounds.size()), CoveringBound(n, limit));
+    if (limit > 0) {
+      EXPECT_GE(static_cast<int>(d.rounds.size()), CoveringBound(n, limit));
+    }
   }
   // 232 nodes in groups of at most 32: the plane of order 8 (GF(8)) over blocks of 4, 9 rounds; the bound is 8.
   CoverDesign d = CoverRounds(232, 32);

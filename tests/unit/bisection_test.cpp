@@ -27,11 +27,20 @@ SimulatedCluster Cluster(int nodes, std::vector<SimulatedFault> faults, std::uin
   return c;
 }
 
-SimulatedFault Slow(int node, int min_group = 2) { return {FaultKind::kSlowNode, node, -1, min_group, 1, ""}; }
-SimulatedFault Link(int a, int b) { return {FaultKind::kSlowLink, a, b, 2, 1, ""}; }
-SimulatedFault Hung(int node) { return {FaultKind::kHungNode, node, -1, 1, 1, ""}; }
-SimulatedFault Crash(int node) { return {FaultKind::kCrashNode, node, -1, 1, 1, ""}; }
-SimulatedFault Flapping(int node, double p) { return {FaultKind::kFlappingNode, node, -1, 2, p, ""}; }
+SimulatedFault Fault(FaultKind kind, int node, int other = -1, int min_group = 2, double probability = 1) {
+  SimulatedFault f;
+  f.kind = kind;
+  f.node = node;
+  f.other = other;
+  f.min_group = min_group;
+  f.probability = probability;
+  return f;
+}
+SimulatedFault Slow(int node, int min_group = 2) { return Fault(FaultKind::kSlowNode, node, -1, min_group); }
+SimulatedFault Link(int a, int b) { return Fault(FaultKind::kSlowLink, a, b); }
+SimulatedFault Hung(int node) { return Fault(FaultKind::kHungNode, node, -1, 1); }
+SimulatedFault Crash(int node) { return Fault(FaultKind::kCrashNode, node, -1, 1); }
+SimulatedFault Flapping(int node, double p) { return Fault(FaultKind::kFlappingNode, node, -1, 2, p); }
 
 std::set<std::vector<int>> Accused(const BisectResult& result, FindingKind kind) {
   std::set<std::vector<int>> accused;

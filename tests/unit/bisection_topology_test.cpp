@@ -75,10 +75,16 @@ TEST(BisectionTopology, SwitchUplinkLinkAndNodeAreNamedAtOnceAndNobodyElse) {
   c.nodes = Names(1024);
   for (int seed = 1; seed <= 3; ++seed) {
     c.seed = static_cast<std::uint64_t>(seed);
-    c.faults = {{FaultKind::kSlowUplink, -1, -1, 2, 1, "", 0, "leaf7"},
-                {FaultKind::kSlowSwitch, -1, -1, 2, 1, "", 0, "leaf20"},
-                {FaultKind::kSlowLink, 40, 900, 2, 1, ""},
-                {FaultKind::kSlowNode, 500 + seed, -1, 2, 1, ""}};
+    c.faults.assign(4, SimulatedFault{});
+    c.faults[0].kind = FaultKind::kSlowUplink;
+    c.faults[0].switch_name = "leaf7";
+    c.faults[1].kind = FaultKind::kSlowSwitch;
+    c.faults[1].switch_name = "leaf20";
+    c.faults[2].kind = FaultKind::kSlowLink;
+    c.faults[2].node = 40;
+    c.faults[2].other = 900;
+    c.faults[3].kind = FaultKind::kSlowNode;
+    c.faults[3].node = 500 + seed;
     Topology t = LoadTopology(path, c.nodes);
     AttachTopology(c, &t);
     BisectOptions options;
