@@ -190,7 +190,10 @@ void Planner::SplitFailingGroups(const std::vector<int>& alive, std::size_t targ
           ++bad_halves;
           for (int node : half) At(node).evidence.push_back(ran.round);
           if (half.size() == 1) {
-            At(half[0]).bad = 1;
+            // Its padding may hold the other end of a link nobody knows yet: never its company again.
+            NodeState& single = At(half[0]);
+            single.bad = 1;
+            single.failed_company.insert(single.failed_company.end(), t.members.begin() + t.under_test, t.members.end());
             singles.push_back(half[0]);
           } else {
             next.push_back(std::move(half));
