@@ -86,8 +86,14 @@ Command AddBisectCommand(CLI::App& app, const CommandLine& line) {
                      "ones get one matching and rely on the group probe (mpi_alltoall exercises every pair)")
       ->capture_default_str()->check(CLI::PositiveNumber);
   bisect->add_flag("--cover-links", bo.planner.cover_links,
-                   "larger clusters: also run the group probe (use mpi_alltoall) on groups of about sqrt(n) nodes in "
-                   "which every pair meets once (sqrt(n)+1 rounds), then test the pairs of a failing group");
+                   "always run the group probe (use mpi_alltoall) on groups of about sqrt(n) nodes in which every "
+                   "pair meets (about sqrt(n)+1 rounds), then narrow a failing group to its pair; without it this "
+                   "runs when the group stage leaves a failure unexplained or --sensitivity is below the nodes");
+  bisect->add_option("--topology", bo.topology_path, "Slurm topology.conf (tree): leaves first, switch and uplink findings");
+  bisect->add_option("--sensitivity", bo.planner.group_limit,
+                     "largest group test of the group probe in which one slow pair still shows; links are sought in "
+                     "groups no larger (default: any size; --simulate: the cluster file's)")
+      ->check(CLI::Range(2, 1 << 30));
   bisect->add_flag("--no-padding", args->no_padding, "do not pad halves with cleared nodes to keep the scale");
   bisect->add_option("--sign-key", args->sign_key, "secret key file: sign report.json");
   bisect->add_option("--chain", bo.chain_dir, "folder of this cluster's signed reports: link this one to the last");

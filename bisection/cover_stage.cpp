@@ -1,15 +1,15 @@
 // Stage 2b of the bisection, for clusters too large to test every pair: a covering schedule. The group probe runs
-// on the groups of an affine plane, q+1 rounds in which every pair of nodes meets in exactly one group of at
-// most q (q about the square root of the nodes). A bad link fails the one group that holds both its ends; a bad
-// node fails every group it is in. The pairs of each failing group are then tested (the circle method within
-// the group) until one fails, and a failing pair is accused as a link once it fails twice more.
+// on the groups of an affine plane (bisection/cover_design.hpp), q+1 rounds in which every pair of nodes meets in
+// a group of at most the probe's sensitivity (or about sqrt(n)). A bad link fails the one group that holds both its
+// ends; a bad node fails every group it is in. Each failing group is narrowed to its failing pair by halving
+// (link_search.cpp), and that pair is accused as a link once it fails again.
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "bisection/planner_impl.hpp"
-#include "runners/pairing.hpp"
+#include "bisection/cover_design.hpp"
 
 namespace kiln {
 
@@ -20,10 +20,11 @@ bool Planner::HoldsAnAccusedLink(const std::vector<int>& members) const {
   });
 }
 
-std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive) {
-  std::vector<std::vector<int>> failing;
+std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive,
+                                                const std::vector<std::vector<std::vector<int>>>& rounds) {
+  std::vector<std::vector<int>> failing, with_link;
   std::vector<int> fails(state_.size(), 0);  // failing groups per node
-  for (const GroupRound& round : AffinePlaneRounds(static_cast<int>(alive.size()))) {
+  for (const auto& round : rounds) {
     std::vector<Trial> trials;
     for (const std::vector<int>& group : round) {
       Trial trial{TrialKind::kGroup, {}, static_cast<int>(group.size())};
@@ -37,6 +38,7 @@ std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive) {
       ++bad;
       if (HoldsAnAccusedLink(trials[i].members)) {
         ++explained;
+        with_link.push_back(trials[i].members);
         continue;
       }
       for (int node : trials[i].members) ++fails[static_cast<std::size_t>(node)];
@@ -45,18 +47,29 @@ std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive) {
     Conclude(ran.round, fmt::format("{} of {} groups fail{}", bad, trials.size(),
                                     explained > 0 ? fmt::format(" ({} hold an accused link)", explained) : std::string()));
   }
+  // A failing group that holds an accused link may hold another: it runs again without one end of each.
+  RecheckWithoutAccusedLinks(std::move(with_link), failing);
   // A node in failing groups of two rounds or more is not one link's end: its own tests with cleared partners
-  // say whether it is bad (Settle).
-  std::vector<int> suspects;
-  for (int node : alive) {
-    if (fails[static_cast<std::size_t>(node)] >= 2) suspects.push_back(node);
-  }
+  // say whether it is bad (Settle). (Groups of two rounds share at most one block of the design.)
+  // A node fault fails its group in every round (a flapping one in most): more than half the rounds makes a
+  // suspect. When that is a quarter of the nodes (a fault that shows at the cover's scale fails every group it
+  // is in, and there are few rounds), only the nodes failing in every round are, so cleared partners remain.
+  const int rounds_run = static_cast<int>(rounds.size());
+  auto suspects_at = [&](int threshold) {
+    std::vector<int> out;
+    for (int node : alive) {
+      if (fails[static_cast<std::size_t>(node)] >= threshold) out.push_back(node);
+    }
+    return out;
+  };
+  std::vector<int> suspects = suspects_at(std::max(2, (rounds_run + 1) / 2));
+  if (4 * suspects.size() > alive.size()) suspects = suspects_at(std::max(2, rounds_run));
   if (!suspects.empty()) {
     for (int node : suspects) At(node).tested = 0;
     Settle(suspects, "cover", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
   }
   // A group with an accused node failed because of it (a link there shows to the group stage, which runs without
-  // the accused); the others hold a link, or an intermittent node that the pair tests will show.
+  // the accused); the others hold a link, or an intermittent node that the narrowing will show.
   std::vector<std::vector<int>> to_search;
   for (std::vector<int>& group : failing) {
     if (std::none_of(group.begin(), group.end(), [&](int node) { return At(node).accused; })) {
@@ -66,58 +79,57 @@ std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive) {
   return to_search;
 }
 
-void Planner::SearchFailingGroups(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed) {
-  // Groups of different rounds share at most one node: search them in batches of disjoint groups.
+void Planner::RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, std::vector<std::vector<int>>& failing) {
+  for (std::vector<int>& group : groups) {
+    for (const Finding& f : result_.findings) {
+      if (f.kind != FindingKind::kLink) continue;
+      auto end = std::find(group.begin(), group.end(), f.members[1]);
+      if (end != group.end() && std::find(group.begin(), group.end(), f.members[0]) != group.end()) group.erase(end);
+    }
+  }
+  std::erase_if(groups, [](const std::vector<int>& g) { return g.size() < 2; });
+  // Groups of different rounds may share nodes: rounds of disjoint ones.
   while (!groups.empty()) {
-    std::vector<std::vector<int>> batch, later;
+    std::vector<Trial> trials;
+    std::vector<std::vector<int>> later;
     std::vector<char> busy(state_.size(), 0);
     for (std::vector<int>& group : groups) {
-      bool free = std::none_of(group.begin(), group.end(), [&](int node) { return busy[static_cast<std::size_t>(node)]; });
-      if (!free) {
+      if (std::any_of(group.begin(), group.end(), [&](int node) { return busy[static_cast<std::size_t>(node)]; })) {
         later.push_back(std::move(group));
         continue;
       }
       for (int node : group) busy[static_cast<std::size_t>(node)] = 1;
-      batch.push_back(std::move(group));
+      trials.push_back({TrialKind::kGroup, std::move(group), 0});
+      trials.back().under_test = static_cast<int>(trials.back().members.size());
     }
-    std::size_t largest = 0;
-    for (const auto& group : batch) largest = std::max(largest, group.size());
-    std::vector<char> found(batch.size(), 0);
-    for (const Round& round : CircleRounds(static_cast<int>(largest))) {
-      std::vector<Trial> trials;
-      std::vector<std::size_t> of;
-      for (std::size_t g = 0; g < batch.size(); ++g) {
-        if (found[g]) continue;
-        for (auto [a, b] : round) {
-          if (static_cast<std::size_t>(b) >= batch[g].size()) continue;
-          trials.push_back({TrialKind::kPair, {batch[g][static_cast<std::size_t>(a)], batch[g][static_cast<std::size_t>(b)]}, 2});
-          of.push_back(g);
-        }
-      }
-      if (trials.empty()) break;
-      std::size_t before = failed.size();
-      RunPairs(trials, failed);
-      for (std::size_t k = before; k < failed.size(); ++k) {
-        for (std::size_t t = 0; t < trials.size(); ++t) {
-          if (trials[t].members[0] == failed[k].a && trials[t].members[1] == failed[k].b) found[of[t]] = 1;
-        }
-      }
+    Ran ran = RunRound("recheck", trials);
+    int bad = 0;
+    for (std::size_t i = 0; i < trials.size(); ++i) {
+      if (!IsBad(ran.results[i].outcome)) continue;
+      ++bad;
+      failing.push_back(trials[i].members);
     }
+    Conclude(ran.round, fmt::format("{} of {} groups that held an accused link fail without one of its ends too",
+                                    bad, trials.size()));
     groups = std::move(later);
   }
 }
 
-void Planner::CoverStage() {
+bool Planner::CoverStage(int limit) {
   std::vector<int> alive = Alive();
   const auto n = static_cast<long long>(alive.size());
-  if (n <= options_.every_pair_up_to || n < 4) return;  // every pair was tested in pairs already
+  if (n < 3 || (options_.pair_stage && n <= options_.every_pair_up_to)) return false;  // every pair met in pairs
+  cover_ran_ = true;
   const std::size_t first_round = result_.rounds.size();
-  const int q = AffinePlaneOrder(static_cast<int>(n));
-  std::vector<std::vector<int>> groups = RunCover(alive);
-  const std::size_t cover_rounds = static_cast<std::size_t>(q) + 1;
+  const std::size_t findings_before = result_.findings.size();
+  CoverDesign design = CoverRounds(static_cast<int>(n), limit);
+  std::vector<std::vector<int>> groups = RunCover(alive, design.rounds);
+  const bool failed_any = !groups.empty() || result_.findings.size() > findings_before;
+  const std::size_t cover_rounds = design.rounds.size();
   std::vector<FailedPair> failed;
-  SearchFailingGroups(std::move(groups), failed);
-  std::vector<int> intermittent = ConfirmLinks(failed, "cover");
+  SearchGroupForLink(std::move(groups), failed, "cover");
+  // The narrowing saw the pair fail in other company (its group, the parts holding both): one repeat more.
+  std::vector<int> intermittent = ConfirmLinks(failed, "cover", 1);
   std::vector<int> settle;
   for (int node : intermittent) {
     if (At(node).accused || IsLinkEnd(node) || std::find(settle.begin(), settle.end(), node) != settle.end()) continue;
@@ -127,11 +139,18 @@ void Planner::CoverStage() {
   Settle(settle, "cover", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
   const std::size_t used = result_.rounds.size() - first_round;
   result_.pairs_tested = n * (n - 1) / 2;
+  std::size_t largest = 0;
+  for (const auto& round : design.rounds) {
+    for (const auto& group : round) largest = std::max(largest, group.size());
+  }
   result_.pair_coverage += fmt::format(
-      "; then every pair of the {} nodes in the group probe: {} round(s) of groups of at most {} nodes (an affine "
-      "plane of order {}: each pair meets in exactly one group), and {} round(s) more to search the failing groups "
-      "pair by pair",
-      n, cover_rounds, q, q, used > cover_rounds ? used - cover_rounds : 0);
+      "{}then every pair of the {} nodes in the group probe: {} round(s) of groups of at most {} nodes ({}), and {} "
+      "round(s) more to narrow the failing groups to their pairs",
+      result_.pair_coverage.empty() ? "" : "; ", n, cover_rounds, largest,
+      design.order > 0 ? fmt::format("an affine plane of order {} over blocks of {} node(s)", design.order, design.block)
+                       : fmt::format("blocks of {} meeting in pairs", design.block),
+      used > cover_rounds ? used - cover_rounds : 0);
+  return failed_any;
 }
 
 }  // namespace kiln

@@ -56,6 +56,7 @@ std::vector<int> Planner::GroupMembers() const {
   for (int node : Alive()) {
     if (!out[static_cast<std::size_t>(node)]) members.push_back(node);
   }
+  SortByLeaf(members);  // halves split between leaves before within them
   return members;
 }
 
@@ -189,7 +190,10 @@ void Planner::SplitFailingGroups(const std::vector<int>& alive, std::size_t targ
           ++bad_halves;
           for (int node : half) At(node).evidence.push_back(ran.round);
           if (half.size() == 1) {
-            At(half[0]).bad = 1;
+            // Its padding may hold the other end of a link nobody knows yet: never its company again.
+            NodeState& single = At(half[0]);
+            single.bad = 1;
+            single.failed_company.insert(single.failed_company.end(), t.members.begin() + t.under_test, t.members.end());
             singles.push_back(half[0]);
           } else {
             next.push_back(std::move(half));
@@ -244,7 +248,10 @@ bool Planner::SearchGroup(const std::vector<int>& alive, std::size_t target) {
   // The interactions were seen with the newly accused in the group: they may be theirs (a fault that needs a
   // large group fails a group whose halves are each too small). The next pass runs without them.
   if (accused && !interactions.empty()) return true;
-  // A group that fails while both its halves pass: the fault needs nodes of both halves.
+  // A group that fails while both its halves pass: most often a link between them. The cover finds every link at
+  // once, in small groups that padding cannot confound; a fault that needs nodes of both halves (scale) does not
+  // show there and is narrowed below.
+  if (!interactions.empty() && !cover_ran_ && CoverStage(options_.group_limit)) return true;
   for (const Interaction& i : interactions) ResolveInteraction(i.a, i.b, i.round, target);
   return result_.findings.size() > findings_before;
 }
@@ -270,8 +277,10 @@ void Planner::GroupStage() {
   // that group passes (the proof), a pass finds nothing more, or after kPasses (a node failing at random can
   // keep a pass finding unresolved pairs).
   constexpr int kPasses = 8;
+  bool covered = false;  // the last pass was the cover's: the group runs again at once
   for (int pass = 1;; ++pass) {
-    bool found = SearchGroup(alive, target) && pass < kPasses;
+    bool found = covered || (SearchGroup(alive, target) && pass < kPasses);
+    covered = false;
     std::vector<int> rest = GroupMembers();
     if (rest.empty()) return;
     Ran last = RunRound("final", {{TrialKind::kGroup, rest, static_cast<int>(rest.size())}});
@@ -282,6 +291,12 @@ void Planner::GroupStage() {
     }
     Conclude(last.round, fmt::format("the {} remaining nodes still fail as one group: {}{}", rest.size(),
                                      Describe(last.results[0]), found ? "; searching them again" : ""));
+    if (!found && !cover_ran_) {
+      // Links by default: the splitting explains no more, so every pair of the rest meets in a small group.
+      Conclude(last.round, fmt::format("the {} remaining nodes still fail as one group: {}; covering every pair",
+                                       rest.size(), Describe(last.results[0])));
+      found = covered = CoverStage(options_.group_limit);
+    }
     if (!found) {
       Unresolved({}, "group", "the nodes left after the accused still fail as a group", {last.round});
       return;

@@ -92,11 +92,14 @@ std::vector<int> Planner::RepairSuspects(const std::vector<int>& suspects, const
   return to_settle;
 }
 
-std::vector<int> Planner::ConfirmLinks(const std::vector<FailedPair>& failed, const std::string& stage) {
-  // The pair must fail twice more: a flapping end could fake one repeat.
+std::vector<int> Planner::ConfirmLinks(const std::vector<FailedPair>& failed, const std::string& stage, int repeats) {
+  // The pair must fail `repeats` more times: a flapping end could fake one repeat.
   std::vector<const FailedPair*> candidates;
   for (const FailedPair& p : failed) {
-    if (!At(p.a).accused && !At(p.b).accused) candidates.push_back(&p);
+    bool seen = std::any_of(candidates.begin(), candidates.end(), [&](const FailedPair* c) {
+      return std::minmax(c->a, c->b) == std::minmax(p.a, p.b);
+    });
+    if (!At(p.a).accused && !At(p.b).accused && !seen) candidates.push_back(&p);
   }
   std::vector<int> intermittent;
   // Pairs from two matchings may share a node; run them in rounds of disjoint pairs.
@@ -115,16 +118,21 @@ std::vector<int> Planner::ConfirmLinks(const std::vector<FailedPair>& failed, co
       round_pairs.push_back(p);
     }
     Ran ran = RunRound("link", round);
-    Ran again = RunRound("link", round);
+    Ran again = repeats >= 2 ? RunRound("link", round) : ran;
     int links = 0;
     for (std::size_t i = 0; i < round.size(); ++i) {
       const FailedPair& p = *round_pairs[i];
       if (IsBad(ran.results[i].outcome) && IsBad(again.results[i].outcome)) {
+        std::vector<int> evidence{p.round, ran.round};
+        if (repeats >= 2) evidence.push_back(again.round);
         result_.findings.push_back(
             {FindingKind::kLink, {p.a, p.b}, stage,
-             fmt::format("the pair fails three times while each node passes with other partners; last: {}",
-                         Describe(again.results[i])),
-             {p.round, ran.round, again.round}});
+             repeats >= 2 ? fmt::format("the pair fails three times while each node passes with other partners; "
+                                        "last: {}", Describe(again.results[i]))
+                          : fmt::format("a group holding both fails, and so do its parts holding both, and the pair "
+                                        "twice, while each node passes in other groups; last: {}",
+                                        Describe(again.results[i])),
+             evidence});
         ++links;
         // The nodes themselves are fine: they passed with cleared partners.
         At(p.a).bad = At(p.b).bad = 0;
@@ -134,8 +142,9 @@ std::vector<int> Planner::ConfirmLinks(const std::vector<FailedPair>& failed, co
         intermittent.push_back(p.b);
       }
     }
-    Conclude(ran.round, "each suspect link, once more");
-    Conclude(again.round, fmt::format("{} of {} pairs fail both times: link(s) accused", links, round.size()));
+    if (repeats >= 2) Conclude(ran.round, "each suspect link, once more");
+    Conclude(again.round, fmt::format("{} of {} pairs fail {}: link(s) accused", links, round.size(),
+                                      repeats >= 2 ? "both times" : "again"));
     candidates = std::move(later);
   }
   return intermittent;
@@ -151,6 +160,7 @@ int Planner::FirstPartner(const std::vector<FailedPair>& failed, int node) {
 
 void Planner::PairStage() {
   std::vector<int> alive = Alive();
+  SortByLeaf(alive);  // the matching pairs nodes of one leaf first
   if (alive.size() < 2) return;
   std::vector<FailedPair> failed;
   const auto n = static_cast<long long>(alive.size());

@@ -37,6 +37,8 @@ std::string_view ToString(FindingKind kind) {
     case FindingKind::kNode: return "node";
     case FindingKind::kLink: return "link";
     case FindingKind::kUnresolved: return "unresolved";
+    case FindingKind::kSwitch: return "switch";
+    case FindingKind::kUplink: return "uplink";
   }
   return "?";
 }
@@ -51,8 +53,11 @@ BisectResult Planner::Run() {
   try {
     if (options_.node_stage) NodeStage();
     if (options_.pair_stage && !stopped_) PairStage();
-    if (options_.cover_links && options_.group_stage && !stopped_) CoverStage();
+    const int limit = options_.group_limit;
+    const bool diluted = limit > 0 && limit < static_cast<int>(Alive().size());
+    if (options_.group_stage && !stopped_ && (options_.cover_links || diluted)) CoverStage(limit);
     if (options_.group_stage && !stopped_) GroupStage();
+    if (!stopped_) TopologyStage();
   } catch (const RoundLimitReached&) {
     Unresolved({}, "search", fmt::format("stopped after {} rounds, the limit", options_.max_rounds), {});
   }
@@ -239,15 +244,18 @@ std::vector<Trial> Planner::WithClearedPartners(const std::vector<int>& pending)
 }
 
 void Planner::Summarize() {
-  int nodes = 0, links = 0, unresolved = 0;
+  int nodes = 0, links = 0, unresolved = 0, switches = 0;
   for (const Finding& f : result_.findings) {
     nodes += f.kind == FindingKind::kNode ? 1 : 0;
     links += f.kind == FindingKind::kLink ? 1 : 0;
     unresolved += f.kind == FindingKind::kUnresolved ? 1 : 0;
+    switches += f.kind == FindingKind::kSwitch || f.kind == FindingKind::kUplink ? 1 : 0;
   }
   result_.resolved = unresolved == 0 && (!result_.group_failed || final_group_passed_);
-  result_.conclusion = fmt::format("{} node(s) and {} link(s) accused, {} unresolved, in {} round(s) and {} test(s)",
-                                   nodes, links, unresolved, result_.rounds.size(), result_.tests);
+  result_.conclusion = fmt::format("{} node(s) and {} link(s) accused{}, {} unresolved, in {} round(s) and {} test(s)",
+                                   nodes, links,
+                                   switches > 0 ? fmt::format(", {} switch(es) or uplink(s)", switches) : std::string(),
+                                   unresolved, result_.rounds.size(), result_.tests);
 }
 
 BisectResult Bisect(const std::vector<std::string>& names, TrialExecutor& executor, const BisectOptions& options) {

@@ -10,8 +10,9 @@
 //             of a large one; a node failing with most of its partners is re-paired with a node proven good,
 //             and failing with two different good partners makes it a culprit; a pair whose members both
 //             pass with others is a culprit link (when it fails twice more).
-//   2b. cover (asked for, clusters above every_pair_up_to): the group probe on the groups of an affine plane, every
-//             pair of nodes in exactly one group; a failing group's pairs tested until its bad link is found.
+//   2b. cover (clusters above every_pair_up_to, when the group probe cannot see one slow pair in the whole
+//             cluster, or asked for): the group probe on the groups of an affine plane, every pair of nodes in a
+//             group; a failing group narrowed by halving to its bad pair (link_search.cpp).
 //   3. group: the group probe on the rest; when it fails, adaptive binary splitting: every failing group is
 //             split in halves, all halves run at once, failing halves recurse. Halves are padded with nodes
 //             already cleared so that a fault that shows only at scale keeps showing. When nodes are accused
@@ -66,15 +67,25 @@ struct BisectOptions {
   bool keep_scale = true;   // pad halves with cleared nodes up to half the group
   int max_rounds = 10000;   // a bound no real search reaches; past it the search stops and says so
   int every_pair_up_to = 64;  // clusters up to this many nodes test every pair (n-1 rounds); larger: one matching
-  // Larger clusters: also a covering schedule of the group probe (an all-to-all), q+1 rounds of groups of at most
-  // q ~ sqrt(n) nodes in which every pair meets once; a failing group's pairs are then tested until one fails.
+  // Always a covering schedule of the group probe (an all-to-all): q+1 rounds of groups of at most q ~ sqrt(n)
+  // nodes (or group_limit) in which every pair meets; a failing group is then narrowed to its bad pair. Without
+  // it the cover runs when the group probe cannot see one slow pair in the whole cluster (group_limit), or when
+  // the group stage leaves the cluster failing unexplained.
   bool cover_links = false;
+  // The probe's sensitivity: the largest group test in which one slow pair still shows (an all-to-all spreads
+  // its traffic over n-1 partners, so one slow pair moves about 1/n of it); 0 = any size. Group tests meant to
+  // show a link (the cover, the narrowing) stay within it.
+  int group_limit = 0;
+  // The fabric's tree (bisection/topology.hpp): per node its leaf switch (-1: none); empty: no topology. With it
+  // pairs and halves follow the leaves (tests within a leaf before across), and a leaf whose nodes are mostly
+  // implicated is tested alone: failing, the switch is at fault; passing, its uplink.
+  std::vector<int> leaf_of;
   // Node trials that carry a value (a compute rate: higher is better) are also judged against each other: a
   // node below this share of the first node round's median fails, whatever the baseline's floor.
   double peer_share = 0.5;
 };
 
-enum class FindingKind { kNode, kLink, kUnresolved };
+enum class FindingKind { kNode, kLink, kUnresolved, kSwitch, kUplink };
 std::string_view ToString(FindingKind kind);
 
 struct Finding {
@@ -83,11 +94,13 @@ struct Finding {
   std::string stage;
   std::string reason;
   std::vector<int> rounds;  // the rounds whose results are the evidence
+  int switch_index = -1;    // kSwitch, kUplink: the leaf (members: the nodes under it, affected, not accused)
 };
 
 struct RoundRecord {
   int index = 0;
-  std::string stage;  // node | pair | repair | confirm | link | retest | group | split | final
+  std::string stage;  // node | pair | repair | confirm | link | retest | cover | recheck | search | group | split
+                      // | narrow | cross | control | final | leaf
   std::vector<Trial> trials;
   std::vector<TrialResult> results;
   std::string conclusion;

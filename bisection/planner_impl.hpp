@@ -93,18 +93,31 @@ class Planner {
   std::vector<int> RepairSuspects(const std::vector<int>& suspects, const std::vector<FailedPair>& failed);
   // A failed pair whose ends both pass with others: a link when it fails twice more. Returns the ends of the
   // pairs whose failure did not repeat.
-  std::vector<int> ConfirmLinks(const std::vector<FailedPair>& failed, const std::string& stage = "pair");
+  // `repeats`: how many more times the pair must fail (fewer when a narrowing already saw it fail in other company).
+  std::vector<int> ConfirmLinks(const std::vector<FailedPair>& failed, const std::string& stage = "pair",
+                                int repeats = 2);
   static int FirstPartner(const std::vector<FailedPair>& failed, int node);
 
-  // ---- stage 2b: cover (cover_stage.cpp), for clusters above every_pair_up_to when options_.cover_links ----
-  void CoverStage();
-  // The affine plane's rounds of the group probe; returns the failing groups that no accused node explains (the
+  // ---- stage 2b: cover (cover_stage.cpp) ----
+  // Every pair of the nodes left in a group test of at most `limit` nodes (0: about sqrt(n)); returns whether a
+  // group failed.
+  bool CoverStage(int limit);
+  // The cover's rounds of the group probe; returns the failing groups that no accused node explains (the
   // suspects, nodes failing in two rounds or more, are settled with cleared partners first).
-  std::vector<std::vector<int>> RunCover(const std::vector<int>& alive);
-  // The pairs of each group (circle rounds within it, disjoint groups at once) until one of its pairs fails.
-  void SearchFailingGroups(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed);
+  std::vector<std::vector<int>> RunCover(const std::vector<int>& alive, const std::vector<std::vector<std::vector<int>>>& rounds);
+  // Runs each group again without one end of every accused link it holds; adds those that still fail.
+  void RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, std::vector<std::vector<int>>& failing);
+  // Narrows each failing group to a failing pair (link_search.cpp): halves and crossed halves, all at once.
+  void SearchGroupForLink(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed, const std::string& stage);
   // Whether both ends of an accused link are among `members` (their failure is explained).
   bool HoldsAnAccusedLink(const std::vector<int>& members) const;
+
+  // ---- the fabric's tree (topology_stage.cpp) ----
+  // Orders nodes leaf by leaf (no topology: unchanged), so that pairs and halves stay within leaves first.
+  void SortByLeaf(std::vector<int>& nodes) const;
+  // Last: a leaf whose nodes are mostly implicated is tested alone; its findings become one of kind switch
+  // (the leaf alone fails) or uplink (it passes: only traffic leaving it is slow).
+  void TopologyStage();
 
   // ---- stage 3: group (group_stage.cpp) ----
   void GroupStage();
@@ -138,6 +151,7 @@ class Planner {
   std::size_t set_cursor_ = 0;
   std::size_t partner_cursor_ = 0;
   bool final_group_passed_ = false;
+  bool cover_ran_ = false;  // the cover stage ran: the group stage does not fall back on it again
   std::optional<double> peer_reference_;  // the first node round's median value
   std::string peer_metric_;
   bool stopped_ = false;  // a stage found that no trial can be trusted: the later ones do not run

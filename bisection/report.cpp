@@ -7,6 +7,7 @@
 
 #include "core/hostlist.hpp"
 #include "core/statistics.hpp"
+#include "bisection/topology.hpp"
 
 namespace kiln {
 
@@ -34,6 +35,23 @@ Subject SubjectOf(const Finding& f, const std::vector<std::string>& names) {
   }
   if (f.members.size() == 1) return Subject::Node(names[static_cast<std::size_t>(f.members[0])]);
   return Subject::Group(f.members.empty() ? names : NamesOf(f.members, names));
+}
+
+bool IsSwitch(const Finding& f) { return f.kind == FindingKind::kSwitch || f.kind == FindingKind::kUplink; }
+
+// Where a finding sits in the tree: " (under leaf3)", " (leaf3 - leaf9)", "" without a topology.
+std::string WhereInTree(const Finding& f, const Topology* topology) {
+  if (topology == nullptr || IsSwitch(f) || f.members.empty() || f.members.size() > 2) return "";
+  std::string a = topology->LeafName(f.members[0]);
+  if (f.members.size() == 1) return a.empty() ? "" : fmt::format(" (under {})", a);
+  std::string b = topology->LeafName(f.members[1]);
+  if (a.empty() && b.empty()) return "";
+  return a == b ? fmt::format(" (both under {})", a) : fmt::format(" ({} - {})", a.empty() ? "?" : a, b.empty() ? "?" : b);
+}
+
+std::string SwitchName(const Finding& f, const Topology* topology) {
+  if (topology == nullptr || f.switch_index < 0) return fmt::format("leaf {}", f.switch_index);
+  return topology->switches[static_cast<std::size_t>(f.switch_index)];
 }
 
 // A round's trials. In a round of more than kFoldAbove trials the passing ones are folded into one entry per
@@ -106,12 +124,22 @@ nlohmann::json RoundTrials(const RoundRecord& round, const std::vector<std::stri
 }  // namespace
 
 nlohmann::json BisectionSection(const BisectResult& result, const std::vector<std::string>& names,
-                                const StageProbes& probes, bool simulated) {
+                                const StageProbes& probes, bool simulated, const Topology* topology) {
   using nlohmann::json;
   json findings = json::array();
   for (const Finding& f : result.findings) {
-    findings.push_back({{"kind", ToString(f.kind)}, {"subject", SubjectOf(f, names)}, {"stage", f.stage},
-                        {"reason", f.reason}, {"rounds", f.rounds}});
+    json subject = SubjectOf(f, names);
+    if (IsSwitch(f)) {
+      // A group subject (what readers of reports know) naming the switch; its nodes are affected, not accused.
+      subject["switch"] = SwitchName(f, topology);
+      subject["affected"] = subject["nodes"];
+    } else if (topology != nullptr && f.members.size() == 1) {
+      subject["leaf"] = topology->LeafName(f.members[0]);
+    } else if (topology != nullptr && f.kind == FindingKind::kLink) {
+      subject["leaves"] = {topology->LeafName(f.members[0]), topology->LeafName(f.members[1])};
+    }
+    findings.push_back({{"kind", ToString(f.kind)}, {"subject", subject}, {"stage", f.stage},
+                        {"reason", f.reason + WhereInTree(f, topology)}, {"rounds", f.rounds}});
   }
   json rounds = json::array();
   for (const RoundRecord& round : result.rounds) {
@@ -133,7 +161,7 @@ nlohmann::json BisectionSection(const BisectResult& result, const std::vector<st
 }
 
 std::vector<Verdict> BisectionVerdicts(const BisectResult& result, const std::vector<std::string>& names,
-                                       const StageProbes& probes) {
+                                       const StageProbes& probes, const Topology* topology) {
   std::vector<Verdict> verdicts;
   std::vector<char> implicated(names.size(), 0);
   for (const Finding& f : result.findings) {
@@ -142,7 +170,13 @@ std::vector<Verdict> BisectionVerdicts(const BisectResult& result, const std::ve
     if (v.probe.empty()) v.probe = "bisect";
     v.subject = SubjectOf(f, names);
     v.rule = "bisection";
-    v.reason = f.reason;
+    v.reason = f.reason + WhereInTree(f, topology);
+    if (IsSwitch(f)) {
+      v.probe = "bisect";
+      v.reason = fmt::format("{} {} is slow: {}; the {} node(s) under it are affected, not accused",
+                             f.kind == FindingKind::kSwitch ? "switch" : "the uplink of", SwitchName(f, topology),
+                             f.reason, f.members.size());
+    }
     if (f.kind == FindingKind::kUnresolved) {
       v.outcome = f.members.empty() ? Outcome::kError : Outcome::kWarn;
     } else {

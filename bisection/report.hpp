@@ -21,12 +21,15 @@ struct StageProbes {
   std::string For(TrialKind kind) const;
 };
 
+struct Topology;
+
+// With a topology, every accused node and link names its leaf, and a switch or uplink finding its switch.
 nlohmann::json BisectionSection(const BisectResult& result, const std::vector<std::string>& names,
-                                const StageProbes& probes, bool simulated);
+                                const StageProbes& probes, bool simulated, const Topology* topology = nullptr);
 
 // An accused node or link fails; an intermittent suspect warns; a failure nobody explains is an error;
 // every other node passes ("not implicated").
 std::vector<Verdict> BisectionVerdicts(const BisectResult& result, const std::vector<std::string>& names,
-                                       const StageProbes& probes);
+                                       const StageProbes& probes, const Topology* topology = nullptr);
 
 }  // namespace kiln

@@ -16,6 +16,7 @@
 #include "bisection/launcher.hpp"
 #include "bisection/report.hpp"
 #include "bisection/simulation.hpp"
+#include "bisection/topology.hpp"
 #include "runners/hostfile.hpp"
 #include "runners/suite.hpp"
 
@@ -104,6 +105,7 @@ namespace {
 // What the search ran on and what it found.
 struct SearchOutcome {
   std::vector<std::string> names;
+  std::optional<Topology> topology;
   BisectResult result;
   std::string interruption;
 };
@@ -116,15 +118,25 @@ SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& re
   if (!options.simulate_path.empty()) {
     SimulatedCluster cluster = LoadSimulatedCluster(options.simulate_path);
     out.names = cluster.nodes;
+    if (!options.topology_path.empty()) out.topology = LoadTopology(options.topology_path, out.names);
+    AttachTopology(cluster, out.topology ? &*out.topology : nullptr);
     record.launcher = "simulated";
     record.cluster = options.cluster.empty() ? cluster.name : options.cluster;
     record.suite_path = cluster.path;
     SimulatedExecutor executor(cluster);
-    out.result = Bisect(out.names, executor, planner);
+    BisectOptions simulated = planner;
+    if (simulated.group_limit == 0) simulated.group_limit = cluster.sensitivity;  // the simulated probe's
+    if (out.topology) simulated.leaf_of = out.topology->leaf_of;
+    out.result = Bisect(out.names, executor, simulated);
     return out;
   }
   for (const HostEntry& host : LoadHostfile(options.hosts_path)) out.names.push_back(host.name);
   if (out.names.empty()) throw InputError(options.hosts_path, 0, "the hostfile names no hosts");
+  BisectOptions with_tree = planner;
+  if (!options.topology_path.empty()) {
+    out.topology = LoadTopology(options.topology_path, out.names);
+    with_tree.leaf_of = out.topology->leaf_of;
+  }
   std::optional<Suite> suite;
   if (!options.suite_path.empty()) suite = LoadSuite(options.suite_path, registry);
   LauncherOptions launch;
@@ -153,7 +165,7 @@ SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& re
   record.suite_path = options.suite_path;
   if (suite) record.suite_sha256 = suite->sha256;
   LaunchingExecutor executor(launch);
-  out.result = Bisect(out.names, executor, planner);
+  out.result = Bisect(out.names, executor, with_tree);
   if (executor.interrupted()) out.interruption = "the bisection was interrupted by a signal; what it found so far stands";
   return out;
 }
@@ -187,7 +199,8 @@ nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const Pr
 
   SearchOutcome search = Search(options, registry, probes, planner, baseline, record);
   for (const std::string& name : search.names) record.nodes.push_back({name, {}, nullptr});
-  record.verdicts = BisectionVerdicts(search.result, search.names, probes);
+  const Topology* tree = search.topology ? &*search.topology : nullptr;
+  record.verdicts = BisectionVerdicts(search.result, search.names, probes, tree);
   if (!search.interruption.empty()) {
     record.verdicts.push_back(InterruptedVerdict("bisect", Subject::Group(search.names), search.interruption));
   }
@@ -196,7 +209,8 @@ nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const Pr
 
   nlohmann::json report = BuildReport(record);
   report["run"]["simulated"] = simulated;
-  report["bisection"] = BisectionSection(search.result, search.names, probes, simulated);
+  report["bisection"] = BisectionSection(search.result, search.names, probes, simulated, tree);
+  if (tree != nullptr) report["bisection"]["topology"] = tree->path;
   return report;
 }
 

@@ -22,6 +22,7 @@ struct BisectionRunOptions {
   std::string baseline_path;
   std::string hosts_path;               // real runs
   std::string simulate_path;            // CLUSTER.xml: simulated run
+  std::string topology_path;            // Slurm topology.conf (tree): leaves, switch and uplink findings
   std::string out_dir = "kiln-bisect";
   std::string cluster;
   std::string launcher = "auto";        // auto (srun inside a Slurm allocation, else mpirun) | mpirun | srun

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
 #include "core/errors.hpp"
 #include "core/xml_file.hpp"
+#include "bisection/topology.hpp"
 
 namespace kiln {
 namespace {
@@ -42,6 +44,7 @@ double RealAttribute(const XmlFile& file, pugi::xml_node node, const char* name,
 std::vector<std::vector<int>> SimulatedCluster::Culprits() const {
   std::vector<std::vector<int>> culprits;
   for (const SimulatedFault& f : faults) {
+    if (f.kind == FaultKind::kSlowSwitch || f.kind == FaultKind::kSlowUplink) continue;
     if (f.kind == FaultKind::kSlowLink) {
       culprits.push_back({std::min(f.node, f.other), std::max(f.node, f.other)});
     } else {
@@ -55,7 +58,7 @@ SimulatedCluster LoadSimulatedCluster(const std::string& path) {
   XmlFile file = XmlFile::Load(path);
   pugi::xml_node root = file.root();
   file.RequireRoot("cluster", {});
-  file.RequireAttributes(root, {"name", "nodes", "prefix", "seed", "healthy_value", "slow_value"});
+  file.RequireAttributes(root, {"name", "nodes", "prefix", "seed", "healthy_value", "slow_value", "sensitivity"});
   SimulatedCluster cluster;
   cluster.path = path;
   cluster.name = root.attribute("name").as_string("simulated");
@@ -95,8 +98,9 @@ SimulatedCluster LoadSimulatedCluster(const std::string& path) {
       fault.min_group = NumberAttribute(file, element, "min_group", 2, 1);
       if (element.attribute("alone").as_bool(false)) fault.min_group = 1;
     } else if (kind == "slow_link") {
-      file.RequireAttributes(element, {"kind", "a", "b"});
+      file.RequireAttributes(element, {"kind", "a", "b", "max_group"});
       fault.kind = FaultKind::kSlowLink;
+      fault.max_group = NumberAttribute(file, element, "max_group", 0, 2);
       fault.node = node_at(element, "a");
       fault.other = node_at(element, "b");
       if (fault.node == fault.other) file.Fail(element, "a link needs two different nodes");
@@ -111,13 +115,35 @@ SimulatedCluster LoadSimulatedCluster(const std::string& path) {
       fault.node = node_at(element, "node");
       fault.probability = RealAttribute(file, element, "probability", 0.5, 0.01, 1);
       fault.min_group = element.attribute("alone").as_bool(false) ? 1 : 2;
+    } else if (kind == "slow_switch" || kind == "slow_uplink") {
+      file.RequireAttributes(element, {"kind", "switch"});
+      fault.kind = kind == "slow_switch" ? FaultKind::kSlowSwitch : FaultKind::kSlowUplink;
+      fault.switch_name = file.Required(element, "switch");
     } else {
       file.Fail(element, fmt::format("unknown fault kind '{}' (slow_node, slow_link, hung_node, crash_node, "
-                                     "flapping_node)", kind));
+                                     "flapping_node, slow_switch, slow_uplink)", kind));
     }
     cluster.faults.push_back(fault);
   }
+  cluster.sensitivity = NumberAttribute(file, root, "sensitivity", 0, 2);
+  for (const SimulatedFault& f : cluster.faults) {  // unstated: the dilution the file's links are simulated with
+    if (root.attribute("sensitivity") || f.max_group == 0) continue;
+    cluster.sensitivity = cluster.sensitivity == 0 ? f.max_group : std::min(cluster.sensitivity, f.max_group);
+  }
   return cluster;
+}
+
+void AttachTopology(SimulatedCluster& cluster, const Topology* topology) {
+  for (SimulatedFault& f : cluster.faults) {
+    if (f.kind != FaultKind::kSlowSwitch && f.kind != FaultKind::kSlowUplink) continue;
+    if (topology == nullptr) throw InputError(f.where + ": a switch fault needs --topology FILE");
+    f.node = topology->Find(f.switch_name);
+    if (f.node < 0 || topology->NodesUnder(f.node).empty()) {
+      throw InputError(fmt::format("{}: switch=\"{}\" is not a leaf of {} with nodes of this cluster under it",
+                                   f.where, f.switch_name, topology->path));
+    }
+  }
+  if (topology != nullptr) cluster.leaf_of = topology->leaf_of;
 }
 
 SimulatedExecutor::SimulatedExecutor(const SimulatedCluster& cluster)
@@ -141,16 +167,27 @@ TrialResult SimulatedExecutor::Judge(const Trial& trial) {
   result.outcome = TrialOutcome::kPass;
   std::uniform_real_distribution<double> coin(0, 1);
   for (const SimulatedFault& f : cluster_.faults) {
+    if (f.kind == FaultKind::kSlowSwitch || f.kind == FaultKind::kSlowUplink) {
+      int under = 0;
+      for (int node : trial.members) under += cluster_.leaf_of[static_cast<std::size_t>(node)] == f.node ? 1 : 0;
+      bool slow = f.kind == FaultKind::kSlowSwitch ? under > 0 && size >= 2 : under > 0 && under < size;
+      if (slow && result.outcome == TrialOutcome::kPass) result.outcome = TrialOutcome::kFail;
+      continue;
+    }
     if (!in(f.node)) continue;
     TrialOutcome outcome = TrialOutcome::kPass;
     switch (f.kind) {
       case FaultKind::kSlowNode: outcome = size >= f.min_group ? TrialOutcome::kFail : TrialOutcome::kPass; break;
-      case FaultKind::kSlowLink: outcome = in(f.other) ? TrialOutcome::kFail : TrialOutcome::kPass; break;
+      case FaultKind::kSlowLink:
+        outcome = in(f.other) && (f.max_group == 0 || size <= f.max_group) ? TrialOutcome::kFail : TrialOutcome::kPass;
+        break;
       case FaultKind::kHungNode: outcome = TrialOutcome::kHang; break;
       case FaultKind::kCrashNode: outcome = TrialOutcome::kCrash; break;
       case FaultKind::kFlappingNode:
         outcome = size >= f.min_group && coin(random_) < f.probability ? TrialOutcome::kFail : TrialOutcome::kPass;
         break;
+      case FaultKind::kSlowSwitch:
+      case FaultKind::kSlowUplink: break;  // judged above
     }
     // The worst fault present decides: a hang hides a slow node.
     if (outcome == TrialOutcome::kHang || (outcome != TrialOutcome::kPass && result.outcome == TrialOutcome::kPass) ||

@@ -2,12 +2,18 @@
 // Simulated clusters for the bisection planner: virtual nodes with injected faults (CLUSTER.xml), and an
 // executor that answers trials from them without MPI. Drives the real planner at any scale.
 //
-// <cluster name="sim" nodes="4096" prefix="node" seed="1" healthy_value="100" slow_value="10">
+// <cluster name="sim" nodes="4096" prefix="node" seed="1" healthy_value="100" slow_value="10" sensitivity="32">
+//   sensitivity: the largest group test of the simulated group probe in which one slow pair still shows (what
+//   `kiln bisect --sensitivity` says of a real probe); default: the smallest max_group of the file's links
 //   <fault kind="slow_node" node="node0017" min_group="2" alone="false"/>  shows in tests of >= min_group nodes
-//   <fault kind="slow_link" a="node0005" b="node0900"/>                   shows when both ends take part
+//   <fault kind="slow_link" a="node0005" b="node0900" max_group="32"/>    shows when both ends take part in a
+//                                                                         test of at most max_group nodes (default:
+//                                                                         any size): one slow pair diluted by the rest
 //   <fault kind="hung_node" node="node3000"/>                             every test with it hangs
 //   <fault kind="crash_node" node="node0100"/>                            every test with it crashes
 //   <fault kind="flapping_node" node="node0012" probability="0.6"/>       fails that share of its tests
+//   <fault kind="slow_switch" switch="leaf90"/>    every flow touching a node under that leaf (of --topology) is slow
+//   <fault kind="slow_uplink" switch="leaf37"/>    flows between its nodes and other leaves' are slow, inside fine
 // </cluster>
 
 #include <cstdint>
@@ -19,7 +25,7 @@
 
 namespace kiln {
 
-enum class FaultKind { kSlowNode, kSlowLink, kHungNode, kCrashNode, kFlappingNode };
+enum class FaultKind { kSlowNode, kSlowLink, kHungNode, kCrashNode, kFlappingNode, kSlowSwitch, kSlowUplink };
 
 struct SimulatedFault {
   FaultKind kind = FaultKind::kSlowNode;
@@ -28,6 +34,8 @@ struct SimulatedFault {
   int min_group = 2;       // slow_node: smallest test that shows it (1 = also alone)
   double probability = 1;  // flapping_node
   std::string where;       // file:line
+  int max_group = 0;       // slow_link: largest test that shows it (0 = any)
+  std::string switch_name;  // slow_switch, slow_uplink: the leaf (node: its index once AttachTopology ran)
 };
 
 struct SimulatedCluster {
@@ -38,14 +46,21 @@ struct SimulatedCluster {
   std::uint64_t seed = 1;
   double healthy_value = 100;
   double slow_value = 10;
+  int sensitivity = 0;  // the simulated group probe's (0 = any size shows one slow pair)
+  std::vector<int> leaf_of;  // per node: its leaf switch (AttachTopology), for the switch faults
 
-  // The nodes and links a perfect search would accuse (flapping nodes included).
+  // The nodes and links a perfect search would accuse (flapping nodes included; switch faults left out).
   std::vector<std::vector<int>> Culprits() const;
 };
 
 // Throws InputError naming file and line: unknown element, attribute or fault kind, a node that is not in
 // the cluster, a bad number.
 SimulatedCluster LoadSimulatedCluster(const std::string& path);
+
+struct Topology;
+// Resolves the switch faults' names in the topology (InputError at the fault's line for a switch it does not
+// define or one with no nodes under it); `topology` null: an error when the file has a switch fault.
+void AttachTopology(SimulatedCluster& cluster, const Topology* topology);
 
 class SimulatedExecutor : public TrialExecutor {
  public:

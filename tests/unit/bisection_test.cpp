@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/errors.hpp"
+#include "bisection/cover_design.hpp"
 #include "bisection/planner.hpp"
 #include "bisection/simulation.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -26,11 +27,20 @@ SimulatedCluster Cluster(int nodes, std::vector<SimulatedFault> faults, std::uin
   return c;
 }
 
-SimulatedFault Slow(int node, int min_group = 2) { return {FaultKind::kSlowNode, node, -1, min_group, 1, ""}; }
-SimulatedFault Link(int a, int b) { return {FaultKind::kSlowLink, a, b, 2, 1, ""}; }
-SimulatedFault Hung(int node) { return {FaultKind::kHungNode, node, -1, 1, 1, ""}; }
-SimulatedFault Crash(int node) { return {FaultKind::kCrashNode, node, -1, 1, 1, ""}; }
-SimulatedFault Flapping(int node, double p) { return {FaultKind::kFlappingNode, node, -1, 2, p, ""}; }
+SimulatedFault Fault(FaultKind kind, int node, int other = -1, int min_group = 2, double probability = 1) {
+  SimulatedFault f;
+  f.kind = kind;
+  f.node = node;
+  f.other = other;
+  f.min_group = min_group;
+  f.probability = probability;
+  return f;
+}
+SimulatedFault Slow(int node, int min_group = 2) { return Fault(FaultKind::kSlowNode, node, -1, min_group); }
+SimulatedFault Link(int a, int b) { return Fault(FaultKind::kSlowLink, a, b); }
+SimulatedFault Hung(int node) { return Fault(FaultKind::kHungNode, node, -1, 1); }
+SimulatedFault Crash(int node) { return Fault(FaultKind::kCrashNode, node, -1, 1); }
+SimulatedFault Flapping(int node, double p) { return Fault(FaultKind::kFlappingNode, node, -1, 2, p); }
 
 std::set<std::vector<int>> Accused(const BisectResult& result, FindingKind kind) {
   std::set<std::vector<int>> accused;
@@ -194,8 +204,8 @@ TEST(Bisection, LargeClusterStatesThatOneMatchingCoversFewPairs) {
 
 TEST(Bisection, TheCoverFindsALinkThatOneMatchingMissesBeforeTheGroupStageDoes) {
   // 1,024 nodes, one matching in the pair stage (it pairs 300 with 301, so that link is found there), then the
-  // affine plane of order 37: 38 rounds in which every pair meets once. 17-900 fails its one group, whose pairs
-  // are tested until it fails: the cover finds it before the group stage would narrow it down.
+  // cover: 8 rounds in which every pair meets. 17-900 fails its one group, which is narrowed to the pair: the
+  // cover finds it before the group stage would.
   BisectOptions options;
   options.cover_links = true;
   BisectResult r = Simulate(Cluster(1024, {Link(17, 900), Link(300, 301), Slow(5)}), options);
@@ -208,9 +218,11 @@ TEST(Bisection, TheCoverFindsALinkThatOneMatchingMissesBeforeTheGroupStageDoes) 
     }
   }
   std::size_t cover_rounds = std::count_if(r.rounds.begin(), r.rounds.end(), [](const RoundRecord& round) { return round.stage == "cover"; });
-  EXPECT_EQ(cover_rounds, 38u);
+  CoverDesign design = CoverRounds(1023, 0);  // the plane of order 7 over blocks of 21 nodes: 8 rounds
+  EXPECT_EQ(cover_rounds, design.rounds.size());
+  EXPECT_EQ(design.rounds.size(), 8u);
   EXPECT_EQ(r.pairs_tested, 1023 * 1022 / 2);  // every pair of the nodes left after the pair stage
-  EXPECT_NE(r.pair_coverage.find("an affine plane of order 37"), std::string::npos) << r.pair_coverage;
+  EXPECT_NE(r.pair_coverage.find("an affine plane of order 7"), std::string::npos) << r.pair_coverage;
   EXPECT_TRUE(r.resolved) << r.conclusion;
 }
 
