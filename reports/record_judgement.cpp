@@ -6,6 +6,7 @@
 
 #include "core/evaluator.hpp"
 #include "core/telemetry_cause.hpp"
+#include "reports/node_identity.hpp"
 
 namespace kiln {
 
@@ -37,6 +38,7 @@ std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice
   std::vector<MetricSpec> metrics;
   for (const ProbeMetrics& probe : catalog) metrics.insert(metrics.end(), probe.metrics.begin(), probe.metrics.end());
   for (Verdict& v : EvaluateCorrectness(metrics, record.measurements)) verdicts.push_back(std::move(v));
+  for (Verdict& v : NodeIdentityVerdicts(record.nodes)) verdicts.push_back(std::move(v));
 
   JudgeInput input;
   for (const NodeRecord& node : record.nodes) {
