@@ -100,7 +100,7 @@ nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts) {
 
 nlohmann::json BuildReport(const RunRecord& r) {
   using nlohmann::json;
-  json nodes = NodesJson(r.nodes);
+  json nodes = NodeRecordsJson(r.nodes);
   json steps = json::array();
   for (const StepRecord& step : r.steps) {
     json results = json::array();
@@ -171,7 +171,7 @@ RunRecord RecordFromReport(const nlohmann::json& report, const std::string& path
     r.ranks = run.value("ranks", 1);
     r.rank_as_node = run.value("rank_as_node", false);
     r.cluster = report.at("cluster").value("name", "");
-    r.nodes = NodesFromJson(report.at("cluster").at("nodes"));
+    r.nodes = NodeRecordsFromJson(report.at("cluster").at("nodes"));
     const nlohmann::json& suite = report.at("suite");
     r.suite_name = suite.value("name", "");
     r.suite_path = suite.value("path", "");

@@ -11,7 +11,7 @@ namespace kiln {
 
 using nlohmann::json;
 
-json NodesJson(const std::vector<NodeRecord>& nodes) {
+json NodeRecordsJson(const std::vector<NodeRecord>& nodes) {
   json list = json::array();
   for (const NodeRecord& node : nodes) {
     json entry{{"name", node.name}};
@@ -24,7 +24,7 @@ json NodesJson(const std::vector<NodeRecord>& nodes) {
   return list;
 }
 
-std::vector<NodeRecord> NodesFromJson(const json& nodes) {
+std::vector<NodeRecord> NodeRecordsFromJson(const json& nodes) {
   std::vector<NodeRecord> records;
   for (const json& node : nodes) {
     NodeRecord record;
@@ -56,12 +56,10 @@ void RequireListed(const std::set<std::string>& listed, const Subject& subject, 
 void CheckNodeListing(const json& report, const std::string& path) {
   const json* nodes = nullptr;
   if (report.at("cluster").is_object() && report.at("cluster").contains("nodes")) nodes = &report["cluster"]["nodes"];
-  if (nodes == nullptr || !nodes->is_array() || nodes->empty()) {
-    throw InputError(path, 0, "cluster.nodes must list the report's nodes (a run has at least one)");
-  }
+  if (nodes == nullptr || !nodes->is_array()) throw InputError(path, 0, "cluster.nodes must list the report's nodes");
   std::vector<NodeRecord> records;
   try {
-    records = NodesFromJson(*nodes);
+    records = NodeRecordsFromJson(*nodes);
   } catch (const std::exception& e) {
     throw InputError(path, 0, fmt::format("malformed cluster.nodes: {}", e.what()));
   }
@@ -93,6 +91,7 @@ void CheckNodeListing(const json& report, const std::string& path) {
   } catch (const std::exception& e) {  // a field of the wrong type, an unknown subject kind
     throw InputError(path, 0, fmt::format("malformed report: {}", e.what()));
   }
+  if (records.empty()) throw InputError(path, 0, "cluster.nodes lists no node: a run has at least one");
 }
 
 }  // namespace kiln

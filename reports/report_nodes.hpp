@@ -12,10 +12,10 @@ namespace kiln {
 
 // {"name", "hostname", "identity", "ranks", "inventory"}; empty fields are left out (a simulated 65,536-node
 // cluster is names only).
-nlohmann::json NodesJson(const std::vector<NodeRecord>& nodes);
+nlohmann::json NodeRecordsJson(const std::vector<NodeRecord>& nodes);
 
-// The inverse of NodesJson. Throws nlohmann::json::exception on a field of the wrong type.
-std::vector<NodeRecord> NodesFromJson(const nlohmann::json& nodes);
+// The inverse of NodeRecordsJson. Throws nlohmann::json::exception on a field of the wrong type.
+std::vector<NodeRecord> NodeRecordsFromJson(const nlohmann::json& nodes);
 
 // A report judges the nodes it lists, once each: refuses (InputError naming `path` and the node) a `cluster.nodes`
 // that is missing, empty or malformed, a node listed twice, and a measurement or step result of a node it does

@@ -77,7 +77,9 @@ struct Topology {
 // All ranks: each says where it runs (hostname and machine identity); each groups the same answers the same way.
 Topology Discover(Communicator& world, bool rank_as_node, const Environment& env) {
   RankOrigin mine{LocalHostname(), ReadMachineIdentity(env)};
-  std::vector<std::string> gathered = world.GatherToRoot(json(mine).dump());
+  // A hostname that is not UTF-8 is sent with U+FFFD in place of its bad bytes rather than stop this rank alone.
+  std::vector<std::string> gathered =
+      world.GatherToRoot(json(mine).dump(-1, ' ', false, json::error_handler_t::replace));
   json origins = json::array();
   for (const std::string& text : gathered) origins.push_back(json::parse(text));
   NodeGrouping grouping = GroupRanksIntoNodes(

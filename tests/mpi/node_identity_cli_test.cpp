@@ -149,7 +149,7 @@ TEST(ReportNodeListing, EvaluateReportAndHistoryRefuseNodesThatDoNotMatchTheMeas
   empty["cluster"]["nodes"] = nlohmann::json::array();
   twice["cluster"]["nodes"].push_back(real["cluster"]["nodes"][0]);
   std::map<std::string, std::string> expected{
-      {dir.Write("empty.json", empty.dump()), "cluster.nodes must list"},
+      {dir.Write("empty.json", empty.dump()), "is of node '" + node + "', which cluster.nodes does not list"},
       {dir.Write("twice.json", twice.dump()), "node '" + node + "' is listed twice in cluster.nodes"}};
   nlohmann::json unlisted = real;
   unlisted["cluster"]["nodes"][0]["name"] = "someone-else";

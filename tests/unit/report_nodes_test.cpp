@@ -51,13 +51,13 @@ TEST(ReportNodes, HostnameAndIdentityRoundTripAndSayWhatToldMachinesApart) {
   EXPECT_EQ(second["identity"]["machine_id"], "bbbb");
   EXPECT_EQ(second["identity"]["boot_id"], "boot-b");
   EXPECT_EQ(second["identity"]["basis"], "machine-id, boot id");
-  std::vector<NodeRecord> back = NodesFromJson(report["cluster"]["nodes"]);
+  std::vector<NodeRecord> back = NodeRecordsFromJson(report["cluster"]["nodes"]);
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[1].hostname, "vm");
   EXPECT_EQ(back[1].identity, (MachineIdentity{"bbbb", "boot-b", ""}));
   EXPECT_EQ(back[1].ranks, std::vector<int>{1});
   // A simulated cluster is names only.
-  EXPECT_EQ(NodesJson({NodeRecord{"n0", {}, nullptr}}), nlohmann::json::parse(R"([{"name": "n0"}])"));
+  EXPECT_EQ(NodeRecordsJson({NodeRecord{"n0", {}, nullptr}}), nlohmann::json::parse(R"([{"name": "n0"}])"));
 }
 
 TEST(ReportNodes, AStoredReportIsJudgedAgainWithTheSameIdentityVerdict) {
@@ -77,7 +77,11 @@ TEST(ReportNodes, AStoredReportIsJudgedAgainWithTheSameIdentityVerdict) {
 TEST(ReportNodes, NoNodesListedIsRefusedNamingTheFileAndTheMeasuredNode) {
   nlohmann::json report = TwoNodeReport();
   report["cluster"]["nodes"] = nlohmann::json::array();
-  EXPECT_NE(RefusalOf(report, "r.json").find("r.json: cluster.nodes must list"), std::string::npos);
+  EXPECT_NE(RefusalOf(report, "r.json").find("r.json: measurement 1 (host.stream.copy_bw) is of node 'vm', which "
+                                             "cluster.nodes does not list"), std::string::npos)
+      << RefusalOf(report, "r.json");
+  report["measurements"] = nlohmann::json::array();
+  EXPECT_NE(RefusalOf(report, "r.json").find("r.json: cluster.nodes lists no node"), std::string::npos);
   report["cluster"].erase("nodes");
   EXPECT_NE(RefusalOf(report, "r.json").find("cluster.nodes"), std::string::npos);
 }
