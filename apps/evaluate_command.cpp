@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "probes/registry.hpp"
+#include "reports/node_identity.hpp"
 #include "reports/record_judgement.hpp"
 #include "reports/report.hpp"
 #include "reports/report_bundle.hpp"
@@ -32,7 +33,7 @@ struct EvaluateArgs {
 // Verdicts that are not a judgement of measurements (a host that never joined, an interrupted run, a
 // bisection's findings, a burn-in's tally) stay as the run gave them.
 bool KeptAsIs(const Verdict& v, const ProbeRegistry& registry) {
-  if (v.probe == "baseline" || v.probe == "shape") return false;
+  if (v.probe == "baseline" || v.probe == "shape" || v.probe == kNodeIdentityProbe) return false;
   return registry.Find(v.probe) == nullptr;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/evaluator.hpp"
 #include "core/telemetry_cause.hpp"
+#include "reports/node_identity.hpp"
 
 namespace kiln {
 
@@ -44,6 +45,7 @@ std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice
     if (spec != metrics.end()) m.higher_is_better = spec->higher_is_better;
   }
   for (Verdict& v : EvaluateCorrectness(metrics, record.measurements)) verdicts.push_back(std::move(v));
+  for (Verdict& v : NodeIdentityVerdicts(record.nodes)) verdicts.push_back(std::move(v));
 
   JudgeInput input;
   for (const NodeRecord& node : record.nodes) {

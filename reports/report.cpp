@@ -8,6 +8,7 @@
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "reports/report_nodes.hpp"
 
 namespace kiln {
 
@@ -135,14 +136,7 @@ nlohmann::json SummaryOf(const nlohmann::json& report) {
 
 nlohmann::json BuildReport(const RunRecord& r) {
   using nlohmann::json;
-  json nodes = json::array();
-  for (const NodeRecord& node : r.nodes) {
-    // Empty fields are left out: a simulated 65,536-node cluster is names only.
-    json entry{{"name", node.name}};
-    if (!node.ranks.empty()) entry["ranks"] = node.ranks;
-    if (!node.inventory.is_null()) entry["inventory"] = node.inventory;
-    nodes.push_back(std::move(entry));
-  }
+  json nodes = NodeRecordsJson(r.nodes);
   json steps = json::array();
   for (const StepRecord& step : r.steps) {
     json results = json::array();
@@ -213,10 +207,7 @@ RunRecord RecordFromReport(const nlohmann::json& report, const std::string& path
     r.ranks = run.value("ranks", 1);
     r.rank_as_node = run.value("rank_as_node", false);
     r.cluster = report.at("cluster").value("name", "");
-    for (const nlohmann::json& node : report.at("cluster").at("nodes")) {
-      r.nodes.push_back({node.at("name").get<std::string>(), node.value("ranks", std::vector<int>{}),
-                         node.value("inventory", nlohmann::json())});
-    }
+    r.nodes = NodeRecordsFromJson(report.at("cluster").at("nodes"));
     const nlohmann::json& suite = report.at("suite");
     r.suite_name = suite.value("name", "");
     r.suite_path = suite.value("path", "");
@@ -269,6 +260,7 @@ nlohmann::json LoadReport(const std::string& path) {
   } catch (const std::exception& e) {
     throw InputError(path, 0, fmt::format("malformed report: {}", e.what()));
   }
+  CheckNodeListing(report, path);
   return report;
 }
 

@@ -6,16 +6,21 @@
 #include <string>
 #include <vector>
 
+#include "core/machine_identity.hpp"
 #include "core/measurement.hpp"
 #include "core/step_status.hpp"
 #include "core/verdict.hpp"
 
 namespace kiln {
 
+// A node is a machine: `name` is its hostname, or "host~2", "host~3" for further machines answering to one hostname
+// (or "host-rN" with --rank-as-node).
 struct NodeRecord {
   std::string name;
   std::vector<int> ranks;
   nlohmann::json inventory;  // from the health probe; null when it did not run
+  std::string hostname{};      // what its ranks' gethostname said; empty in simulated clusters and older reports
+  MachineIdentity identity{};  // what its ranks read (machine-id, boot id, serial)
 };
 
 // One rank's (or one subject's) result of one step.

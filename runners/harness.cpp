@@ -16,10 +16,12 @@
 #include "reports/record_judgement.hpp"
 #include "core/files.hpp"
 #include "core/hostname.hpp"
+#include "core/machine_identity.hpp"
 #include "reports/report.hpp"
 #include "reports/report_bundle.hpp"
 #include "runners/burnin_log.hpp"
 #include "runners/hang_watch.hpp"
+#include "runners/node_discovery.hpp"
 #include "runners/pairing.hpp"
 #include "runners/watchdog.hpp"
 
@@ -66,22 +68,29 @@ bool IsQuietSuccess(const RankReport& r) { return r.result.status == StepStatus:
 struct Topology {
   std::vector<std::string> rank_nodes;  // node of each world rank
   std::vector<std::string> nodes;       // distinct, in order of first rank
+  std::vector<NodeRecord> records;      // each node's hostname, machine identity and ranks
   std::vector<int> leaders;             // world rank that speaks for each node
   int my_node_index = 0;
   bool leader = false;
 };
 
-Topology Discover(Communicator& world, bool rank_as_node) {
-  std::string mine = rank_as_node ? fmt::format("{}-r{}", LocalHostname(), world.Rank()) : LocalHostname();
-  std::vector<std::string> gathered = world.GatherToRoot(mine);
+// All ranks: each says where it runs (hostname and machine identity); each groups the same answers the same way.
+Topology Discover(Communicator& world, bool rank_as_node, const Environment& env) {
+  RankOrigin mine{LocalHostname(), ReadMachineIdentity(env)};
+  // A hostname that is not UTF-8 is sent with U+FFFD in place of its bad bytes rather than stop this rank alone.
+  std::vector<std::string> gathered =
+      world.GatherToRoot(json(mine).dump(-1, ' ', false, json::error_handler_t::replace));
+  json origins = json::array();
+  for (const std::string& text : gathered) origins.push_back(json::parse(text));
+  NodeGrouping grouping = GroupRanksIntoNodes(
+      json::parse(world.BroadcastFromRoot(origins.dump())).get<std::vector<RankOrigin>>(), rank_as_node);
   Topology t;
-  t.rank_nodes = json::parse(world.BroadcastFromRoot(json(gathered).dump())).get<std::vector<std::string>>();
-  for (std::size_t rank = 0; rank < t.rank_nodes.size(); ++rank) {
-    if (std::find(t.nodes.begin(), t.nodes.end(), t.rank_nodes[rank]) == t.nodes.end()) {
-      t.nodes.push_back(t.rank_nodes[rank]);
-      t.leaders.push_back(static_cast<int>(rank));
-    }
+  t.rank_nodes = std::move(grouping.rank_nodes);
+  for (const NodeRecord& node : grouping.nodes) {
+    t.nodes.push_back(node.name);
+    t.leaders.push_back(node.ranks.front());
   }
+  t.records = std::move(grouping.nodes);
   const std::string& node = t.rank_nodes[static_cast<std::size_t>(world.Rank())];
   t.my_node_index = static_cast<int>(std::find(t.nodes.begin(), t.nodes.end(), node) - t.nodes.begin());
   t.leader = t.leaders[static_cast<std::size_t>(t.my_node_index)] == world.Rank();
@@ -124,7 +133,7 @@ class Harness {
   HarnessResult Run() {
     auto start = std::chrono::steady_clock::now();
     run_start_ = start;
-    topology_ = Discover(*world_, options_.rank_as_node);
+    topology_ = Discover(*world_, options_.rank_as_node, options_.env);
     bool root = world_->Rank() == 0;
     // Rank 0 makes the output folder first and tells everyone whether it could: a run whose report cannot
     // be written stops before measuring anything.
@@ -236,13 +245,7 @@ class Harness {
     record_.ranks = world_->Size();
     record_.rank_as_node = options_.rank_as_node;
     record_.cluster = options_.cluster.empty() ? topology_.nodes.front() : options_.cluster;
-    for (std::size_t n = 0; n < topology_.nodes.size(); ++n) {
-      NodeRecord node{topology_.nodes[n], {}, nullptr};
-      for (std::size_t r = 0; r < topology_.rank_nodes.size(); ++r) {
-        if (topology_.rank_nodes[r] == node.name) node.ranks.push_back(static_cast<int>(r));
-      }
-      record_.nodes.push_back(std::move(node));
-    }
+    record_.nodes = topology_.records;
     record_.suite_name = suite_.name;
     record_.suite_path = suite_.path;
     record_.suite_sha256 = suite_.sha256;
