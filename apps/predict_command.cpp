@@ -56,7 +56,8 @@ int Predict(const PredictArgs& args) {
     WriteFileAtomically(args.out + "/score.json", predict::ScoreToJson(score).dump(2) + "\n");
   }
   WriteFileAtomically(args.out + "/predict.txt", predict::RenderPredictText(summary, alerts, scored));
-  WriteFileAtomically(args.out + "/predict.html", predict::RenderPredictHtml(summary, alerts, scored));
+  WriteFileAtomically(args.out + "/predict.html",
+                      predict::RenderPredictHtml(summary, alerts, scored, predict::CollectEvidence(replay, alerts)));
   fmt::print("kiln predict: {} samples on {} nodes, {} alerts -> {}/alerts.jsonl\n", summary.samples, summary.nodes,
              alerts.size(), args.out);
   if (scored) fmt::print("kiln predict: {}\n", predict::RenderScoreLine(score));

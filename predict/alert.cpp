@@ -15,8 +15,8 @@ json AlertToJson(const Alert& alert) {
     if (equals != std::string::npos) labels[pair.substr(0, equals)] = pair.substr(equals + 1);
     start = end + 1;
   }
-  return {{"t", alert.t},         {"node", alert.node},     {"risk", alert.risk}, {"reason", alert.reason},
-          {"rule", alert.rule},   {"labels", labels},       {"evidence", alert.evidence}};
+  return {{"t", alert.t},       {"node", alert.node}, {"risk", alert.risk},        {"reason", alert.reason},
+          {"rule", alert.rule}, {"labels", labels},   {"evidence", alert.evidence}};
 }
 
 }  // namespace kiln::predict

@@ -1,9 +1,8 @@
 #pragma once
 // One early warning: at t, this node (and device) is at risk, and why. One line of alerts.jsonl.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace kiln::predict {

@@ -36,8 +36,8 @@ void CounterState::Age(std::int64_t hour) {
     auto [old_hour, increment] = hours_.front();
     hours_.pop_front();
     if (old_hour < usual_hour_) old_hour = usual_hour_;
-    usual_total_ = usual_total_ * std::exp2(-static_cast<double>(old_hour - usual_hour_) / kUsualHalfLifeHours) +
-                   increment;
+    usual_total_ =
+        usual_total_ * std::exp2(-static_cast<double>(old_hour - usual_hour_) / kUsualHalfLifeHours) + increment;
     usual_hour_ = old_hour;
   }
 }

@@ -37,10 +37,10 @@ class CounterState {
   bool seen_ = false;
   double last_ = 0;
   std::deque<std::pair<std::int64_t, double>> hours_;  // (hour, increment), only hours with one
-  double usual_total_ = 0;                              // aged-out increments, decayed to usual_hour_
+  double usual_total_ = 0;                             // aged-out increments, decayed to usual_hour_
   std::int64_t usual_hour_ = 0;
   std::int64_t first_hour_ = 0;
-  std::int64_t covered_until_ = 0;                     // the aged-out hours reach this far
+  std::int64_t covered_until_ = 0;  // the aged-out hours reach this far
   std::int64_t resets_ = 0;
 };
 

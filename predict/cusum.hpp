@@ -8,10 +8,10 @@
 namespace kiln::predict {
 
 struct CusumOptions {
-  double slack = 2.0;           // k: what the level may wander without counting (units of x)
-  double threshold = 36.0;      // h: units of x times hours
+  double slack = 2.0;            // k: what the level may wander without counting (units of x)
+  double threshold = 36.0;       // h: units of x times hours
   double learn_rate = 1.0 / 48;  // of the level, per hourly value
-  int warmup = 24;              // hourly values that only teach the level
+  int warmup = 24;               // hourly values that only teach the level
 };
 
 class Cusum {

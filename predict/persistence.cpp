@@ -11,8 +11,8 @@ Persistence Measure(const CounterState& counter, std::int64_t hour, const Persis
   Persistence result;
   if (hour - counter.first_hour() < rule.warmup_hours) return result;
   result.usual_per_window = counter.UsualPerHour() * rule.window_hours;
-  double needed = std::max(rule.min_count,
-                           result.usual_per_window + rule.usual_sigmas * std::sqrt(result.usual_per_window));
+  double needed =
+      std::max(rule.min_count, result.usual_per_window + rule.usual_sigmas * std::sqrt(result.usual_per_window));
   for (int k = 0; k < rule.windows; ++k) {
     std::int64_t last = hour - static_cast<std::int64_t>(k) * rule.window_hours;
     double sum = counter.Sum(last - rule.window_hours + 1, last);

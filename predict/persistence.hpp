@@ -13,21 +13,19 @@ namespace kiln::predict {
 struct PersistenceRule {
   int window_hours = 6;
   int windows = 3;
-  int needed = 2;          // windows that must be active
-  double min_count = 1;    // increments that make a window active, at least
+  int needed = 2;           // windows that must be active
+  double min_count = 1;     // increments that make a window active, at least
   double usual_sigmas = 4;  // ... and this many Poisson deviations above the series' usual rate
-  int warmup_hours = 36;   // a series younger than this has no usual rate yet: no evidence
+  int warmup_hours = 36;    // a series younger than this has no usual rate yet: no evidence
 };
 
 struct Persistence {
-  int active = 0;            // active windows among the last `windows`
-  double total = 0;          // increments over those windows
+  int active = 0;               // active windows among the last `windows`
+  double total = 0;             // increments over those windows
   std::int64_t span_hours = 0;  // from the first hour with increments to the last, within the windows
   double usual_per_window = 0;
 
-  bool Holds(const PersistenceRule& rule) const {
-    return active >= rule.needed && span_hours >= rule.window_hours;
-  }
+  bool Holds(const PersistenceRule& rule) const { return active >= rule.needed && span_hours >= rule.window_hours; }
   std::string Describe(const PersistenceRule& rule) const;
 };
 

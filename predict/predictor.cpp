@@ -10,7 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t LastHours(const PersistenceRule& rule) { return static_cast<std::int64_t>(rule.windows) * rule.window_hours; }
+std::int64_t LastHours(const PersistenceRule& rule) {
+  return static_cast<std::int64_t>(rule.windows) * rule.window_hours;
+}
 
 Alert Candidate(std::string risk, std::string device, std::string rule, std::string reason, json evidence) {
   Alert alert;
@@ -23,7 +25,10 @@ Alert Candidate(std::string risk, std::string device, std::string rule, std::str
 }
 
 json Evidence(const std::string& metric, const Persistence& p) {
-  return {{"metric", metric}, {"increase", p.total}, {"active_windows", p.active}, {"span_hours", p.span_hours},
+  return {{"metric", metric},
+          {"increase", p.total},
+          {"active_windows", p.active},
+          {"span_hours", p.span_hours},
           {"usual_per_window", p.usual_per_window}};
 }
 
@@ -143,11 +148,12 @@ void Predictor::EvaluateGpu(const std::string& device, const Device& series, std
     Persistence p = Measure(states_[id].counter, hour, options_.ecc);
     bool alone = Measure(states_[id].counter, hour, options_.ecc_alone).Holds(options_.ecc_alone);
     if (!p.Holds(options_.ecc) || !(corroborated || alone)) continue;
-    raised.push_back(Candidate(
-        "gpu", device, "ecc",
-        fmt::format("correctable ECC errors growing ({}){}", p.Describe(options_.ecc),
-                    remap_pending ? ", a row remap pending" : corroborated ? ", with new remapped or uncorrectable rows" : ""),
-        Evidence(keys_[id].metric, p)));
+    raised.push_back(Candidate("gpu", device, "ecc",
+                               fmt::format("correctable ECC errors growing ({}){}", p.Describe(options_.ecc),
+                                           remap_pending  ? ", a row remap pending"
+                                           : corroborated ? ", with new remapped or uncorrectable rows"
+                                                          : ""),
+                               Evidence(keys_[id].metric, p)));
   }
   for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kPcieReplay)]) {
     Persistence p = Measure(states_[id].counter, hour, options_.pcie);
@@ -214,10 +220,13 @@ void Predictor::EvaluateTemperatures(NodeState& node, std::vector<Alert>& raised
       if (!cusum.Add(means[i] - median) || means[i] - median < cusum.level() + options_.temperature.slack) continue;
       raised.push_back(Candidate(
           "gpu", *gpus[i].first, "cooling",
-          fmt::format("running hotter than its node's other GPUs: {:+.1f} C against its usual {:+.1f} C (CUSUM {:.0f} C h)",
-                      means[i] - median, cusum.level(), cusum.sum()),
-          {{"metric", "DCGM_FI_DEV_GPU_TEMP"}, {"above_node_median", means[i] - median},
-           {"usual", cusum.level()}, {"cusum", cusum.sum()}}));
+          fmt::format(
+              "running hotter than its node's other GPUs: {:+.1f} C against its usual {:+.1f} C (CUSUM {:.0f} C h)",
+              means[i] - median, cusum.level(), cusum.sum()),
+          {{"metric", "DCGM_FI_DEV_GPU_TEMP"},
+           {"above_node_median", means[i] - median},
+           {"usual", cusum.level()},
+           {"cusum", cusum.sum()}}));
     }
   }
   for (auto& [device, s] : gpus) s->hour_sum = 0, s->hour_count = 0;

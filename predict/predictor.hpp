@@ -19,19 +19,19 @@
 namespace kiln::predict {
 
 struct PredictorOptions {
-  PersistenceRule ecc{6, 3, 2, 3, 4};        // correctable ECC with a remap pending or new remapped rows
+  PersistenceRule ecc{6, 3, 2, 3, 4};         // correctable ECC with a remap pending or new remapped rows
   PersistenceRule ecc_alone{6, 3, 3, 10, 4};  // correctable ECC alone: every window, and more of them
   PersistenceRule uncorrectable{6, 3, 2, 1, 4};
   PersistenceRule pcie{6, 3, 2, 8, 4};
   PersistenceRule ib_symbol{6, 3, 2, 30, 4};
   PersistenceRule ib_errors{6, 3, 2, 30, 4};
-  PersistenceRule ib_flap{6, 3, 2, 1, 4};   // link downed: in 2 windows, not one reseat
-  int xid_events = 2;                        // hardware XIDs within xid_hours
+  PersistenceRule ib_flap{6, 3, 2, 1, 4};  // link downed: in 2 windows, not one reseat
+  int xid_events = 2;                      // hardware XIDs within xid_hours
   int xid_hours = 48;
   CusumOptions temperature{2.0, 36.0, 1.0 / 48, 24};  // a GPU against its node's other GPUs, hourly means
   int min_gpus_for_temperature = 3;
-  std::int64_t realert_seconds = 6 * 3600;   // a risk that holds is said again this often (episodes stay whole)
-  std::int64_t silence_seconds = 6 * 3600;   // a node silent this long was down: its recent evidence is stale
+  std::int64_t realert_seconds = 6 * 3600;  // a risk that holds is said again this often (episodes stay whole)
+  std::int64_t silence_seconds = 6 * 3600;  // a node silent this long was down: its recent evidence is stale
 };
 
 class Predictor {

@@ -32,7 +32,8 @@ std::vector<Failure> ReadFailures(std::istream& in, const std::string& file) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     json label = json::parse(line, nullptr, false);
     if (label.is_discarded() || !label.is_object()) throw InputError(file, line_number, "not a JSON object");
-    if (!label.contains("t") || !label["t"].is_number()) throw InputError(file, line_number, "a failure needs a number \"t\"");
+    if (!label.contains("t") || !label["t"].is_number())
+      throw InputError(file, line_number, "a failure needs a number \"t\"");
     if (!label.contains("node") || !label["node"].is_string()) {
       throw InputError(file, line_number, "a failure needs a string \"node\"");
     }
@@ -87,7 +88,8 @@ Score ScoreAlerts(const std::vector<Alert>& alerts, const std::vector<Failure>& 
       if (a >= failure.t - kHorizon && a <= failure.t - kMinimumLead) earliest = std::min(earliest, a);
     }
     if (earliest == std::numeric_limits<std::int64_t>::max()) {
-      if (failure.precursor) score.missed.push_back(fmt::format("{} at {} ({})", failure.node, failure.t, failure.kind));
+      if (failure.precursor)
+        score.missed.push_back(fmt::format("{} at {} ({})", failure.node, failure.t, failure.kind));
       continue;
     }
     ++score.caught;
@@ -100,7 +102,8 @@ Score ScoreAlerts(const std::vector<Alert>& alerts, const std::vector<Failure>& 
 json ScoreToJson(const Score& score) {
   json episodes = json::array();
   for (const Episode& e : score.episodes) {
-    episodes.push_back({{"node", e.node}, {"first", e.first}, {"last", e.last}, {"alerts", e.alerts}, {"right", e.right}});
+    episodes.push_back(
+        {{"node", e.node}, {"first", e.first}, {"last", e.last}, {"alerts", e.alerts}, {"right", e.right}});
   }
   return {{"schema", "kiln.predict-score/1"},
           {"precision", NumberOrNull(score.precision())},

@@ -4,10 +4,9 @@
 // caught when an alert of its node falls in [failure - 7 days, failure - 1 h]; lead = failure - the earliest such
 // alert. Recall over the failures that had precursors, and over all.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <istream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -18,8 +17,8 @@ namespace kiln::predict {
 struct Failure {
   std::int64_t t = 0;
   std::string node;
-  std::string kind;        // gpu | ib | other
-  bool precursor = true;   // false when the labels say it came without warning ("precursor": false)
+  std::string kind;       // gpu | ib | other
+  bool precursor = true;  // false when the labels say it came without warning ("precursor": false)
 };
 
 // Labels file: JSON Lines {"t", "node", "kind"[, "precursor"]}. Throws InputError naming file and line.
@@ -37,11 +36,11 @@ struct Score {
   int right_episodes = 0;
   int failures = 0, predictable = 0;
   int caught = 0, caught_predictable = 0;
-  std::vector<double> lead_hours;  // of each caught failure
+  std::vector<double> lead_hours;   // of each caught failure
   std::vector<std::string> missed;  // "node at t (kind)" of predictable failures not caught
 
-  double precision() const;          // NaN without episodes
-  double recall() const;             // over predictable failures; NaN without any
+  double precision() const;  // NaN without episodes
+  double recall() const;     // over predictable failures; NaN without any
   double recall_all() const;
   double median_lead_hours() const;  // NaN when nothing was caught
 };

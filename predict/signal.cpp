@@ -50,15 +50,24 @@ bool IsHardwareXid(int xid) {
   // NVIDIA's XID catalogue: 48 DBE, 61/62 internal micro-controller, 63/64 row remap, 74 NVLink, 79 fallen off
   // the bus, 92 high SBE rate, 94/95 contained/uncontained ECC, 119/120 GSP.
   switch (xid) {
-    case 48: case 61: case 62: case 63: case 64: case 74: case 79: case 92: case 94: case 95: case 119: case 120:
+    case 48:
+    case 61:
+    case 62:
+    case 63:
+    case 64:
+    case 74:
+    case 79:
+    case 92:
+    case 94:
+    case 95:
+    case 119:
+    case 120:
       return true;
     default:
       return false;
   }
 }
 
-bool IsIdentifyingLabel(std::string_view label) {
-  return label == "gpu" || label == "device" || label == "port";
-}
+bool IsIdentifyingLabel(std::string_view label) { return label == "gpu" || label == "device" || label == "port"; }
 
 }  // namespace kiln::predict

@@ -15,7 +15,7 @@ constexpr std::int64_t kStart = 1767225600;  // an hour boundary
 
 TEST(PredictCounter, IncrementsSurviveResetsAndSparseSamples) {
   CounterState counter;
-  EXPECT_EQ(counter.Update(kStart, 100), 0);            // the first sample sets the level
+  EXPECT_EQ(counter.Update(kStart, 100), 0);  // the first sample sets the level
   EXPECT_EQ(counter.Update(kStart + 10, 100), 0);
   EXPECT_EQ(counter.Update(kStart + 5 * kHour, 130), 30);  // sampled only on change: the gap is fine
   EXPECT_EQ(counter.Sum(HourOf(kStart), HourOf(kStart) + 5), 30);
@@ -40,8 +40,8 @@ TEST(PredictPersistence, OneBurstIsNotPersistentEvenAcrossAWindowEdge) {
   PersistenceRule rule{6, 3, 2, 3, 4, 0};
   CounterState burst;
   burst.Update(kStart, 0);
-  burst.Update(kStart + 5 * kHour + 1800, 400);  // the last hour of one window
-  burst.Update(kStart + 6 * kHour + 600, 900);   // the first hour of the next
+  burst.Update(kStart + 5 * kHour + 1800, 400);               // the last hour of one window
+  burst.Update(kStart + 6 * kHour + 600, 900);                // the first hour of the next
   Persistence p = Measure(burst, HourOf(kStart) + 11, rule);  // windows [6, 11], [0, 5], [-6, -1]
   EXPECT_EQ(p.active, 2);
   EXPECT_EQ(p.span_hours, 1);

@@ -29,7 +29,8 @@ class Fleet {
         bool busy = (t / (5 * kHour)) % 3 != 0;  // jobs come and go: all GPUs of a node together
         for (int g = 0; g < 8; ++g) {
           double temperature = (busy ? 68 : 38) + g % 3 + static_cast<double>((t / 1800 * 7 + g * 13) % 5) - 2;
-          if (node == hot_node && g == hot_gpu && t > hot_from) temperature += static_cast<double>(t - hot_from) / kHour * 0.15;
+          if (node == hot_node && g == hot_gpu && t > hot_from)
+            temperature += static_cast<double>(t - hot_from) / kHour * 0.15;
           Add(t, node, "DCGM_FI_DEV_GPU_TEMP", fmt::format(R"({{"gpu": "{}"}})", g), temperature);
         }
       }
@@ -99,8 +100,10 @@ TEST(PredictPredictor, HealthyNoiseRaisesNothing) {
   fleet.Counter("gn01", "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", kGpu2, kStart + kHour, kStart + 12 * kDay, 3 * kHour, 1, 500);
   fleet.Add(kStart + 6 * kDay, "gn01", "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", kGpu2, 3);  // reset to (almost) 0
   fleet.Counter("gn02", "node_infiniband_link_downed_total", kPort, kStart + 5 * kDay, kStart + 5 * kDay + 1, 1, 1);
-  fleet.Counter("gn02", "node_infiniband_symbol_error_total", kPort, kStart + 5 * kDay, kStart + 5 * kDay + 3000, 300, 80);
-  for (int i = 0; i < 6; ++i) fleet.Add(kStart + (2 + i) * kDay, "gn03", "DCGM_FI_DEV_XID_ERRORS", kGpu2, i % 2 ? 13 : 43);
+  fleet.Counter("gn02", "node_infiniband_symbol_error_total", kPort, kStart + 5 * kDay, kStart + 5 * kDay + 3000, 300,
+                80);
+  for (int i = 0; i < 6; ++i)
+    fleet.Add(kStart + (2 + i) * kDay, "gn03", "DCGM_FI_DEV_XID_ERRORS", kGpu2, i % 2 ? 13 : 43);
   EXPECT_EQ(Describe(fleet.Alerts()), "");
 }
 

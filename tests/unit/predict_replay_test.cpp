@@ -50,7 +50,7 @@ TEST(PredictReplay, ReadsSamplesAndKeepsOnlyTheLabelsThatNameTheDevice) {
   EXPECT_EQ(gpu.signal, Signal::kEccCorrectable);
   const SeriesKey& port = replay.series()[replay.samples()[1].series];
   EXPECT_EQ(port.device, "device=mlx5_0,port=1");  // sorted, whatever the order in the line
-  EXPECT_EQ(replay.samples()[1].value, 7);          // Prometheus gives values as strings
+  EXPECT_EQ(replay.samples()[1].value, 7);         // Prometheus gives values as strings
 }
 
 TEST(PredictReplay, IgnoresUnknownMetricsBlankLinesAndNaN) {
@@ -92,16 +92,19 @@ TEST(PredictReplay, TheOrderOfTheLinesDoesNotMatter) {
 TEST(PredictReplay, BadLinesNameTheFileAndLine) {
   std::string good = Line(100, "gn1", "DCGM_FI_DEV_GPU_TEMP", "{}", 40);
   EXPECT_EQ(ErrorOf({good, "{not json"}), "samples.jsonl:2: not a JSON object");
-  EXPECT_NE(ErrorOf({R"({"t": 1, "metric": "DCGM_FI_DEV_GPU_TEMP", "value": 1})"}).find("samples.jsonl:1: "), std::string::npos);
+  EXPECT_NE(ErrorOf({R"({"t": 1, "metric": "DCGM_FI_DEV_GPU_TEMP", "value": 1})"}).find("samples.jsonl:1: "),
+            std::string::npos);
   EXPECT_NE(ErrorOf({R"({"t": 1, "metric": "DCGM_FI_DEV_GPU_TEMP", "value": 1})"}).find("\"node\""), std::string::npos);
   EXPECT_NE(ErrorOf({good, good, R"({"t": "soon", "node": "a", "metric": "DCGM_FI_DEV_GPU_TEMP", "value": 1})"})
-                .find("samples.jsonl:3: \"t\" must be a number"), std::string::npos);
+                .find("samples.jsonl:3: \"t\" must be a number"),
+            std::string::npos);
   EXPECT_NE(ErrorOf({R"({"t": 1, "node": "a", "metric": "DCGM_FI_DEV_GPU_TEMP", "value": [1]})"}).find("\"value\""),
             std::string::npos);
   EXPECT_NE(ErrorOf({R"({"t": 1, "node": "a", "metric": "DCGM_FI_DEV_GPU_TEMP"})"}).find("needs \"value\""),
             std::string::npos);
   EXPECT_NE(ErrorOf({R"({"t": 1, "node": "a", "metric": "DCGM_FI_DEV_GPU_TEMP", "labels": 3, "value": 1})"})
-                .find("\"labels\" must be an object"), std::string::npos);
+                .find("\"labels\" must be an object"),
+            std::string::npos);
 }
 
 TEST(PredictReplay, AMissingFileIsBadInputNamingIt) {

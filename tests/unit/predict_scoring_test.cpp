@@ -23,16 +23,15 @@ Alert At(std::int64_t t, const std::string& node) {
 TEST(PredictScoring, EpisodesPrecisionRecallAndLeadByHand) {
   std::int64_t f = 100 * kDay;
   std::vector<Failure> failures = {
-      {f, "a", "gpu", true},             // caught: alerts 48 h and 30 h before (one episode), lead 48 h
-      {f, "b", "ib", true},              // alert 30 min before: too late to count (< 1 h), but the episode is right
-      {f, "c", "other", false},          // no precursor: not caught, not in the main recall
-      {f + 20 * kDay, "d", "gpu", true}, // alert 8 days before: too early; its episode is wrong (f > last + 7 d)
+      {f, "a", "gpu", true},              // caught: alerts 48 h and 30 h before (one episode), lead 48 h
+      {f, "b", "ib", true},               // alert 30 min before: too late to count (< 1 h), but the episode is right
+      {f, "c", "other", false},           // no precursor: not caught, not in the main recall
+      {f + 20 * kDay, "d", "gpu", true},  // alert 8 days before: too early; its episode is wrong (f > last + 7 d)
   };
   std::vector<Alert> alerts = {
       At(f - 48 * kHour, "a"), At(f - 30 * kHour, "a"),  // 18 h apart: one episode
-      At(f + 10 * kDay, "a"),                             // a second episode of a, no failure after it: wrong
-      At(f - kHour / 2, "b"),
-      At(f + 12 * kDay, "d"),
+      At(f + 10 * kDay, "a"),                            // a second episode of a, no failure after it: wrong
+      At(f - kHour / 2, "b"),  At(f + 12 * kDay, "d"),
   };
   Score score = ScoreAlerts(alerts, failures);
   ASSERT_EQ(score.episodes.size(), 4u);
