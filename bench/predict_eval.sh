@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Precision, recall and lead of `kiln predict` over synthetic fleets (bench/predict_fleet.py) on seeds and failure
 # mixes the rules were not tuned on (they were tuned on seeds 1-3, mix field, 32 nodes). By hand, not in ctest:
-#   bench/predict_eval.sh build-test/apps/kiln [FIRST_SEED] [SEEDS] [NODES] [DAYS]
+#   [NOISE_SCALE=4] bench/predict_eval.sh build-test/apps/kiln [FIRST_SEED] [SEEDS] [NODES] [DAYS]
 # Prints one line per fleet and the spread (min, median, max) per mix. Synthetic fleets: not a field measurement.
 set -euo pipefail
 kiln=${1:?usage: predict_eval.sh KILN [FIRST_SEED] [SEEDS] [NODES] [DAYS]}
@@ -9,6 +9,7 @@ first=${2:-101}
 count=${3:-10}
 nodes=${4:-64}
 days=${5:-30}
+noise=${NOISE_SCALE:-1}  # NOISE_SCALE=4: four times every confounder's rate
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -16,7 +17,7 @@ orders=(series time shuffle)
 for mix in field gpu-heavy ib-heavy; do
   for ((seed = first; seed < first + count; ++seed)); do
     order=${orders[$((seed % 3))]}
-    python3 "$here/predict_fleet.py" --seed "$seed" --nodes "$nodes" --days "$days" --mix "$mix" --order "$order" \
+    python3 "$here/predict_fleet.py" --seed "$seed" --nodes "$nodes" --days "$days" --mix "$mix" --order "$order" --noise-scale "$noise" \
       --out "$work/fleet" >/dev/null
     "$kiln" predict --replay "$work/fleet/samples.jsonl" --labels "$work/fleet/failures.jsonl" --out "$work/out" >/dev/null
     python3 - "$work/out/score.json" "$mix" "$seed" "$order" <<'PY' | tee -a "$work/lines"

@@ -91,33 +91,33 @@ def precursor(rng, node, mode, t_fail, strength):
         node.temp_extra.setdefault(g, []).append((start, t_fail, 0.0, rng.uniform(10, 22) * strength))
 
 
-def confounders(rng, node, days):
-    span = days * DAY
+def confounders(rng, node, days, k):
+    span = days * DAY  # k scales every confounder's rate
     for g in range(GPUS):
-        if rng.random() < 0.05:  # a GPU with a chronic trickle of correctable errors that never fails
+        if rng.random() < 0.05 * k:  # a GPU with a chronic trickle of correctable errors that never fails
             ramp_counter(rng, node, "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", gpu(g), T0, T0 + span, 0.1, 0.1, (1, 2))
-        if rng.random() < 0.05:  # a harmless trickle of PCIe replays
+        if rng.random() < 0.05 * k:  # a harmless trickle of PCIe replays
             ramp_counter(rng, node, "DCGM_FI_DEV_PCIE_REPLAY_COUNTER", gpu(g), T0, T0 + span, 0.05, 0.05, (1, 3))
-        for _ in range(poisson(rng, days * 0.003)):  # one-off ECC burst (a cosmic ray, a bad job)
+        for _ in range(poisson(rng, days * 0.003 * k)):  # one-off ECC burst (a cosmic ray, a bad job)
             node.add("DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", gpu(g), T0 + rng.uniform(0, span), rng.randint(5, 500))
-        for _ in range(poisson(rng, days * 0.001)):  # a remap that the next reset repairs
+        for _ in range(poisson(rng, days * 0.001 * k)):  # a remap that the next reset repairs
             t = T0 + rng.uniform(0, span)
             node.add("DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", gpu(g), t, rng.randint(2, 30))
             node.add("DCGM_FI_DEV_ROW_REMAP_PENDING", gpu(g), t, 1)
             node.reboots.append(t + rng.uniform(1, 12) * HOUR)
-        for _ in range(poisson(rng, days * 0.002)):  # application XIDs (13, 31, 43): not the hardware
+        for _ in range(poisson(rng, days * 0.002 * k)):  # application XIDs (13, 31, 43): not the hardware
             node.add("DCGM_FI_DEV_XID_ERRORS", gpu(g), T0 + rng.uniform(0, span), rng.choice([13, 31, 43]))
     for p in range(PORTS):
-        if rng.random() < 0.08:  # a port with a low steady rate of symbol errors
+        if rng.random() < 0.08 * k:  # a port with a low steady rate of symbol errors
             ramp_counter(rng, node, "node_infiniband_symbol_error_total", port(p), T0, T0 + span, 0.3, 0.3, (1, 5))
-        for _ in range(poisson(rng, days * 0.003)):  # a cable reseat: the link drops, a burst of errors
+        for _ in range(poisson(rng, days * 0.003 * k)):  # a cable reseat: the link drops, a burst of errors
             t = T0 + rng.uniform(0, span)
             node.add("node_infiniband_link_downed_total", port(p), t, 1)
             node.add("node_infiniband_symbol_error_total", port(p), t + rng.uniform(0, 1800), rng.randint(10, 2000))
-    for _ in range(poisson(rng, days * 0.02)):  # exporter gaps
+    for _ in range(poisson(rng, days * 0.02 * k)):  # exporter gaps
         t = T0 + rng.uniform(0, span)
         node.silent.append((t, t + rng.uniform(2, 12) * HOUR))
-    for _ in range(poisson(rng, days * 0.01)):  # reboots
+    for _ in range(poisson(rng, days * 0.01 * k)):  # reboots
         node.reboots.append(T0 + rng.uniform(0, span))
 
 
@@ -174,7 +174,7 @@ def fleet(args):
         heat.append((t, t + rng.uniform(12, 36) * HOUR, rng.uniform(5, 10)))
     failures = []
     for node in nodes:
-        confounders(rng, node, args.days)
+        confounders(rng, node, args.days, args.noise_scale)
         t = T0 + rng.expovariate(FAILURES_PER_NODE_DAY * args.failure_scale) * DAY
         while t < end:
             mode = rng.choices(list(mix), weights=list(mix.values()))[0]
@@ -199,6 +199,7 @@ def main():
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--mix", choices=sorted(MIXES), default="field")
     parser.add_argument("--failure-scale", type=float, default=3.0, help="times the Llama 3 failure rate")
+    parser.add_argument("--noise-scale", type=float, default=1.0, help="times every confounder's rate")
     parser.add_argument("--temp-interval", type=int, default=1800, help="seconds between temperature samples")
     parser.add_argument("--order", choices=["time", "series", "shuffle"], default="series")
     parser.add_argument("--out", required=True)
