@@ -110,7 +110,7 @@ TEST(PredictPredictor, HealthyNoiseRaisesNothing) {
 TEST(PredictPredictor, GrowingEccWithAPendingRemapAlertsNamingTheGpu) {
   Fleet fleet(3, 10);
   fleet.Temperatures();
-  fleet.Counter("gn01", "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", kGpu2, kStart + 5 * kDay, kStart + 10 * kDay, 2 * kHour, 4);
+  fleet.Counter("gn01", "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", kGpu2, kStart + 5 * kDay, kStart + 10 * kDay, 2 * kHour, 2);
   fleet.Add(kStart + 6 * kDay, "gn01", "DCGM_FI_DEV_ROW_REMAP_PENDING", kGpu2, 1);
   std::vector<Alert> alerts = fleet.Alerts();
   ASSERT_FALSE(alerts.empty());
@@ -145,7 +145,7 @@ TEST(PredictPredictor, AReplayCutShortGivesTheSameAlertsUpToTheCut) {
   fleet.Counter("gn02", "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", kGpu2, kStart + 4 * kDay, kStart + 9 * kDay, kHour, 12);
   std::vector<Alert> full = fleet.Alerts();
   ASSERT_GE(full.size(), 8u) << Describe(full);
-  for (std::int64_t cut = kStart + 2 * kDay + 1234; cut < kStart + 9 * kDay; cut += 7 * kHour + 77) {
+  for (std::int64_t cut = kStart + 2 * kDay + 1234; cut < kStart + 9 * kDay; cut += 17 * kHour + 77) {
     std::vector<Alert> expected;
     for (const Alert& alert : full) {
       if (alert.t <= cut) expected.push_back(alert);
