@@ -29,6 +29,7 @@ Command AddEvaluateCommand(CLI::App& app);
 Command AddBaselineCommand(CLI::App& app);
 Command AddReportCommand(CLI::App& app);
 Command AddHistoryCommand(CLI::App& app);
+Command AddPredictCommand(CLI::App& app);
 Command AddScheduleCommand(CLI::App& app, const CommandLine& line);
 Command AddListCommand(CLI::App& app);
 Command AddKeygenCommand(CLI::App& app);

@@ -1,0 +1,32 @@
+#include "predict/persistence.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace kiln::predict {
+
+Persistence Measure(const CounterState& counter, std::int64_t hour, const PersistenceRule& rule) {
+  Persistence result;
+  if (hour - counter.first_hour() < rule.warmup_hours) return result;
+  result.usual_per_window = counter.UsualPerHour() * rule.window_hours;
+  double needed =
+      std::max(rule.min_count, result.usual_per_window + rule.usual_sigmas * std::sqrt(result.usual_per_window));
+  for (int k = 0; k < rule.windows; ++k) {
+    std::int64_t last = hour - static_cast<std::int64_t>(k) * rule.window_hours;
+    double sum = counter.Sum(last - rule.window_hours + 1, last);
+    result.total += sum;
+    if (sum > 0 && sum >= needed) ++result.active;
+  }
+  std::int64_t first = hour - static_cast<std::int64_t>(rule.windows) * rule.window_hours + 1;
+  result.span_hours = counter.Span(first, hour);
+  return result;
+}
+
+std::string Persistence::Describe(const PersistenceRule& rule) const {
+  return fmt::format("+{:g} in the last {} h, {} of {} {}-h windows active (usual {:.2g} a window)", total,
+                     rule.windows * rule.window_hours, active, rule.windows, rule.window_hours, usual_per_window);
+}
+
+}  // namespace kiln::predict

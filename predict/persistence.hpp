@@ -1,0 +1,35 @@
+#pragma once
+// "Persistence" (2 of 3 windows): a counter's increments count as evidence only when they come back window after
+// window, above what the series itself usually does, and spread over more than one burst. One-off bursts (a cosmic
+// ray's ECC errors, a cable reseat's symbol errors) fill one window, or two adjacent hours across a window's edge.
+
+#include <cstdint>
+#include <string>
+
+#include "predict/counter_state.hpp"
+
+namespace kiln::predict {
+
+struct PersistenceRule {
+  int window_hours = 6;
+  int windows = 3;
+  int needed = 2;           // windows that must be active
+  double min_count = 1;     // increments that make a window active, at least
+  double usual_sigmas = 4;  // ... and this many Poisson deviations above the series' usual rate
+  int warmup_hours = 36;    // a series younger than this has no usual rate yet: no evidence
+};
+
+struct Persistence {
+  int active = 0;               // active windows among the last `windows`
+  double total = 0;             // increments over those windows
+  std::int64_t span_hours = 0;  // from the first hour with increments to the last, within the windows
+  double usual_per_window = 0;
+
+  bool Holds(const PersistenceRule& rule) const { return active >= rule.needed && span_hours >= rule.window_hours; }
+  std::string Describe(const PersistenceRule& rule) const;
+};
+
+// The windows end with the hour `hour` (the current one, as far as it has been seen).
+Persistence Measure(const CounterState& counter, std::int64_t hour, const PersistenceRule& rule);
+
+}  // namespace kiln::predict

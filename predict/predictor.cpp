@@ -1,0 +1,242 @@
+#include "predict/predictor.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace kiln::predict {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t LastHours(const PersistenceRule& rule) {
+  return static_cast<std::int64_t>(rule.windows) * rule.window_hours;
+}
+
+Alert Candidate(std::string risk, std::string device, std::string rule, std::string reason, json evidence) {
+  Alert alert;
+  alert.risk = std::move(risk);
+  alert.device = std::move(device);
+  alert.rule = std::move(rule);
+  alert.reason = std::move(reason);
+  alert.evidence = std::move(evidence);
+  return alert;
+}
+
+json Evidence(const std::string& metric, const Persistence& p) {
+  return {{"metric", metric},
+          {"increase", p.total},
+          {"active_windows", p.active},
+          {"span_hours", p.span_hours},
+          {"usual_per_window", p.usual_per_window}};
+}
+
+}  // namespace
+
+Predictor::Predictor(const std::vector<SeriesKey>& series, PredictorOptions options)
+    : keys_(series), options_(options), states_(series.size()) {
+  for (SeriesState& state : states_) state.cusum = Cusum(options_.temperature);
+  for (std::uint32_t i = 0; i < series.size(); ++i) {
+    NodeState& node = nodes_[series[i].node];
+    node.devices[series[i].device].by_signal[static_cast<int>(series[i].signal)].push_back(i);
+  }
+}
+
+void Predictor::Feed(const Sample& sample, std::vector<Alert>& alerts) {
+  const std::string& node_name = keys_[sample.series].node;
+  NodeState& node = nodes_[node_name];
+  bool was_down = node.last_sample >= 0 && sample.t - node.last_sample >= options_.silence_seconds;
+  node.last_sample = sample.t;
+  if (was_down) ForgetRecent(node);
+  if (sample.t >= node.next_evaluation) {
+    // Before this sample: the node's other GPUs have not reported at t yet, and hourly means must cover the same
+    // moments for all of them. Everything used is older than t.
+    node.next_evaluation = (HourOf(sample.t) + 1) * kSecondsPerHour;
+    Evaluate(node_name, node, sample.t, alerts);
+  }
+  Update(sample);
+}
+
+void Predictor::Update(const Sample& sample) {
+  SeriesState& state = states_[sample.series];
+  Signal signal = keys_[sample.series].signal;
+  if (IsCounter(signal)) state.counter.Update(sample.t, sample.value);
+  if (signal == Signal::kXid) {
+    int xid = static_cast<int>(sample.value);
+    bool changed = state.last_t < 0 || sample.value != state.last;
+    if (changed && IsHardwareXid(xid)) state.xid_events.push_back(sample.t);
+    while (!state.xid_events.empty() && state.xid_events.front() < sample.t - options_.xid_hours * kSecondsPerHour) {
+      state.xid_events.pop_front();
+    }
+  }
+  if (signal == Signal::kGpuTemperature) {
+    state.hour_sum += sample.value;
+    ++state.hour_count;
+  }
+  state.last = sample.value;
+  state.last_t = sample.t;
+}
+
+void Predictor::ForgetRecent(NodeState& node) {
+  // A node back from hours of silence was most likely down, and repaired: what came before says little now, and
+  // alerts from it would open an episode after the failure they foretold. A fault that persists shows again.
+  for (auto& [device, series] : node.devices) {
+    for (const auto& ids : series.by_signal) {
+      for (std::uint32_t id : ids) {
+        SeriesState& s = states_[id];
+        s.counter.ForgetRecent();
+        s.cusum.ForgetSum();
+        s.hour_sum = 0;
+        s.hour_count = 0;
+        s.xid_events.clear();
+      }
+    }
+  }
+}
+
+const Predictor::SeriesState* Predictor::First(const Device& device, Signal signal) const {
+  const auto& ids = device.by_signal[static_cast<int>(signal)];
+  return ids.empty() ? nullptr : &states_[ids.front()];
+}
+
+void Predictor::Evaluate(const std::string& node_name, NodeState& node, std::int64_t t, std::vector<Alert>& alerts) {
+  std::vector<Alert> raised;
+  for (const auto& [device, series] : node.devices) {
+    EvaluateGpu(device, series, t, raised);
+    EvaluateLink(device, series, t, raised);
+  }
+  EvaluateTemperatures(node, raised);
+  for (Alert& alert : raised) {
+    std::string key = alert.rule + '|' + alert.device;
+    auto last = node.last_alert.find(key);
+    if (last != node.last_alert.end() && t - last->second < options_.realert_seconds) continue;
+    node.last_alert[key] = t;
+    alert.t = t;
+    alert.node = node_name;
+    alerts.push_back(std::move(alert));
+  }
+}
+
+void Predictor::EvaluateGpu(const std::string& device, const Device& series, std::int64_t t,
+                            std::vector<Alert>& raised) {
+  std::int64_t hour = HourOf(t);
+  const SeriesState* failure = First(series, Signal::kRemapFailure);
+  if (failure && failure->last > 0 && failure->last_t >= t - 24 * kSecondsPerHour) {
+    raised.push_back(Candidate("gpu", device, "remap", "row remapping failed: no spare rows left for the next fault",
+                               {{"metric", "DCGM_FI_DEV_ROW_REMAP_FAILURE"}, {"value", failure->last}}));
+  }
+  for (Signal signal : {Signal::kEccUncorrectable, Signal::kRemappedRowsUncorr}) {
+    for (std::uint32_t id : series.by_signal[static_cast<int>(signal)]) {
+      Persistence p = Measure(states_[id].counter, hour, options_.uncorrectable);
+      if (!p.Holds(options_.uncorrectable)) continue;
+      raised.push_back(Candidate("gpu", device, "ecc_uncorrectable",
+                                 fmt::format("uncorrectable memory errors again and again ({}: {})", keys_[id].metric,
+                                             p.Describe(options_.uncorrectable)),
+                                 Evidence(keys_[id].metric, p)));
+    }
+  }
+  std::int64_t recent = hour - LastHours(options_.ecc) + 1;
+  auto grew = [&](Signal signal) {
+    const SeriesState* s = First(series, signal);
+    return s && s->counter.Sum(recent, hour) > 0;
+  };
+  const SeriesState* pending = First(series, Signal::kRemapPending);
+  bool remap_pending = pending && pending->last > 0 && pending->last_t >= t - LastHours(options_.ecc) * kSecondsPerHour;
+  bool corroborated = remap_pending || grew(Signal::kEccUncorrectable) || grew(Signal::kRemappedRows);
+  for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kEccCorrectable)]) {
+    Persistence p = Measure(states_[id].counter, hour, options_.ecc);
+    bool alone = Measure(states_[id].counter, hour, options_.ecc_alone).Holds(options_.ecc_alone);
+    if (!p.Holds(options_.ecc) || !(corroborated || alone)) continue;
+    raised.push_back(Candidate("gpu", device, "ecc",
+                               fmt::format("correctable ECC errors growing ({}){}", p.Describe(options_.ecc),
+                                           remap_pending  ? ", a row remap pending"
+                                           : corroborated ? ", with new remapped or uncorrectable rows"
+                                                          : ""),
+                               Evidence(keys_[id].metric, p)));
+  }
+  for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kPcieReplay)]) {
+    Persistence p = Measure(states_[id].counter, hour, options_.pcie);
+    if (!p.Holds(options_.pcie)) continue;
+    raised.push_back(Candidate("gpu", device, "pcie",
+                               fmt::format("PCIe replays in bursts that keep coming ({})", p.Describe(options_.pcie)),
+                               Evidence(keys_[id].metric, p)));
+  }
+  for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kXid)]) {
+    const SeriesState& s = states_[id];
+    if (static_cast<int>(s.xid_events.size()) < options_.xid_events) continue;
+    raised.push_back(Candidate("gpu", device, "xid",
+                               fmt::format("{} hardware XIDs in {} h, the last XID {}", s.xid_events.size(),
+                                           options_.xid_hours, static_cast<int>(s.last)),
+                               {{"metric", keys_[id].metric}, {"events", s.xid_events.size()}, {"last_xid", s.last}}));
+  }
+}
+
+void Predictor::EvaluateLink(const std::string& device, const Device& series, std::int64_t t,
+                             std::vector<Alert>& raised) {
+  std::int64_t hour = HourOf(t);
+  struct LinkRule {
+    Signal signal;
+    const PersistenceRule* rule;
+    const char* name;
+    const char* words;
+  };
+  const LinkRule rules[] = {
+      {Signal::kIbSymbolErrors, &options_.ib_symbol, "ib_symbol", "symbol errors growing"},
+      {Signal::kIbLinkDowned, &options_.ib_flap, "ib_flap", "the link went down and came back, more than once"},
+      {Signal::kIbPortErrors, &options_.ib_errors, "ib_errors", "port errors growing"},
+  };
+  for (const LinkRule& link : rules) {
+    for (std::uint32_t id : series.by_signal[static_cast<int>(link.signal)]) {
+      Persistence p = Measure(states_[id].counter, hour, *link.rule);
+      if (!p.Holds(*link.rule)) continue;
+      raised.push_back(Candidate("link", device, link.name,
+                                 fmt::format("{} ({}: {})", link.words, keys_[id].metric, p.Describe(*link.rule)),
+                                 Evidence(keys_[id].metric, p)));
+    }
+  }
+}
+
+void Predictor::EvaluateTemperatures(NodeState& node, std::vector<Alert>& raised) {
+  // Each GPU's hourly mean against the median of its node's GPUs: the jobs and the room heat all of them alike,
+  // a failing fan or heat sink one.
+  std::vector<std::pair<const std::string*, SeriesState*>> gpus;
+  std::vector<double> means;
+  for (auto& [device, series] : node.devices) {
+    for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kGpuTemperature)]) {
+      SeriesState& s = states_[id];
+      if (s.hour_count == 0) continue;
+      gpus.emplace_back(&device, &s);
+      means.push_back(s.hour_sum / s.hour_count);
+    }
+  }
+  if (static_cast<int>(gpus.size()) >= options_.min_gpus_for_temperature) {
+    std::vector<double> sorted = means;
+    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+    double median = sorted[sorted.size() / 2];
+    for (std::size_t i = 0; i < gpus.size(); ++i) {
+      Cusum& cusum = gpus[i].second->cusum;
+      // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not.
+      if (!cusum.Add(means[i] - median) || means[i] - median < cusum.level() + options_.temperature.slack) continue;
+      raised.push_back(Candidate(
+          "gpu", *gpus[i].first, "cooling",
+          fmt::format(
+              "running hotter than its node's other GPUs: {:+.1f} C against its usual {:+.1f} C (CUSUM {:.0f} C h)",
+              means[i] - median, cusum.level(), cusum.sum()),
+          {{"metric", "DCGM_FI_DEV_GPU_TEMP"},
+           {"above_node_median", means[i] - median},
+           {"usual", cusum.level()},
+           {"cusum", cusum.sum()}}));
+    }
+  }
+  for (auto& [device, s] : gpus) s->hour_sum = 0, s->hour_count = 0;
+}
+
+std::vector<Alert> Predict(const Replay& replay, const PredictorOptions& options) {
+  Predictor predictor(replay.series(), options);
+  std::vector<Alert> alerts;
+  for (const Sample& sample : replay.samples()) predictor.Feed(sample, alerts);
+  return alerts;
+}
+
+}  // namespace kiln::predict

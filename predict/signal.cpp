@@ -1,0 +1,73 @@
+#include "predict/signal.hpp"
+
+#include <array>
+#include <utility>
+
+namespace kiln::predict {
+
+Signal SignalOf(std::string_view metric) {
+  static constexpr std::array<std::pair<std::string_view, Signal>, 19> kNames = {{
+      {"DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", Signal::kEccCorrectable},
+      {"DCGM_FI_DEV_ECC_SBE_AGG_TOTAL", Signal::kEccCorrectable},
+      {"DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", Signal::kEccUncorrectable},
+      {"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", Signal::kEccUncorrectable},
+      {"DCGM_FI_DEV_ROW_REMAP_PENDING", Signal::kRemapPending},
+      {"DCGM_FI_DEV_ROW_REMAP_FAILURE", Signal::kRemapFailure},
+      {"DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", Signal::kRemappedRows},
+      {"DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", Signal::kRemappedRowsUncorr},
+      {"DCGM_FI_DEV_PCIE_REPLAY_COUNTER", Signal::kPcieReplay},
+      {"DCGM_FI_DEV_XID_ERRORS", Signal::kXid},
+      {"DCGM_FI_DEV_GPU_TEMP", Signal::kGpuTemperature},
+      {"node_infiniband_symbol_error_total", Signal::kIbSymbolErrors},
+      {"node_infiniband_link_downed_total", Signal::kIbLinkDowned},
+      {"node_infiniband_port_errors_received_total", Signal::kIbPortErrors},
+      {"node_infiniband_link_error_recovery_total", Signal::kIbPortErrors},
+      {"node_infiniband_local_link_integrity_errors_total", Signal::kIbPortErrors},
+      {"node_infiniband_excessive_buffer_overrun_errors_total", Signal::kIbPortErrors},
+      {"node_infiniband_port_receive_remote_physical_errors_total", Signal::kIbPortErrors},
+      {"node_infiniband_port_receive_switch_relay_errors_total", Signal::kIbPortErrors},
+  }};
+  for (const auto& [name, signal] : kNames) {
+    if (name == metric) return signal;
+  }
+  return Signal::kUnknown;
+}
+
+bool IsCounter(Signal signal) {
+  switch (signal) {
+    case Signal::kRemapPending:
+    case Signal::kRemapFailure:
+    case Signal::kXid:
+    case Signal::kGpuTemperature:
+    case Signal::kUnknown:
+      return false;
+    default:
+      return true;
+  }
+}
+
+bool IsHardwareXid(int xid) {
+  // NVIDIA's XID catalogue: 48 DBE, 61/62 internal micro-controller, 63/64 row remap, 74 NVLink, 79 fallen off
+  // the bus, 92 high SBE rate, 94/95 contained/uncontained ECC, 119/120 GSP.
+  switch (xid) {
+    case 48:
+    case 61:
+    case 62:
+    case 63:
+    case 64:
+    case 74:
+    case 79:
+    case 92:
+    case 94:
+    case 95:
+    case 119:
+    case 120:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsIdentifyingLabel(std::string_view label) { return label == "gpu" || label == "device" || label == "port"; }
+
+}  // namespace kiln::predict

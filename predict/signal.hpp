@@ -1,0 +1,32 @@
+#pragma once
+// The metrics the predictor understands: dcgm-exporter and node_exporter (InfiniBand) names, mapped to the kind of
+// evidence they carry. Everything else in a replay is ignored (docs/predict.md lists the names).
+
+#include <string_view>
+
+namespace kiln::predict {
+
+enum class Signal {
+  kUnknown,
+  kEccCorrectable,      // DCGM_FI_DEV_ECC_SBE_*_TOTAL: counter
+  kEccUncorrectable,    // DCGM_FI_DEV_ECC_DBE_*_TOTAL: counter
+  kRemapPending,        // DCGM_FI_DEV_ROW_REMAP_PENDING: gauge 0/1
+  kRemapFailure,        // DCGM_FI_DEV_ROW_REMAP_FAILURE: gauge 0/1
+  kRemappedRows,        // DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS: counter
+  kRemappedRowsUncorr,  // DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS: counter
+  kPcieReplay,          // DCGM_FI_DEV_PCIE_REPLAY_COUNTER: counter
+  kXid,                 // DCGM_FI_DEV_XID_ERRORS: gauge, the last XID code
+  kGpuTemperature,      // DCGM_FI_DEV_GPU_TEMP: gauge, degrees C
+  kIbSymbolErrors,      // node_infiniband_symbol_error_total: counter
+  kIbLinkDowned,        // node_infiniband_link_downed_total: counter
+  kIbPortErrors,        // received errors, link error recovery, integrity: counters
+};
+
+Signal SignalOf(std::string_view metric);
+bool IsCounter(Signal signal);
+// True for XIDs that point at the hardware (memory, bus, NVLink, GSP), not at the application (13, 31, 43, 45).
+bool IsHardwareXid(int xid);
+// The labels that name a series' device; all others (UUID, modelName, Hostname, driver) are dropped.
+bool IsIdentifyingLabel(std::string_view label);
+
+}  // namespace kiln::predict
