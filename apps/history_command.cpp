@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "apps/command.hpp"
 #include "apps/option_checks.hpp"
@@ -25,14 +26,17 @@ struct HistoryArgs {
 int History(HistoryArgs& args) {
   if (!args.query.since.empty()) args.query.since = NormalizeTimestamp(args.query.since, "--since");
   if (!args.query.until.empty()) args.query.until = NormalizeTimestamp(args.query.until, "--until");
-  HistoryDb db(args.db, args.add.empty() ? HistoryDb::Access::kQuery : HistoryDb::Access::kAdd);
   if (!args.add.empty()) {
+    std::optional<HistoryDb> db;  // opened once the first report has loaded: a bad one creates no history
     for (const std::string& path : args.add) {
-      bool added = db.Add(LoadReport(path), ReadFile(path), path);
+      nlohmann::json report = LoadReport(path);
+      if (!db) db.emplace(args.db, HistoryDb::Access::kAdd);
+      bool added = db->Add(report, ReadFile(path), path);
       fmt::print("kiln: {} {}\n", path, added ? "added" : "already in the history");
     }
     return 0;
   }
+  HistoryDb db(args.db, HistoryDb::Access::kQuery);
   nlohmann::json series = HistorySeries(db, args.query);
   if (args.format == "json") {
     fmt::print("{}\n", series.dump(2));

@@ -52,7 +52,7 @@ Command AddScheduleCommand(CLI::App& app, const CommandLine& line) {
   schedule->add_option("--chain", o.chain_dir, "add every report to this chain")->check(NonEmpty());
   schedule->add_option("--on-fail-node", o.on_fail_node, "program run per failing node (NODE REASON)")->check(NonEmpty());
   schedule->add_flag("--drain", o.drain, "slurm: drain each failing node (writes kiln-drain-node.sh)");
-  schedule->add_option("--nodes", o.nodes, "slurm: nodes per sweep")->check(CLI::PositiveNumber);
+  schedule->add_option("--nodes", o.nodes, "slurm: nodes per sweep")->check(CLI::Range(1, 1000000));
   schedule->add_option("--partition", o.partition, "slurm: partition");
   schedule->add_option("--time", o.time_limit, "slurm: time limit")->capture_default_str();
   schedule->add_option("--srun-mpi", o.srun_mpi, "slurm: srun --mpi plugin")->capture_default_str();
