@@ -219,7 +219,8 @@ int Run(const RunArgs& args, const CommandLine& line) {
   if (!args.duration.empty()) {
     std::optional<Seconds> duration = ParseDuration(args.duration);
     if (!duration || duration->count() <= 0) {
-      throw InputError(fmt::format("--duration '{}' is not a duration from 1ms to 365d, such as 90m, 48h or 3d", args.duration));
+      throw InputError(fmt::format("--duration '{}' is not a positive duration of at least 1ms and at most 365d, "
+                                   "such as 90m, 48h or 3d", args.duration));
     }
     options.duration_s = duration->count();
   }

@@ -228,7 +228,9 @@ TEST(HostileInputs, Bug16_HistoryPathThatIsNotARegularFileIsRefusedUntouched) {
       EXPECT_NE(error.find(path), std::string::npos) << name << ": " << error;
     }
   }
-  if (!journal_existed) EXPECT_FALSE(fs::exists("/dev/null-journal"));
+  if (!journal_existed) {
+    EXPECT_FALSE(fs::exists("/dev/null-journal"));
+  }
   EXPECT_FALSE(fs::exists(dir.path() / "target.db"));
   EXPECT_FALSE(fs::exists(dir.path() / "fifo-journal"));
   EXPECT_FALSE(fs::exists(dir.path() / "null.db-journal"));

@@ -80,7 +80,7 @@ TEST(LoadSuite, RejectsPhasesOutOfOrderAndUnknownElements) {
 
 TEST(LoadSuite, RejectsBadValues) {
   EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"node\"><step probe=\"host_stream\" timeout=\"-3s\"/></phase></suite>")
-                .find("not a duration from 1ms to 365d"),
+                .find("not a positive duration"),
             std::string::npos);
   EXPECT_NE(LoadError("<suite name=\"t\"><phase name=\"node\"><step probe=\"host_stream\"><param name=\"array_size\" value=\"-1MiB\"/></step></phase></suite>")
                 .find("parameter 'array_size' = '-1MiB'"),
