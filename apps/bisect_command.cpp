@@ -6,8 +6,10 @@
 
 #include "apps/command.hpp"
 #include "apps/data_files.hpp"
+#include "apps/option_checks.hpp"
 #include "apps/process.hpp"
 #include "core/errors.hpp"
+#include "core/units.hpp"
 #include "probes/registry.hpp"
 #include "reports/signing.hpp"
 #include "bisection/run.hpp"
@@ -45,6 +47,10 @@ int Bisect(BisectArgs& args, const char* argv0) {
     else if (stage == "group") options.planner.group_stage = true;
     else throw InputError(fmt::format("--stages: unknown stage '{}' (node, pair, group)", stage));
   }
+  // No stage would test nothing and accept the cluster.
+  if (!options.planner.node_stage && !options.planner.pair_stage && !options.planner.group_stage) {
+    throw InputError(fmt::format("--stages '{}' names no stage: give node, pair or group (a comma list)", args.stages));
+  }
   options.planner.keep_scale = !args.no_padding;
   options.interrupted = &StopRequested();
   InstallStopHandlers();
@@ -77,7 +83,7 @@ Command AddBisectCommand(CLI::App& app, const CommandLine& line) {
   bisect->add_option("--launcher", bo.launcher, "auto | mpirun | srun")->capture_default_str();
   bisect->add_option("--launcher-args", bo.launcher_args, "extra words for mpirun or srun");
   bisect->add_option("--launch-slack", bo.launch_slack_s, "seconds a job may take beyond its step's timeout")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(FinitePositive(kMaxDurationSeconds));
   bisect->add_option("--parallel", bo.parallel, "most jobs at once")->capture_default_str()->check(CLI::PositiveNumber);
   bisect->add_option("--retests", bo.planner.retests, "retests of a suspect whose failure does not repeat")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -95,8 +101,8 @@ Command AddBisectCommand(CLI::App& app, const CommandLine& line) {
                      "groups no larger (default: any size; --simulate: the cluster file's)")
       ->check(CLI::Range(2, 1 << 30));
   bisect->add_flag("--no-padding", args->no_padding, "do not pad halves with cleared nodes to keep the scale");
-  bisect->add_option("--sign-key", args->sign_key, "secret key file: sign report.json");
-  bisect->add_option("--chain", bo.chain_dir, "folder of this cluster's signed reports: link this one to the last");
+  bisect->add_option("--sign-key", args->sign_key, "secret key file: sign report.json")->check(NonEmpty());
+  bisect->add_option("--chain", bo.chain_dir, "folder of this cluster's signed reports: link this one to the last")->check(NonEmpty());
   bisect->add_flag("--quiet", bo.quiet, "no progress lines");
   return {bisect, [args, line] { return Bisect(*args, line.argv[0]); }};
 }

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "apps/command.hpp"
+#include "apps/option_checks.hpp"
 #include "core/files.hpp"
 #include "history/history_db.hpp"
 #include "history/stability.hpp"
@@ -24,14 +26,17 @@ struct HistoryArgs {
 int History(HistoryArgs& args) {
   if (!args.query.since.empty()) args.query.since = NormalizeTimestamp(args.query.since, "--since");
   if (!args.query.until.empty()) args.query.until = NormalizeTimestamp(args.query.until, "--until");
-  HistoryDb db(args.db, args.add.empty() ? HistoryDb::Access::kQuery : HistoryDb::Access::kAdd);
   if (!args.add.empty()) {
+    std::optional<HistoryDb> db;  // opened once the first report has loaded: a bad one creates no history
     for (const std::string& path : args.add) {
-      bool added = db.Add(LoadReport(path), ReadFile(path), path);
+      nlohmann::json report = LoadReport(path);
+      if (!db) db.emplace(args.db, HistoryDb::Access::kAdd);
+      bool added = db->Add(report, ReadFile(path), path);
       fmt::print("kiln: {} {}\n", path, added ? "added" : "already in the history");
     }
     return 0;
   }
+  HistoryDb db(args.db, HistoryDb::Access::kQuery);
   nlohmann::json series = HistorySeries(db, args.query);
   if (args.format == "json") {
     fmt::print("{}\n", series.dump(2));
@@ -46,14 +51,14 @@ int History(HistoryArgs& args) {
 Command AddHistoryCommand(CLI::App& app) {
   auto args = std::make_shared<HistoryArgs>();
   CLI::App* history = app.add_subcommand("history", "sweeps over time: per node and metric, with drift");
-  history->add_option("--db", args->db, "history database (SQLite)")->capture_default_str();
+  history->add_option("--db", args->db, "history database (SQLite)")->capture_default_str()->check(NonEmpty());
   history->add_option("--add", args->add, "add these report.json files, then stop");
   history->add_option("--node", args->query.subject_glob, "subjects to show (glob: node0*)");
   history->add_option("--metric", args->query.series_glob, "series to show (glob: host.stream.*)");
   history->add_option("--since", args->query.since, "from this date or time");
   history->add_option("--until", args->query.until, "up to this date or time");
   history->add_option("--drift-threshold", args->query.drift.min_relative_change,
-                      "share a series must lose to count as drift")->capture_default_str();
+                      "share a series must lose to count as drift")->capture_default_str()->check(FinitePositive(1));
   history->add_flag("--drift-only", args->drift_only, "show only drifting series");
   history->add_option("--format", args->format, "text | json")->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));

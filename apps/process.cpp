@@ -76,6 +76,13 @@ void RequireSignedChain(const std::string& chain_dir, const std::string& sign_ke
 
 void RequireOutFolder(const std::string& out, const char* option) {
   if (out.empty()) throw InputError(fmt::format("{} is empty: name the folder to write to", option));
+  // The root folder (however spelt: "//", "/tmp/..", a link to it) would get report.json, journal/ and a lock.
+  std::error_code error;
+  std::filesystem::path resolved = std::filesystem::weakly_canonical(out, error);
+  if (error) resolved = std::filesystem::absolute(out).lexically_normal();
+  if (resolved == resolved.root_path()) {
+    throw InputError(fmt::format("{} '{}' is the root folder: name a folder of its own to write to", option, out));
+  }
 }
 
 }  // namespace kiln

@@ -11,6 +11,7 @@
 
 #include "apps/command.hpp"
 #include "apps/data_files.hpp"
+#include "apps/option_checks.hpp"
 #include "apps/process.hpp"
 #include "apps/run_epilogue.hpp"
 #include "core/baseline.hpp"
@@ -219,7 +220,8 @@ int Run(const RunArgs& args, const CommandLine& line) {
   if (!args.duration.empty()) {
     std::optional<Seconds> duration = ParseDuration(args.duration);
     if (!duration || duration->count() <= 0) {
-      throw InputError(fmt::format("--duration '{}' is not a positive duration such as 90m, 48h or 3d", args.duration));
+      throw InputError(fmt::format("--duration '{}' is not a positive duration of at least 1ms and at most 365d, "
+                                   "such as 90m, 48h or 3d", args.duration));
     }
     options.duration_s = duration->count();
   }
@@ -254,18 +256,18 @@ Command AddRunCommand(CLI::App& app, const CommandLine& line) {
       ->capture_default_str();
   run->add_option("--shape", args->shape, "node shape of the baseline (hgx-8gpu, 1gpu...); default: detected (auto) "
                                           "or the baseline's default shape");
-  run->add_option("--hosts", args->hosts, "hostfile (Open MPI format); outside mpirun, kiln launches it");
+  run->add_option("--hosts", args->hosts, "hostfile (Open MPI format); outside mpirun, kiln launches it")->check(NonEmpty());
   run->add_option("--out", args->out, "folder for report.json and the journal")->capture_default_str();
   run->add_flag("--plan", args->plan, "print the steps, their parameters and timeouts, and run nothing");
   run->add_flag("--force", args->force, "--out holds an earlier run's report: move it aside into --out/previous-<time>/");
   run->add_option("--cluster", args->cluster, "cluster name in the report");
   run->add_option("--mpirun-args", args->mpirun_args, "extra mpirun arguments in controller mode");
-  run->add_option("--sign-key", args->sign_key, "secret key file (kiln keygen): sign report.json");
-  run->add_option("--chain", args->chain, "folder of this cluster's signed reports: link this one to the last");
-  run->add_option("--duration", args->duration, "burn-in: loop the suite for this long (90m, 48h, 3d)");
-  run->add_option("--history", args->history, "add the report to this history database (SQLite)");
+  run->add_option("--sign-key", args->sign_key, "secret key file (kiln keygen): sign report.json")->check(NonEmpty());
+  run->add_option("--chain", args->chain, "folder of this cluster's signed reports: link this one to the last")->check(NonEmpty());
+  run->add_option("--duration", args->duration, "burn-in: loop the suite for this long (90m, 48h, 3d)")->check(NonEmpty());
+  run->add_option("--history", args->history, "add the report to this history database (SQLite)")->check(NonEmpty());
   run->add_option("--on-fail-node", args->on_fail_node,
-                  "program run as PROGRAM NODE REASON for each failing node (no shell involved)");
+                  "program run as PROGRAM NODE REASON for each failing node (no shell involved)")->check(NonEmpty());
   run->add_flag("--resume", args->resume, "continue the burn-in checkpointed in --out after a crash or reboot");
   run->add_flag("--bisect", args->bisect,
                 "with --hosts: when a pair or group probe fails, find the nodes and links at fault (kiln bisect)");

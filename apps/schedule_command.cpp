@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "apps/command.hpp"
+#include "apps/option_checks.hpp"
 #include "apps/process.hpp"
 #include "core/files.hpp"
 #include "sweeps/schedule.hpp"
@@ -63,16 +64,16 @@ Command AddScheduleCommand(CLI::App& app, const CommandLine& line) {
   schedule->add_option("--out", o.out_dir, "folder for the files (a relative path is made absolute)")->required();
   schedule->add_option("--every", o.every, "hourly | daily | weekly | Nh")->capture_default_str();
   schedule->add_option("--reports", o.reports_dir, "each sweep's folder goes here")->required();
-  schedule->add_option("--history", o.history_db, "history database every report is added to");
+  schedule->add_option("--history", o.history_db, "history database every report is added to")->check(NonEmpty());
   schedule->add_option("--suite", o.suite, "suite of each sweep")->capture_default_str();
   schedule->add_option("--baseline", o.baseline, "baseline of each sweep")->capture_default_str();
-  schedule->add_option("--hosts", o.hosts, "systemd: hostfile (kiln launches mpirun)");
+  schedule->add_option("--hosts", o.hosts, "systemd: hostfile (kiln launches mpirun)")->check(NonEmpty());
   schedule->add_option("--cluster", o.cluster, "cluster name in the reports");
-  schedule->add_option("--sign-key", o.sign_key, "sign every report with this key");
-  schedule->add_option("--chain", o.chain_dir, "add every report to this chain");
-  schedule->add_option("--on-fail-node", o.on_fail_node, "program run per failing node (NODE REASON)");
+  schedule->add_option("--sign-key", o.sign_key, "sign every report with this key")->check(NonEmpty());
+  schedule->add_option("--chain", o.chain_dir, "add every report to this chain")->check(NonEmpty());
+  schedule->add_option("--on-fail-node", o.on_fail_node, "program run per failing node (NODE REASON)")->check(NonEmpty());
   schedule->add_flag("--drain", o.drain, "slurm: drain each failing node (writes kiln-drain-node.sh)");
-  schedule->add_option("--nodes", o.nodes, "slurm: nodes per sweep");
+  schedule->add_option("--nodes", o.nodes, "slurm: nodes per sweep")->check(CLI::Range(1, 1000000));
   schedule->add_option("--partition", o.partition, "slurm: partition");
   schedule->add_option("--time", o.time_limit, "slurm: time limit")->capture_default_str();
   schedule->add_option("--srun-mpi", o.srun_mpi, "slurm: srun --mpi plugin")->capture_default_str();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <map>
 
 #include "core/errors.hpp"
@@ -13,14 +14,17 @@
 namespace kiln {
 namespace {
 
-int NumberAttribute(const XmlFile& file, pugi::xml_node node, const char* name, int fallback, int min) {
+int NumberAttribute(const XmlFile& file, pugi::xml_node node, const char* name, int fallback, int min,
+                    int max = std::numeric_limits<int>::max()) {
   pugi::xml_attribute attribute = node.attribute(name);
   if (!attribute) return fallback;
   std::string_view text = attribute.value();
   int value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < min) {
-    file.Fail(node, fmt::format("{}=\"{}\" must be a whole number >= {}", name, text, min));
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    file.Fail(node, max == std::numeric_limits<int>::max()
+                        ? fmt::format("{}=\"{}\" must be a whole number >= {}", name, text, min)
+                        : fmt::format("{}=\"{}\" must be a whole number from {} to {}", name, text, min, max));
   }
   return value;
 }
@@ -62,7 +66,7 @@ SimulatedCluster LoadSimulatedCluster(const std::string& path) {
   SimulatedCluster cluster;
   cluster.path = path;
   cluster.name = root.attribute("name").as_string("simulated");
-  int count = NumberAttribute(file, root, "nodes", 0, 1);
+  int count = NumberAttribute(file, root, "nodes", 0, 1, kMaxSimulatedNodes);
   if (!root.attribute("nodes")) file.Fail(root, "<cluster> needs nodes=\"N\"");
   cluster.seed = static_cast<std::uint64_t>(NumberAttribute(file, root, "seed", 1, 0));
   cluster.healthy_value = RealAttribute(file, root, "healthy_value", 100, 0, 1e300);

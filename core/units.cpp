@@ -11,6 +11,9 @@
 namespace kiln {
 namespace {
 
+// The shortest duration above zero Kiln takes: "1e-300s" is a typo, and no clock Kiln waits on resolves it.
+constexpr double kMinDurationSeconds = 1e-3;
+
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
@@ -77,8 +80,13 @@ std::optional<Seconds> ParseDuration(std::string_view text) {
       {"", 1.0}, {"s", 1.0}, {"ms", 1e-3}, {"m", 60.0}, {"h", 3600.0}, {"d", 86400.0},
   }};
   for (const auto& [name, scale] : kUnits) {
+    if (split->second != name) continue;
     // Past a year a duration is a typo, and far past it, it overflows the clocks it is added to.
-    if (split->second == name && split->first * scale <= kMaxDurationSeconds) return Seconds(split->first * scale);
+    double seconds = split->first * scale;
+    if (seconds > kMaxDurationSeconds || (seconds > 0 && seconds < kMinDurationSeconds)) return std::nullopt;
+    // A tiny number times "ms" can underflow to 0: only a zero written as zero is one.
+    if (seconds == 0 && split->first != 0) return std::nullopt;
+    return Seconds(seconds);
   }
   return std::nullopt;
 }

@@ -19,7 +19,8 @@ std::optional<std::uint64_t> ParseBytes(std::string_view text);
 // "8B..256MiB" (powers of two from..to), or "8B,1MiB,64MiB". Returns nullopt if malformed or empty.
 std::optional<std::vector<std::uint64_t>> ParseByteList(std::string_view text);
 
-// "500ms", "30s", "5m", "2h", "1d", "90" (seconds). Returns nullopt if malformed or negative.
+// "500ms", "30s", "5m", "2h", "1d", "90" (seconds). Returns nullopt if malformed, negative, or above zero but
+// below a millisecond ("1e-300s": a typo no clock resolves; "0s" stays 0).
 // The longest duration Kiln takes (a year): a suite timeout or a burn-in beyond it is refused.
 inline constexpr double kMaxDurationSeconds = 365.0 * 86400.0;
 std::optional<Seconds> ParseDuration(std::string_view text);

@@ -3,9 +3,11 @@
 
 #include <pugixml.hpp>
 
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kiln {
 
@@ -17,7 +19,7 @@ class XmlFile {
   const std::string& path() const { return path_; }
   const std::string& text() const { return text_; }
   pugi::xml_node root() const { return doc_.document_element(); }
-  int LineOf(pugi::xml_node node) const;
+  int LineOf(pugi::xml_node node) const;  // 1-based; 0 when unknown. O(log lines)
   std::string Where(pugi::xml_node node) const;  // "file:line"
 
   // The root element, which must be <name>; its version attribute (absent: "1") must be one of `versions`
@@ -31,8 +33,10 @@ class XmlFile {
   [[noreturn]] void Fail(pugi::xml_node node, const std::string& message) const;
 
  private:
+  int LineAtOffset(std::ptrdiff_t offset) const;
   std::string path_;
   std::string text_;
+  std::vector<std::size_t> line_starts_;  // offset of each line's first byte
   pugi::xml_document doc_;
 };
 

@@ -2,18 +2,24 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "core/measurement.hpp"
 #include "core/verdict.hpp"
 #include "history/failure_category.hpp"
+#include "history/history_file.hpp"
+#include "history/history_schema.hpp"
+#include "history/sqlite_statement.hpp"
 #include "reports/node_judgement.hpp"
 #include "reports/report.hpp"
 
@@ -21,57 +27,6 @@ namespace kiln {
 namespace {
 
 using nlohmann::json;
-
-constexpr int kSchemaVersion = 1;
-
-class Statement {
- public:
-  Statement(sqlite3* db, const std::string& sql, const std::string& path) : db_(db), path_(path) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
-      throw RunError(fmt::format("history {}: {}", path, sqlite3_errmsg(db)));
-    }
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  Statement& Bind(int index, const std::string& text) {
-    sqlite3_bind_text(stmt_, index, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& Bind(int index, double value) {
-    sqlite3_bind_double(stmt_, index, value);
-    return *this;
-  }
-  Statement& Bind(int index, std::int64_t value) {
-    sqlite3_bind_int64(stmt_, index, value);
-    return *this;
-  }
-  // True while there is a row.
-  bool Step() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw RunError(fmt::format("history {}: {}", path_, sqlite3_errmsg(db_)));
-  }
-  void Run() {
-    while (Step()) {
-    }
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  std::string Text(int column) const {
-    const unsigned char* text = sqlite3_column_text(stmt_, column);
-    return text ? reinterpret_cast<const char*>(text) : "";
-  }
-  double Real(int column) const { return sqlite3_column_double(stmt_, column); }
-  std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  std::string path_;
-};
 
 // A node's hardware identity: serials of the system, the board and its GPUs; empty when none is known.
 std::string Identity(const json& inventory) {
@@ -95,37 +50,15 @@ std::string TimeWhere(const std::string& column, const std::string& since, const
 }  // namespace
 
 HistoryDb::HistoryDb(const std::string& path, Access access) : path_(path) {
-  std::error_code error;
-  bool exists = std::filesystem::exists(path, error);
-  if (access == Access::kQuery && !exists) {
-    throw InputError(path, 0, "the history database does not exist (kiln history --add or kiln run --history creates one)");
-  }
-  int flags = access == Access::kQuery ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw RunError(fmt::format("cannot open history database '{}': {}", path, message));
-  }
-  sqlite3_busy_timeout(db_, 30000);  // another writer holds the lock: wait for it
+  HistoryFileHeader header = InspectHistoryFile(path);  // nothing opened by SQLite that it must not touch
   try {
-    if (access == Access::kAdd) Exec("PRAGMA journal_mode=WAL");
-    Exec("PRAGMA foreign_keys=ON");
-    Statement version(db_, "PRAGMA user_version", path_);
-    version.Step();
-    std::int64_t found = version.Int(0);
-    if (found != 0 && found != kSchemaVersion) {
-      throw InputError(path, 0, fmt::format("history schema version {} (this Kiln reads {})", found, kSchemaVersion));
+    if (access == Access::kQuery) {
+      OpenForQuery(header);
+    } else {
+      OpenForAdd();
     }
-    // Version 0 with tables of its own: somebody else's database; Kiln adds nothing to it.
-    Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE type='table'", path_);
-    tables.Step();
-    if (found == 0 && tables.Int(0) > 0) {
-      throw InputError(path, 0, "an SQLite database, but not a Kiln history (it has tables of its own)");
-    }
-    if (access == Access::kQuery && found == 0) throw InputError(path, 0, "an empty database, not a Kiln history");
   } catch (const RunError& e) {
-    int code = sqlite3_errcode(db_) & 0xff;
+    int code = db_ ? sqlite3_errcode(db_) & 0xff : SQLITE_OK;
     sqlite3_close(db_);
     db_ = nullptr;
     // A file that is not a database is bad input; a database that cannot be read or written is an I/O failure.
@@ -138,38 +71,82 @@ HistoryDb::HistoryDb(const std::string& path, Access access) : path_(path) {
     db_ = nullptr;
     throw;
   }
-  if (access == Access::kQuery) return;
-  Exec(R"sql(
-    BEGIN;
-    CREATE TABLE IF NOT EXISTS sweeps(
-      id INTEGER PRIMARY KEY, sha256 TEXT UNIQUE NOT NULL, run_id TEXT, cluster TEXT, suite TEXT,
-      started TEXT, finished TEXT NOT NULL, outcome TEXT NOT NULL, source TEXT, added TEXT);
-    CREATE TABLE IF NOT EXISTS node_sweeps(
-      sweep INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE, node TEXT NOT NULL, outcome TEXT NOT NULL,
-      identity TEXT, PRIMARY KEY(sweep, node));
-    CREATE TABLE IF NOT EXISTS measured(
-      sweep INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE, subject TEXT NOT NULL, probe TEXT,
-      series TEXT NOT NULL, unit TEXT, higher_is_better INTEGER, value REAL);
-    CREATE TABLE IF NOT EXISTS failures(
-      sweep INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE, subject TEXT, probe TEXT, series TEXT,
-      outcome TEXT, reason TEXT, category TEXT);
-    CREATE INDEX IF NOT EXISTS sweeps_finished ON sweeps(finished);
-    CREATE INDEX IF NOT EXISTS measured_series ON measured(subject, series);
-    PRAGMA user_version=1;
-    COMMIT;
-  )sql");
+}
+
+void HistoryDb::Open(const std::string& name, int flags) {
+  if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    throw RunError(fmt::format("cannot open history database '{}': {}", path_, db_ ? sqlite3_errmsg(db_) : "out of memory"));
+  }
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);  // another writer holds the lock: wait for it
+}
+
+// Read-only, so that a user who may read the history but not write its folder can query it. Without a -wal file
+// the main file holds every committed sweep; where the folder is not writable SQLite could not make the -shm
+// file a locked read needs, so it reads the file as it is (immutable).
+void HistoryDb::OpenForQuery(const HistoryFileHeader& header) {
+  if (header.kind == HistoryFileHeader::Kind::kAbsent) {
+    throw InputError(path_, 0, "the history database does not exist (kiln history --add or kiln run --history creates one)");
+  }
+  if (header.kind == HistoryFileHeader::Kind::kEmpty) throw InputError(path_, 0, "an empty file, not a Kiln history");
+  std::filesystem::path folder = std::filesystem::absolute(path_).parent_path();
+  std::error_code error;
+  bool wal_present = std::filesystem::exists(path_ + "-wal", error);
+  bool immutable = !wal_present && ::access(folder.c_str(), W_OK) != 0;
+  Open(SqliteReadOnlyUri(path_, immutable), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  HistorySchemaState schema = ReadHistorySchema(db_, path_);
+  if (schema.content == HistorySchemaState::Content::kNew) throw InputError(path_, 0, "an empty database, not a Kiln history");
+  if (schema.content == HistorySchemaState::Content::kForeign) {
+    throw InputError(path_, 0, fmt::format("not a Kiln history: {}", schema.why));
+  }
+}
+
+// Every writer takes the write lock first (BEGIN IMMEDIATE waits for it, up to the busy timeout), then decides
+// on what it finds under the lock: concurrent first adds create the tables once, and the file of another
+// program is refused before anything is written to it or its journal mode changes.
+void HistoryDb::OpenForAdd() {
+  Open(SqliteFilePath(path_), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  Exec("BEGIN IMMEDIATE");
+  try {
+    HistorySchemaState schema = ReadHistorySchema(db_, path_);
+    switch (schema.content) {
+      case HistorySchemaState::Content::kForeign:
+        throw InputError(path_, 0, fmt::format("not a Kiln history: {}; left untouched", schema.why));
+      case HistorySchemaState::Content::kNew: CreateHistorySchema(db_, path_); break;
+      case HistorySchemaState::Content::kKiln:
+        if (!schema.marked) MarkHistory(db_, path_);
+        break;
+    }
+    Exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  UseWal();
+  Exec("PRAGMA foreign_keys=ON");
+}
+
+// Readers never wait for the writer in WAL mode. Switching needs the file to itself for a moment; a switch that
+// could not have it (another process was reading) is tried again until the busy timeout.
+void HistoryDb::UseWal() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    {
+      Statement mode(db_, "PRAGMA journal_mode", path_);  // finalised before the switch: it holds a read
+      if (mode.Step() && mode.Text(0) == "wal") return;
+    }
+    int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) Exec("PRAGMA journal_mode=WAL");  // throws, naming the error
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw RunError(fmt::format("history {}: could not switch to WAL mode: the database stayed locked for {} s",
+                                 path_, kBusyTimeoutMs / 1000));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 HistoryDb::~HistoryDb() { sqlite3_close(db_); }
 
-void HistoryDb::Exec(const std::string& sql) const {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error ? error : sqlite3_errmsg(db_);
-    sqlite3_free(error);
-    throw RunError(fmt::format("history {}: {}", path_, message));
-  }
-}
+void HistoryDb::Exec(const std::string& sql) const { ExecSql(db_, sql, path_); }
 
 bool HistoryDb::Add(const json& report, const std::string& content, const std::string& source_path) {
   std::string sha = Sha256Hex(content);

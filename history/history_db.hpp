@@ -14,14 +14,18 @@ struct sqlite3;
 
 namespace kiln {
 
+struct HistoryFileHeader;
+
 class HistoryDb {
  public:
   enum class Access {
     kAdd,    // creates the file when it does not exist yet; refuses an SQLite file that holds something else
-    kQuery,  // read-only: the file must exist (a mistyped path is an error, not a new empty history)
+    kQuery,  // read-only: the file must exist (a mistyped path is an error, not a new empty history); needs no
+             // write access to the file or its folder
   };
-  // Throws InputError naming the file when it is not a Kiln history (or, to query, does not exist), RunError
-  // when it cannot be opened or written (permissions, a full disk).
+  // Throws InputError naming the file when it is not a Kiln history (or, to query, does not exist), or not a
+  // regular file; RunError when it cannot be opened or written (permissions, a full disk), or when other writers
+  // hold it for longer than the busy timeout. A file that is refused is neither written nor switched to WAL.
   explicit HistoryDb(const std::string& path, Access access = Access::kAdd);
   ~HistoryDb();
   HistoryDb(const HistoryDb&) = delete;
@@ -55,7 +59,14 @@ class HistoryDb {
                             const std::string& series_filter) const;
   std::vector<Failure> Failures(const std::string& since, const std::string& until) const;
 
+ // How long a writer waits for the others (README: 30 s).
+  static constexpr int kBusyTimeoutMs = 30000;
+
  private:
+  void Open(const std::string& name, int flags);
+  void OpenForQuery(const HistoryFileHeader& header);
+  void OpenForAdd();
+  void UseWal();
   void Exec(const std::string& sql) const;
   std::string path_;
   sqlite3* db_ = nullptr;

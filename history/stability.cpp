@@ -6,6 +6,7 @@
 #include <set>
 
 #include "reports/html_escape.hpp"
+#include "reports/printable.hpp"
 #include "reports/report.hpp"
 
 namespace kiln {
@@ -53,6 +54,7 @@ json HistorySeries(const HistoryDb& db, const HistoryQuery& query) {
 }
 
 std::string RenderHistoryText(const json& history, bool drift_only) {
+  auto P = [](const std::string& t) { return Printable(t); };  // names and reasons come from nodes
   std::string text;
   int shown = 0, drifting = 0;
   for (const json& s : history.at("series")) {
@@ -60,12 +62,12 @@ std::string RenderHistoryText(const json& history, bool drift_only) {
     drifting += drift ? 1 : 0;
     if (drift_only && !drift) continue;
     ++shown;
-    text += fmt::format("{} {} ({}){}\n", s["subject"].get<std::string>(), s["series"].get<std::string>(),
-                        s["unit"].get<std::string>(), drift ? "  DRIFT" : "");
+    text += fmt::format("{} {} ({}){}\n", P(s["subject"].get<std::string>()), P(s["series"].get<std::string>()),
+                        P(s["unit"].get<std::string>()), drift ? "  DRIFT" : "");
     for (const json& p : s["points"]) {
-      text += fmt::format("  {}  {:.6g}\n", p["finished"].get<std::string>(), p["value"].get<double>());
+      text += fmt::format("  {}  {:.6g}\n", P(p["finished"].get<std::string>()), p["value"].get<double>());
     }
-    text += fmt::format("  {}\n", s["drift"]["reason"].get<std::string>());
+    text += fmt::format("  {}\n", P(s["drift"]["reason"].get<std::string>()));
   }
   text += fmt::format("kiln: {} series shown, {} drifting\n", shown, drifting);
   return text;
@@ -214,30 +216,31 @@ json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query) {
 }
 
 std::string RenderStabilityText(const json& s) {
+  auto P = [](const std::string& t) { return Printable(t); };  // names and reasons come from nodes
   const json& fleet = s.at("fleet");
   std::string text = fmt::format(
       "Kiln stability {} .. {}: {} sweep(s) of {} node(s), {} healthy\n",
-      s["period"]["first_sweep"].is_null() ? "-" : s["period"]["first_sweep"].get<std::string>(),
-      s["period"]["last_sweep"].is_null() ? "-" : s["period"]["last_sweep"].get<std::string>(),
+      s["period"]["first_sweep"].is_null() ? "-" : P(s["period"]["first_sweep"].get<std::string>()),
+      s["period"]["last_sweep"].is_null() ? "-" : P(s["period"]["last_sweep"].get<std::string>()),
       fleet["sweeps"].get<int>(), fleet["nodes"].get<int>(), fleet["healthy_sweeps"].get<int>());
   text += fmt::format("mean availability {}; MTBF {}; failure events {}; nodes replaced {}\n",
                       fleet["mean_availability"].is_null() ? "-" : fmt::format("{:.1f}%", 100 * fleet["mean_availability"].get<double>()),
-                      fleet["mtbf_hours"].is_null() ? fleet["mtbf_note"].get<std::string>()
+                      fleet["mtbf_hours"].is_null() ? P(fleet["mtbf_note"].get<std::string>())
                                                     : fmt::format("{:.1f} h", fleet["mtbf_hours"].get<double>()),
                       fleet["failure_events"].get<int>(), fleet["nodes_replaced"].get<int>());
   text += "node                 sweeps  available  events  replaced\n";
   for (const json& n : s["nodes"]) {
-    text += fmt::format("{:<20} {:>6}  {:>8.1f}%  {:>6}  {:>8}\n", n["node"].get<std::string>(), n["sweeps"].get<int>(),
+    text += fmt::format("{:<20} {:>6}  {:>8.1f}%  {:>6}  {:>8}\n", P(n["node"].get<std::string>()), n["sweeps"].get<int>(),
                         100 * n["availability"].get<double>(), n["failure_events"].get<int>(), n["replacements"].size());
   }
   for (const json& c : s["failures_by_category"]) {
-    text += fmt::format("failures: {:<24} {:>4} ({:.0f}%)\n", c["category"].get<std::string>(), c["failures"].get<int>(),
+    text += fmt::format("failures: {:<24} {:>4} ({:.0f}%)\n", P(c["category"].get<std::string>()), c["failures"].get<int>(),
                         100 * c["share"].get<double>());
   }
   for (const json& t : s["trends"]) {
-    text += fmt::format("drift: {} {}: {:.4g} -> {:.4g} {} ({})\n", t["subject"].get<std::string>(),
-                        t["series"].get<std::string>(), t["first"].get<double>(), t["last"].get<double>(),
-                        t["unit"].get<std::string>(), t["drift"]["reason"].get<std::string>());
+    text += fmt::format("drift: {} {}: {:.4g} -> {:.4g} {} ({})\n", P(t["subject"].get<std::string>()),
+                        P(t["series"].get<std::string>()), t["first"].get<double>(), t["last"].get<double>(),
+                        P(t["unit"].get<std::string>()), P(t["drift"]["reason"].get<std::string>()));
   }
   return text;
 }

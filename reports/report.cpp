@@ -8,6 +8,7 @@
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "core/json_input.hpp"
 #include "reports/report_nodes.hpp"
 
 namespace kiln {
@@ -238,12 +239,7 @@ RunRecord RecordFromReport(const nlohmann::json& report, const std::string& path
 
 nlohmann::json LoadReport(const std::string& path) {
   std::string text = ReadFile(path);
-  nlohmann::json report;
-  try {
-    report = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(path, 0, fmt::format("not valid JSON: {}", e.what()));
-  }
+  nlohmann::json report = ParseJsonInput(text, path);  // 1e400 too: exit 2 with the file, line and field
   const nlohmann::json* schema = report.is_object() && report.contains("schema") ? &report["schema"] : nullptr;
   if (schema == nullptr || !schema->is_string() || schema->get<std::string>() != kReportSchema) {
     throw InputError(path, 0, fmt::format("not a Kiln report (schema must be '{}')", kReportSchema));

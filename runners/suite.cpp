@@ -51,7 +51,8 @@ SuiteStep ParseStep(const XmlFile& file, pugi::xml_node step, const std::string&
   if (pugi::xml_attribute timeout = step.attribute("timeout")) {
     auto parsed = ParseDuration(timeout.value());
     if (!parsed || parsed->count() <= 0) {
-      file.Fail(step, fmt::format("timeout '{}' is not a positive duration of at most 365d, such as 30s or 5m", timeout.value()));
+      file.Fail(step, fmt::format("timeout '{}' is not a positive duration of at least 1ms and at most 365d, such as "
+                                  "30s or 5m", timeout.value()));
     }
     s.timeout = *parsed;
   }
