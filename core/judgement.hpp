@@ -11,6 +11,7 @@
 
 #include "core/baseline.hpp"
 #include "core/measurement.hpp"
+#include "core/node_checks.hpp"
 #include "core/node_facts.hpp"
 #include "core/parameters.hpp"
 #include "core/probe.hpp"
@@ -62,15 +63,6 @@ struct Judgement {
 };
 
 Judgement JudgeRun(const JudgeInput& input);
-
-// The verdict of a node against a declared shape: pass, or fail naming every difference.
-Verdict JudgeShape(const NodeShape& shape, const NodeFacts& facts);
-
-// The verdict of a node against the GPU models a baseline is for ("none": hosts without GPUs): every GPU found
-// must be one of them, whatever chose the baseline (--baseline auto or a name); a mismatch names both.
-Verdict JudgeGpuModel(const Baseline& baseline, const NodeFacts& facts);
-std::string GpuModelRule(const Baseline& baseline);
-std::string GpuModelRuleId(const Baseline& baseline);
 
 // Why `e` does not apply to `subject`, or "" when it does. GPUs come from the declared shape when there is one
 // (what the node should be), else from what was found.

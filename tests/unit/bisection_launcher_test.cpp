@@ -47,6 +47,11 @@ class LauncherTest : public ::testing::Test {
   std::string Report(const std::string& outcome, const std::string& status) {
     RunRecord r;
     r.finished = "2026-11-23T00:00:00Z";
+    for (const char* name : {"a", "b"}) {  // every reader refuses a report whose results name unlisted nodes
+      NodeRecord node;
+      node.name = name;
+      r.nodes.push_back(node);
+    }
     r.steps.push_back({"pair", "mpi_link", "s.xml:1", 1, {}, {{Subject::Pair("a", "b"), "a", 0, StepStatusFromString(status), "why", 1}}});
     Verdict v;
     v.probe = "mpi_link";
