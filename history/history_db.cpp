@@ -175,7 +175,8 @@ bool HistoryDb::Add(const json& report, const std::string& content, const std::s
                     path_);
     sweep.Bind(1, sha).Bind(2, run.value("id", "")).Bind(3, report.at("cluster").value("name", ""));
     sweep.Bind(4, report.value("suite", json::object()).value("name", "")).Bind(5, run.value("started", ""));
-    sweep.Bind(6, finished).Bind(7, report.at("summary").value("outcome", "")).Bind(8, source_path);
+    // The outcome from the verdicts (pass = ACCEPTED, partial, fail...), not the summary the file claims.
+    sweep.Bind(6, finished).Bind(7, SummaryOf(report).value("outcome", "")).Bind(8, source_path);
     sweep.Bind(9, std::string(added));
     sweep.Run();
     std::int64_t id = sqlite3_last_insert_rowid(db_);

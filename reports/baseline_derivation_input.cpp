@@ -4,6 +4,7 @@
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "core/json_input.hpp"
 #include "core/measurement.hpp"
 #include "reports/report.hpp"
 
@@ -89,6 +90,9 @@ DerivationReport ReadDerivationReport(const std::string& path) {
     try {
       head = nlohmann::json::parse(text, keep);
     } catch (const nlohmann::json::exception& e) {
+      // Only on the way out: the reader every command shares names the line and field (1e400 at
+      // measurements[0].samples[0]); what it cannot place is said as the streaming parser saw it.
+      (void)ParseJsonInput(text, path);
       throw InputError(path, 0, fmt::format("not valid JSON: {}", e.what()));
     }
   }

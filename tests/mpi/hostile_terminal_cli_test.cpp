@@ -43,9 +43,12 @@ TEST(HostileTerminalCli, Bug17_NoControlCharacterReachesTheTerminal) {
   testing::TempDir dir;
   // kiln report --format md on stdout, of a report whose node and cluster names clear the screen.
   std::string text = ReadFile(SourceDir() + "/tests/fixtures/real/h100-x1.json");
+  // The node renamed wherever it appears (a report must list every node its measurements name).
+  for (std::size_t at = text.find("\"vm\""); at != std::string::npos; at = text.find("\"vm\"", at + 1)) {
+    text.replace(at, 4, "\"vm\\u001b[2J\"");
+  }
   nlohmann::json report = nlohmann::json::parse(text);
   report["cluster"]["name"] = "c\x1b[2J";
-  report["cluster"]["nodes"][0]["name"] = "vm\x1b[2J";
   std::string path = dir.Write("report.json", report.dump());
   auto md = RunKiln({"report", "--format", "md", path});
   EXPECT_EQ(md.exit_code, 0) << md.output;

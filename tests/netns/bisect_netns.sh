@@ -207,7 +207,8 @@ if scenario not in ("linkdown", "hung"):  # a slow node or link is slow, never h
     hangs = [(r["index"], t.get("nodes")) for r in b["rounds"] for t in r["trials"] if t.get("outcome") == "hang"]
     assert not hangs, f"trials reported as hung: {hangs}"
 assert status == (1 if culprits else 0), f"exit {status}"
-assert report["summary"]["outcome"] == ("fail" if culprits else "pass")
+# A bisection is no acceptance: a healthy cluster is a partial pass (exit 0), never "accepted".
+assert report["summary"]["outcome"] == ("fail" if culprits else "partial"), report["summary"]["outcome"]
 warned = [v for v in report["verdicts"] if v["outcome"] == "warn"]
 assert not warned, f"warnings: {warned}"
 failing = {s["subject"]["nodes"][0] for s in report["summary"]["failing_subjects"] if s["subject"]["kind"] == "node"}

@@ -89,7 +89,8 @@ python3 - "$report" <<'CHECK'
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["run"]["launcher"] == "srun", r["run"]["launcher"]
-assert r["summary"]["outcome"] == "pass", r["summary"]
+# A sweep of burnin_small judges less than an acceptance: a partial pass, exit 0.
+assert r["summary"]["outcome"] in ("pass", "partial") and r["summary"]["exit_code"] == 0, r["summary"]
 print("report:", r["cluster"]["name"], r["run"]["launcher"], r["summary"]["outcome"])
 CHECK
 "$kiln" history --db "$work/history.db" | tail -1
