@@ -257,7 +257,7 @@ TEST(ReadDerivationReport, KeepsWhatTheWholeParseKeepsAndRefusesBadFilesNamingTh
     }
     return std::string("accepted");
   };
-  EXPECT_NE(error("huge.json", R"({"schema": "kiln.report/1", "run": {"duration_s": 1e400}})").find("not valid JSON"),
+  EXPECT_NE(error("huge.json", R"({"schema": "kiln.report/1", "run": {"duration_s": 1e400}})").find("1e400 at run.duration_s"),
             std::string::npos);
   EXPECT_NE(error("other.json", R"({"schema": "other/1"})").find("not a Kiln report"), std::string::npos);
   EXPECT_NE(error("twice.json", R"({"schema": "kiln.report/1", "schema": "kiln.report/1"})").find("'schema' twice"),
