@@ -15,31 +15,12 @@
 #include "reports/record_judgement.hpp"
 #include "reports/renderers.hpp"
 #include "reports/report.hpp"
+#include "tests/support/real_reports.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace kiln {
 namespace {
-
-std::string Fixture(const std::string& name) { return testing::SourceDir() + "/tests/fixtures/real/" + name; }
-
-Baseline Load(const std::string& sku) {
-  return LoadBaseline(testing::SourceDir() + "/baselines/" + sku + ".xml", ProbeRegistry::Default().AllMetrics());
-}
-
-BaselineChoice Named(const std::string& sku, const std::string& shape = "") {
-  BaselineChoice choice;
-  choice.catalog.push_back(Load(sku));
-  choice.requested_shape = shape;
-  return choice;
-}
-
-BaselineChoice Auto() {
-  BaselineChoice choice;
-  choice.automatic = true;
-  for (const char* sku : {"cpu-host", "h100-sxm5-80gb", "h200-sxm-141gb"}) choice.catalog.push_back(Load(sku));
-  return choice;
-}
 
 struct Judged {
   RunRecord record;
@@ -56,7 +37,7 @@ struct Judged {
 Judged Judge(const std::string& fixture, const BaselineChoice& choice,
                const std::function<void(RunRecord&)>& change = {}) {
   Judged j;
-  j.record = RecordFromReport(LoadReport(Fixture(fixture)), fixture);
+  j.record = RecordFromReport(LoadReport(testing::RealReportPath(fixture)), fixture);
   if (change) change(j.record);
   j.verdicts = JudgeRecord(j.record, choice, ProbeRegistry::Default().Catalog());
   j.outcome = SummarizeOutcome(j.verdicts);
@@ -69,14 +50,6 @@ std::string Failures(const std::vector<Verdict>& verdicts) {
     if (IsFailure(v.outcome)) text += v.series + ": " + v.reason + "\n";
   }
   return text;
-}
-
-void Scale(RunRecord& record, const std::string& metric, const std::string& type, double factor) {
-  for (Measurement& m : record.measurements) {
-    if (m.metric != metric || (!type.empty() && m.labels["type"] != type)) continue;
-    for (double& s : m.samples) s *= factor;
-    m = MakeMeasurement(m.probe, m.metric, m.unit, m.subject, m.samples, m.higher_is_better, m.method, m.labels);
-  }
 }
 
 void DropProbe(RunRecord& record, const std::string& probe) {
@@ -111,7 +84,7 @@ TEST(Coverage, CountsARuleOnceAndNamesWhatWasNotJudged) {
 
 TEST(Coverage, HealthyAcceptanceReportsOfBothGpusAreAccepted) {
   for (const char* fixture : {"h200-x1-deep.json", "h200-x1-peers.json", "h100-x1.json"}) {
-    Judged j = Judge(fixture, Auto());
+    Judged j = Judge(fixture, testing::AutoBaseline());
     EXPECT_TRUE(j.outcome.accepted) << fixture << ": " << j.outcome.outcome << " " << j.outcome.note << "\n"
                                     << Failures(j.verdicts);
     EXPECT_EQ(j.outcome.exit_code, 0) << fixture;
@@ -122,7 +95,7 @@ TEST(Coverage, HealthyAcceptanceReportsOfBothGpusAreAccepted) {
 }
 
 TEST(Coverage, TheQuickSuiteOnAHealthyGpuIsAPartialPassNamingWhatItLeftOut) {
-  Judged j = Judge("h200-x1-quick.json", Auto());
+  Judged j = Judge("h200-x1-quick.json", testing::AutoBaseline());
   EXPECT_EQ(j.outcome.outcome, "partial") << j.outcome.note << "\n" << Failures(j.verdicts);
   EXPECT_EQ(j.outcome.exit_code, 0);
   EXPECT_FALSE(j.outcome.accepted);
@@ -140,7 +113,7 @@ TEST(Coverage, TheQuickSuiteOnAHealthyGpuIsAPartialPassNamingWhatItLeftOut) {
 }
 
 TEST(Coverage, ASeriesTheStepAskedForAndDidNotDeliverStillFails) {
-  Judged j = Judge("h200-x1-quick.json", Auto(), [](RunRecord& r) {
+  Judged j = Judge("h200-x1-quick.json", testing::AutoBaseline(), [](RunRecord& r) {
     std::erase_if(r.measurements, [](const Measurement& m) {
       return m.metric == "gpu.stress.tflops" && m.labels.at("type") == "bf16";
     });
@@ -153,11 +126,11 @@ TEST(Coverage, ASeriesTheStepAskedForAndDidNotDeliverStillFails) {
 
 TEST(Coverage, ASuiteWithoutTheBurnOrTheHbmStepIsNeverAccepted) {
   for (const char* probe : {"gpu_stress", "hbm_bandwidth", "pcie", "health"}) {
-    Judged j = Judge("h200-x1-deep.json", Auto(), [&](RunRecord& r) { DropProbe(r, probe); });
+    Judged j = Judge("h200-x1-deep.json", testing::AutoBaseline(), [&](RunRecord& r) { DropProbe(r, probe); });
     EXPECT_FALSE(j.outcome.accepted) << probe;
     EXPECT_FALSE(j.outcome.coverage.Complete()) << probe;
   }
-  Judged j = Judge("h200-x1-deep.json", Named("h200-sxm-141gb", "1gpu"),
+  Judged j = Judge("h200-x1-deep.json", testing::NamedBaseline("h200-sxm-141gb", "1gpu"),
                      [&](RunRecord& r) { DropProbe(r, "gpu_stress"); });
   EXPECT_EQ(j.outcome.outcome, "partial");
   bool named = false;
@@ -170,8 +143,8 @@ TEST(Coverage, ASuiteWithoutTheBurnOrTheHbmStepIsNeverAccepted) {
 
 TEST(Coverage, EmptiedStepsDoNotHideAFailedMeasurement) {
   // A failing report whose steps were removed: every measurement present is judged all the same.
-  Judged j = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) {
-    Scale(r, "gpu.stress.tflops", "bf16", 0.5);
+  Judged j = Judge("h200-x1-deep.json", testing::AutoBaseline(), [](RunRecord& r) {
+    testing::ScaleSamples(r, "gpu.stress.tflops", "bf16", 0.5);
     r.steps.clear();
   });
   EXPECT_EQ(j.outcome.exit_code, 1) << j.outcome.outcome;
@@ -180,8 +153,8 @@ TEST(Coverage, EmptiedStepsDoNotHideAFailedMeasurement) {
 }
 
 TEST(Coverage, AContendedMeasurementNeverWaivesARule) {
-  Judged j = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) {
-    Scale(r, "gpu.stress.tflops", "bf16", 0.0);
+  Judged j = Judge("h200-x1-deep.json", testing::AutoBaseline(), [](RunRecord& r) {
+    testing::ScaleSamples(r, "gpu.stress.tflops", "bf16", 0.0);
     for (Measurement& m : r.measurements) m.unreliable = "hypervisor stole 40% of the CPU time";
   });
   EXPECT_EQ(j.outcome.exit_code, 1);
@@ -196,14 +169,14 @@ TEST(Coverage, AContendedMeasurementNeverWaivesARule) {
 }
 
 TEST(Coverage, TheGpuModelIsCheckedAlsoUnderANamedBaseline) {
-  Judged h100 = Judge("h200-x1-deep.json", Named("h100-sxm5-80gb", "1gpu"));
+  Judged h100 = Judge("h200-x1-deep.json", testing::NamedBaseline("h100-sxm5-80gb", "1gpu"));
   EXPECT_FALSE(h100.outcome.accepted);
   const Verdict* model = h100.Find("node.gpu_model", Outcome::kFail);
   ASSERT_NE(model, nullptr) << Failures(h100.verdicts);
   EXPECT_NE(model->reason.find("NVIDIA H100"), std::string::npos) << model->reason;
   EXPECT_NE(model->reason.find("NVIDIA H200"), std::string::npos) << model->reason;
 
-  Judged renamed = Judge("h200-x1-deep.json", Named("h200-sxm-141gb", "1gpu"), [](RunRecord& r) {
+  Judged renamed = Judge("h200-x1-deep.json", testing::NamedBaseline("h200-sxm-141gb", "1gpu"), [](RunRecord& r) {
     for (NodeRecord& node : r.nodes) {
       for (auto& gpu : node.inventory["gpus"]["devices"]) gpu["name"] = "NVIDIA H300 200GB";
     }
@@ -213,13 +186,13 @@ TEST(Coverage, TheGpuModelIsCheckedAlsoUnderANamedBaseline) {
   ASSERT_NE(h300, nullptr) << Failures(renamed.verdicts);
   EXPECT_NE(h300->reason.find("NVIDIA H300 200GB"), std::string::npos) << h300->reason;
 
-  Judged host = Judge("h200-x1-deep.json", Named("cpu-host"));
+  Judged host = Judge("h200-x1-deep.json", testing::NamedBaseline("cpu-host"));
   EXPECT_NE(host.Find("node.gpu_model", Outcome::kFail), nullptr) << "a GPU node judged as a CPU host";
 }
 
 TEST(Coverage, RenderersRecomputeTheSummaryAndTheSignatureClaim) {
   testing::TempDir dir;
-  nlohmann::json report = LoadReport(Fixture("h200-x1-deep.json"));
+  nlohmann::json report = LoadReport(testing::RealReportPath("h200-x1-deep.json"));
   // An edited report: the verdicts say fail, the summary and signature claim otherwise.
   for (auto& v : report["verdicts"]) {
     if (v["series"] == "gpu.stress.tflops{type=bf16}") v["outcome"] = "fail";

@@ -10,27 +10,11 @@
 #include "probes/registry.hpp"
 #include "reports/record_judgement.hpp"
 #include "reports/report.hpp"
+#include "tests/support/real_reports.hpp"
 #include "tests/support/run_command.hpp"
 
 namespace kiln {
 namespace {
-
-std::string Fixture(const std::string& name) { return testing::SourceDir() + "/tests/fixtures/real/" + name; }
-
-BaselineChoice Named(const std::string& sku, const std::string& shape = "") {
-  BaselineChoice choice;
-  choice.catalog.push_back(
-      LoadBaseline(testing::SourceDir() + "/baselines/" + sku + ".xml", ProbeRegistry::Default().AllMetrics()));
-  choice.requested_shape = shape;
-  return choice;
-}
-
-BaselineChoice Auto() {
-  BaselineChoice choice;
-  choice.automatic = true;
-  for (const char* sku : {"cpu-host", "h100-sxm5-80gb", "h200-sxm-141gb"}) choice.catalog.push_back(Named(sku).catalog[0]);
-  return choice;
-}
 
 struct Judged {
   RunRecord record;
@@ -50,19 +34,10 @@ struct Judged {
   }
 };
 
-// Scales every sample of the matching measurements (a slower GPU), keeping everything else as measured.
-void Scale(RunRecord& record, const std::string& metric, const std::string& type, double factor) {
-  for (Measurement& m : record.measurements) {
-    if (m.metric != metric || (!type.empty() && m.labels["type"] != type)) continue;
-    for (double& s : m.samples) s *= factor;
-    m = MakeMeasurement(m.probe, m.metric, m.unit, m.subject, m.samples, m.higher_is_better, m.method, m.labels);
-  }
-}
-
 Judged Judge(const std::string& fixture, const BaselineChoice& choice,
              const std::function<void(RunRecord&)>& change = {}) {
   Judged j;
-  j.record = RecordFromReport(LoadReport(Fixture(fixture)), fixture);
+  j.record = RecordFromReport(LoadReport(testing::RealReportPath(fixture)), fixture);
   if (change) change(j.record);
   j.verdicts = JudgeRecord(j.record, choice, ProbeRegistry::Default().Catalog());
   return j;
@@ -75,7 +50,7 @@ std::string Reasons(const std::vector<Verdict>& verdicts) {
 }
 
 TEST(JudgementOnRealGpus, AutoAcceptsTheHealthyH200AndSaysWhatItDetected) {
-  Judged j = Judge("h200-x1-deep.json", Auto());
+  Judged j = Judge("h200-x1-deep.json", testing::AutoBaseline());
   EXPECT_TRUE(j.Failures().empty()) << Reasons(j.Failures());
   EXPECT_EQ(j.record.baseline_sku, "h200-sxm-141gb");
   const nlohmann::json& selection = j.record.baseline_selection;
@@ -91,7 +66,7 @@ TEST(JudgementOnRealGpus, AutoAcceptsTheHealthyH200AndSaysWhatItDetected) {
 TEST(JudgementOnRealGpus, TheFasterKernelsRunIsAcceptedAndTheOldRunStillIs) {
   // The run after issue 15's kernels set the H200's measured references; the first run, with slower kernels,
   // stays above every floor (copy 3981 >= 0.88 x 4268, bf16 681 >= 0.9 x 688).
-  Judged now = Judge("h200-x1-peers.json", Auto());
+  Judged now = Judge("h200-x1-peers.json", testing::AutoBaseline());
   EXPECT_TRUE(now.Failures().empty()) << Reasons(now.Failures());
   EXPECT_EQ(now.record.baseline_sku, "h200-sxm-141gb");
   const Verdict* bf16 = now.Find("gpu.stress.tflops{type=bf16}", Outcome::kPass);
@@ -102,12 +77,12 @@ TEST(JudgementOnRealGpus, TheFasterKernelsRunIsAcceptedAndTheOldRunStillIs) {
     EXPECT_EQ(v.series.find("burst_tflops"), std::string::npos) << v.series;
     EXPECT_EQ(v.series.find("tflops_timeline"), std::string::npos) << v.series;
   }
-  Judged before = Judge("h200-x1-deep.json", Auto());
+  Judged before = Judge("h200-x1-deep.json", testing::AutoBaseline());
   EXPECT_TRUE(before.Failures().empty()) << Reasons(before.Failures());
 }
 
 TEST(JudgementOnRealGpus, AutoAcceptsTheHealthyH100) {
-  Judged j = Judge("h100-x1.json", Auto());
+  Judged j = Judge("h100-x1.json", testing::AutoBaseline());
   EXPECT_TRUE(j.Failures().empty()) << Reasons(j.Failures());
   EXPECT_EQ(j.record.baseline_sku, "h100-sxm5-80gb");
   EXPECT_EQ(j.record.baseline_selection.at("detected").at(0).at("found"),
@@ -115,7 +90,7 @@ TEST(JudgementOnRealGpus, AutoAcceptsTheHealthyH100) {
 }
 
 TEST(JudgementOnRealGpus, AgainstTheHgxShapeTheOnlyFailureIsTheShape) {
-  Judged j = Judge("h200-x1-deep.json", Named("h200-sxm-141gb", "hgx-8gpu"));
+  Judged j = Judge("h200-x1-deep.json", testing::NamedBaseline("h200-sxm-141gb", "hgx-8gpu"));
   std::vector<Verdict> failures = j.Failures();
   ASSERT_EQ(failures.size(), 1u) << Reasons(failures);
   EXPECT_EQ(failures[0].metric, "node.shape");
@@ -126,13 +101,13 @@ TEST(JudgementOnRealGpus, AgainstTheHgxShapeTheOnlyFailureIsTheShape) {
 }
 
 TEST(JudgementOnRealGpus, TheBaselinesDefaultShapeIsTheHgxBoard) {
-  Judged j = Judge("h100-x1.json", Named("h100-sxm5-80gb"));
+  Judged j = Judge("h100-x1.json", testing::NamedBaseline("h100-sxm5-80gb"));
   ASSERT_EQ(j.Failures().size(), 1u) << Reasons(j.Failures());
   EXPECT_EQ(j.record.baseline_selection.at("shape").at("name"), "hgx-8gpu");
 }
 
 TEST(JudgementOnRealGpus, HbmAtSeventyPercentFails) {
-  Judged j = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) { Scale(r, "hbm.triad_bw", "", 0.7); });
+  Judged j = Judge("h200-x1-deep.json", testing::AutoBaseline(), [](RunRecord& r) { testing::ScaleSamples(r, "hbm.triad_bw", "", 0.7); });
   std::vector<Verdict> failures = j.Failures();
   ASSERT_EQ(failures.size(), 1u) << Reasons(failures);
   EXPECT_EQ(failures[0].metric, "hbm.triad_bw");
@@ -140,7 +115,7 @@ TEST(JudgementOnRealGpus, HbmAtSeventyPercentFails) {
 }
 
 TEST(JudgementOnRealGpus, Bf16AtEightyPercentFailsWithACauseFromTheBurnsTelemetry) {
-  Judged j = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) { Scale(r, "gpu.stress.tflops", "bf16", 0.8); });
+  Judged j = Judge("h200-x1-deep.json", testing::AutoBaseline(), [](RunRecord& r) { testing::ScaleSamples(r, "gpu.stress.tflops", "bf16", 0.8); });
   std::vector<Verdict> failures = j.Failures();
   ASSERT_EQ(failures.size(), 1u) << Reasons(failures);
   EXPECT_EQ(failures[0].series, "gpu.stress.tflops{type=bf16}");
@@ -156,14 +131,14 @@ TEST(JudgementOnRealGpus, Bf16AtEightyPercentFailsWithACauseFromTheBurnsTelemetr
 }
 
 TEST(JudgementOnRealGpus, EachCorrectnessCheckCountsOnce) {
-  Judged j = Judge("h200-x1-deep.json", Auto());
+  Judged j = Judge("h200-x1-deep.json", testing::AutoBaseline());
   int nccl_checks = 0;
   for (const Verdict& v : j.verdicts) nccl_checks += v.metric == "nccl.wrong_elements" ? 1 : 0;
   EXPECT_EQ(nccl_checks, 1);  // 150 series, one check
 }
 
 TEST(JudgementOnRealGpus, AFleetOfOneDoesNotHideTheAbsoluteVerdict) {
-  Judged j = Judge("h200-x1-deep.json", Auto());
+  Judged j = Judge("h200-x1-deep.json", testing::AutoBaseline());
   bool fleet_not_applicable = false, absolute_pass = false;
   for (const Verdict& v : j.verdicts) {
     if (v.series != "hbm.copy_bw") continue;
@@ -178,7 +153,7 @@ TEST(JudgementOnRealGpus, AFleetOfOneDoesNotHideTheAbsoluteVerdict) {
 
 TEST(JudgementOnRealGpus, AGpuThatStoppedReportingFailsClosed) {
   // The same node after a driver update that broke NVML: the health probe found no GPU, the GPU steps skipped.
-  Judged j = Judge("h200-x1-deep.json", Named("h200-sxm-141gb", "1gpu"), [](RunRecord& r) {
+  Judged j = Judge("h200-x1-deep.json", testing::NamedBaseline("h200-sxm-141gb", "1gpu"), [](RunRecord& r) {
     r.nodes[0].inventory["gpus"] = {{"available", false}, {"reason", "no NVIDIA driver (libnvidia-ml.so.1 not found)"},
                                     {"devices", nlohmann::json::array()}, {"pci_devices", 1}};
     std::erase_if(r.measurements, [](const Measurement& m) { return m.probe != "health" || m.metric.starts_with("health.gpu"); });
@@ -197,7 +172,7 @@ TEST(JudgementOnRealGpus, AGpuThatStoppedReportingFailsClosed) {
   EXPECT_NE(j.Find("gpu.stress.tflops{type=bf16}", Outcome::kFail), nullptr);
   EXPECT_NE(j.Find("node.shape", Outcome::kFail), nullptr);
   // And auto does not take the driverless GPU node for a CPU host.
-  Judged automatic = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) {
+  Judged automatic = Judge("h200-x1-deep.json", testing::AutoBaseline(), [](RunRecord& r) {
     r.nodes[0].inventory["gpus"] = {{"available", false}, {"reason", "no NVIDIA driver"}, {"pci_devices", 1}};
   });
   const Verdict* kind = automatic.Find("node.kind", Outcome::kFail);
@@ -206,7 +181,7 @@ TEST(JudgementOnRealGpus, AGpuThatStoppedReportingFailsClosed) {
 }
 
 TEST(JudgementOnRealGpus, NodesThatDifferFailWithWhatEachHas) {
-  Judged j = Judge("h200-x1-deep.json", Auto(), [](RunRecord& r) {
+  Judged j = Judge("h200-x1-deep.json", testing::AutoBaseline(), [](RunRecord& r) {
     for (const char* name : {"vm2", "vm3"}) r.nodes.push_back({name, {}, r.nodes[0].inventory});
     r.nodes.push_back({"odd", {}, r.nodes[0].inventory});
     r.nodes.back().inventory["gpus"]["devices"].push_back(r.nodes.back().inventory["gpus"]["devices"][0]);
@@ -220,7 +195,7 @@ TEST(JudgementOnRealGpus, NodesThatDifferFailWithWhatEachHas) {
 
 TEST(Judgement, TheSweepThatNeverReachedTheSizeFailsNamingWhatItMeasured) {
   // Under 1gpu the 16 GiB rule does not apply; a rule for sizes the sweep never reached on this shape does.
-  BaselineChoice choice = Named("h200-sxm-141gb", "1gpu");
+  BaselineChoice choice = testing::NamedBaseline("h200-sxm-141gb", "1gpu");
   Expectation e;
   e.metric_pattern = "nccl.busbw";
   e.labels = {{"collective", "all_reduce"}, {"size", "16GiB"}};
