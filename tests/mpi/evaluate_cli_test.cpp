@@ -14,12 +14,11 @@
 namespace kiln {
 namespace {
 
+using testing::ReadJson;
+using testing::RealReportPath;
 using testing::RunKiln;
 using testing::SourceDir;
 
-std::string Fixture(const std::string& name) { return SourceDir() + "/tests/fixtures/real/" + name; }
-
-nlohmann::json Read(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
 
 std::vector<nlohmann::json> Failures(const nlohmann::json& report) {
   std::vector<nlohmann::json> failures;
@@ -32,14 +31,14 @@ std::vector<nlohmann::json> Failures(const nlohmann::json& report) {
 TEST(EvaluateCli, AutoAcceptsTheRealH200AndNamesItsSourceAndWhatItDetected) {
   testing::TempDir dir;
   std::string out = (dir.path() / "eval").string();
-  auto r = RunKiln({"evaluate", Fixture("h200-x1-deep.json"), "--out", out});
+  auto r = RunKiln({"evaluate", RealReportPath("h200-x1-deep.json"), "--out", out});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  nlohmann::json report = Read(out + "/report.json");
-  EXPECT_EQ(report["evaluated_from"]["sha256"], Sha256Hex(ReadFile(Fixture("h200-x1-deep.json"))));
+  nlohmann::json report = ReadJson(out + "/report.json");
+  EXPECT_EQ(report["evaluated_from"]["sha256"], Sha256Hex(ReadFile(RealReportPath("h200-x1-deep.json"))));
   EXPECT_EQ(report["evaluated_from"]["baseline_sku"], "h200-sxm-141gb");
   EXPECT_EQ(report["baseline"]["selection"]["detected"][0]["found"], "1 x NVIDIA H200, no NVLink, no InfiniBand port");
   EXPECT_EQ(report["baseline"]["selection"]["shape"]["name"], "1gpu");
-  EXPECT_EQ(report["measurements"].size(), Read(Fixture("h200-x1-deep.json"))["measurements"].size());
+  EXPECT_EQ(report["measurements"].size(), ReadJson(RealReportPath("h200-x1-deep.json"))["measurements"].size());
   EXPECT_TRUE(Failures(report).empty()) << r.output;
   // The rendering says what was detected and chosen.
   auto text = RunKiln({"report", out + "/report.json", "--format", "text"});
@@ -50,10 +49,10 @@ TEST(EvaluateCli, AgainstTheHgxShapeOnlyTheShapeFailsAndTheNewReportIsSigned) {
   testing::TempDir dir;
   std::string out = (dir.path() / "eval").string();
   ASSERT_EQ(RunKiln({"keygen", "--out", (dir.path() / "keys").string()}).exit_code, 0);
-  auto r = RunKiln({"evaluate", Fixture("h100-x1.json"), "--baseline", "h100-sxm5-80gb", "--shape", "hgx-8gpu",
+  auto r = RunKiln({"evaluate", RealReportPath("h100-x1.json"), "--baseline", "h100-sxm5-80gb", "--shape", "hgx-8gpu",
                     "--out", out, "--sign-key", (dir.path() / "keys/kiln.key").string()});
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  std::vector<nlohmann::json> failures = Failures(Read(out + "/report.json"));
+  std::vector<nlohmann::json> failures = Failures(ReadJson(out + "/report.json"));
   ASSERT_EQ(failures.size(), 1u) << r.output;
   EXPECT_EQ(failures[0]["metric"], "node.shape");
   EXPECT_NE(failures[0]["reason"].get<std::string>().find("shape mismatch: declared hgx-8gpu"), std::string::npos);
@@ -65,16 +64,16 @@ TEST(EvaluateCli, BadInputExitsTwoAndNeverOverwritesTheSource) {
   testing::TempDir dir;
   auto missing = RunKiln({"evaluate", (dir.path() / "none.json").string(), "--out", (dir.path() / "o").string()});
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
-  auto shape = RunKiln({"evaluate", Fixture("h100-x1.json"), "--baseline", "h100-sxm5-80gb", "--shape", "dgx",
+  auto shape = RunKiln({"evaluate", RealReportPath("h100-x1.json"), "--baseline", "h100-sxm5-80gb", "--shape", "dgx",
                         "--out", (dir.path() / "o").string()});
   EXPECT_EQ(shape.exit_code, 2);
   EXPECT_NE(shape.output.find("--shape 'dgx'"), std::string::npos) << shape.output;
   EXPECT_NE(shape.output.find("hgx-8gpu, 1gpu"), std::string::npos) << shape.output;
-  std::string copy = dir.Write("src/report.json", ReadFile(Fixture("h100-x1.json")));
+  std::string copy = dir.Write("src/report.json", ReadFile(RealReportPath("h100-x1.json")));
   auto same = RunKiln({"evaluate", copy, "--out", (dir.path() / "src").string()});
   EXPECT_EQ(same.exit_code, 2) << same.output;
   EXPECT_NE(same.output.find("would overwrite the one it judges"), std::string::npos) << same.output;
-  EXPECT_EQ(ReadFile(copy), ReadFile(Fixture("h100-x1.json")));
+  EXPECT_EQ(ReadFile(copy), ReadFile(RealReportPath("h100-x1.json")));
   std::string garbage = dir.Write("garbage.json", R"({"schema": "kiln.report/1", "run": {}, "cluster": 3,
     "verdicts": [], "measurements": [], "summary": {}})");
   auto broken = RunKiln({"evaluate", garbage, "--out", (dir.path() / "g").string()});
@@ -89,7 +88,7 @@ TEST(FailClosed, AGpuBaselineOnAMachineWithoutGpusIsNotAccepted) {
                                 "--out", out, "--quiet"}, 400, {"KILN_NVML_LIBRARY=libnvidia-ml-absent.so.1"});
   ASSERT_FALSE(r.timed_out) << r.output;
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  nlohmann::json report = Read(out + "/report.json");
+  nlohmann::json report = ReadJson(out + "/report.json");
   EXPECT_EQ(report["summary"]["accepted"], false);
   std::set<std::string> not_measured;
   for (const auto& v : Failures(report)) {
@@ -113,7 +112,7 @@ TEST(FailClosed, AutoOnAMachineWithoutGpusPicksTheCpuHostBaselineAndPasses) {
                                 "--out", out, "--quiet"}, 240, {"KILN_NVML_LIBRARY=libnvidia-ml-absent.so.1"});
   ASSERT_FALSE(r.timed_out) << r.output;
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  nlohmann::json report = Read(out + "/report.json");
+  nlohmann::json report = ReadJson(out + "/report.json");
   EXPECT_EQ(report["baseline"]["sku"], "cpu-host");
   EXPECT_EQ(report["baseline"]["selection"]["mode"], "auto");
   EXPECT_EQ(report["baseline"]["selection"]["why"], "no GPU found");
@@ -159,21 +158,21 @@ TEST(DeriveCli, ABaselineFromEmulatedNodesPassesThemAndFailsAThrottledOne) {
 
   auto healthy = RunKiln({"evaluate", run + "/report.json", "--baseline", derived, "--out", (dir.path() / "e1").string()});
   EXPECT_EQ(healthy.exit_code, 0) << healthy.output;
-  std::string slow_node = Read(run + "/report.json")["cluster"]["nodes"][1]["name"];
-  std::string throttled = Throttled(dir, Read(run + "/report.json"), slow_node);
+  std::string slow_node = ReadJson(run + "/report.json")["cluster"]["nodes"][1]["name"];
+  std::string throttled = Throttled(dir, ReadJson(run + "/report.json"), slow_node);
   auto slow = RunKiln({"evaluate", throttled, "--baseline", derived, "--out", (dir.path() / "e2").string()});
   EXPECT_EQ(slow.exit_code, 1) << slow.output;
-  for (const auto& v : Failures(Read((dir.path() / "e2/report.json").string()))) {
+  for (const auto& v : Failures(ReadJson((dir.path() / "e2/report.json").string()))) {
     EXPECT_EQ(v["subject"]["nodes"][0], slow_node) << v.dump();
   }
 }
 
 TEST(DeriveCli, RefusesTooFewNodesAFailedReportAndGarbage) {
   testing::TempDir dir;
-  auto one = RunKiln({"baseline", "derive", Fixture("h100-x1.json"), "-o", (dir.path() / "b.xml").string()});
+  auto one = RunKiln({"baseline", "derive", RealReportPath("h100-x1.json"), "-o", (dir.path() / "b.xml").string()});
   EXPECT_EQ(one.exit_code, 2) << one.output;
   EXPECT_NE(one.output.find("did not pass"), std::string::npos) << one.output;
-  auto few = RunKiln({"baseline", "derive", Fixture("h100-x1.json"), "--allow-failed", "-o",
+  auto few = RunKiln({"baseline", "derive", RealReportPath("h100-x1.json"), "--allow-failed", "-o",
                       (dir.path() / "b.xml").string()});
   EXPECT_EQ(few.exit_code, 2) << few.output;
   EXPECT_NE(few.output.find("cover 1 node(s) (vm)"), std::string::npos) << few.output;

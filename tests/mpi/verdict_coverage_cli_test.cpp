@@ -15,16 +15,15 @@
 namespace kiln {
 namespace {
 
+using testing::ReadJson;
+using testing::RealReportPath;
 using testing::RunKiln;
 using testing::SourceDir;
-
-std::string Fixture(const std::string& name) { return SourceDir() + "/tests/fixtures/real/" + name; }
-nlohmann::json Read(const std::string& path) { return nlohmann::json::parse(ReadFile(path)); }
 
 // An edited copy of a real report, written into `dir`.
 std::string Edited(const testing::TempDir& dir, const std::string& fixture,
                    const std::function<void(nlohmann::json&)>& edit) {
-  nlohmann::json report = Read(Fixture(fixture));
+  nlohmann::json report = ReadJson(RealReportPath(fixture));
   edit(report);
   return dir.Write("edited/report.json", report.dump());
 }
@@ -39,17 +38,17 @@ void ScaleMetric(nlohmann::json& report, const std::string& metric, const std::s
 
 TEST(VerdictCoverageCli, AHealthyAcceptanceIsAcceptedAndAQuickSweepIsAPartialPass) {
   testing::TempDir dir;
-  auto accepted = RunKiln({"evaluate", Fixture("h200-x1-deep.json"), "--out", (dir.path() / "deep").string()});
+  auto accepted = RunKiln({"evaluate", RealReportPath("h200-x1-deep.json"), "--out", (dir.path() / "deep").string()});
   EXPECT_EQ(accepted.exit_code, 0) << accepted.output;
-  nlohmann::json deep = Read((dir.path() / "deep/report.json").string());
+  nlohmann::json deep = ReadJson((dir.path() / "deep/report.json").string());
   EXPECT_EQ(deep["summary"]["outcome"], "pass");
   EXPECT_EQ(deep["summary"]["accepted"], true);
   EXPECT_EQ(deep["summary"]["coverage"]["judged"], deep["summary"]["coverage"]["required"]);
   EXPECT_NE(accepted.output.find(": ACCEPTED: "), std::string::npos) << accepted.output;
 
-  auto quick = RunKiln({"evaluate", Fixture("h200-x1-quick.json"), "--out", (dir.path() / "quick").string()});
+  auto quick = RunKiln({"evaluate", RealReportPath("h200-x1-quick.json"), "--out", (dir.path() / "quick").string()});
   EXPECT_EQ(quick.exit_code, 0) << quick.output;
-  nlohmann::json partial = Read((dir.path() / "quick/report.json").string());
+  nlohmann::json partial = ReadJson((dir.path() / "quick/report.json").string());
   EXPECT_EQ(partial["summary"]["outcome"], "partial");
   EXPECT_EQ(partial["summary"]["accepted"], false);
   EXPECT_EQ(quick.output.find(": ACCEPTED: "), std::string::npos) << quick.output;
@@ -123,7 +122,7 @@ TEST(VerdictCoverageCli, EditedReportsAreNeverAccepted) {
     }
     auto r = RunKiln(args);
     EXPECT_EQ(r.exit_code, c.exit_code) << c.name << "\n" << r.output;
-    nlohmann::json report = Read((dir.path() / "out/report.json").string());
+    nlohmann::json report = ReadJson((dir.path() / "out/report.json").string());
     EXPECT_EQ(report["summary"]["accepted"], false) << c.name;
     EXPECT_EQ(r.output.find(": ACCEPTED: "), std::string::npos) << c.name << "\n" << r.output;
     auto shown = RunKiln({"report", input, "--format", "text"});
@@ -133,7 +132,7 @@ TEST(VerdictCoverageCli, EditedReportsAreNeverAccepted) {
 
 TEST(VerdictCoverageCli, AnH200JudgedAsAnH100NamesBothModels) {
   testing::TempDir dir;
-  auto r = RunKiln({"evaluate", Fixture("h200-x1-deep.json"), "--baseline", "h100-sxm5-80gb", "--shape", "1gpu",
+  auto r = RunKiln({"evaluate", RealReportPath("h200-x1-deep.json"), "--baseline", "h100-sxm5-80gb", "--shape", "1gpu",
                     "--out", (dir.path() / "out").string()});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("GPU model mismatch"), std::string::npos) << r.output;

@@ -11,8 +11,6 @@
 
 namespace kiln::testing {
 
-inline std::string RealReportPath(const std::string& name) { return SourceDir() + "/tests/fixtures/real/" + name; }
-
 // A shipped baseline named on the command line (`--baseline SKU [--shape SHAPE]`).
 inline BaselineChoice NamedBaseline(const std::string& sku, const std::string& shape = "") {
   BaselineChoice choice;

@@ -9,34 +9,13 @@
 
 #include "core/files.hpp"
 #include "reports/report.hpp"
+#include "tests/support/report_chain.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace kiln {
 namespace {
 
-class Chain : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_GE(sodium_init(), 0);
-    keys_ = GenerateKeyPair();
-    dir_ = (temp_.path() / "chain").string();
-  }
-  // Adds a report the way `kiln run --chain` does.
-  void Add(const std::string& finished) {
-    RunRecord r;
-    r.cluster = "c1";
-    r.finished = finished;
-    nlohmann::json report = BuildReport(r);
-    report["previous_report_sha256"] = LastReportHash(dir_);
-    std::string content = report.dump(2) + "\n";
-    AppendToChain(dir_, report, content, SignatureFileText(keys_, content, ReportIdentity(report, content)));
-  }
-  std::string File(int n) const { return dir_ + "/" + fmt::format("{:06d}-c1.json", n); }
-
-  testing::TempDir temp_;
-  KeyPair keys_;
-  std::string dir_;
-};
+class Chain : public testing::ReportChain {};
 
 TEST_F(Chain, LinksEveryReportToThePreviousOne) {
   for (const char* t : {"2026-11-01", "2026-11-08", "2026-11-15"}) Add(t);

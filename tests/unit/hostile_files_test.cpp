@@ -24,6 +24,7 @@
 #include "reports/report_bundle.hpp"
 #include "reports/signing.hpp"
 #include "runners/burnin_log.hpp"
+#include "tests/support/report_chain.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace kiln {
@@ -297,26 +298,7 @@ TEST(HostileFiles, Bug24_AKilledRunsFolderNeedsForce) {
   EXPECT_FALSE(fs::exists(dir.path() / "out/journal"));
 }
 
-class HostileChain : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_GE(sodium_init(), 0);
-    keys_ = GenerateKeyPair();
-    dir_ = (temp_.path() / "chain").string();
-  }
-  void Add(const std::string& finished) {
-    RunRecord r;
-    r.cluster = "c1";
-    r.finished = finished;
-    json report = BuildReport(r);
-    report["previous_report_sha256"] = LastReportHash(dir_);
-    std::string content = report.dump(2) + "\n";
-    AppendToChain(dir_, report, content, SignatureFileText(keys_, content, ReportIdentity(report, content)));
-  }
-  testing::TempDir temp_;
-  KeyPair keys_;
-  std::string dir_;
-};
+class HostileChain : public testing::ReportChain {};
 
 TEST_F(HostileChain, Bug25_APlantedHugeNumberNeverLeadsToAnOverwrite) {
   Add("a");
