@@ -215,7 +215,8 @@ TEST(CollectiveSweep, APadIsWaitedInsideEachSample) {
   FakeCollective fake(f.time, TwoSpeeds);
   const double start = f.time.now;
   f.Run(fake);
-  for (double v : f.Find("fake.coll.time", "1000B").samples) EXPECT_NEAR(v, 1e6 + 1, 1e-2);  // the fake clock counts nanoseconds
+  // 1 us of call and 1 s of pad, in us; the fake clock counts whole nanoseconds.
+  for (double v : f.Find("fake.coll.time", "1000B").samples) EXPECT_NEAR(v, 1e6 + 1, 1e-2);
   EXPECT_NEAR(f.time.now - start, 3.005, 1e-4);  // three pads and a warm-up pass of 5 ms
 }
 
