@@ -19,6 +19,18 @@ double BusBandwidthFactor(Collective collective, int ranks) {
   return 1.0;
 }
 
+const char* BusBandwidthFormula(Collective collective) {
+  switch (collective) {
+    case Collective::kAllReduce: return "2(n-1)/n";
+    case Collective::kReduceScatter:
+    case Collective::kAllGather:
+    case Collective::kAllToAll: return "(n-1)/n";
+    case Collective::kBroadcast:
+    case Collective::kReduce: return "1";
+  }
+  return "1";
+}
+
 double AlgorithmBandwidth(double bytes, double seconds) { return seconds > 0 ? bytes / seconds / 1e9 : 0; }
 
 float AllReduceExpected(int ranks, std::uint64_t i) {

@@ -10,6 +10,8 @@ enum class Collective { kAllReduce, kReduceScatter, kAllGather, kAllToAll, kBroa
 // busbw = algbw x factor (nccl-tests doc/PERFORMANCE.md): all_reduce 2(n-1)/n; reduce_scatter, all_gather,
 // alltoall (n-1)/n; broadcast and reduce 1.
 double BusBandwidthFactor(Collective collective, int ranks);
+// That factor as the method texts write it: "2(n-1)/n", "(n-1)/n", "1".
+const char* BusBandwidthFormula(Collective collective);
 
 // algbw in GB/s (1e9 B/s).
 double AlgorithmBandwidth(double bytes, double seconds);

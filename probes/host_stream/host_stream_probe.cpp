@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <new>
 #include <set>
 #include <sstream>
+#include <stop_token>
 #include <string>
 
 #include "core/errors.hpp"
@@ -93,6 +95,74 @@ std::int64_t CountWrongElements(const double* pa, const double* pb, const double
   return wrong;
 }
 
+// One kernel over the arrays with `threads` OpenMP threads; returns its seconds.
+double TimeKernel(Kernel kernel, double* __restrict pa, double* __restrict pb, double* __restrict pc, std::int64_t count,
+                  int threads) {
+  const double scalar = host_stream::kScalar;
+  auto start = std::chrono::steady_clock::now();
+  switch (kernel) {
+    case Kernel::kCopy:
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (std::int64_t i = 0; i < count; ++i) pc[i] = pa[i];
+      break;
+    case Kernel::kScale:
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (std::int64_t i = 0; i < count; ++i) pb[i] = scalar * pc[i];
+      break;
+    case Kernel::kAdd:
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (std::int64_t i = 0; i < count; ++i) pc[i] = pa[i] + pb[i];
+      break;
+    case Kernel::kTriad:
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (std::int64_t i = 0; i < count; ++i) pa[i] = pb[i] + scalar * pc[i];
+      break;
+  }
+  return Seconds(std::chrono::steady_clock::now() - start).count();
+}
+
+// STREAM's three arrays, first touched by the threads that will use them.
+struct StreamArrays {
+  Array a, b, c;
+  std::int64_t count = 0;
+};
+
+StreamArrays AllocateArrays(std::uint64_t n, int threads) {
+  StreamArrays arrays{AllocateArray(n), AllocateArray(n), AllocateArray(n), static_cast<std::int64_t>(n)};
+  double* __restrict pa = arrays.a.get();
+  double* __restrict pb = arrays.b.get();
+  double* __restrict pc = arrays.c.get();
+  // First touch by the thread that will use each page, so pages land on its NUMA node.
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::int64_t i = 0; i < arrays.count; ++i) {
+    pa[i] = 1.0;
+    pb[i] = 2.0;
+    pc[i] = 0.0;
+  }
+  return arrays;
+}
+
+// `passes` timed passes of the four kernels after a warm-up pass: each kernel's bandwidth per pass. The results
+// are checked after the last pass; a wrong element is corruption, an error.
+std::array<std::vector<double>, 4> RunPasses(StreamArrays& arrays, int passes, int threads, const std::stop_token& stop) {
+  std::array<std::vector<double>, 4> samples;
+  const auto n = static_cast<std::uint64_t>(arrays.count);
+  for (int pass = 0; pass <= passes; ++pass) {
+    if (stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
+    for (std::size_t k = 0; k < 4; ++k) {
+      const Kernel kernel = host_stream::kKernels[k];
+      double seconds = TimeKernel(kernel, arrays.a.get(), arrays.b.get(), arrays.c.get(), arrays.count, threads);
+      if (pass > 0) samples[k].push_back(GigabytesPerSecond(host_stream::BytesMoved(kernel, n), seconds));  // 0: warm-up
+    }
+  }
+  std::int64_t wrong = CountWrongElements(arrays.a.get(), arrays.b.get(), arrays.c.get(), arrays.count, threads, passes + 1);
+  if (wrong > 0) {
+    throw ProbeError(fmt::format("{} array elements hold wrong values after the kernels: memory or "
+                                 "CPU corruption", wrong));
+  }
+  return samples;
+}
+
 class HostStreamProbe final : public Probe {
  public:
   std::string Name() const override { return "host_stream"; }
@@ -133,64 +203,15 @@ class HostStreamProbe final : public Probe {
 
     // Who else wants the CPUs: others runnable as it starts (itself is the one running task), steal throughout.
     std::optional<cpu_activity::CpuTimes> first = cpu_activity::ReadProcStat(ctx.env.procfs_root);
-    Array a = AllocateArray(n), b = AllocateArray(n), c = AllocateArray(n);
-    double* __restrict pa = a.get();
-    double* __restrict pb = b.get();
-    double* __restrict pc = c.get();
-    const auto count = static_cast<std::int64_t>(n);
-    // First touch by the thread that will use each page, so pages land on its NUMA node.
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (std::int64_t i = 0; i < count; ++i) {
-      pa[i] = 1.0;
-      pb[i] = 2.0;
-      pc[i] = 0.0;
-    }
-
-    std::vector<double> samples[4];
-    const double scalar = host_stream::kScalar;
-    for (int pass = 0; pass <= passes; ++pass) {
-      if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
-      for (int k = 0; k < 4; ++k) {
-        auto start = std::chrono::steady_clock::now();
-        switch (host_stream::kKernels[k]) {
-          case Kernel::kCopy:
-#pragma omp parallel for schedule(static) num_threads(threads)
-            for (std::int64_t i = 0; i < count; ++i) pc[i] = pa[i];
-            break;
-          case Kernel::kScale:
-#pragma omp parallel for schedule(static) num_threads(threads)
-            for (std::int64_t i = 0; i < count; ++i) pb[i] = scalar * pc[i];
-            break;
-          case Kernel::kAdd:
-#pragma omp parallel for schedule(static) num_threads(threads)
-            for (std::int64_t i = 0; i < count; ++i) pc[i] = pa[i] + pb[i];
-            break;
-          case Kernel::kTriad:
-#pragma omp parallel for schedule(static) num_threads(threads)
-            for (std::int64_t i = 0; i < count; ++i) pa[i] = pb[i] + scalar * pc[i];
-            break;
-        }
-        Seconds elapsed = std::chrono::steady_clock::now() - start;
-        if (pass > 0) {  // pass 0 is the warm-up
-          samples[k].push_back(
-              GigabytesPerSecond(host_stream::BytesMoved(host_stream::kKernels[k], n), elapsed.count()));
-        }
-      }
-    }
-
-    std::int64_t wrong = CountWrongElements(pa, pb, pc, count, threads, passes + 1);
-    if (wrong > 0) {
-      throw ProbeError(fmt::format("{} array elements hold wrong values after the kernels: memory or "
-                                   "CPU corruption", wrong));
-    }
-
+    StreamArrays arrays = AllocateArrays(n, threads);
+    std::array<std::vector<double>, 4> samples = RunPasses(arrays, passes, threads, ctx.stop);
     std::optional<cpu_activity::CpuTimes> last = cpu_activity::ReadProcStat(ctx.env.procfs_root);
     const double steal = first && last ? cpu_activity::StealPercent(*first, *last) : 0;
     const double others = first ? std::max(0, first->procs_running - 1) / static_cast<double>(usable_cpus) : 0;
     const std::string unreliable = cpu_activity::ContentionReason(steal, others);
 
     ProbeOutcome outcome;
-    for (int k = 0; k < 4; ++k) {
+    for (std::size_t k = 0; k < 4; ++k) {
       // Rules judge the median; STREAM itself prints the best pass, so the method names both.
       double best = *std::max_element(samples[k].begin(), samples[k].end());
       std::string method = fmt::format(

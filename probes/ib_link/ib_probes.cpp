@@ -93,6 +93,116 @@ std::optional<std::string> NoRdmaDevices(const Environment& env) {
                      env.sysfs_root);
 }
 
+// A run with problems is an error that lists them all; what was measured stays.
+void AddProblems(const std::vector<std::string>& problems, ProbeOutcome& out) {
+  if (problems.empty()) return;
+  out.status = ProbeStatus::kError;
+  for (const std::string& p : problems) out.reason += (out.reason.empty() ? "" : "; ") + p;
+}
+
+// ib_write_bw from every HCA to itself, all at once.
+void LoopbackBandwidth(const ProbeContext& ctx, const std::string& probe, const std::vector<IbPort>& ports,
+                       const RunSettings& bw, ProbeOutcome& out, std::vector<std::string>& problems) {
+  perftest::Servers servers(ctx.env, bw, ports, ctx.node);
+  servers.AwaitReady(std::chrono::seconds(5));
+  auto deadline = Deadline(bw.timeout_s);
+  auto clients = perftest::RunClients(ctx.env, bw, ports, ctx.node, "localhost", deadline, ctx.stop);
+  auto server_results = servers.Wait(deadline, ctx.stop);
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    std::string problem = perftest::Problem(clients[i], "ib_write_bw", ports[i], ctx.node, "client");
+    if (problem.empty()) problem = perftest::Problem(server_results[i], "ib_write_bw", ports[i], ctx.node, "server");
+    if (!problem.empty()) {
+      problems.push_back(problem);
+      continue;
+    }
+    try {
+      auto rows = perftest::ParseBw(clients[i].output);
+      out.measurements.push_back(MakeMeasurement(
+          probe, "ib.write_bw", "Gb/s", Subject::Device(ctx.node, PortName(ports[i])), {rows.back().average_gbps},
+          true,
+          fmt::format("ib_write_bw loopback, {} x {} B{}, all {} HCAs at once", rows.back().iterations,
+                      rows.back().bytes, bw.use_cuda >= 0 ? fmt::format(", GPUDirect from GPU {}", bw.use_cuda) : "",
+                      ports.size()),
+          {{"mode", "loopback"}}));
+    } catch (const perftest::OutputError& e) {
+      problems.push_back(fmt::format("ib_write_bw on {} port {}: {}", ctx.node, PortName(ports[i]), e.what()));
+    }
+  }
+}
+
+// ib_write_lat from every HCA to itself, one HCA at a time.
+void LoopbackLatency(const ProbeContext& ctx, const std::string& probe, const std::vector<IbPort>& ports,
+                     const RunSettings& lat, ProbeOutcome& out, std::vector<std::string>& problems) {
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    std::vector<IbPort> one{ports[i]};
+    perftest::Servers server(ctx.env, lat, one, ctx.node);
+    server.AwaitReady(std::chrono::seconds(5));
+    auto deadline = Deadline(lat.timeout_s);
+    auto client = perftest::RunClients(ctx.env, lat, one, ctx.node, "localhost", deadline, ctx.stop);
+    server.Wait(deadline, ctx.stop);
+    std::string problem = perftest::Problem(client[0], "ib_write_lat", ports[i], ctx.node, "client");
+    if (!problem.empty()) {
+      problems.push_back(problem);
+      continue;
+    }
+    try {
+      auto rows = perftest::ParseLat(client[0].output);
+      out.measurements.push_back(MakeMeasurement(probe, "ib.write_lat", "us", Subject::Device(ctx.node, PortName(ports[i])),
+                                                 {rows.back().typical_us}, false,
+                                                 fmt::format("ib_write_lat loopback, t_typical of {} x {} B",
+                                                             rows.back().iterations, rows.back().bytes),
+                                                 {{"mode", "loopback"}}));
+    } catch (const perftest::OutputError& e) {
+      problems.push_back(fmt::format("ib_write_lat on {} port {}: {}", ctx.node, PortName(ports[i]), e.what()));
+    }
+  }
+}
+
+// The rails of a pair, as rank 0 planned them from both sides' active ports and both ranks received.
+struct RailPlan {
+  std::size_t rails = 0;  // the fewer active ports of the two, paired in order
+  std::string server_host;
+  int base_port = 0;  // the server's
+};
+
+RailPlan PlanRails(Communicator& pair, const ProbeContext& ctx, std::size_t active_ports) {
+  int base_port = static_cast<int>(ctx.params.Int("tcp_port")) +
+                  (ctx.params.Bool("port_per_node") ? 16 * ctx.node_index : 0);
+  nlohmann::json mine{{"host", LocalHostname()}, {"ports", active_ports}, {"base_port", base_port}};
+  std::vector<std::string> both = pair.GatherToRoot(mine.dump());
+  nlohmann::json plan = nlohmann::json::object();
+  if (pair.Rank() == 0) {
+    nlohmann::json a = nlohmann::json::parse(both[0]), b = nlohmann::json::parse(both[1]);
+    plan = {{"rails", std::min(a["ports"].get<std::size_t>(), b["ports"].get<std::size_t>())},
+            {"server_host", b["host"]}, {"client_ports", a["ports"]}, {"server_ports", b["ports"]},
+            {"base_port", b["base_port"]}};
+  }
+  plan = nlohmann::json::parse(pair.BroadcastFromRoot(plan.dump()));
+  RailPlan rails{plan["rails"].get<std::size_t>(), plan["server_host"].get<std::string>(), plan["base_port"].get<int>()};
+  if (rails.rails == 0) {
+    throw ProbeError(fmt::format("no rail to test between {} ({} active ports) and {} ({} active ports)",
+                                 ctx.members[0], plan["client_ports"].get<int>(), ctx.members[1],
+                                 plan["server_ports"].get<int>()));
+  }
+  return rails;
+}
+
+// Rank 1 serves every rail, rank 0 connects; each gets its side's results, rail by rail.
+std::vector<ProcessResult> RunRails(Communicator& pair, const ProbeContext& ctx, const std::vector<IbPort>& ports,
+                                    const RailPlan& plan) {
+  RunSettings s = Settings(ctx.params, Test::kWriteBw);
+  s.base_tcp_port = plan.base_port;
+  auto deadline = Deadline(s.timeout_s);
+  if (pair.Rank() == 1) {
+    perftest::Servers servers(ctx.env, s, ports, ctx.node);
+    servers.AwaitReady(std::chrono::seconds(5));
+    pair.Barrier();  // the clients start only now: perftest clients do not retry
+    return servers.Wait(deadline, ctx.stop);
+  }
+  pair.Barrier();
+  return perftest::RunClients(ctx.env, s, ports, ctx.node, plan.server_host, deadline, ctx.stop);
+}
+
 class IbLoopbackProbe final : public Probe {
  public:
   std::string Name() const override { return "ib_loopback"; }
@@ -113,66 +223,14 @@ class IbLoopbackProbe final : public Probe {
     std::vector<std::string> problems;
     RunSettings bw = Settings(ctx.params, Test::kWriteBw);
     if (ctx.params.Bool("port_per_node")) bw.base_tcp_port += 16 * ctx.node_index;
-    {
-      perftest::Servers servers(ctx.env, bw, ports, ctx.node);
-      servers.AwaitReady(std::chrono::seconds(5));
-      auto deadline = Deadline(bw.timeout_s);
-      auto clients = perftest::RunClients(ctx.env, bw, ports, ctx.node, "localhost", deadline, ctx.stop);
-      auto server_results = servers.Wait(deadline, ctx.stop);
-      for (std::size_t i = 0; i < ports.size(); ++i) {
-        std::string problem = perftest::Problem(clients[i], "ib_write_bw", ports[i], ctx.node, "client");
-        if (problem.empty()) problem = perftest::Problem(server_results[i], "ib_write_bw", ports[i], ctx.node, "server");
-        if (!problem.empty()) {
-          problems.push_back(problem);
-          continue;
-        }
-        try {
-          auto rows = perftest::ParseBw(clients[i].output);
-          out.measurements.push_back(MakeMeasurement(
-              Name(), "ib.write_bw", "Gb/s", Subject::Device(ctx.node, PortName(ports[i])), {rows.back().average_gbps},
-              true,
-              fmt::format("ib_write_bw loopback, {} x {} B{}, all {} HCAs at once", rows.back().iterations,
-                          rows.back().bytes, bw.use_cuda >= 0 ? fmt::format(", GPUDirect from GPU {}", bw.use_cuda) : "",
-                          ports.size()),
-              {{"mode", "loopback"}}));
-        } catch (const perftest::OutputError& e) {
-          problems.push_back(fmt::format("ib_write_bw on {} port {}: {}", ctx.node, PortName(ports[i]), e.what()));
-        }
-      }
-    }
+    LoopbackBandwidth(ctx, Name(), ports, bw, out, problems);
     if (ctx.params.Bool("latency")) {
       RunSettings lat = Settings(ctx.params, Test::kWriteLat);
       lat.base_tcp_port = bw.base_tcp_port;
-      for (std::size_t i = 0; i < ports.size(); ++i) {
-        std::vector<IbPort> one{ports[i]};
-        perftest::Servers server(ctx.env, lat, one, ctx.node);
-        server.AwaitReady(std::chrono::seconds(5));
-        auto deadline = Deadline(lat.timeout_s);
-        auto client = perftest::RunClients(ctx.env, lat, one, ctx.node, "localhost", deadline, ctx.stop);
-        server.Wait(deadline, ctx.stop);
-        std::string problem = perftest::Problem(client[0], "ib_write_lat", ports[i], ctx.node, "client");
-        if (!problem.empty()) {
-          problems.push_back(problem);
-          continue;
-        }
-        try {
-          auto rows = perftest::ParseLat(client[0].output);
-          out.measurements.push_back(MakeMeasurement(Name(), "ib.write_lat", "us",
-                                                     Subject::Device(ctx.node, PortName(ports[i])),
-                                                     {rows.back().typical_us}, false,
-                                                     fmt::format("ib_write_lat loopback, t_typical of {} x {} B",
-                                                                 rows.back().iterations, rows.back().bytes),
-                                                     {{"mode", "loopback"}}));
-        } catch (const perftest::OutputError& e) {
-          problems.push_back(fmt::format("ib_write_lat on {} port {}: {}", ctx.node, PortName(ports[i]), e.what()));
-        }
-      }
+      LoopbackLatency(ctx, Name(), ports, lat, out, problems);
     }
     counters.AddGrowth(ctx.env, ports, ctx.node, Name(), out);
-    if (!problems.empty()) {
-      out.status = ProbeStatus::kError;
-      for (const std::string& p : problems) out.reason += (out.reason.empty() ? "" : "; ") + p;
-    }
+    AddProblems(problems, out);
     return out;
   }
 };
@@ -196,41 +254,12 @@ class IbLinkProbe final : public Probe {
     Communicator& pair = *ctx.comm;
     const bool server = pair.Rank() == 1;
     std::vector<IbPort> ports = perftest::ActivePorts(ctx.env);
-    // Both sides learn the rails: the fewer active ports of the two, paired in order.
-    int base_port = static_cast<int>(ctx.params.Int("tcp_port")) +
-                    (ctx.params.Bool("port_per_node") ? 16 * ctx.node_index : 0);
-    nlohmann::json mine{{"host", LocalHostname()}, {"ports", ports.size()}, {"base_port", base_port}};
-    std::vector<std::string> both = pair.GatherToRoot(mine.dump());
-    nlohmann::json plan = nlohmann::json::object();
-    if (pair.Rank() == 0) {
-      nlohmann::json a = nlohmann::json::parse(both[0]), b = nlohmann::json::parse(both[1]);
-      plan = {{"rails", std::min(a["ports"].get<std::size_t>(), b["ports"].get<std::size_t>())},
-              {"server_host", b["host"]}, {"client_ports", a["ports"]}, {"server_ports", b["ports"]},
-              {"base_port", b["base_port"]}};
-    }
-    plan = nlohmann::json::parse(pair.BroadcastFromRoot(plan.dump()));
-    std::size_t rails = plan["rails"].get<std::size_t>();
-    if (rails == 0) {
-      throw ProbeError(fmt::format("no rail to test between {} ({} active ports) and {} ({} active ports)",
-                                   ctx.members[0], plan["client_ports"].get<int>(), ctx.members[1],
-                                   plan["server_ports"].get<int>()));
-    }
+    const RailPlan plan = PlanRails(pair, ctx, ports.size());
+    const std::size_t rails = plan.rails;
     ports.resize(rails);
     CounterSnapshot counters;
     counters.Take(ctx.env, ports);
-    RunSettings s = Settings(ctx.params, Test::kWriteBw);
-    s.base_tcp_port = plan["base_port"].get<int>();
-    auto deadline = Deadline(s.timeout_s);
-    std::vector<ProcessResult> results;
-    if (server) {
-      perftest::Servers servers(ctx.env, s, ports, ctx.node);
-      servers.AwaitReady(std::chrono::seconds(5));
-      pair.Barrier();  // the clients start only now: perftest clients do not retry
-      results = servers.Wait(deadline, ctx.stop);
-    } else {
-      pair.Barrier();
-      results = perftest::RunClients(ctx.env, s, ports, ctx.node, plan["server_host"].get<std::string>(), deadline, ctx.stop);
-    }
+    std::vector<ProcessResult> results = RunRails(pair, ctx, ports, plan);
     std::vector<std::string> problems;
     std::vector<bool> rail_ran(rails);
     for (std::size_t i = 0; i < rails; ++i) {
@@ -263,10 +292,7 @@ class IbLinkProbe final : public Probe {
         problems.push_back(fmt::format("ib_write_bw client on {} port {}: {}", ctx.node, PortName(ports[i]), e.what()));
       }
     }
-    if (!problems.empty()) {
-      out.status = ProbeStatus::kError;
-      for (const std::string& p : problems) out.reason += (out.reason.empty() ? "" : "; ") + p;
-    }
+    AddProblems(problems, out);
     return out;
   }
 };

@@ -1,13 +1,15 @@
 // nccl: collectives over every GPU of the job, one rank per GPU, the NCCL communicator made from the MPI group
-// (unique id broadcast through the Kiln communicator). algbw/busbw as nccl-tests counts; results checked exactly.
+// (unique id broadcast through the Kiln communicator). The size sweep is the one of every collective probe
+// (probes/common/collective_sweep.hpp): paced by the deadline, algbw/busbw as nccl-tests counts, results checked exactly.
 
 #include "probes/nccl/nccl.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <set>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -15,6 +17,8 @@
 #include "probes/gpu/cuda_support.hpp"
 #include "probes/gpu/element_ops.hpp"
 #include "probes/common/collective_math.hpp"
+#include "probes/common/collective_sweep.hpp"
+#include "probes/common/sweep_group.hpp"
 
 namespace kiln::gpu {
 namespace {
@@ -50,7 +54,7 @@ __device__ float Expected(Collective c, int ranks, int rank, std::uint64_t j, st
   }
 }
 
-__global__ void CountWrong(Collective c, const float* received, std::uint64_t count, int ranks, int rank,
+__global__ void CountWrongElements(Collective c, const float* received, std::uint64_t count, int ranks, int rank,
                            std::uint64_t chunk, unsigned long long* wrong) {
   unsigned long long local = 0;
   for (std::uint64_t j = blockIdx.x * blockDim.x + threadIdx.x; j < count; j += std::uint64_t(gridDim.x) * blockDim.x) {
@@ -123,107 +127,134 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-}  // namespace
-
-ProbeOutcome RunNccl(ProbeContext& ctx) {
-  Communicator& group = *ctx.comm;
-  const int rank = group.Rank(), ranks = group.Size();
-  // One GPU per rank: the rank's place among the ranks of its node.
-  int local = 0;
-  for (int r = 0; r < rank; ++r) local += ctx.members[static_cast<std::size_t>(r)] == ctx.node;
-  KILN_CUDA_CHECK(cudaSetDevice(local % DeviceCount()));
-
-  std::vector<Collective> collectives;
-  std::vector<std::string> names;
-  std::stringstream list(ctx.params.String("collectives"));
-  for (std::string word; std::getline(list, word, ',');) {
-    bool known = false;
-    for (const auto& c : kCollectives) {
-      if (word == c.name) {
-        collectives.push_back(c.collective);
-        names.push_back(c.name);
-        known = true;
-      }
-    }
-    if (!known) throw ProbeError(fmt::format("unknown collective '{}'", word));
+// One NCCL collective for the sweep: nccl-tests' element counts (a multiple of the ranks), its launch, its check.
+class NcclCollective final : public SweepCollective {
+ public:
+  NcclCollective(Collective c, int rank, int ranks, ncclComm_t comm, std::stop_token stop)
+      : c_(c), rank_(rank), ranks_(ranks), comm_(comm), stop_(std::move(stop)) {
+    std::size_t total = 0;
+    KILN_CUDA_CHECK(cudaMemGetInfo(&free_bytes_, &total));
   }
-  const int samples = static_cast<int>(ctx.params.Int("samples"));
-  const int iterations = static_cast<int>(ctx.params.Int("iterations"));
-  if (samples < 1 || iterations < 1) throw ProbeError("samples and iterations must be at least 1");
+  SizePlan Plan(std::uint64_t size) const override {
+    const auto n = static_cast<std::uint64_t>(ranks_);
+    const std::uint64_t count = size / sizeof(float) / n * n;
+    SizePlan plan{SizePlan::Fit::kRun, size, static_cast<double>(count * sizeof(float)),
+                  FormatBytes(count * sizeof(float)), ""};
+    if (count == 0) plan.fit = SizePlan::Fit::kSkip;
+    // Send, receive and NCCL's own buffers: a size that does not fit ends the sweep (no larger one fits either).
+    if (3 * count * sizeof(float) > free_bytes_ * 9 / 10) plan.fit = SizePlan::Fit::kEndSweep;
+    return plan;
+  }
+  void Prepare(const SizePlan& plan) override {
+    count_ = static_cast<std::uint64_t>(plan.bytes) / sizeof(float);
+    chunk_ = count_ / static_cast<std::uint64_t>(ranks_);
+    send_count_ = c_ == Collective::kAllGather ? chunk_ : count_;
+    receive_count_ = c_ == Collective::kReduceScatter ? chunk_ : count_;
+    send_.reset();
+    receive_.reset();
+    send_.emplace(send_count_ * sizeof(float));
+    receive_.emplace(receive_count_ * sizeof(float));
+    FillInput<<<1024, 256, 0, stream_.get()>>>(send_->as<float>(), send_count_, rank_);
+    KILN_CUDA_CHECK(cudaGetLastError());
+  }
+  double TimeIterations(int iterations) override {
+    timer_.Start(stream_.get());
+    for (int i = 0; i < iterations; ++i) {
+      Launch(c_, send_->as<float>(), receive_->as<float>(), count_, chunk_, ranks_, comm_, stream_.get());
+    }
+    timer_.Stop(stream_.get());
+    WaitOrAbort(stream_.get(), comm_, stop_);
+    return timer_.Seconds() / iterations;
+  }
+  void ClearOutput() override {
+    KILN_CUDA_CHECK(cudaMemsetAsync(receive_->as<void>(), 0xff, receive_count_ * sizeof(float), stream_.get()));
+  }
+  std::int64_t CountWrong() override {
+    KILN_CUDA_CHECK(cudaMemsetAsync(wrong_.as<void>(), 0, sizeof(unsigned long long), stream_.get()));
+    CountWrongElements<<<1024, 256, 0, stream_.get()>>>(c_, receive_->as<float>(), receive_count_, ranks_, rank_,
+                                                         chunk_, wrong_.as<unsigned long long>());
+    KILN_CUDA_CHECK(cudaGetLastError());
+    unsigned long long wrong = 0;
+    KILN_CUDA_CHECK(cudaMemcpyAsync(&wrong, wrong_.as<void>(), sizeof wrong, cudaMemcpyDeviceToHost, stream_.get()));
+    KILN_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
+    return static_cast<std::int64_t>(wrong);
+  }
 
+ private:
+  Collective c_;
+  int rank_, ranks_;
+  ncclComm_t comm_;
+  std::stop_token stop_;
+  std::size_t free_bytes_ = 0;
+  Stream stream_;
+  EventTimer timer_;
+  DeviceBuffer wrong_{sizeof(unsigned long long)};
+  std::optional<DeviceBuffer> send_, receive_;
+  std::uint64_t count_ = 0, chunk_ = 0, send_count_ = 0, receive_count_ = 0;
+};
+
+// The collectives the parameter names, in its order.
+std::vector<CollectiveName> ParseCollectives(const std::string& text) {
+  std::vector<CollectiveName> chosen;
+  std::stringstream list(text);
+  for (std::string word; std::getline(list, word, ',');) {
+    const auto* found = std::find_if(std::begin(kCollectives), std::end(kCollectives),
+                                     [&](const CollectiveName& c) { return word == c.name; });
+    if (found == std::end(kCollectives)) throw ProbeError(fmt::format("unknown collective '{}'", word));
+    chosen.push_back(*found);
+  }
+  return chosen;
+}
+
+// One GPU per rank: the rank's place among the ranks of its node.
+void SelectDevice(const ProbeContext& ctx) {
+  int local = 0;
+  for (int r = 0; r < ctx.comm->Rank(); ++r) local += ctx.members[static_cast<std::size_t>(r)] == ctx.node;
+  KILN_CUDA_CHECK(cudaSetDevice(local % DeviceCount()));
+}
+
+using NcclCommPtr = std::unique_ptr<ncclComm, decltype(&ncclCommDestroy)>;
+
+// The NCCL communicator of the group: rank 0's unique id broadcast through the Kiln communicator.
+NcclCommPtr CreateComm(Communicator& group, const std::string& algo) {
   ncclUniqueId id{};
-  if (rank == 0) KILN_NCCL_CHECK(ncclGetUniqueId(&id));
+  if (group.Rank() == 0) KILN_NCCL_CHECK(ncclGetUniqueId(&id));
   std::string id_bytes = group.BroadcastFromRoot(std::string(id.internal, sizeof id.internal));
   std::copy(id_bytes.begin(), id_bytes.end(), id.internal);
   ncclComm_t comm = nullptr;
-  {
-    ScopedEnv algo("NCCL_ALGO", ctx.params.String("algo"));
-    KILN_NCCL_CHECK(ncclCommInitRank(&comm, ranks, id, rank));
-  }
-  std::unique_ptr<ncclComm, decltype(&ncclCommDestroy)> comm_owner(comm, &ncclCommDestroy);
+  ScopedEnv algo_env("NCCL_ALGO", algo);
+  KILN_NCCL_CHECK(ncclCommInitRank(&comm, group.Size(), id, group.Rank()));
+  return NcclCommPtr(comm, &ncclCommDestroy);
+}
 
-  std::set<std::string> nodes(ctx.members.begin(), ctx.members.end());
-  Subject subject = Subject::Group({nodes.begin(), nodes.end()});
-  Stream stream;
-  EventTimer timer;
+}  // namespace
+
+ProbeOutcome RunNccl(ProbeContext& ctx) {
+  SelectDevice(ctx);
+  const std::vector<CollectiveName> collectives = ParseCollectives(ctx.params.String("collectives"));
+  SweepOptions options;
+  options.sizes = ctx.params.ByteList("sizes");
+  options.warmup = 1;
+  options.samples = static_cast<int>(ctx.params.Int("samples"));
+  options.sample_seconds = 0;  // nccl-tests' way: a fixed count per sample
+  options.max_iterations = static_cast<int>(ctx.params.Int("iterations"));
+  if (options.samples < 1 || options.max_iterations < 1) throw ProbeError("samples and iterations must be at least 1");
+  const std::string algo = ctx.params.String("algo");
+  NcclCommPtr comm = CreateComm(*ctx.comm, algo);
+
+  CommunicatorGroup group(*ctx.comm);
+  CollectiveSweep sweep(group, ctx);
   ProbeOutcome outcome;
-  std::size_t free_bytes = 0, total = 0;
-  KILN_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
   for (std::size_t c = 0; c < collectives.size(); ++c) {
-    for (std::uint64_t size : ctx.params.ByteList("sizes")) {
-      std::uint64_t count = size / sizeof(float) / static_cast<std::uint64_t>(ranks) * static_cast<std::uint64_t>(ranks);
-      if (count == 0) continue;
-      if (3 * count * sizeof(float) > free_bytes * 9 / 10) break;  // the rest of the sweep does not fit either
-      ctx.progress->Say(fmt::format("collective {} of {}, {}", c + 1, collectives.size(), FormatBytes(size)));
-      if (ctx.stop.stop_requested()) throw ProbeError("stopped: the step ran past its timeout");
-      std::uint64_t chunk = count / static_cast<std::uint64_t>(ranks);
-      std::uint64_t send_count = collectives[c] == Collective::kAllGather ? chunk : count;
-      std::uint64_t receive_count = collectives[c] == Collective::kReduceScatter ? chunk : count;
-      DeviceBuffer send(send_count * sizeof(float)), receive(receive_count * sizeof(float));
-      DeviceBuffer wrong(sizeof(unsigned long long));
-      FillInput<<<1024, 256, 0, stream.get()>>>(send.as<float>(), send_count, rank);
-      KILN_CUDA_CHECK(cudaGetLastError());
-      Launch(collectives[c], send.as<float>(), receive.as<float>(), count, chunk, ranks, comm, stream.get());  // warm-up
-      WaitOrAbort(stream.get(), comm, ctx.stop);
-      std::vector<double> times, algbw, busbw;
-      for (int s = 0; s < samples; ++s) {
-        KILN_CUDA_CHECK(cudaMemsetAsync(receive.as<void>(), 0xff, receive_count * sizeof(float), stream.get()));
-        timer.Start(stream.get());
-        for (int i = 0; i < iterations; ++i) {
-          Launch(collectives[c], send.as<float>(), receive.as<float>(), count, chunk, ranks, comm, stream.get());
-        }
-        timer.Stop(stream.get());
-        WaitOrAbort(stream.get(), comm, ctx.stop);
-        double local_seconds = timer.Seconds() / iterations;
-        // The collective's time is the slowest rank's.
-        double seconds = static_cast<double>(group.AllreduceMax(static_cast<std::int64_t>(local_seconds * 1e9))) / 1e9;
-        times.push_back(seconds * 1e6);
-        algbw.push_back(collective::AlgorithmBandwidth(static_cast<double>(count * sizeof(float)), seconds));
-        busbw.push_back(algbw.back() * collective::BusBandwidthFactor(collectives[c], ranks));
-      }
-      KILN_CUDA_CHECK(cudaMemsetAsync(wrong.as<void>(), 0, sizeof(unsigned long long), stream.get()));
-      CountWrong<<<1024, 256, 0, stream.get()>>>(collectives[c], receive.as<float>(), receive_count, ranks, rank, chunk,
-                                                 wrong.as<unsigned long long>());
-      unsigned long long wrong_local = 0;
-      KILN_CUDA_CHECK(cudaMemcpyAsync(&wrong_local, wrong.as<void>(), sizeof wrong_local, cudaMemcpyDeviceToHost, stream.get()));
-      KILN_CUDA_CHECK(cudaStreamSynchronize(stream.get()));
-      // Every rank's count reaches rank 0 (a sum through the text gather keeps this free of MPI).
-      std::vector<std::string> counts = group.GatherToRoot(std::to_string(wrong_local));
-      if (rank != 0) continue;
-      double wrong_total = 0;
-      for (const std::string& text : counts) wrong_total += std::stod(text);
-      std::map<std::string, std::string> labels{{"collective", names[c]}, {"size", FormatBytes(count * sizeof(float))}};
-      std::string method = fmt::format("{} ranks; {} samples of {} iterations after a warm-up; slowest rank; "
-                                       "NCCL {}{}", ranks, samples, iterations, NCCL_VERSION_CODE,
-                                       ctx.params.String("algo").empty() ? "" : ", NCCL_ALGO=" + ctx.params.String("algo"));
-      outcome.measurements.push_back(MakeMeasurement("nccl", "nccl.busbw", "GB/s", subject, busbw, true, method, labels));
-      outcome.measurements.push_back(MakeMeasurement("nccl", "nccl.algbw", "GB/s", subject, algbw, true, method, labels));
-      outcome.measurements.push_back(MakeMeasurement("nccl", "nccl.time", "us", subject, times, false, method, labels));
-      outcome.measurements.push_back(MakeMeasurement("nccl", "nccl.wrong_elements", "count", subject, {wrong_total}, false,
-                                                     "elements of the last result differing from the exact value, all ranks",
-                                                     labels));
-    }
+    const SweepSpec spec{"nccl", "nccl", collectives[c].collective, collectives[c].name,
+                         fmt::format("; NCCL {}{}", NCCL_VERSION_CODE, algo.empty() ? "" : ", NCCL_ALGO=" + algo),
+                         "elements of the last result differing from the exact value, all ranks",
+                         {{"collective", collectives[c].name}},
+                         fmt::format("collective {} of {}, ", c + 1, collectives.size())};
+    NcclCollective collective(collectives[c].collective, group.Rank(), group.Size(), comm.get(), ctx.stop);
+    if (!sweep.Run(collective, spec, options, outcome)) break;
   }
+  sweep.Finish(collectives.size() * options.sizes.size(), outcome);
   return outcome;
 }
 
