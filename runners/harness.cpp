@@ -30,11 +30,12 @@ class Harness {
         progress_(!options.quiet && world_->Rank() == 0),
         recorder_(suite, baseline, registry, options, topology_, progress_),
         watch_(*world_, suite, options, topology_, recorder_, progress_),
-        runner_(*world_, options, topology_, watch_) {}
+        runner_(*world_, options, topology_) {}
 
   HarnessResult Run() {
     topology_ = DiscoverTopology(*world_, options_.rank_as_node, options_.env);
     Open();
+    watch_.Connect();
     const bool root = world_->Rank() == 0;
     const bool burn_in = options_.duration_s > 0 || options_.resume;
     auto loop_start = std::chrono::steady_clock::now();
@@ -103,10 +104,12 @@ class Harness {
     std::vector<RankReport> mine;
     switch (step.probe->scope()) {
       case Scope::kNode: {
-        auto watch = watch_.Watch(index, "", [this](int r) { return Subject::Node(topology_.NodeOf(r)); }, false);
+        auto progress = std::make_shared<ProbeProgress>();
+        auto watch = watch_.Watch({index}, [this](int r) { return Subject::Node(topology_.NodeOf(r)); }, progress,
+                                  false);
         if (topology_.leader) {
           mine.push_back(runner_.RunProbe(step, std::make_shared<LocalCommunicator>(), {topology_.MyNode()},
-                                          Subject::Node(topology_.MyNode())));
+                                          Subject::Node(topology_.MyNode()), nullptr, progress));
         }
         Gather(index, mine);
         break;
@@ -117,8 +120,7 @@ class Harness {
       case Scope::kGroup: {
         Subject subject = Subject::Group(topology_.nodes);
         auto progress = std::make_shared<ProbeProgress>();
-        auto watch = watch_.Watch(index, "", [subject](int) { return subject; }, true,
-                                  watch_.CollectiveHooks(step, progress));
+        auto watch = watch_.Watch({index}, [subject](int) { return subject; }, progress, true);
         std::shared_ptr<Communicator> group = world_->Duplicate();
         mine.push_back(runner_.RunProbe(step, group, topology_.rank_nodes, subject, watch.get(), progress));
         // One result per group from rank 0; the others only when they measured something or went wrong.
@@ -136,7 +138,8 @@ class Harness {
     const SuiteStep& step = suite_.steps[index];
     int nodes = static_cast<int>(topology_.nodes.size());
     if (nodes < 2) {
-      auto watch = watch_.Watch(index, "", [this](int r) { return Subject::Node(topology_.NodeOf(r)); }, false);
+      auto watch = watch_.Watch({index}, [this](int r) { return Subject::Node(topology_.NodeOf(r)); },
+                                std::make_shared<ProbeProgress>(), false);
       std::vector<RankReport> mine;
       if (world_->Rank() == 0) {
         RankReport skipped;
@@ -150,16 +153,15 @@ class Harness {
     std::vector<Round> rounds = SelectRounds(nodes, step.rounds);
     for (std::size_t r = 0; r < rounds.size(); ++r) {
       progress_.Say(fmt::format("  round {}/{}: {} pairs at once", r + 1, rounds.size(), rounds[r].size()));
-      RunPairRound(index, rounds[r], fmt::format("round {}/{}", r + 1, rounds.size()));
+      RunPairRound({index, static_cast<int>(r), static_cast<int>(rounds.size())}, rounds[r]);
     }
   }
 
   // All ranks, one round of a pair step: each node's leader runs the probe with its partner, if it has one.
-  void RunPairRound(std::size_t index, const Round& round, std::string name) {
-    const SuiteStep& step = suite_.steps[index];
+  void RunPairRound(StepPlace place, const Round& round) {
+    const SuiteStep& step = suite_.steps[place.step];
     auto progress = std::make_shared<ProbeProgress>();
-    auto watch = watch_.Watch(index, std::move(name), [this, round](int rank) { return PairOf(round, rank); }, true,
-                              watch_.CollectiveHooks(step, progress));
+    auto watch = watch_.Watch(place, [this, round](int rank) { return PairOf(round, rank); }, progress, true);
     int color = -1, key = 0;
     if (topology_.leader) {
       for (std::size_t p = 0; p < round.size(); ++p) {
@@ -181,7 +183,7 @@ class Harness {
       if (key == 1 && IsQuietSuccess(mine.back())) mine.clear();
     }
     pair.reset();
-    Gather(index, mine);
+    Gather(place.step, mine);
   }
 
   // What `rank` tests in `round`: its node's pair when it speaks for a node that has a partner, else its node.

@@ -53,7 +53,7 @@ RankReport StepRunner::RunProbe(const SuiteStep& step, std::shared_ptr<Communica
       step.timeout, kProbeGrace,
       // A node probe talks to nobody: it stops at once on a signal, also under mpirun, which gives its ranks
       // only moments after forwarding SIGTERM.
-      options_.interrupted, watch_.Heartbeat(step, ctx->progress, ctx->node));
+      options_.interrupted);
   // An abandoned probe keeps `ctx` alive through its own reference.
   abandoned_ = abandoned_ || guarded.abandoned;
   return Reported(std::move(report), step, guarded.outcome, guarded.elapsed, guarded.timed_out);

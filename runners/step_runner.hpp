@@ -11,14 +11,17 @@
 #include "runners/harness.hpp"
 #include "runners/job_topology.hpp"
 #include "runners/rank_report.hpp"
-#include "runners/step_watch.hpp"
+#include "runners/hang_watch.hpp"
 
 namespace kiln {
 
+// After a step's timeout, a probe has this long to stop on its own; a node probe that does not is abandoned.
+inline constexpr Seconds kProbeGrace{2};
+
 class StepRunner {
  public:
-  StepRunner(Communicator& world, const RunOptions& options, const JobTopology& topology, StepWatch& watch)
-      : world_(world), options_(options), topology_(topology), watch_(watch) {}
+  StepRunner(Communicator& world, const RunOptions& options, const JobTopology& topology)
+      : world_(world), options_(options), topology_(topology) {}
 
   // Runs `step` on this rank with `comm` (whose ranks stand for `members`) under the step's timeout. A node probe
   // (no MPI) runs on a thread of its own and is abandoned if it hangs; a pair or group probe runs here, on the
@@ -38,7 +41,6 @@ class StepRunner {
   Communicator& world_;
   const RunOptions& options_;
   const JobTopology& topology_;
-  StepWatch& watch_;
   bool abandoned_ = false;
 };
 

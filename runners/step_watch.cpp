@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include "core/errors.hpp"
 #include "reports/printable.hpp"
+#include "runners/rank_state.hpp"
+#include "runners/step_runner.hpp"
 
 namespace kiln {
 namespace {
@@ -16,6 +19,18 @@ namespace {
 Seconds GatherAllowance(int ranks) { return Seconds(5) + Seconds(0.0005) * ranks; }
 // The other ranks of a hung step end themselves this much later, so that rank 0 has written the report first.
 constexpr Seconds kReportAllowance{20};
+// Rank 0's watch looks every 2.5 s and prints when no line went out for 5 s: a line at least every 7.5 s. A wake-up
+// this rare costs a busy-polling collective nothing measurable (one every 100 ms cost 15%).
+constexpr Seconds kBeat{2.5};
+constexpr Seconds kQuietAtMost{5};
+// The other ranks send their state every 2.5 s, less often past 250 ranks: rank 0 reads about 100 states a second.
+Seconds SendEvery(int ranks) { return std::max(kBeat, Seconds(0.01) * ranks); }
+// A rank that missed three sends is silent (frozen, or cut off from rank 0).
+Seconds SilentAfter(int ranks) { return SendEvery(ranks) * 3 + Seconds(1); }
+
+std::string RoundName(const StepPlace& place) {
+  return place.rounds > 0 ? fmt::format("round {}/{}", place.round + 1, place.rounds) : "";
+}
 
 }  // namespace
 
@@ -23,36 +38,30 @@ StepWatch::StepWatch(Communicator& world, const Suite& suite, const RunOptions& 
                      RunRecorder& recorder, const RunProgress& progress)
     : world_(world), suite_(suite), options_(options), topology_(topology), recorder_(recorder), progress_(progress) {}
 
-std::unique_ptr<HangWatch> StepWatch::Watch(std::size_t step, std::string round,
-                                            std::function<Subject(int)> subject_of, bool stop, WatchHooks hooks) {
-  const SuiteStep& s = suite_.steps[step];
-  Seconds hang_after = s.timeout + kProbeGrace + GatherAllowance(world_.Size());
+void StepWatch::Connect() { channel_ = StateChannel::Open(world_, !options_.quiet); }
+
+std::unique_ptr<HangWatch> StepWatch::Watch(StepPlace place, std::function<Subject(int)> subject_of,
+                                            std::shared_ptr<ProbeProgress> progress, bool collective) {
+  const SuiteStep& step = suite_.steps[place.step];
+  Seconds hang_after = step.timeout + kProbeGrace + GatherAllowance(world_.Size());
   if (world_.Rank() != 0) hang_after += kReportAllowance;
   {
     std::lock_guard lock(recorder_.mutex());
-    watched_ = {step, std::move(round), std::move(subject_of), false,
+    watched_ = {place, std::move(subject_of), std::move(progress), false, std::chrono::steady_clock::now(),
                 std::vector<char>(static_cast<std::size_t>(world_.Size()), 0)};
+    SendState();
   }
-  return std::make_unique<HangWatch>(stop ? s.timeout : hang_after, hang_after, std::move(hooks),
+  WatchHooks hooks = collective ? CollectiveHooks(step) : WatchHooks{};
+  if (world_.Rank() == 0 ? progress_.speaks() : channel_ != nullptr) {
+    hooks.heartbeat_every = world_.Rank() == 0 ? kBeat : SendEvery(world_.Size());
+    hooks.heartbeat = [this](Seconds elapsed) { Beat(elapsed); };
+  }
+  return std::make_unique<HangWatch>(collective ? step.timeout : hang_after, hang_after, std::move(hooks),
                                      [this](Seconds elapsed) { OnHang(elapsed); });
 }
 
-WatchHooks StepWatch::Heartbeat(const SuiteStep& step, std::shared_ptr<ProbeProgress> progress,
-                                const std::string& node) {
+WatchHooks StepWatch::CollectiveHooks(const SuiteStep& step) {
   WatchHooks hooks;
-  if (progress_.speaks()) {
-    hooks.heartbeat = [this, progress, node, &step](Seconds elapsed) {
-      std::string doing = progress->Latest();
-      progress_.Say(fmt::format("  {}/{}: {} of {} on {}{}", step.phase, step.probe->Name(), FormatDuration(elapsed),
-                                FormatDuration(step.timeout), Printable(node),
-                                doing.empty() ? "" : ": " + Printable(doing)));
-    };
-  }
-  return hooks;
-}
-
-WatchHooks StepWatch::CollectiveHooks(const SuiteStep& step, std::shared_ptr<ProbeProgress> progress) {
-  WatchHooks hooks = Heartbeat(step, std::move(progress), topology_.NodeOf(world_.Rank()));
   hooks.signal = world_.Rank() == 0 ? options_.interrupted : nullptr;
   hooks.signal_fd = options_.interrupted_fd;
   if (world_.Size() > 1) hooks.on_signal = [this, &step] { recorder_.WriteInterimReport(step); };
@@ -62,6 +71,8 @@ WatchHooks StepWatch::CollectiveHooks(const SuiteStep& step, std::shared_ptr<Pro
 void StepWatch::Gathering() {
   std::lock_guard lock(recorder_.mutex());
   watched_.gathering = true;
+  watched_.since = std::chrono::steady_clock::now();
+  SendState();
 }
 
 void StepWatch::Arrived(int rank, const std::function<void()>& record) {
@@ -70,11 +81,47 @@ void StepWatch::Arrived(int rank, const std::function<void()>& record) {
   record();
 }
 
+void StepWatch::Beat(Seconds elapsed) {
+  std::lock_guard lock(recorder_.mutex());
+  if (world_.Rank() != 0) {
+    SendState();
+    return;
+  }
+  if (progress_.Silence() < kQuietAtMost) return;
+  const SuiteStep& step = suite_.steps[watched_.place.step];
+  std::string doing = watched_.progress->Latest();
+  progress_.Say(fmt::format("  {}/{}: {} of {} on {}{}{}", step.phase, step.probe->Name(), FormatDuration(elapsed),
+                            FormatDuration(step.timeout), Printable(topology_.NodeOf(0)),
+                            doing.empty() ? "" : ": " + Printable(doing), Others()));
+}
+
+RankState StepWatch::MyState() const {
+  return {world_.Rank(), watched_.place.step, watched_.place.round, watched_.gathering,
+          Seconds(std::chrono::steady_clock::now() - watched_.since).count(), watched_.progress->Latest()};
+}
+
+void StepWatch::SendState() const {
+  if (channel_ != nullptr && world_.Rank() != 0) channel_->Send(MyState());
+}
+
+std::string StepWatch::Others() const {
+  std::string text;
+  if (channel_ != nullptr) {
+    std::vector<std::optional<HeardState>> heard = channel_->Heard();
+    heard[0] = HeardState{MyState(), 0};
+    text = DescribeRanks(heard, topology_.rank_nodes, SilentAfter(world_.Size()).count());
+  }
+  // Without the states (UDP blocked): while gathering, rank 0 still knows whose results it waits for.
+  if (text.empty() && watched_.gathering) text = DescribeWaiting(watched_.arrived, topology_.rank_nodes);
+  return text.empty() ? "" : "; " + Printable(text);
+}
+
 void StepWatch::OnHang(Seconds elapsed) {
   std::lock_guard lock(recorder_.mutex());
-  const SuiteStep& step = suite_.steps[watched_.step];
-  std::string what = fmt::format("step {}/{} ({}/{}){}", watched_.step + 1, suite_.steps.size(), step.phase,
-                                 step.probe->Name(), watched_.round.empty() ? "" : ", " + watched_.round);
+  const SuiteStep& step = suite_.steps[watched_.place.step];
+  const std::string round = RoundName(watched_.place);
+  std::string what = fmt::format("step {}/{} ({}/{}){}", watched_.place.step + 1, suite_.steps.size(), step.phase,
+                                 step.probe->Name(), round.empty() ? "" : ", " + round);
   const int rank = world_.Rank();
   if (rank != 0) {
     std::fprintf(stderr, "kiln: rank %d (node %s): %s is not done after %s; ending this rank (rank 0 reports it)\n",
@@ -84,7 +131,7 @@ void StepWatch::OnHang(Seconds elapsed) {
   }
   std::vector<StepResult> hung = HungResults(elapsed, what);
   int code = recorder_.WriteHungReport(
-      watched_.step, hung,
+      watched_.place.step, hung,
       fmt::format("ended by the watchdog: {} was not done after {} (timeout {}){}; the steps after it did not run",
                   what, FormatDuration(elapsed), FormatDuration(step.timeout),
                   hung.empty() ? ": every result had arrived, the closing barrier never completed" : ""));
@@ -93,7 +140,7 @@ void StepWatch::OnHang(Seconds elapsed) {
 }
 
 std::vector<StepResult> StepWatch::HungResults(Seconds elapsed, const std::string& what) const {
-  const SuiteStep& step = suite_.steps[watched_.step];
+  const SuiteStep& step = suite_.steps[watched_.place.step];
   const std::string ended = "the watchdog ended the job (a thread stuck in MPI cannot be stopped)";
   std::vector<StepResult> hung;
   if (!watched_.gathering) {
