@@ -1,10 +1,8 @@
 // kiln under `mpirun -np 4 --oversubscribe`, each rank standing in for a node: real measurements must
 // arrive on rank 0 and be evaluated; a hung node must be reported without hanging the run.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <spawn.h>
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
@@ -16,15 +14,16 @@
 
 #include "core/files.hpp"
 #include "core/hostname.hpp"
+#include "tests/support/rank_processes.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
-
-extern char** environ;
 
 namespace kiln {
 namespace {
 
+using testing::FindRank;
 using testing::RunCommand;
+using testing::Spawn;
 using testing::SourceDir;
 
 std::vector<std::string> Mpirun(int ranks, std::vector<std::string> kiln_args) {
@@ -32,23 +31,6 @@ std::vector<std::string> Mpirun(int ranks, std::vector<std::string> kiln_args) {
                                 "--bind-to", "none", testing::KilnBinary()};
   argv.insert(argv.end(), kiln_args.begin(), kiln_args.end());
   return argv;
-}
-
-// Starts `argv` (searched on PATH) without waiting for it, its stderr into `stderr_path` when given; -1 if it could
-// not start. For tests that signal or freeze the job while it runs.
-pid_t Spawn(std::vector<std::string> argv, const std::string& stderr_path = {}) {
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (!stderr_path.empty()) {
-    posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  }
-  pid_t pid = -1;
-  int started = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return started == 0 ? pid : -1;
 }
 
 TEST(MpiHarness, FourRanksMeasureEveryPhaseAndRankZeroEvaluates) {
@@ -312,29 +294,6 @@ TEST(MpiHarness, AHungGroupStepOfARunWithoutMpirunEndsWithItsReportAndSummary) {
   ExpectEndedByTheWatchdog(report, "step 1/1 (group/stall)");
   ASSERT_EQ(report["steps"][0]["results"].size(), 1u);
   EXPECT_EQ(report["steps"][0]["results"][0]["status"], "timeout");
-}
-
-// The pid of the kiln rank `rank` whose command line holds `marker` (its --out folder), or -1.
-pid_t FindRank(const std::string& marker, int rank) {
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline, environment;
-    try {
-      cmdline = ReadFile(entry.path() / "cmdline");
-      environment = ReadFile(entry.path() / "environ");
-    } catch (const std::exception&) {
-      continue;
-    }
-    if (cmdline.find(marker) == std::string::npos || cmdline.rfind("mpirun", 0) == 0) continue;
-    std::string wanted = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
-    std::size_t at = environment.find(wanted);
-    if (at != std::string::npos && (at == 0 || environment[at - 1] == '\0') &&
-        (at + wanted.size() == environment.size() || environment[at + wanted.size()] == '\0')) {
-      return static_cast<pid_t>(std::stol(name));
-    }
-  }
-  return -1;
 }
 
 TEST(MpiHarness, AFrozenRankIsNamedByRankZeroWhichWritesTheReportAndEndsTheJob) {
