@@ -14,13 +14,14 @@
 
 #include "core/files.hpp"
 #include "core/hostname.hpp"
-#include "tests/support/mpi_job.hpp"
+#include "tests/support/rank_processes.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace kiln {
 namespace {
 
+using testing::FindRank;
 using testing::Mpirun;
 using testing::RunCommand;
 using testing::SourceDir;
@@ -97,29 +98,6 @@ TEST(MpiHarness, AHungGroupStepOfARunWithoutMpirunEndsWithItsReportAndSummary) {
   ExpectEndedByTheWatchdog(report, "step 1/1 (group/stall)");
   ASSERT_EQ(report["steps"][0]["results"].size(), 1u);
   EXPECT_EQ(report["steps"][0]["results"][0]["status"], "timeout");
-}
-
-// The pid of the kiln rank `rank` whose command line holds `marker` (its --out folder), or -1.
-pid_t FindRank(const std::string& marker, int rank) {
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline, environment;
-    try {
-      cmdline = ReadFile(entry.path() / "cmdline");
-      environment = ReadFile(entry.path() / "environ");
-    } catch (const std::exception&) {
-      continue;
-    }
-    if (cmdline.find(marker) == std::string::npos || cmdline.rfind("mpirun", 0) == 0) continue;
-    std::string wanted = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
-    std::size_t at = environment.find(wanted);
-    if (at != std::string::npos && (at == 0 || environment[at - 1] == '\0') &&
-        (at + wanted.size() == environment.size() || environment[at + wanted.size()] == '\0')) {
-      return static_cast<pid_t>(std::stol(name));
-    }
-  }
-  return -1;
 }
 
 TEST(MpiHarness, AFrozenRankIsNamedByRankZeroWhichWritesTheReportAndEndsTheJob) {

@@ -14,7 +14,7 @@
 
 #include "core/files.hpp"
 #include "core/hostname.hpp"
-#include "tests/support/mpi_job.hpp"
+#include "tests/support/rank_processes.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 
