@@ -1,6 +1,6 @@
 #pragma once
 // The end of every run that wrote a report (alone, under MPI, after a bisection): print the summary, add the
-// report to the history, call the fail-node hook. One place, one way of handling their errors.
+// report to the history, write the Prometheus textfile, call the fail-node hook. One place, one way of handling their errors.
 
 #include <string>
 
@@ -9,6 +9,7 @@ namespace kiln {
 struct EpilogueOptions {
   std::string history_db;    // --history: add the report here
   std::string on_fail_node;  // --on-fail-node: PROGRAM NODE REASON per failing node
+  std::string textfile_dir;  // --textfile-dir: node_exporter's folder (reports/prometheus_textfile.hpp)
   std::string note;          // appended to "report written to PATH"
 };
 
