@@ -55,7 +55,7 @@ struct RunArgs {
   bool quiet = false;
   std::string mpi_thread_level = "single";
 
-  EpilogueOptions Epilogue(std::string note = {}) const { return {history, on_fail_node, textfile_dir, std::move(note)}; }
+  EpilogueOptions Epilogue(std::string note = {}) const { return {history, on_fail_node, std::move(note), textfile_dir}; }
 };
 
 Environment EnvironmentFromVariables() {

@@ -9,8 +9,8 @@ namespace kiln {
 struct EpilogueOptions {
   std::string history_db;    // --history: add the report here
   std::string on_fail_node;  // --on-fail-node: PROGRAM NODE REASON per failing node
-  std::string textfile_dir;  // --textfile-dir: node_exporter's folder (reports/prometheus_textfile.hpp)
   std::string note;          // appended to "report written to PATH"
+  std::string textfile_dir{};  // --textfile-dir: node_exporter's folder (reports/prometheus_textfile.hpp)
 };
 
 // Returns the run's exit code, raised to the error's when the history or the hook could not be done (the
