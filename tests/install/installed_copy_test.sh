@@ -4,7 +4,7 @@
 # on a node with a stale checkout at that path would read the wrong suites). Issue 28 item 7.
 # Usage: installed_copy_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build=$1 src=$2
+build=$(realpath "$1") src=$(realpath "$2")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

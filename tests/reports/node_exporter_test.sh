@@ -4,7 +4,7 @@
 # scrape error, no duplicate series, the kiln series present. Skipped (exit 77) where the node exporter (Debian
 # package prometheus-node-exporter) is not installed. Usage: node_exporter_test.sh KILN SOURCE_DIR
 set -euo pipefail
-kiln=$1 src=$2
+kiln=$(realpath "$1") src=$(realpath "$2")
 exporter=$(command -v prometheus-node-exporter || command -v node_exporter || true)
 [ -n "$exporter" ] || { echo "prometheus-node-exporter not installed (Debian package prometheus-node-exporter): skipped"; exit 77; }
 command -v curl > /dev/null || { echo "curl not installed: skipped"; exit 77; }
@@ -47,10 +47,19 @@ done
 [ -s "$work/metrics" ] || fail "node exporter did not serve 127.0.0.1:$port"
 grep -q '^node_textfile_scrape_error 0$' "$work/metrics" || fail "textfile scrape error: $(grep textfile "$work/metrics")"
 if grep -q '^node_textfile_scrape_error 1' "$work/metrics"; then fail "node_textfile_scrape_error 1"; fi
+# A series two files both hold is dropped with only a log line ("was collected before"), while
+# node_textfile_scrape_error stays 0: every sample of both files must be served.
+written=$(cat "$work"/tf/*.prom | grep -c '^kiln_')
+served=$(grep -c '^kiln_' "$work/metrics")
+[ "$written" = "$served" ] || fail "the files hold $written kiln samples, node_exporter serves $served (duplicates?)"
+if grep -q "was collected before\|error gathering metrics" "$work/exporter.log"; then fail "node_exporter: gather errors"; fi
+# node_exporter writes labels in name order (Hostname, cluster, node, suite).
 for suite in mpi-small mpi-small-2; do
   grep -q "^kiln_run_accepted{cluster=\"lab\",suite=\"$suite\"} [01]$" "$work/metrics" || fail "no kiln_run_accepted of $suite"
-  grep -q "^kiln_node_ok{cluster=\"lab\",suite=\"$suite\",node=\"[^\"]*\",Hostname=\"[^\"]*\"} [01]$" "$work/metrics" ||
-    fail "no kiln_node_ok of $suite"
+  grep -q "^kiln_node_ok{Hostname=\"[^\"]*\",cluster=\"lab\",node=\"[^\"]*\",suite=\"$suite\"} [01]$" "$work/metrics" ||
+    fail "no kiln_node_ok of $suite: $(grep '^kiln_node_ok' "$work/metrics")"
+  grep -q "^kiln_node_last_run_timestamp_seconds{.*suite=\"$suite\"} [0-9.e+]*$" "$work/metrics" ||
+    fail "no kiln_node_last_run_timestamp_seconds of $suite"
 done
 grep -q 'node_textfile_mtime_seconds{file=".*kiln-mpi-small.prom"}' "$work/metrics" || fail "the file's mtime is not exported"
 echo "PASS: $(grep -c '^kiln_' "$work/metrics") kiln samples served by $exporter on 127.0.0.1:$port"

@@ -5,7 +5,7 @@
 # docs/grafana-kiln.json reads only series Kiln writes. Skipped (exit 77) where promtool (Debian package
 # prometheus) is not installed. Usage: textfile_test.sh KILN SOURCE_DIR
 set -euo pipefail
-kiln=$1 src=$2
+kiln=$(realpath "$1") src=$(realpath "$2")
 command -v promtool > /dev/null || { echo "promtool not installed (Debian package prometheus): skipped"; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
