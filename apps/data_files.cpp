@@ -11,13 +11,27 @@
 
 namespace kiln {
 
+namespace {
+
+// Whether `path` lies inside `folder` (both made absolute and normal; no symbolic link followed).
+bool Inside(const std::filesystem::path& path, const std::filesystem::path& folder) {
+  std::string p = path.lexically_normal().string(), f = folder.lexically_normal().string();
+  if (!f.ends_with('/')) f += '/';
+  return p.starts_with(f);
+}
+
+}  // namespace
+
 std::vector<std::string> DataDirectories() {
   std::vector<std::string> dirs;
   if (const char* env = std::getenv("KILN_DATA_DIR"); env != nullptr && *env != '\0') dirs.push_back(env);
   std::error_code error;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) dirs.push_back((exe.parent_path().parent_path() / "share" / "kiln").string());
-  dirs.push_back(KILN_SOURCE_DIR);
+  if (error) return dirs;
+  dirs.push_back((exe.parent_path().parent_path() / "share" / "kiln").string());
+  // The source tree only for the binary of its own build folder: an installed or copied kiln reads its prefix,
+  // never a source tree that happens to sit at the path it was built from (docs: README, "Install on a cluster").
+  if (Inside(exe, KILN_BUILD_DIR)) dirs.push_back(KILN_SOURCE_DIR);
   return dirs;
 }
 

@@ -8,7 +8,8 @@
 
 namespace kiln {
 
-// Folders searched in order: $KILN_DATA_DIR, <executable>/../share/kiln, the source tree Kiln was built from.
+// Folders searched in order: $KILN_DATA_DIR, <executable>/../share/kiln (the install prefix), and, for the binary
+// in the build folder only, the source tree it was built from.
 std::vector<std::string> DataDirectories();
 
 // `name_or_path` is a file path if it names an existing file or ends in .xml; otherwise

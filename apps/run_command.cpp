@@ -46,6 +46,7 @@ struct RunArgs {
   std::string duration;
   std::string history;
   std::string on_fail_node;
+  std::string textfile_dir;
   bool resume = false;
   bool force = false;
   bool plan = false;
@@ -54,7 +55,7 @@ struct RunArgs {
   bool quiet = false;
   std::string mpi_thread_level = "single";
 
-  EpilogueOptions Epilogue(std::string note = {}) const { return {history, on_fail_node, std::move(note)}; }
+  EpilogueOptions Epilogue(std::string note = {}) const { return {history, on_fail_node, std::move(note), textfile_dir}; }
 };
 
 Environment EnvironmentFromVariables() {
@@ -268,6 +269,8 @@ Command AddRunCommand(CLI::App& app, const CommandLine& line) {
   run->add_option("--history", args->history, "add the report to this history database (SQLite)")->check(NonEmpty());
   run->add_option("--on-fail-node", args->on_fail_node,
                   "program run as PROGRAM NODE REASON for each failing node (no shell involved)")->check(NonEmpty());
+  run->add_option("--textfile-dir", args->textfile_dir, "after the run, write DIR/kiln-<suite>.prom for node_exporter "
+                  "(needs --cluster: the label every series carries)")->check(NonEmpty())->needs("--cluster");
   run->add_flag("--resume", args->resume, "continue the burn-in checkpointed in --out after a crash or reboot");
   run->add_flag("--bisect", args->bisect,
                 "with --hosts: when a pair or group probe fails, find the nodes and links at fault (kiln bisect)");

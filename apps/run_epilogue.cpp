@@ -8,6 +8,7 @@
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "history/history_db.hpp"
+#include "reports/prometheus_textfile.hpp"
 #include "reports/report.hpp"
 #include "sweeps/fail_node_hook.hpp"
 
@@ -39,6 +40,9 @@ int FinishRun(const std::string& summary, const std::string& report_path, int ex
   fmt::print("kiln: report written to {}{}\n", report_path, options.note);
   try {
     if (!options.history_db.empty()) AddToHistory(options.history_db, report_path);
+    if (!options.textfile_dir.empty()) {
+      fmt::print("kiln: metrics written to {}\n", WritePrometheusTextfile(options.textfile_dir, LoadReport(report_path)));
+    }
     if (!options.on_fail_node.empty()) CallFailNodeHook(options.on_fail_node, report_path);
   } catch (const KilnError& e) {
     fmt::print(stderr, "kiln: {}\n", e.what());

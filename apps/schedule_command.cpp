@@ -22,7 +22,8 @@ std::string Absolute(const std::string& path) {
 // Every path option made absolute (docs: README, "scheduled sweeps"); a suite, baseline or hook named by a word is
 // left for kiln run to look up (data folders, PATH), unless a file of that name is here.
 void MakePathsAbsolute(ScheduleOptions& o) {
-  for (std::string* path : {&o.out_dir, &o.kiln, &o.reports_dir, &o.hosts, &o.history_db, &o.sign_key, &o.chain_dir}) {
+  for (std::string* path : {&o.out_dir, &o.kiln, &o.reports_dir, &o.hosts, &o.history_db, &o.sign_key, &o.chain_dir,
+                             &o.textfile_dir}) {
     *path = Absolute(*path);
   }
   std::error_code error;
@@ -71,6 +72,8 @@ Command AddScheduleCommand(CLI::App& app, const CommandLine& line) {
   schedule->add_option("--cluster", o.cluster, "cluster name in the reports");
   schedule->add_option("--sign-key", o.sign_key, "sign every report with this key")->check(NonEmpty());
   schedule->add_option("--chain", o.chain_dir, "add every report to this chain")->check(NonEmpty());
+  schedule->add_option("--textfile-dir", o.textfile_dir, "each sweep writes DIR/kiln-<suite>.prom for node_exporter")
+      ->check(NonEmpty())->needs("--cluster");
   schedule->add_option("--on-fail-node", o.on_fail_node, "program run per failing node (NODE REASON)")->check(NonEmpty());
   schedule->add_flag("--drain", o.drain, "slurm: drain each failing node (writes kiln-drain-node.sh)");
   schedule->add_option("--nodes", o.nodes, "slurm: nodes per sweep")->check(CLI::Range(1, 1000000));

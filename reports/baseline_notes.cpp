@@ -7,6 +7,20 @@
 
 namespace kiln {
 
+std::string BaselineIdentity(const nlohmann::json& report) {
+  const nlohmann::json& baseline = report.value("baseline", nlohmann::json::object());
+  std::string sku = baseline.value("sku", "");
+  std::string path = baseline.value("path", "");
+  std::string sha = baseline.value("sha256", "").substr(0, 12);
+  if (sku.empty() && path.empty()) return "?";
+  std::string file = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  std::vector<std::string> parts;
+  if (!file.empty()) parts.push_back("file " + file);
+  if (!sha.empty()) parts.push_back("sha256 " + sha);
+  if (parts.empty()) return sku;
+  return fmt::format("{} ({})", sku.empty() ? "?" : sku, fmt::join(parts, ", "));
+}
+
 std::string DescribeBaselineChoice(const nlohmann::json& report) {
   const nlohmann::json& baseline = report.value("baseline", nlohmann::json::object());
   const nlohmann::json& selection = baseline.value("selection", nlohmann::json());

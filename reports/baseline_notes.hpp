@@ -9,6 +9,10 @@
 
 namespace kiln {
 
+// The baseline as the run used it, by its own file and bytes: "h200-sxm-141gb (file site-h200.xml, sha256
+// 393a88a377b6)". An edited copy that kept the shipped SKU is told apart by its file name and hash. "?" for none.
+std::string BaselineIdentity(const nlohmann::json& report);
+
 // "h200-sxm-141gb, auto (GPU 'NVIDIA H200' found); node shape 1gpu: 1 GPU, no NVLink, no InfiniBand (fits what
 // was found); detected: 1 x NVIDIA H200, no NVLink, no InfiniBand port (vm)". Empty for reports without it.
 std::string DescribeBaselineChoice(const nlohmann::json& report);

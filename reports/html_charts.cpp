@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/units.hpp"
+#include "reports/chart_axes.hpp"
 #include "reports/html_escape.hpp"
 
 namespace kiln {
@@ -17,31 +18,11 @@ namespace {
 
 using html::E;
 
-// Line colours for series; red and amber are kept for bounds, grey for references.
-constexpr const char* kPalette[] = {"#0969da", "#8250df", "#1b7c83", "#bf3989", "#1a7f37", "#953800", "#0550ae", "#4d2d00"};
-constexpr const char* kFailColor = "#cf222e";
-constexpr const char* kWarnColor = "#bf8700";
-constexpr const char* kReferenceColor = "#6e7781";
-
 // Fewer samples than this show no course over time.
 constexpr std::size_t kFewestTimeSamples = 8;
 
 // More lines than this (every pair of a cluster) read better as a matrix or bars.
 constexpr std::size_t kMostLines = 12;
-
-const char* SeriesColor(std::size_t i) { return kPalette[i % std::size(kPalette)]; }
-
-std::string OutcomeColor(Outcome o) {
-  switch (o) {
-    case Outcome::kPass: return "#2da44e";
-    case Outcome::kWarn: return kWarnColor;
-    case Outcome::kFail:
-    case Outcome::kError: return kFailColor;
-    case Outcome::kSkipped:
-    case Outcome::kNotApplicable: return "#8c959f";
-  }
-  return "#8c959f";
-}
 
 void AddUnique(std::vector<double>& values, double v) {
   for (double existing : values) {
@@ -73,16 +54,6 @@ void Extend(const ChartMarks& marks, double& smallest_positive, double& largest)
   }
 }
 
-// One mark kind: its colour, dash pattern and legend words.
-struct MarkStyle {
-  const char* color;
-  const char* dash;  // "" for a solid line
-  const char* name;
-};
-constexpr MarkStyle kFailStyle{kFailColor, "5 3", "fail bound"};
-constexpr MarkStyle kWarnStyle{kWarnColor, "2 3", "warn bound"};
-constexpr MarkStyle kReferenceStyle{kReferenceColor, "", "reference"};
-
 std::string Line(double x1, double y1, double x2, double y2, const MarkStyle& style, const std::string& title) {
   return fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="2"{}><title>{}</title></line>)",
                      x1, y1, x2, y2, style.color,
@@ -97,67 +68,12 @@ void ForEachMark(const ChartMarks& marks, Draw draw) {
   for (double v : marks.references) draw(kReferenceStyle, v);
 }
 
-// A legend in rows under a chart: coloured swatches (lines or marks) and their words.
-class Legend {
- public:
-  void AddLine(const std::string& color, const std::string& text) { entries_.push_back({color, "", text, false}); }
-  void AddMarks(const ChartMarks& marks) {
-    if (!marks.fail_bounds.empty()) AddStyle(kFailStyle);
-    if (!marks.warn_bounds.empty()) AddStyle(kWarnStyle);
-    if (!marks.references.empty()) AddStyle(kReferenceStyle);
-  }
-  void AddBox(const std::string& color, const std::string& text) { entries_.push_back({color, "", text, true}); }
-  int Height(int width) const { return Rows(width) * 18; }
-  std::string Draw(int left, int top, int width) const {
-    std::string svg = R"(<g class="legend">)";
-    int per_row = std::max(1, width / kEntryWidth);
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      const Entry& e = entries_[i];
-      int x = left + static_cast<int>(i % static_cast<std::size_t>(per_row)) * kEntryWidth;
-      int y = top + static_cast<int>(i / static_cast<std::size_t>(per_row)) * 18 + 9;
-      if (e.box) {
-        svg += fmt::format(R"(<rect x="{}" y="{}" width="18" height="10" fill="{}"/>)", x, y - 5, e.color);
-      } else {
-        svg += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="3"{}/>)", x, y, x + 18, y,
-                           e.color, e.dash.empty() ? "" : fmt::format(R"( stroke-dasharray="{}")", e.dash));
-      }
-      svg += fmt::format(R"(<text x="{}" y="{}" font-size="11">{}</text>)", x + 24, y + 4, E(e.text));
-    }
-    return svg + "</g>";
-  }
-
- private:
-  static constexpr int kEntryWidth = 170;
-  struct Entry {
-    std::string color, dash, text;
-    bool box;
-  };
-  void AddStyle(const MarkStyle& s) { entries_.push_back({s.color, s.dash, s.name, false}); }
-  int Rows(int width) const {
-    int per_row = std::max(1, width / kEntryWidth);
-    return static_cast<int>((entries_.size() + static_cast<std::size_t>(per_row) - 1) / static_cast<std::size_t>(per_row));
-  }
-  std::vector<Entry> entries_;
-};
-
 // A line's name in a legend: its labels' values (less `skip`), " @ subject" when a chart has several subjects,
 // or `fallback` when that leaves nothing.
 std::string LineName(const Measurement& m, const std::string& skip, bool several_subjects, const std::string& fallback) {
   std::string name = LabelValues(m, skip);
   if (several_subjects) name += fmt::format("{}{}", name.empty() ? "" : " @ ", m.subject.Label());
   return name.empty() ? fallback : name;
-}
-
-// The value axis's grid lines and tick labels, left of a plot `w` wide.
-template <typename YOf>
-std::string ValueGrid(const ValueAxis& axis, int left, int w, YOf y_of) {
-  std::string svg;
-  for (double t : axis.ticks) {
-    svg += fmt::format(R"(<line x1="{0}" x2="{1}" y1="{2:.1f}" y2="{2:.1f}" stroke="#eaeef2"/>)"
-                       R"(<text x="{3}" y="{4:.1f}" font-size="10" text-anchor="end" fill="#57606a">{5}</text>)",
-                       left, left + w, y_of(t), left - 4, y_of(t) + 3, E(FormatTick(t)));
-  }
-  return svg;
 }
 
 std::optional<double> SampleInterval(const std::string& method) {
@@ -192,52 +108,6 @@ Judgements CollectJudgements(const std::vector<Verdict>& verdicts) {
     if (v.reference) AddUnique(slot.marks.references, *v.reference);
   }
   return j;
-}
-
-double ValueAxis::Fraction(double value) const {
-  double f = 0;
-  if (log) {
-    f = value <= lo ? 0 : (std::log10(value) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
-  } else {
-    f = hi > lo ? (value - lo) / (hi - lo) : 0;
-  }
-  return std::clamp(f, 0.0, 1.0);
-}
-
-ValueAxis MakeValueAxis(double smallest_positive, double largest) {
-  ValueAxis axis;
-  if (!(largest > 0) || !std::isfinite(largest)) return axis;  // nothing positive: 0..1
-  if (smallest_positive > 0 && largest / smallest_positive >= 100) {
-    axis.log = true;
-    int first = static_cast<int>(std::floor(std::log10(smallest_positive)));
-    int last = static_cast<int>(std::ceil(std::log10(largest)));
-    if (last == first) ++last;
-    int step = (last - first) > 6 ? 2 : 1;  // at most about six labels
-    axis.lo = std::pow(10.0, first);
-    axis.hi = std::pow(10.0, last);
-    for (int d = first; d <= last; d += step) axis.ticks.push_back(std::pow(10.0, d));
-    return axis;
-  }
-  double raw = largest * 1.05 / 5;
-  double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = magnitude;
-  for (double nice : {1.0, 2.0, 5.0, 10.0}) {
-    step = nice * magnitude;
-    if (step >= raw) break;
-  }
-  axis.hi = std::ceil(largest * 1.05 / step) * step;
-  for (int i = 0; i * step <= axis.hi * (1 + 1e-9); ++i) axis.ticks.push_back(i * step);
-  return axis;
-}
-
-std::string FormatTick(double value) {
-  double a = std::abs(value);
-  if (a == 0) return "0";
-  if (a >= 1e9) return fmt::format("{:.3g}G", value / 1e9);
-  if (a >= 1e6) return fmt::format("{:.3g}M", value / 1e6);
-  if (a >= 1e4) return fmt::format("{:.3g}k", value / 1e3);
-  if (a >= 1e-3) return fmt::format("{:.4g}", value);
-  return fmt::format("{:.2g}", value);
 }
 
 std::string BarChart(const std::string& title, const std::vector<std::pair<std::string, Measurement>>& rows,
@@ -338,21 +208,12 @@ std::string SizeChart(const std::string& metric, const std::vector<Measurement>&
   std::string svg = fmt::format(R"~(<svg width="{}" height="{}" role="img" aria-label="{} by message size">)~", width,
                                 height, E(metric));
   svg += ValueGrid(axis, left, w, y_of);
-  int first = static_cast<int>(std::ceil(x0)), last = static_cast<int>(std::floor(x1));
-  int step = std::max(1, (last - first + 8) / 9);
-  std::vector<int> size_ticks;  // powers of two, at most about ten, the largest size always labelled
-  for (int k = first; k <= last; k += step) size_ticks.push_back(k);
-  if (size_ticks.back() != last) {
-    if (2 * (last - size_ticks.back()) < step && size_ticks.size() > 1) size_ticks.back() = last;
-    else size_ticks.push_back(last);
-  }
-  for (int k : size_ticks) {
+  for (int k : SizeTicks(x0, x1)) {
     svg += fmt::format(R"(<line x1="{0:.1f}" x2="{0:.1f}" y1="{1}" y2="{2}" stroke="#eaeef2"/>)"
                        R"(<text x="{0:.1f}" y="{3}" font-size="10" text-anchor="middle" fill="#57606a">{4}</text>)",
                        x_of(k), top, top + h, top + h + 14, E(FormatBytes(static_cast<std::uint64_t>(std::exp2(k)))));
   }
-  svg += fmt::format(R"(<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#57606a"/><line x1="{0}" x2="{3}" y1="{2}" y2="{2}" stroke="#57606a"/>)",
-                     left, top, top + h, left + w);
+  svg += AxisLines(left, top, w, h);
   svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="middle">message size{}</text>)", left + w / 2,
                      top + h + 30, axis.log ? " (log); values on a log scale" : " (log)");
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -377,9 +238,15 @@ std::string SizeChart(const std::string& metric, const std::vector<Measurement>&
   return svg + "</svg>";
 }
 
-std::string HeatMap(const std::vector<Measurement>& ms) {
+namespace {
+
+// A heatmap's cells: "a->b" devices of a node, or node pairs (both ways), in first-seen order.
+struct Matrix {
   std::vector<std::string> names;
   std::map<std::pair<std::string, std::string>, double> cells;
+};
+Matrix CollectMatrix(const std::vector<Measurement>& ms) {
+  Matrix matrix;
   for (const Measurement& m : ms) {
     std::string from, to;
     if (m.subject.kind == SubjectKind::kPair && m.subject.nodes.size() == 2) {
@@ -392,18 +259,29 @@ std::string HeatMap(const std::vector<Measurement>& ms) {
       continue;
     }
     for (const std::string& n : {from, to}) {
-      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+      if (std::find(matrix.names.begin(), matrix.names.end(), n) == matrix.names.end()) matrix.names.push_back(n);
     }
-    cells[{from, to}] = m.summary.median;
-    if (m.subject.kind == SubjectKind::kPair) cells.emplace(std::make_pair(to, from), m.summary.median);
+    matrix.cells[{from, to}] = m.summary.median;
+    if (m.subject.kind == SubjectKind::kPair) matrix.cells.emplace(std::make_pair(to, from), m.summary.median);
   }
-  if (names.size() < 2 || cells.empty()) return "";
+  return matrix;
+}
+
+}  // namespace
+
+std::string HeatMap(const std::vector<Measurement>& ms) {
+  Matrix matrix = CollectMatrix(ms);
+  const std::vector<std::string>& names = matrix.names;
+  if (names.size() < 2 || matrix.cells.empty()) return "";
+  const std::string unit = ms.front().unit;
   double top = 0;
-  for (auto& [k, v] : cells) top = std::max(top, v);
-  const int cell = 46, left = 140, top_margin = 80;
+  for (const auto& [k, v] : matrix.cells) top = std::max(top, v);
+  const int cell = 46, left = 140, top_margin = 80, scale_width = 240;
   int size = static_cast<int>(names.size());
-  std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="matrix">)", left + size * cell + 10,
-                                top_margin + size * cell + 10);
+  int plot_bottom = top_margin + size * cell + 10;
+  std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="matrix, {}">)",
+                                std::max(left + size * cell + 10, left + scale_width + 200),
+                                plot_bottom + kColourScaleHeight, E(unit));
   for (int i = 0; i < size; ++i) {
     const std::string& row_name = names[static_cast<std::size_t>(i)];
     svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>)", left - 4,
@@ -412,17 +290,17 @@ std::string HeatMap(const std::vector<Measurement>& ms) {
                        left + i * cell + 20, top_margin - 6, E(row_name));
     for (int j = 0; j < size; ++j) {
       const std::string& column_name = names[static_cast<std::size_t>(j)];
-      auto it = cells.find({row_name, column_name});
-      if (it == cells.end()) continue;
-      double share = top > 0 ? it->second / top : 0;  // dark blue = best cell; pale = slow
-      int light = static_cast<int>(95 - 55 * share);
-      svg += fmt::format(R"~(<rect x="{}" y="{}" width="{}" height="{}" fill="hsl(212,80%,{}%)"><title>{} -&gt; {}: {:.4g}</title></rect>)~"
+      auto it = matrix.cells.find({row_name, column_name});
+      if (it == matrix.cells.end()) continue;
+      int light = HeatLightness(top > 0 ? it->second / top : 0);  // the scale below says what a shade means
+      svg += fmt::format(R"~(<rect x="{}" y="{}" width="{}" height="{}" fill="hsl(212,80%,{}%)"><title>{} -&gt; {}: {:.4g} {}</title></rect>)~"
                          R"(<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="{}">{}</text>)",
                          left + j * cell, top_margin + i * cell, cell - 2, cell - 2, light, E(row_name), E(column_name),
-                         it->second, left + j * cell + cell / 2 - 1, top_margin + i * cell + cell / 2 + 3,
+                         it->second, E(unit), left + j * cell + cell / 2 - 1, top_margin + i * cell + cell / 2 + 3,
                          light < 60 ? "#fff" : "#1d2329", E(FormatTick(it->second)));
     }
   }
+  svg += ColourScale(left, plot_bottom, scale_width, top, unit);
   return svg + "</svg>";
 }
 
@@ -470,8 +348,7 @@ std::string TimeSeriesChart(const std::string& metric, const std::vector<Measure
     svg += fmt::format(R"(<text x="{:.1f}" y="{}" font-size="10" text-anchor="middle" fill="#57606a">{}s</text>)",
                        x_of(t), top + h + 14, E(FormatTick(t)));
   }
-  svg += fmt::format(R"(<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#57606a"/><line x1="{0}" x2="{3}" y1="{2}" y2="{2}" stroke="#57606a"/>)",
-                     left, top, top + h, left + w);
+  svg += AxisLines(left, top, w, h);
   svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="middle">seconds from the start of each series ({})</text>)",
                      left + w / 2, top + h + 30, E(drawn.front()->unit));
   for (std::size_t i = 0; i < drawn.size(); ++i) {

@@ -10,16 +10,9 @@
 
 #include "core/measurement.hpp"
 #include "core/verdict.hpp"
+#include "reports/chart_axes.hpp"
 
 namespace kiln {
-
-// The lines a chart draws across one subject's value: what its rules held it to.
-struct ChartMarks {
-  std::vector<double> fail_bounds;
-  std::vector<double> warn_bounds;
-  std::vector<double> references;
-  bool empty() const { return fail_bounds.empty() && warn_bounds.empty() && references.empty(); }
-};
 
 // The worst outcome of one (series, subject) and the marks of the rules that judged it.
 struct Judgement {
@@ -31,19 +24,6 @@ using Judgements = std::map<std::pair<std::string, std::string>, Judgement>;  //
 
 Judgements CollectJudgements(const std::vector<Verdict>& verdicts);
 
-// A value axis: linear from zero, or decades (log10) once the positive values span a factor of 100 or more.
-struct ValueAxis {
-  bool log = false;
-  double lo = 0;
-  double hi = 1;
-  std::vector<double> ticks;
-  double Fraction(double value) const;  // 0 at lo, 1 at hi, clamped (a zero on a log axis sits at the bottom)
-};
-ValueAxis MakeValueAxis(double smallest_positive, double largest);
-
-// A tick label people read at a glance: 2.51k, 680, 0.012 (never 2.51e+03).
-std::string FormatTick(double value);
-
 // A series' labels as people read them, values only, less `skip`: "bf16", "h2d 4MiB" (not "{type=bf16}").
 std::string LabelValues(const Measurement& m, const std::string& skip = "");
 
@@ -53,7 +33,8 @@ std::string BarChart(const std::string& title, const std::vector<std::pair<std::
 // Values against message size: one line per series (collective, subject) with a legend, log2 size axis.
 // Empty when there are fewer than two sizes or more lines than a legend can name (then bars say it better).
 std::string SizeChart(const std::string& metric, const std::vector<Measurement>& ms, const Judgements& judgements);
-// A matrix of "a->b" device cells or node pairs (row = source, column = destination).
+// A matrix of "a->b" device cells or node pairs (row = source, column = destination), with a colour scale in
+// the measurements' unit.
 std::string HeatMap(const std::vector<Measurement>& ms);
 
 // Samples taken at a fixed interval ("NVML every 1s", "TFLOPS per 1s sample"), enough of them to show a course.

@@ -269,7 +269,7 @@ std::string RenderHtml(const json& report) {
                                  E(cluster), kStyle);
   html += fmt::format("<h1>Kiln report: {}</h1>", E(cluster));
   html += fmt::format(R"(<p class="note">Suite <b>{}</b>, baseline <b>{}</b>, {} node(s), {} rank(s), {} to {}{}.</p>)",
-                      E(report.at("suite").value("name", "")), E(report.at("baseline").value("sku", "")),
+                      E(report.at("suite").value("name", "")), E(BaselineIdentity(report)),
                       report.at("cluster").at("nodes").size(), run.value("ranks", 0), E(run.value("started", "")),
                       E(run.value("finished", "")), run.value("simulated", false) ? ", SIMULATED run" : "");
   html += VerdictBanner(report);

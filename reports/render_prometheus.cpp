@@ -13,6 +13,7 @@
 #include "core/measurement.hpp"
 #include "core/units.hpp"
 #include "reports/baseline_notes.hpp"
+#include "reports/node_judgement.hpp"
 #include "reports/renderers.hpp"
 #include "reports/report.hpp"
 #include "reports/verdict_groups.hpp"
@@ -116,31 +117,47 @@ GpuLabels GpuLabelsOf(const json& report) {
   return labels;
 }
 
-// node, peer, device (and the GPU's dcgm labels), or a group's size; then the measurement's own labels, with a
-// size in bytes as a number.
-std::string Labels(const json& subject, const json& extra, const GpuLabels& gpus) {
-  std::string text;
-  std::set<std::string> used;
-  auto add = [&](const std::string& key, const std::string& value) {
-    if (!used.insert(key).second) return;
-    text += fmt::format("{}{}=\"{}\"", text.empty() ? "" : ",", key, Escape(value));
-  };
+// The run's own labels, first on every sample: two suites' files in one textfile folder (or two clusters') never
+// hold the same series, and node_exporter refuses a series that two files both hold.
+std::vector<std::pair<std::string, std::string>> RunLabelPairs(const json& report) {
+  return {{"cluster", report.at("cluster").value("name", "")}, {"suite", report.at("suite").value("name", "")}};
+}
+
+// label="value" pairs, each name once (the first wins): a measurement's own label cannot replace the run's.
+class LabelText {
+ public:
+  void Add(const std::string& key, const std::string& value) {
+    if (!used_.insert(key).second) return;
+    text_ += fmt::format("{}{}=\"{}\"", text_.empty() ? "" : ",", key, Escape(value));
+  }
+  const std::string& str() const { return text_; }
+
+ private:
+  std::string text_;
+  std::set<std::string> used_;
+};
+
+// cluster, suite; node, peer, device (and the GPU's dcgm labels), or a group's size; then the measurement's own
+// labels, with a size in bytes as a number.
+std::string Labels(const json& report, const json& subject, const json& extra, const GpuLabels& gpus) {
+  LabelText text;
+  for (const auto& [key, value] : RunLabelPairs(report)) text.Add(key, value);
   const auto& nodes = subject.at("nodes");
   std::string kind = subject.at("kind");
   if (kind == "group") {
-    add("group_size", std::to_string(nodes.size()));
+    text.Add("group_size", std::to_string(nodes.size()));
   } else {
-    if (!nodes.empty()) add("node", nodes[0].get<std::string>());
-    if (kind == "pair" && nodes.size() > 1) add("peer", nodes[1].get<std::string>());
+    if (!nodes.empty()) text.Add("node", nodes[0].get<std::string>());
+    if (kind == "pair" && nodes.size() > 1) text.Add("peer", nodes[1].get<std::string>());
   }
   if (subject.contains("device")) {
     std::string device = subject["device"].get<std::string>();
-    add("device", device);
+    text.Add("device", device);
     if (!nodes.empty()) {
       auto it = gpus.find({nodes[0].get<std::string>(), device});
       if (it != gpus.end()) {
-        add("Hostname", nodes[0].get<std::string>());
-        for (const auto& [key, value] : it->second) add(key, value);
+        text.Add("Hostname", nodes[0].get<std::string>());
+        for (const auto& [key, value] : it->second) text.Add(key, value);
       }
     }
   }
@@ -148,12 +165,12 @@ std::string Labels(const json& subject, const json& extra, const GpuLabels& gpus
     std::string v = value.is_string() ? value.get<std::string>() : value.dump();
     std::optional<std::uint64_t> bytes = key == "size" ? ParseBytes(v) : std::nullopt;
     if (bytes) {
-      add("size_bytes", std::to_string(*bytes));
+      text.Add("size_bytes", std::to_string(*bytes));
     } else {
-      add(LabelName(key), v);
+      text.Add(LabelName(key), v);
     }
   }
-  return text;
+  return text.str();
 }
 
 // A size sweep (nccl, mpi_allreduce) exports its largest size and the sizes a verdict judged, not every size:
@@ -188,18 +205,17 @@ std::set<const json*> ExportedMeasurements(const json& report) {
 }
 
 std::string RunLabels(const json& report) {
-  return fmt::format("cluster=\"{}\",suite=\"{}\"", Escape(report.at("cluster").value("name", "")),
-                     Escape(report.at("suite").value("name", "")));
+  LabelText text;
+  for (const auto& [key, value] : RunLabelPairs(report)) text.Add(key, value);
+  return text.str();
 }
 
 void Gauge(std::string& out, const std::string& name, const std::string& help) {
   out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, EscapeHelp(help), name);
 }
 
-}  // namespace
-
-std::string RenderPrometheus(const nlohmann::json& report) {
-  const GpuLabels gpus = GpuLabelsOf(report);
+// Every exported measurement: its median in the metric's base unit.
+void AddMeasurements(std::string& out, const json& report, const GpuLabels& gpus) {
   const std::set<const json*> exported = ExportedMeasurements(report);
   std::map<std::string, std::string> help;  // name -> text
   std::map<std::string, std::vector<std::string>> samples;
@@ -210,16 +226,17 @@ std::string RenderPrometheus(const nlohmann::json& report) {
     help.emplace(name, fmt::format("{}: median of the samples, in base units (Kiln reports {})",
                                    m.at("metric").get<std::string>(), unit));
     samples[name].push_back(fmt::format("{}{{{}}} {}", name,
-                                        Labels(m.at("subject"), m.value("labels", json::object()), gpus),
+                                        Labels(report, m.at("subject"), m.value("labels", json::object()), gpus),
                                         Number(m.at("summary").at("median").get<double>() * ToBase(unit).factor)));
   }
-  std::string out;
   for (const auto& [name, lines] : samples) {
     Gauge(out, name, help[name]);
     for (const std::string& line : lines) out += line + "\n";
   }
+}
 
-  // Thresholds, once per series and rule, in the metric's base unit.
+// Thresholds, once per series and rule, in the metric's base unit.
+void AddThresholds(std::string& out, const json& report) {
   std::map<std::string, std::string> thresholds;
   std::map<std::string, std::string> units;
   for (const json& m : report.at("measurements")) units.emplace(m.value("metric", ""), m.value("unit", ""));
@@ -227,23 +244,26 @@ std::string RenderPrometheus(const nlohmann::json& report) {
     if (!v.contains("threshold") || !v["threshold"].is_number() || v.value("series", "").empty()) continue;
     const std::string metric = v.value("metric", "");
     double factor = ToBase(units.count(metric) ? units[metric] : "").factor;
-    std::string line = fmt::format("kiln_expectation_threshold{{series=\"{}\",rule=\"{}\"}} {}\n",
+    std::string line = fmt::format("kiln_expectation_threshold{{{},series=\"{}\",rule=\"{}\"}} {}\n", RunLabels(report),
                                    Escape(v.value("series", "")), Escape(v.value("rule", "")),
                                    Number(v["threshold"].get<double>() * factor));
     thresholds.emplace(v.value("series", "") + "|" + v.value("rule", ""), line);
   }
-  if (!thresholds.empty()) {
-    Gauge(out, "kiln_expectation_threshold",
-          "the bound a baseline rule held the series to, in the metric's base unit (rule names the comparison)");
-    for (const auto& [key, line] : thresholds) out += line;
-  }
+  if (thresholds.empty()) return;
+  Gauge(out, "kiln_expectation_threshold",
+        "the bound a baseline rule held the series to, in the metric's base unit (rule names the comparison)");
+  for (const auto& [key, line] : thresholds) out += line;
+}
 
-  // Judged subjects: ok is 1 for pass or warn, 0 for fail or error; a skipped or not applicable subject has no
-  // ok sample (it was not judged), only its outcome.
+// Judged subjects: ok is 1 for pass or warn, 0 for fail or error; a skipped or not applicable subject has no
+// ok sample (it was not judged), only its outcome.
+void AddSubjects(std::string& out, const json& report, const GpuLabels& gpus) {
   Gauge(out, "kiln_subject_ok", "1 when every verdict on the probe x subject passed or warned, 0 when one failed");
   std::string outcomes;
   for (const VerdictGroup& g : GroupVerdicts(report)) {
-    std::string labels = fmt::format("probe=\"{}\",{}", Escape(g.probe), Labels(json(g.subject), json::object(), gpus));
+    json subject(g.subject);
+    std::string labels = Labels(report, subject, json::object(), gpus);
+    labels.insert(RunLabels(report).size(), fmt::format(",probe=\"{}\"", Escape(g.probe)));
     outcomes += fmt::format("kiln_subject_outcome{{{},outcome=\"{}\"}} 1\n", labels, ToString(g.worst));
     if (g.worst == Outcome::kSkipped || g.worst == Outcome::kNotApplicable) continue;
     out += fmt::format("kiln_subject_ok{{{}}} {}\n", labels, IsFailure(g.worst) ? 0 : 1);
@@ -251,27 +271,67 @@ std::string RenderPrometheus(const nlohmann::json& report) {
   Gauge(out, "kiln_subject_outcome", "the worst outcome of the probe x subject (pass, warn, fail, error, skipped, "
                                      "not_applicable), as a label; the value is always 1");
   out += outcomes;
+}
 
+// Each node on its own (reports/node_judgement.hpp), for alerts per node: "failing", "not swept for 2 days".
+void AddNodes(std::string& out, const json& report) {
+  const std::map<std::string, NodeJudgement> nodes = JudgeNodes(report);
+  const std::optional<double> started = UtcSeconds(report.at("run").value("started", ""));
+  std::string ok;
+  std::string outcome;
+  std::string last;
+  for (const auto& [node, judgement] : nodes) {
+    std::string labels = fmt::format("{},node=\"{}\",Hostname=\"{}\"", RunLabels(report), Escape(node), Escape(node));
+    if (judgement.outcome != Outcome::kSkipped && judgement.outcome != Outcome::kNotApplicable) {
+      ok += fmt::format("kiln_node_ok{{{}}} {}\n", labels, IsFailure(judgement.outcome) ? 0 : 1);
+    }
+    outcome += fmt::format("kiln_node_outcome{{{},outcome=\"{}\"}} 1\n", labels, ToString(judgement.outcome));
+    last += fmt::format("kiln_node_last_run_timestamp_seconds{{{}}} {}\n", labels, Number(started.value_or(0)));
+  }
+  Gauge(out, "kiln_node_ok", "1 when no verdict speaks against the node (pass or warn), 0 when one failed");
+  out += ok;
+  Gauge(out, "kiln_node_outcome", "the worst outcome that speaks against the node, as a label; the value is 1");
+  out += outcome;
+  Gauge(out, "kiln_node_last_run_timestamp_seconds",
+        "when the run that judged the node started, seconds since 1970 (UTC)");
+  out += last;
+}
+
+// The run itself: what ran, whether it was accepted, when, how long, how much of the baseline it judged.
+void AddRun(std::string& out, const json& report) {
   const json summary = SummaryOf(report);  // from the verdicts, not the file's own claim
   const json& run = report.at("run");
   const json baseline = report.value("baseline", json::object());
+  const std::string labels = RunLabels(report);
   Gauge(out, "kiln_run_info", "what ran: Kiln's version, the suite, the baseline and the run's id; the value is 1");
-  out += fmt::format("kiln_run_info{{{},version=\"{}\",baseline=\"{}\",run_id=\"{}\"}} 1\n", RunLabels(report),
+  out += fmt::format("kiln_run_info{{{},version=\"{}\",baseline=\"{}\",run_id=\"{}\"}} 1\n", labels,
                      Escape(report.value("kiln", json::object()).value("version", "")),
                      Escape(baseline.value("sku", "")), Escape(run.value("id", "")));
   Gauge(out, "kiln_run_accepted", "1 when the run was accepted");
-  out += fmt::format("kiln_run_accepted{{{}}} {}\n", RunLabels(report), summary.value("accepted", false) ? 1 : 0);
+  out += fmt::format("kiln_run_accepted{{{}}} {}\n", labels, summary.value("accepted", false) ? 1 : 0);
   Gauge(out, "kiln_run_timestamp_seconds", "when the run started, seconds since 1970 (UTC)");
   std::optional<double> started = UtcSeconds(run.value("started", ""));
-  out += fmt::format("kiln_run_timestamp_seconds{{{}}} {}\n", RunLabels(report), Number(started.value_or(0)));
+  out += fmt::format("kiln_run_timestamp_seconds{{{}}} {}\n", labels, Number(started.value_or(0)));
   Gauge(out, "kiln_rules_required", "baseline rules an acceptance of these nodes needs");
-  out += fmt::format("kiln_rules_required{{{}}} {}\n", RunLabels(report), summary.at("coverage").value("required", 0));
+  out += fmt::format("kiln_rules_required{{{}}} {}\n", labels, summary.at("coverage").value("required", 0));
   Gauge(out, "kiln_rules_judged", "of those, the rules judged on every node they apply to (ACCEPTED needs all)");
-  out += fmt::format("kiln_rules_judged{{{}}} {}\n", RunLabels(report), summary.at("coverage").value("judged", 0));
+  out += fmt::format("kiln_rules_judged{{{}}} {}\n", labels, summary.at("coverage").value("judged", 0));
   Gauge(out, "kiln_expectations_not_checked", "baseline rules an acceptance needs that this run did not judge");
-  out += fmt::format("kiln_expectations_not_checked{{{}}} {}\n", RunLabels(report), NotCheckedLines(report).size());
+  out += fmt::format("kiln_expectations_not_checked{{{}}} {}\n", labels, NotCheckedLines(report).size());
   Gauge(out, "kiln_run_duration_seconds", "how long the run took");
-  out += fmt::format("kiln_run_duration_seconds{{{}}} {}\n", RunLabels(report), Number(run.value("duration_s", 0.0)));
+  out += fmt::format("kiln_run_duration_seconds{{{}}} {}\n", labels, Number(run.value("duration_s", 0.0)));
+}
+
+}  // namespace
+
+std::string RenderPrometheus(const nlohmann::json& report) {
+  const GpuLabels gpus = GpuLabelsOf(report);
+  std::string out;
+  AddMeasurements(out, report, gpus);
+  AddThresholds(out, report);
+  AddSubjects(out, report, gpus);
+  AddNodes(out, report);
+  AddRun(out, report);
   return out;
 }
 

@@ -59,7 +59,7 @@ std::string RenderTerminalSummary(const nlohmann::json& report) {
       "kiln: {} on {} node(s), suite {}, baseline {}: {} ({} pass, {} warn, {} fail, {} error, {} skipped, {} not "
       "applicable; {} measurements)\n",
       cluster.empty() ? "run" : Printable(cluster), report.at("cluster").at("nodes").size(),
-      Printable(report.at("suite").value("name", "?")), Printable(report.at("baseline").value("sku", "?")),
+      Printable(report.at("suite").value("name", "?")), Printable(BaselineIdentity(report)),
       Printable(summary.value("headline", "?")), counts.value("pass", 0), counts.value("warn", 0),
       counts.value("fail", 0), counts.value("error", 0), counts.value("skipped", 0),
       counts.value("not_applicable", 0), report.at("measurements").size());

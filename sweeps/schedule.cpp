@@ -51,6 +51,7 @@ std::string RunCommand(const ScheduleOptions& o, const std::string& launch, cons
   if (!o.cluster.empty()) cmd += " --cluster " + ShellQuote(o.cluster);
   if (!o.sign_key.empty()) cmd += " --sign-key " + ShellQuote(o.sign_key);
   if (!o.chain_dir.empty()) cmd += " --chain " + ShellQuote(o.chain_dir);
+  if (!o.textfile_dir.empty()) cmd += " --textfile-dir " + ShellQuote(o.textfile_dir);
   if (!hook.empty()) cmd += " --on-fail-node " + ShellQuote(hook);
   return cmd;
 }
@@ -138,11 +139,13 @@ void Validate(const ScheduleOptions& o) {
   for (const auto& [value, option] : {std::pair{&o.hosts, "--hosts"}, {&o.cluster, "--cluster"}, {&o.suite, "--suite"},
                                       {&o.baseline, "--baseline"}, {&o.sign_key, "--sign-key"},
                                       {&o.chain_dir, "--chain"}, {&o.history_db, "--history"},
-                                      {&o.on_fail_node, "--on-fail-node"}, {&o.every, "--every"}}) {
+                                      {&o.on_fail_node, "--on-fail-node"}, {&o.every, "--every"},
+                                      {&o.textfile_dir, "--textfile-dir"}}) {
     RequireOneLine(*value, option);
   }
   for (const auto& [value, option] : {std::pair{&o.hosts, "--hosts"}, {&o.sign_key, "--sign-key"},
-                                      {&o.chain_dir, "--chain"}, {&o.history_db, "--history"}}) {
+                                      {&o.chain_dir, "--chain"}, {&o.history_db, "--history"},
+                                      {&o.textfile_dir, "--textfile-dir"}}) {
     RequireAbsolute(*value, option);
   }
   // A suite, baseline or hook given as a path (not a name looked up in the data folders or PATH).

@@ -21,6 +21,7 @@ struct ScheduleOptions {
   std::string sign_key;
   std::string chain_dir;
   std::string cluster;
+  std::string textfile_dir;    // kiln run --textfile-dir: node_exporter's textfile folder
   std::string on_fail_node;    // a program run per failing node (NODE REASON)
   bool drain = false;          // write kiln-drain-node.sh and use it as the hook
   int nodes = 0;               // slurm: nodes per sweep (0 = the partition's)

@@ -24,7 +24,7 @@ for report in "$src/tests/fixtures/real/h200-x1-deep.json" "$src/tests/fixtures/
 done
 # The GPU's dcgm-exporter labels, the run's info and timestamp, a size as bytes.
 "$kiln" report --format prom "$src/tests/fixtures/real/h200-x1-deep.json" > "$work/h200.prom"
-grep -q 'kiln_hbm_copy_bw_bytes_per_second{node="vm",device="gpu0",Hostname="vm",gpu="0",UUID="GPU-' "$work/h200.prom" ||
+grep -q 'kiln_hbm_copy_bw_bytes_per_second{cluster="[^"]*",suite="[^"]*",node="vm",device="gpu0",Hostname="vm",gpu="0",UUID="GPU-' "$work/h200.prom" ||
   fail "no dcgm-exporter labels on the HBM sample"
 grep -q '^kiln_run_info{.*version="0.1.0",baseline="h200-sxm-141gb"' "$work/h200.prom" || fail "no kiln_run_info"
 grep -q '^kiln_run_timestamp_seconds{.*} 17' "$work/h200.prom" || fail "no run timestamp"

@@ -121,12 +121,12 @@ TEST(RenderPrometheus, ACraftedReportCannotAddASampleOrBreakTheFile) {
 TEST(RenderPrometheus, WritesBaseUnitsAndEscapedLabels) {
   std::string text = RenderPrometheus(SampleReport());
   EXPECT_NE(text.find("# TYPE kiln_host_stream_copy_bw_bytes_per_second gauge"), std::string::npos) << text;
-  EXPECT_NE(text.find("kiln_host_stream_copy_bw_bytes_per_second{node=\"n1\"} 41000000000"), std::string::npos) << text;
+  EXPECT_NE(text.find("kiln_host_stream_copy_bw_bytes_per_second{cluster=\"c1\",suite=\"quick\",node=\"n1\"} 41000000000"), std::string::npos) << text;
   EXPECT_NE(text.find("node=\"n2<script>alert(\\\"x\\\")</script>\""), std::string::npos) << text;
   EXPECT_NE(text.find("kiln_run_accepted{cluster=\"c1\",suite=\"quick\"} 0"), std::string::npos) << text;
   EXPECT_NE(text.find("kiln_run_info{cluster=\"c1\",suite=\"quick\",version="), std::string::npos) << text;
   // The rule's bound, in the same base unit.
-  EXPECT_NE(text.find("kiln_expectation_threshold{series=\"host.stream.copy_bw\",rule=\"min 20 GB/s\"} 20000000000"),
+  EXPECT_NE(text.find("kiln_expectation_threshold{cluster=\"c1\",suite=\"quick\",series=\"host.stream.copy_bw\",rule=\"min 20 GB/s\"} 20000000000"),
             std::string::npos) << text;
   // Every sample line: name{labels} value.
   std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? -?[0-9.e+-]+$)");
@@ -140,14 +140,47 @@ TEST(RenderPrometheus, WritesBaseUnitsAndEscapedLabels) {
 TEST(RenderPrometheus, ASkippedSubjectIsNotOkAndASweepExportsItsLargestSize) {
   std::string text = RenderPrometheus(SampleReport());
   // The skipped mpi_link group: its outcome, but no kiln_subject_ok sample that would read as healthy.
-  EXPECT_NE(text.find("kiln_subject_outcome{probe=\"mpi_link\",group_size=\"2\",outcome=\"skipped\"} 1"),
+  EXPECT_NE(text.find("kiln_subject_outcome{cluster=\"c1\",suite=\"quick\",probe=\"mpi_link\",group_size=\"2\",outcome=\"skipped\"} 1"),
             std::string::npos) << text;
-  EXPECT_EQ(text.find("kiln_subject_ok{probe=\"mpi_link\""), std::string::npos) << text;
-  EXPECT_NE(text.find("kiln_subject_ok{probe=\"host_stream\",node=\"n1\"} 1"), std::string::npos) << text;
+  EXPECT_EQ(text.find("kiln_subject_ok{cluster=\"c1\",suite=\"quick\",probe=\"mpi_link\""), std::string::npos) << text;
+  EXPECT_NE(text.find("kiln_subject_ok{cluster=\"c1\",suite=\"quick\",probe=\"host_stream\",node=\"n1\"} 1"), std::string::npos) << text;
   // mpi.allreduce.busbw at 8 B, 1 MiB and 64 MiB, none judged: only 64 MiB, its size in bytes.
   EXPECT_NE(text.find("size_bytes=\"67108864\"} 9000000000"), std::string::npos) << text;
   EXPECT_EQ(text.find("size_bytes=\"8\""), std::string::npos) << text;
   EXPECT_EQ(text.find("_count"), std::string::npos) << text;
+}
+
+// Stable labels for a textfile folder that holds several suites' (or clusters') files: every sample carries the
+// run's cluster and suite, and a measurement's own label of that name cannot replace them.
+TEST(RenderPrometheus, EverySampleCarriesTheClusterAndSuiteFirst) {
+  nlohmann::json report = SampleReport();
+  report["measurements"][0]["labels"] = {{"suite", "forged"}};
+  std::string text = RenderPrometheus(report);
+  std::istringstream lines(text);
+  int samples = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    ++samples;
+    EXPECT_EQ(line.find("{cluster=\"c1\",suite=\"quick\""), line.find('{')) << line;
+  }
+  EXPECT_GT(samples, 10);
+  EXPECT_EQ(text.find("forged"), std::string::npos) << text;
+}
+
+// Per node, for alerts: "node failing" (kiln_node_ok == 0) and "no sweep for 2 days" (the last run's time).
+TEST(RenderPrometheus, EachNodeHasItsOutcomeAndLastRunTime) {
+  nlohmann::json report = SampleReport();
+  report["run"]["started"] = "2026-11-26T07:06:43Z";
+  std::string text = RenderPrometheus(report);
+  const std::string evil = "n2<script>alert(\\\"x\\\")</script>";
+  EXPECT_NE(text.find("kiln_node_ok{cluster=\"c1\",suite=\"quick\",node=\"n1\",Hostname=\"n1\"} 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("kiln_node_ok{cluster=\"c1\",suite=\"quick\",node=\"" + evil + "\",Hostname=\"" + evil + "\"} 0"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("kiln_node_outcome{cluster=\"c1\",suite=\"quick\",node=\"" + evil + "\",Hostname=\"" + evil +
+                      "\",outcome=\"fail\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("kiln_node_last_run_timestamp_seconds{cluster=\"c1\",suite=\"quick\",node=\"n1\",Hostname=\"n1\"} "
+                      "1795676803"), std::string::npos) << text;
 }
 
 TEST(RenderHtml, SelfContainedVerdictFirstAndEscaped) {
