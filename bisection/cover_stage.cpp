@@ -64,23 +64,41 @@ std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive,
   };
   std::vector<int> suspects = suspects_at(std::max(2, (rounds_run + 1) / 2));
   if (4 * suspects.size() > alive.size()) suspects = suspects_at(std::max(2, rounds_run));
+  ClearAroundSuspects(alive, suspects, failing);
   if (!suspects.empty()) {
     for (int node : suspects) At(node).tested = 0;
     Settle(suspects, "cover", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
   }
-  // A group with an accused node failed because of it (a link there shows to the group stage, which runs without
-  // the accused); the others hold a link, or an intermittent node that the narrowing will show.
-  std::vector<std::vector<int>> to_search;
+  // A group with an accused node failed because of it, and may hold a link too: it runs again without the accused
+  // (the group stage's larger test may not show a link that only small groups show). The others hold a link, or an
+  // intermittent node that the narrowing will show.
+  std::vector<std::vector<int>> to_search, with_accused;
   for (std::vector<int>& group : failing) {
-    if (std::none_of(group.begin(), group.end(), [&](int node) { return At(node).accused; })) {
-      to_search.push_back(std::move(group));
-    }
+    bool accused = std::any_of(group.begin(), group.end(), [&](int node) { return At(node).accused; });
+    (accused ? with_accused : to_search).push_back(std::move(group));
   }
+  RecheckWithoutAccusedLinks(std::move(with_accused), to_search);
   return to_search;
+}
+
+void Planner::ClearAroundSuspects(const std::vector<int>& alive, const std::vector<int>& suspects,
+                                  const std::vector<std::vector<int>>& failing) {
+  std::vector<char> doubt(state_.size(), 0);
+  for (int node : suspects) doubt[static_cast<std::size_t>(node)] = 1;
+  std::vector<char> unexplained(state_.size(), 0);
+  for (const std::vector<int>& group : failing) {
+    if (std::any_of(group.begin(), group.end(), [&](int node) { return doubt[static_cast<std::size_t>(node)]; })) continue;
+    for (int node : group) unexplained[static_cast<std::size_t>(node)] = 1;
+  }
+  for (int node : alive) {
+    auto i = static_cast<std::size_t>(node);
+    if (!doubt[i] && !unexplained[i]) At(node).cleared = true;
+  }
 }
 
 void Planner::RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, std::vector<std::vector<int>>& failing) {
   for (std::vector<int>& group : groups) {
+    std::erase_if(group, [&](int node) { return At(node).accused; });
     for (const Finding& f : result_.findings) {
       if (f.kind != FindingKind::kLink) continue;
       auto end = std::find(group.begin(), group.end(), f.members[1]);
@@ -109,7 +127,7 @@ void Planner::RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, s
       ++bad;
       failing.push_back(trials[i].members);
     }
-    Conclude(ran.round, fmt::format("{} of {} groups that held an accused link fail without one of its ends too",
+    Conclude(ran.round, fmt::format("{} of {} groups that held an accused node or link fail without them too",
                                     bad, trials.size()));
     groups = std::move(later);
   }
@@ -139,6 +157,7 @@ bool Planner::CoverStage(int limit) {
   Settle(settle, "cover", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
   const std::size_t used = result_.rounds.size() - first_round;
   result_.pairs_tested = n * (n - 1) / 2;
+  if (result_.pairs_total == 0) result_.pairs_total = result_.pairs_tested;
   std::size_t largest = 0;
   for (const auto& round : design.rounds) {
     for (const auto& group : round) largest = std::max(largest, group.size());

@@ -65,75 +65,62 @@ std::vector<int> Planner::Joined(std::vector<int> a, const std::vector<int>& b) 
   return a;
 }
 
-void Planner::ResolveInteraction(const std::vector<int>& a, const std::vector<int>& b, int round, std::size_t target) {
-  std::vector<int> evidence{round};
-  auto narrow = [&](std::vector<int> side, const std::vector<int>& other, bool side_first) {
-    while (side.size() > 1) {
-      std::vector<int> first(side.begin(), side.begin() + static_cast<std::ptrdiff_t>(side.size() / 2));
-      std::vector<int> group = side_first ? Joined(first, other) : Joined(other, first);
-      std::vector<char> used(state_.size(), 0);
-      for (int node : Joined(side, other)) used[static_cast<std::size_t>(node)] = 1;
-      Ran ran = RunRound("cross", {Padded(group, target, used)});  // padded: a fault needing scale keeps showing
-      bool bad = IsBad(ran.results[0].outcome);
-      Conclude(ran.round, fmt::format("{} of {} with the other side {}", first.size(), side.size(),
-                                      bad ? "fails: the culprit is among them" : "passes: the culprit is in the rest"));
-      evidence.push_back(ran.round);
-      side = bad ? first : std::vector<int>(side.begin() + static_cast<std::ptrdiff_t>(first.size()), side.end());
-    }
-    return side[0];
-  };
-  auto padded = [&](std::vector<int> group) {
+int Planner::NarrowSide(std::vector<int> side, const std::vector<int>& other, bool side_first, std::size_t target,
+                        std::vector<int>& evidence) {
+  while (side.size() > 1) {
+    std::vector<int> first(side.begin(), side.begin() + static_cast<std::ptrdiff_t>(side.size() / 2));
+    std::vector<int> group = side_first ? Joined(first, other) : Joined(other, first);
     std::vector<char> used(state_.size(), 0);
-    for (int node : Joined(a, b)) used[static_cast<std::size_t>(node)] = 1;
-    return Padded(std::move(group), target, used);
-  };
-  // A node failing at random fakes an interaction: the joined halves once more first.
-  Ran again = RunRound("cross", {padded(Joined(a, b))});
-  if (!IsBad(again.results[0].outcome)) {
-    Conclude(again.round, "both halves together pass now: the failure did not repeat");
-    return;
+    for (int node : Joined(side, other)) used[static_cast<std::size_t>(node)] = 1;
+    Ran ran = RunRound("cross", {Padded(group, target, used)});  // padded: a fault needing scale keeps showing
+    bool bad = IsBad(ran.results[0].outcome);
+    Conclude(ran.round, fmt::format("{} of {} with the other side {}", first.size(), side.size(),
+                                    bad ? "fails: the culprit is among them" : "passes: the culprit is in the rest"));
+    evidence.push_back(ran.round);
+    side = bad ? first : std::vector<int>(side.begin() + static_cast<std::ptrdiff_t>(first.size()), side.end());
   }
-  Conclude(again.round, "both halves together fail again");
-  evidence.push_back(again.round);
-  int x = narrow(a, b, true);
-  // A fault that needs scale fails with any company large enough: x with cleared nodes alone (controlled).
-  At(x).bad = 0;
-  At(x).tested = 0;
-  At(x).evidence = evidence;
-  Settle({x}, "group", PaddedAlone(target, Joined(a, b)), {}, true);
-  if (!At(x).cleared) return;  // accused by itself, or left unresolved
-  int y = narrow(b, {x}, false);
-  At(y).bad = 0;
-  At(y).tested = 0;
-  At(y).evidence = evidence;
-  Settle({y}, "group", PaddedAlone(target, Joined(a, b)), {}, true);
-  if (!At(y).cleared) return;
+  return side[0];
+}
+
+bool Planner::SettleEnd(int node, const std::vector<int>& evidence, std::size_t target, const std::vector<int>& group) {
+  // A fault that needs scale fails with any company large enough: the node with cleared nodes alone (controlled).
+  At(node).bad = 0;
+  At(node).tested = 0;
+  At(node).evidence = evidence;
+  Settle({node}, "group", PaddedAlone(target, group), {}, true);
+  return At(node).cleared;  // else accused by itself, or left unresolved
+}
+
+bool Planner::EndsFailApart(int x, int y, int pair_round) {
+  std::vector<Trial> ends = WithClearedPartners({x, y});
+  Ran apart = RunRound("cross", ends);
+  std::vector<int> failing_ends;
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    int node = ends[i].members[0];
+    At(node).last_partner = ends[i].members[1];
+    if (IsBad(apart.results[i].outcome)) {
+      failing_ends.push_back(node);
+      At(node).bad = 1;
+      At(node).tested = 1;
+      At(node).evidence = {pair_round, apart.round};
+    }
+  }
+  Conclude(apart.round, failing_ends.empty() ? "each end passes with a cleared partner"
+                                             : fmt::format("fails with a cleared partner too: {}", Names(failing_ends)));
+  if (failing_ends.empty()) return false;
+  Conclude(pair_round, "the pair fails");
+  Settle(failing_ends, "group", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
+  return true;
+}
+
+void Planner::JudgeCrossPair(int x, int y, std::vector<int> evidence) {
   Ran pair = RunRound("cross", {{TrialKind::kPair, {x, y}, 2}});
   evidence.push_back(pair.round);
   std::string who = fmt::format("{} and {}", names_[static_cast<std::size_t>(x)], names_[static_cast<std::size_t>(y)]);
   bool link = IsBad(pair.results[0].outcome);
   if (link) {
     // A flapping end would fake this: each end with a cleared partner, then the pair once more.
-    std::vector<Trial> ends = WithClearedPartners({x, y});
-    Ran apart = RunRound("cross", ends);
-    std::vector<int> failing_ends;
-    for (std::size_t i = 0; i < ends.size(); ++i) {
-      int node = ends[i].members[0];
-      At(node).last_partner = ends[i].members[1];
-      if (IsBad(apart.results[i].outcome)) {
-        failing_ends.push_back(node);
-        At(node).bad = 1;
-        At(node).tested = 1;
-        At(node).evidence = {pair.round, apart.round};
-      }
-    }
-    Conclude(apart.round, failing_ends.empty() ? "each end passes with a cleared partner"
-                                               : fmt::format("fails with a cleared partner too: {}", Names(failing_ends)));
-    if (!failing_ends.empty()) {
-      Conclude(pair.round, "the pair fails");
-      Settle(failing_ends, "group", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
-      return;
-    }
+    if (EndsFailApart(x, y, pair.round)) return;
     Ran repeat = RunRound("cross", {{TrialKind::kPair, {x, y}, 2}});
     evidence.push_back(repeat.round);
     link = IsBad(repeat.results[0].outcome);
@@ -154,6 +141,27 @@ void Planner::ResolveInteraction(const std::vector<int>& a, const std::vector<in
                            who),
                evidence);
   }
+}
+
+void Planner::ResolveInteraction(const std::vector<int>& a, const std::vector<int>& b, int round, std::size_t target) {
+  std::vector<int> evidence{round};
+  const std::vector<int> both = Joined(a, b);
+  // A node failing at random fakes an interaction: the joined halves once more first (padded, never with
+  // themselves).
+  std::vector<char> used(state_.size(), 0);
+  for (int node : both) used[static_cast<std::size_t>(node)] = 1;
+  Ran again = RunRound("cross", {Padded(both, target, used)});
+  if (!IsBad(again.results[0].outcome)) {
+    Conclude(again.round, "both halves together pass now: the failure did not repeat");
+    return;
+  }
+  Conclude(again.round, "both halves together fail again");
+  evidence.push_back(again.round);
+  int x = NarrowSide(a, b, true, target, evidence);
+  if (!SettleEnd(x, evidence, target, both)) return;
+  int y = NarrowSide(b, {x}, false, target, evidence);
+  if (!SettleEnd(y, evidence, target, both)) return;
+  JudgeCrossPair(x, y, evidence);
 }
 
 void Planner::SplitFailingGroups(const std::vector<int>& alive, std::size_t target, std::vector<int>& singles,

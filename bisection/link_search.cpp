@@ -2,7 +2,8 @@
 // a round tested at once. A group W holds the pair: its halves W0 and W1 are tested; one failing holds it, both
 // passing means one end in each (a cross hypothesis). A cross hypothesis (A, B) tests A0+B0 and A1+B1; one failing
 // narrows both sides at once, neither failing leaves (A0, B1) and (A1, B0), which are disjoint and go on side by
-// side. A group of g nodes costs about log2(g) + 1 rounds, where testing its pairs costs g-1; no test is larger
+// side; a failing part of two nodes was their pair's test, so the pair is found there. A group of g nodes costs
+// about log2(g) rounds (its worst case log2(g) + 1), where testing its pairs costs g-1; no test is larger
 // than the group, so a pair that only small tests show (diluted) keeps showing.
 
 #include <fmt/format.h>
@@ -35,7 +36,100 @@ Trial GroupTrial(std::vector<int> members) {
   return t;
 }
 
+// A round's tests: each hypothesis's two parts (halves, or crossed halves); `of` says whose part each test is.
+std::vector<Trial> PartTrials(const std::vector<Hypothesis>& live, std::vector<std::pair<std::size_t, int>>& of) {
+  std::vector<Trial> trials;
+  for (std::size_t h = 0; h < live.size(); ++h) {
+    const Hypothesis& hyp = live[h];
+    auto [a0, a1] = Halves(hyp.a);
+    if (hyp.b.empty()) {
+      if (a0.size() >= 2) trials.push_back(GroupTrial(a0)), of.emplace_back(h, 0);
+      if (a1.size() >= 2) trials.push_back(GroupTrial(a1)), of.emplace_back(h, 1);
+      continue;
+    }
+    auto [b0, b1] = Halves(hyp.b);
+    std::vector<int> part = a0;
+    part.insert(part.end(), b0.begin(), b0.end());
+    trials.push_back(GroupTrial(std::move(part))), of.emplace_back(h, 0);
+    if (a1.empty() || b1.empty()) continue;
+    part = a1;
+    part.insert(part.end(), b1.begin(), b1.end());
+    trials.push_back(GroupTrial(std::move(part))), of.emplace_back(h, 1);
+  }
+  return trials;
+}
+
+// What the round's results leave: the hypotheses to narrow further, and the pairs whose own test failed.
+struct Narrowed {
+  std::vector<Hypothesis> next;
+  std::vector<std::pair<int, int>> pairs;
+
+  // A part that failed: a pair when it is two nodes (its test was the pair's), else narrowed further.
+  void Failing(std::vector<int> a, std::vector<int> b) {
+    if (b.empty() && a.size() == 2) b = {a[1]}, a.resize(1);
+    if (a.size() == 1 && b.size() == 1) {
+      pairs.emplace_back(a[0], b[0]);
+    } else {
+      next.push_back(Make(std::move(a), std::move(b)));
+    }
+  }
+};
+
+// `bad[2h + i]`: part i of hypothesis h failed.
+Narrowed Narrow(const std::vector<Hypothesis>& live, const std::vector<char>& bad) {
+  Narrowed out;
+  for (std::size_t h = 0; h < live.size(); ++h) {
+    const Hypothesis& hyp = live[h];
+    const bool bad0 = bad[2 * h] != 0, bad1 = bad[2 * h + 1] != 0;
+    auto [a0, a1] = Halves(hyp.a);
+    if (hyp.b.empty()) {
+      if (bad0) out.Failing(a0, {});
+      if (bad1) out.Failing(a1, {});
+      if (!bad0 && !bad1) out.next.push_back(Make(a0, a1));
+      continue;
+    }
+    if (hyp.a.size() == 1 && hyp.b.size() == 1) {
+      if (bad0) out.pairs.emplace_back(hyp.a[0], hyp.b[0]);
+      continue;  // a pair that passes: this line of the search ends (its failure did not repeat)
+    }
+    auto [b0, b1] = Halves(hyp.b);
+    if (bad0) out.Failing(a0, b0);
+    if (bad1) out.Failing(a1, b1);
+    if (!bad0 && !bad1) {
+      if (!a0.empty() && !b1.empty()) out.next.push_back(Make(a0, b1));
+      if (!a1.empty() && !b0.empty()) out.next.push_back(Make(a1, b0));
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::vector<int>> Planner::DisjointBatch(std::vector<std::vector<int>>& groups,
+                                                     const std::vector<FailedPair>& failed) const {
+  auto holds_a_found_pair = [&](const std::vector<int>& group) {
+    return std::any_of(failed.begin(), failed.end(), [&](const FailedPair& p) {
+      return std::find(group.begin(), group.end(), p.a) != group.end() &&
+             std::find(group.begin(), group.end(), p.b) != group.end();
+    });
+  };
+  std::vector<std::vector<int>> batch, later;
+  std::vector<char> busy(state_.size(), 0);
+  for (std::vector<int>& group : groups) {
+    if (HoldsAnAccusedLink(group) || holds_a_found_pair(group) ||
+        std::any_of(group.begin(), group.end(), [&](int node) { return state_[static_cast<std::size_t>(node)].accused; })) {
+      continue;
+    }
+    if (std::any_of(group.begin(), group.end(), [&](int node) { return busy[static_cast<std::size_t>(node)]; })) {
+      later.push_back(std::move(group));
+      continue;
+    }
+    for (int node : group) busy[static_cast<std::size_t>(node)] = 1;
+    batch.push_back(std::move(group));
+  }
+  groups = std::move(later);
+  return batch;
+}
 
 void Planner::SearchGroupForLink(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed,
                                  const std::string& stage) {
@@ -43,77 +137,22 @@ void Planner::SearchGroupForLink(std::vector<std::vector<int>> groups, std::vect
   // that a link found meanwhile explains.
   while (!groups.empty()) {
     std::vector<Hypothesis> live;
-    std::vector<std::vector<int>> later;
-    std::vector<char> busy(state_.size(), 0);
-    auto holds_a_found_pair = [&](const std::vector<int>& group) {
-      return std::any_of(failed.begin(), failed.end(), [&](const FailedPair& p) {
-        return std::find(group.begin(), group.end(), p.a) != group.end() &&
-               std::find(group.begin(), group.end(), p.b) != group.end();
-      });
-    };
-    for (std::vector<int>& group : groups) {
-      if (HoldsAnAccusedLink(group) || holds_a_found_pair(group) ||
-          std::any_of(group.begin(), group.end(), [&](int node) { return At(node).accused; })) {
-        continue;
-      }
-      if (std::any_of(group.begin(), group.end(), [&](int node) { return busy[static_cast<std::size_t>(node)]; })) {
-        later.push_back(std::move(group));
-        continue;
-      }
-      for (int node : group) busy[static_cast<std::size_t>(node)] = 1;
-      live.push_back(Make(std::move(group), {}));
-    }
+    for (std::vector<int>& group : DisjointBatch(groups, failed)) live.push_back(Make(std::move(group), {}));
     while (!live.empty()) {
-      std::vector<Trial> trials;
       std::vector<std::pair<std::size_t, int>> of;  // hypothesis, and which of its tests (0 or 1)
-      for (std::size_t h = 0; h < live.size(); ++h) {
-        const Hypothesis& hyp = live[h];
-        auto [a0, a1] = Halves(hyp.a);
-        if (hyp.b.empty()) {
-          if (a0.size() >= 2) trials.push_back(GroupTrial(a0)), of.emplace_back(h, 0);
-          if (a1.size() >= 2) trials.push_back(GroupTrial(a1)), of.emplace_back(h, 1);
-          continue;
-        }
-        auto [b0, b1] = Halves(hyp.b);
-        trials.push_back(GroupTrial(Joined(a0, b0)));
-        of.emplace_back(h, 0);
-        if (!a1.empty() && !b1.empty()) trials.push_back(GroupTrial(Joined(a1, b1))), of.emplace_back(h, 1);
-      }
+      std::vector<Trial> trials = PartTrials(live, of);
       std::vector<char> bad(2 * live.size(), 0);
       Ran ran = RunRound(stage == "group" ? "narrow" : "search", trials);
       for (std::size_t t = 0; t < trials.size(); ++t) {
         bad[2 * of[t].first + static_cast<std::size_t>(of[t].second)] = IsBad(ran.results[t].outcome) ? 1 : 0;
       }
-      std::vector<Hypothesis> next;
-      int pairs = 0;
-      for (std::size_t h = 0; h < live.size(); ++h) {
-        const Hypothesis& hyp = live[h];
-        const bool bad0 = bad[2 * h] != 0, bad1 = bad[2 * h + 1] != 0;
-        auto [a0, a1] = Halves(hyp.a);
-        if (hyp.b.empty()) {
-          if (bad0) next.push_back(Make(a0, {}));
-          if (bad1) next.push_back(Make(a1, {}));
-          if (!bad0 && !bad1) next.push_back(Make(a0, a1));
-          continue;
-        }
-        if (hyp.a.size() == 1 && hyp.b.size() == 1) {
-          if (bad0) failed.push_back({hyp.a[0], hyp.b[0], ran.round}), ++pairs;
-          continue;  // a pair that passes: this line of the search ends (its failure did not repeat)
-        }
-        auto [b0, b1] = Halves(hyp.b);
-        if (bad0) next.push_back(Make(a0, b0));
-        if (bad1) next.push_back(Make(a1, b1));
-        if (!bad0 && !bad1) {
-          if (!a0.empty() && !b1.empty()) next.push_back(Make(a0, b1));
-          if (!a1.empty() && !b0.empty()) next.push_back(Make(a1, b0));
-        }
-      }
+      Narrowed narrowed = Narrow(live, bad);
+      for (auto [a, b] : narrowed.pairs) failed.push_back({a, b, ran.round});
       std::size_t failing = static_cast<std::size_t>(std::count(bad.begin(), bad.end(), 1));
       Conclude(ran.round, fmt::format("{} of {} parts fail; {} failing pair(s) found, {} part(s) left to narrow",
-                                      failing, trials.size(), pairs, next.size()));
-      live = std::move(next);
+                                      failing, trials.size(), narrowed.pairs.size(), narrowed.next.size()));
+      live = std::move(narrowed.next);
     }
-    groups = std::move(later);
   }
 }
 

@@ -158,11 +158,7 @@ int Planner::FirstPartner(const std::vector<FailedPair>& failed, int node) {
   return node;
 }
 
-void Planner::PairStage() {
-  std::vector<int> alive = Alive();
-  SortByLeaf(alive);  // the matching pairs nodes of one leaf first
-  if (alive.size() < 2) return;
-  std::vector<FailedPair> failed;
+void Planner::FirstPairRounds(const std::vector<int>& alive, std::vector<FailedPair>& failed) {
   const auto n = static_cast<long long>(alive.size());
   result_.pairs_total = n * (n - 1) / 2;
   std::size_t first_round = result_.rounds.size();
@@ -178,19 +174,22 @@ void Planner::PairStage() {
                                             ? fmt::format(", less {} with nodes that failed with three partners first",
                                                           result_.pairs_total - result_.pairs_tested)
                                             : std::string());
-  } else {
-    RunMatching(alive, 0, failed);
-    auto cleared = [&] {
-      return std::any_of(alive.begin(), alive.end(), [&](int node) { return At(node).pair_passes > 0; });
-    };
-    if (!failed.empty() && !cleared() && alive.size() > 2) RunMatching(alive, 1, failed);  // other partners
-    std::size_t rounds = result_.rounds.size() - first_round;
-    result_.pairs_tested = static_cast<long long>(rounds * (alive.size() / 2));
-    result_.pair_coverage = fmt::format(
-        "{} matching(s): {} of the {} pairs of {} nodes (every pair up to {} nodes); a link between other nodes "
-        "shows only to a group probe that exercises every pair (mpi_alltoall)",
-        rounds, result_.pairs_tested, result_.pairs_total, n, options_.every_pair_up_to);
+    return;
   }
+  RunMatching(alive, 0, failed);
+  auto cleared = [&] {
+    return std::any_of(alive.begin(), alive.end(), [&](int node) { return At(node).pair_passes > 0; });
+  };
+  if (!failed.empty() && !cleared() && alive.size() > 2) RunMatching(alive, 1, failed);  // other partners
+  std::size_t rounds = result_.rounds.size() - first_round;
+  result_.pairs_tested = static_cast<long long>(rounds * (alive.size() / 2));
+  result_.pair_coverage = fmt::format(
+      "{} matching(s): {} of the {} pairs of {} nodes (every pair up to {} nodes); a link between other nodes "
+      "shows only to a group probe that exercises every pair (mpi_alltoall)",
+      rounds, result_.pairs_tested, result_.pairs_total, n, options_.every_pair_up_to);
+}
+
+bool Planner::ClearByPairs(const std::vector<int>& alive, const std::vector<FailedPair>& failed) {
   // A bad node fails with (nearly) every partner, one bad link with one. Suspects: the nodes that pass with
   // nobody, then any node failing with more partners outside the suspects than it passes with, until no
   // more join. The others are cleared; their failed pairs are link candidates.
@@ -213,7 +212,16 @@ void Planner::PairStage() {
     At(node).cleared = !suspect[static_cast<std::size_t>(node)];
     any_cleared = any_cleared || At(node).cleared;
   }
-  if (!any_cleared) {
+  return any_cleared;
+}
+
+void Planner::PairStage() {
+  std::vector<int> alive = Alive();
+  SortByLeaf(alive);  // the matching pairs nodes of one leaf first
+  if (alive.size() < 2) return;
+  std::vector<FailedPair> failed;
+  FirstPairRounds(alive, failed);
+  if (!ClearByPairs(alive, failed)) {
     if (!failed.empty()) {
       Unresolved({}, "pair", "every pair fails: no node could be cleared in pairs; left to the group stage",
                  {failed.front().round});

@@ -23,41 +23,12 @@
 // Nobody is accused on one result: every accusation rests on two failures with different company.
 // Results that do not repeat are reported as unresolved, never as a culprit.
 
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "bisection/vocabulary.hpp"
+
 namespace kiln {
-
-enum class TrialKind { kNode, kPair, kGroup };
-std::string_view ToString(TrialKind kind);
-
-struct Trial {
-  TrialKind kind = TrialKind::kGroup;
-  std::vector<int> members;  // node indices: the ones under test first, then cleared padding
-  int under_test = 0;        // how many of `members` the result speaks about
-};
-
-enum class TrialOutcome { kPass, kFail, kHang, kCrash, kSkipped };
-std::string_view ToString(TrialOutcome outcome);
-inline bool IsBad(TrialOutcome o) { return o == TrialOutcome::kFail || o == TrialOutcome::kHang || o == TrialOutcome::kCrash; }
-
-struct TrialResult {
-  TrialOutcome outcome = TrialOutcome::kPass;
-  std::optional<double> value;  // the judged metric, when one was measured
-  std::string metric;
-  std::string unit;
-  std::string reason;
-  double seconds = 0;
-};
-
-class TrialExecutor {
- public:
-  virtual ~TrialExecutor() = default;
-  // Runs the trials at the same time (their members are disjoint); one result per trial, in order.
-  virtual std::vector<TrialResult> RunRound(const std::vector<Trial>& trials) = 0;
-};
 
 struct BisectOptions {
   bool node_stage = true;
@@ -66,7 +37,7 @@ struct BisectOptions {
   int retests = 3;          // extra tests of a suspect whose failures do not repeat, before it is left unresolved
   bool keep_scale = true;   // pad halves with cleared nodes up to half the group
   int max_rounds = 10000;   // a bound no real search reaches; past it the search stops and says so
-  int every_pair_up_to = 64;  // clusters up to this many nodes test every pair (n-1 rounds); larger: one matching
+  int every_pair_up_to = 16;  // clusters up to this many nodes test every pair (n-1 rounds); larger: one matching
   // Always a covering schedule of the group probe (an all-to-all): q+1 rounds of groups of at most q ~ sqrt(n)
   // nodes (or group_limit) in which every pair meets; a failing group is then narrowed to its bad pair. Without
   // it the cover runs when the group probe cannot see one slow pair in the whole cluster (group_limit), or when
@@ -83,27 +54,6 @@ struct BisectOptions {
   // Node trials that carry a value (a compute rate: higher is better) are also judged against each other: a
   // node below this share of the first node round's median fails, whatever the baseline's floor.
   double peer_share = 0.5;
-};
-
-enum class FindingKind { kNode, kLink, kUnresolved, kSwitch, kUplink };
-std::string_view ToString(FindingKind kind);
-
-struct Finding {
-  FindingKind kind = FindingKind::kNode;
-  std::vector<int> members;
-  std::string stage;
-  std::string reason;
-  std::vector<int> rounds;  // the rounds whose results are the evidence
-  int switch_index = -1;    // kSwitch, kUplink: the leaf (members: the nodes under it, affected, not accused)
-};
-
-struct RoundRecord {
-  int index = 0;
-  std::string stage;  // node | pair | repair | confirm | link | retest | cover | recheck | search | group | split
-                      // | narrow | cross | control | final | leaf
-  std::vector<Trial> trials;
-  std::vector<TrialResult> results;
-  std::string conclusion;
 };
 
 struct BisectResult {

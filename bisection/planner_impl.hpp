@@ -67,6 +67,15 @@ class Planner {
   // after (a control); company that fails alone is tainted and never pads again.
   void Settle(std::vector<int> pending, const std::string& stage, const TrialMaker& make,
               const std::function<bool(int)>& explained = {}, bool controlled = false);
+  struct SettleCount {
+    int accused = 0, cleared = 0, voided = 0;
+  };
+  // One round of Settle read: each suspect's failure counted (accused at two) or its pass clearing it.
+  SettleCount CountSettled(const std::vector<Trial>& trials, const Ran& ran, const std::vector<char>& void_result,
+                           const std::string& stage, bool controlled);
+  // The suspects Settle tests again: not accused, cleared, explained, or out of retests (left unresolved).
+  std::vector<int> StillPending(const std::vector<int>& pending, const std::string& stage,
+                                const std::function<bool(int)>& explained);
   // Runs, for each failed trial, its company without the suspect (members[0]); says which failures are void
   // because the company fails alone too.
   std::vector<char> Controls(const std::vector<Trial>& trials, const Ran& ran);
@@ -83,6 +92,12 @@ class Planner {
 
   // ---- stage 2: pair (pair_stage.cpp) ----
   void PairStage();
+  // Every pair of a small cluster (the circle method), one matching of a larger one (two when the first clears
+  // nobody); says what they covered (result_.pair_coverage).
+  void FirstPairRounds(const std::vector<int>& alive, std::vector<FailedPair>& failed);
+  // Clears the nodes the pairs speak for (suspects: failing with more partners than they pass with); returns
+  // whether any node was cleared.
+  bool ClearByPairs(const std::vector<int>& alive, const std::vector<FailedPair>& failed);
   // Disjoint pairs, all at once; counts each member's passes and failures.
   void RunPairs(const std::vector<Trial>& trials, std::vector<FailedPair>& failed);
   // Disjoint pairs of `alive` from position `shift`.
@@ -105,10 +120,19 @@ class Planner {
   // The cover's rounds of the group probe; returns the failing groups that no accused node explains (the
   // suspects, nodes failing in two rounds or more, are settled with cleared partners first).
   std::vector<std::vector<int>> RunCover(const std::vector<int>& alive, const std::vector<std::vector<std::vector<int>>>& rounds);
-  // Runs each group again without one end of every accused link it holds; adds those that still fail.
+  // Clears the nodes whose every failing cover group held a suspect (the partners of the settling, when no pair
+  // stage ran before: a bad node shares a failing group with every node once the cover is done).
+  void ClearAroundSuspects(const std::vector<int>& alive, const std::vector<int>& suspects,
+                           const std::vector<std::vector<int>>& failing);
+  // Runs each group again without its accused nodes and one end of every accused link it holds; adds those that
+  // still fail.
   void RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, std::vector<std::vector<int>>& failing);
   // Narrows each failing group to a failing pair (link_search.cpp): halves and crossed halves, all at once.
   void SearchGroupForLink(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed, const std::string& stage);
+  // The failing groups to search at once (disjoint), taken from `groups`; groups a link or a found pair explains, or
+  // that hold an accused node, are dropped.
+  std::vector<std::vector<int>> DisjointBatch(std::vector<std::vector<int>>& groups,
+                                              const std::vector<FailedPair>& failed) const;
   // Whether both ends of an accused link are among `members` (their failure is explained).
   bool HoldsAnAccusedLink(const std::vector<int>& members) const;
 
@@ -139,6 +163,15 @@ class Planner {
   static std::vector<int> Joined(std::vector<int> a, const std::vector<int>& b);
   // The group a ∪ b fails while a and b pass alone: find one node of each side that the failure needs.
   void ResolveInteraction(const std::vector<int>& a, const std::vector<int>& b, int round, std::size_t target);
+  // Halves `side` (each half tested with `other`, padded) down to the one node the failure needs.
+  int NarrowSide(std::vector<int> side, const std::vector<int>& other, bool side_first, std::size_t target,
+                 std::vector<int>& evidence);
+  // The node found by NarrowSide, settled with cleared company outside `group`; whether it was cleared.
+  bool SettleEnd(int node, const std::vector<int>& evidence, std::size_t target, const std::vector<int>& group);
+  // The pair x, y: a link when it fails twice and each end passes apart; else left unresolved.
+  void JudgeCrossPair(int x, int y, std::vector<int> evidence);
+  // Each end of a failing pair with a cleared partner; whether one failed (then settled as a node).
+  bool EndsFailApart(int x, int y, int pair_round);
 
   const std::vector<std::string>& names_;
   TrialExecutor& executor_;

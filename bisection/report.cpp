@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "core/hostlist.hpp"
 #include "core/statistics.hpp"
+#include "bisection/node_names.hpp"
 #include "bisection/topology.hpp"
 
 namespace kiln {
@@ -59,7 +59,7 @@ std::string SwitchName(const Finding& f, const Topology* topology) {
 // every trial that did not pass is listed on its own.
 constexpr std::size_t kFoldAbove = 16;
 
-nlohmann::json RoundTrials(const RoundRecord& round, const std::vector<std::string>& names, const StageProbes& probes) {
+nlohmann::json RoundTrials(const RoundRecord& round, const NodeNames& names, const StageProbes& probes) {
   using nlohmann::json;
   struct Fold {
     TrialKind kind;
@@ -75,30 +75,21 @@ nlohmann::json RoundTrials(const RoundRecord& round, const std::vector<std::stri
   for (std::size_t i = 0; i < round.trials.size(); ++i) {
     const Trial& t = round.trials[i];
     const TrialResult& r = round.results[i];
-    std::vector<int> tested(t.members.begin(), t.members.begin() + t.under_test);
-    std::vector<int> padding(t.members.begin() + t.under_test, t.members.end());
     if (fold && r.outcome == TrialOutcome::kPass) {
       auto it = std::find_if(folds.begin(), folds.end(), [&](const Fold& f) {
         return f.kind == t.kind && f.metric == r.metric && f.unit == r.unit;
       });
       if (it == folds.end()) it = folds.insert(folds.end(), Fold{t.kind, r.metric, r.unit, {}, {}});
-      it->tested.insert(it->tested.end(), tested.begin(), tested.end());
+      it->tested.insert(it->tested.end(), t.members.begin(), t.members.begin() + t.under_test);
       if (r.value) it->values.push_back(*r.value);
       ++it->trials;
-      it->padding += padding.size();
+      it->padding += t.members.size() - static_cast<std::size_t>(t.under_test);
       it->seconds += r.seconds;
       continue;
     }
-    trials.push_back({{"kind", ToString(t.kind)},
-                      {"probe", probes.For(t.kind)},
-                      {"nodes", NodeListJson(NamesOf(tested, names))},
-                      {"padding", NodeListJson(NamesOf(padding, names))},
-                      {"outcome", ToString(r.outcome)},
-                      {"metric", r.metric},
-                      {"value", r.value ? json(*r.value) : json(nullptr)},
-                      {"unit", r.unit},
-                      {"reason", r.reason},
-                      {"seconds", r.seconds}});
+    json trial = TrialJson(t, r, names);
+    trial["probe"] = probes.For(t.kind);
+    trials.push_back(std::move(trial));
   }
   for (Fold& f : folds) {
     json values = nullptr;
@@ -110,7 +101,7 @@ nlohmann::json RoundTrials(const RoundRecord& round, const std::vector<std::stri
     trials.push_back({{"kind", ToString(f.kind)},
                       {"probe", probes.For(f.kind)},
                       {"trials", f.trials},
-                      {"nodes", NodeListJson(NamesOf(f.tested, names))},
+                      {"nodes", names.List(f.tested)},
                       {"padding_count", f.padding},
                       {"outcome", ToString(TrialOutcome::kPass)},
                       {"metric", f.metric},
@@ -142,9 +133,10 @@ nlohmann::json BisectionSection(const BisectResult& result, const std::vector<st
                         {"reason", f.reason + WhereInTree(f, topology)}, {"rounds", f.rounds}});
   }
   json rounds = json::array();
+  const NodeNames parsed(names);
   for (const RoundRecord& round : result.rounds) {
     rounds.push_back({{"index", round.index}, {"stage", round.stage}, {"conclusion", round.conclusion},
-                      {"trials", RoundTrials(round, names, probes)}});
+                      {"trials", RoundTrials(round, parsed, probes)}});
   }
   return json{{"simulated", simulated},
               {"nodes", names.size()},

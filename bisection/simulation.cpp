@@ -58,6 +58,75 @@ std::vector<std::vector<int>> SimulatedCluster::Culprits() const {
   return culprits;
 }
 
+namespace {
+
+// The cluster's node names are prefix + a zero-padded index: a name is read back by its digits, not looked up.
+struct NodeNamesOf {
+  const SimulatedCluster& cluster;
+  std::string prefix;
+  std::size_t width;
+
+  int Find(const std::string& name) const {
+    if (name.size() != prefix.size() + width || name.compare(0, prefix.size(), prefix) != 0) return -1;
+    long long index = 0;
+    for (std::size_t i = prefix.size(); i < name.size(); ++i) {
+      if (name[i] < '0' || name[i] > '9') return -1;
+      index = index * 10 + (name[i] - '0');
+    }
+    return index < static_cast<long long>(cluster.nodes.size()) ? static_cast<int>(index) : -1;
+  }
+};
+
+SimulatedFault ReadFault(const XmlFile& file, pugi::xml_node element, const NodeNamesOf& names) {
+  auto node_at = [&](const char* attribute) {
+    std::string name = file.Required(element, attribute);
+    int index = names.Find(name);
+    if (index < 0) {
+      file.Fail(element, fmt::format("{}=\"{}\" is not a node of this cluster ({} .. {})", attribute, name,
+                                     names.cluster.nodes.front(), names.cluster.nodes.back()));
+    }
+    return index;
+  };
+  std::string kind = file.Required(element, "kind");
+  SimulatedFault fault;
+  fault.where = file.Where(element);
+  if (kind == "slow_node") {
+    file.RequireAttributes(element, {"kind", "node", "min_group", "alone"});
+    fault.kind = FaultKind::kSlowNode;
+    fault.node = node_at("node");
+    fault.min_group = NumberAttribute(file, element, "min_group", 2, 1);
+    if (element.attribute("alone").as_bool(false)) fault.min_group = 1;
+  } else if (kind == "slow_link") {
+    file.RequireAttributes(element, {"kind", "a", "b", "max_group"});
+    fault.kind = FaultKind::kSlowLink;
+    fault.max_group = NumberAttribute(file, element, "max_group", 0, 2);
+    fault.node = node_at("a");
+    fault.other = node_at("b");
+    if (fault.node == fault.other) file.Fail(element, "a link needs two different nodes");
+  } else if (kind == "hung_node" || kind == "crash_node") {
+    file.RequireAttributes(element, {"kind", "node"});
+    fault.kind = kind == "hung_node" ? FaultKind::kHungNode : FaultKind::kCrashNode;
+    fault.node = node_at("node");
+    fault.min_group = 1;
+  } else if (kind == "flapping_node") {
+    file.RequireAttributes(element, {"kind", "node", "probability", "alone"});
+    fault.kind = FaultKind::kFlappingNode;
+    fault.node = node_at("node");
+    fault.probability = RealAttribute(file, element, "probability", 0.5, 0.01, 1);
+    fault.min_group = element.attribute("alone").as_bool(false) ? 1 : 2;
+  } else if (kind == "slow_switch" || kind == "slow_uplink") {
+    file.RequireAttributes(element, {"kind", "switch"});
+    fault.kind = kind == "slow_switch" ? FaultKind::kSlowSwitch : FaultKind::kSlowUplink;
+    fault.switch_name = file.Required(element, "switch");
+  } else {
+    file.Fail(element, fmt::format("unknown fault kind '{}' (slow_node, slow_link, hung_node, crash_node, "
+                                   "flapping_node, slow_switch, slow_uplink)", kind));
+  }
+  return fault;
+}
+
+}  // namespace
+
 SimulatedCluster LoadSimulatedCluster(const std::string& path) {
   XmlFile file = XmlFile::Load(path);
   pugi::xml_node root = file.root();
@@ -71,63 +140,15 @@ SimulatedCluster LoadSimulatedCluster(const std::string& path) {
   cluster.seed = static_cast<std::uint64_t>(NumberAttribute(file, root, "seed", 1, 0));
   cluster.healthy_value = RealAttribute(file, root, "healthy_value", 100, 0, 1e300);
   cluster.slow_value = RealAttribute(file, root, "slow_value", 10, 0, 1e300);
-  std::string prefix = root.attribute("prefix").as_string("node");
-  int width = static_cast<int>(std::to_string(count - 1).size());
-  std::map<std::string, int> index;
-  for (int i = 0; i < count; ++i) {
-    cluster.nodes.push_back(fmt::format("{}{:0{}}", prefix, i, width));
-    index[cluster.nodes.back()] = i;
-  }
-  auto node_at = [&](pugi::xml_node element, const char* attribute) {
-    std::string name = file.Required(element, attribute);
-    auto it = index.find(name);
-    if (it == index.end()) {
-      file.Fail(element, fmt::format("{}=\"{}\" is not a node of this cluster ({} .. {})", attribute, name,
-                                     cluster.nodes.front(), cluster.nodes.back()));
-    }
-    return it->second;
-  };
+  const NodeNamesOf names{cluster, root.attribute("prefix").as_string("node"), std::to_string(count - 1).size()};
+  cluster.nodes.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) cluster.nodes.push_back(fmt::format("{}{:0{}}", names.prefix, i, names.width));
   for (pugi::xml_node element : root.children()) {
     if (element.type() != pugi::node_element) continue;
     if (std::string_view(element.name()) != "fault") {
       file.Fail(element, fmt::format("unknown element <{}> (expected <fault>)", element.name()));
     }
-    std::string kind = file.Required(element, "kind");
-    SimulatedFault fault;
-    fault.where = file.Where(element);
-    if (kind == "slow_node") {
-      file.RequireAttributes(element, {"kind", "node", "min_group", "alone"});
-      fault.kind = FaultKind::kSlowNode;
-      fault.node = node_at(element, "node");
-      fault.min_group = NumberAttribute(file, element, "min_group", 2, 1);
-      if (element.attribute("alone").as_bool(false)) fault.min_group = 1;
-    } else if (kind == "slow_link") {
-      file.RequireAttributes(element, {"kind", "a", "b", "max_group"});
-      fault.kind = FaultKind::kSlowLink;
-      fault.max_group = NumberAttribute(file, element, "max_group", 0, 2);
-      fault.node = node_at(element, "a");
-      fault.other = node_at(element, "b");
-      if (fault.node == fault.other) file.Fail(element, "a link needs two different nodes");
-    } else if (kind == "hung_node" || kind == "crash_node") {
-      file.RequireAttributes(element, {"kind", "node"});
-      fault.kind = kind == "hung_node" ? FaultKind::kHungNode : FaultKind::kCrashNode;
-      fault.node = node_at(element, "node");
-      fault.min_group = 1;
-    } else if (kind == "flapping_node") {
-      file.RequireAttributes(element, {"kind", "node", "probability", "alone"});
-      fault.kind = FaultKind::kFlappingNode;
-      fault.node = node_at(element, "node");
-      fault.probability = RealAttribute(file, element, "probability", 0.5, 0.01, 1);
-      fault.min_group = element.attribute("alone").as_bool(false) ? 1 : 2;
-    } else if (kind == "slow_switch" || kind == "slow_uplink") {
-      file.RequireAttributes(element, {"kind", "switch"});
-      fault.kind = kind == "slow_switch" ? FaultKind::kSlowSwitch : FaultKind::kSlowUplink;
-      fault.switch_name = file.Required(element, "switch");
-    } else {
-      file.Fail(element, fmt::format("unknown fault kind '{}' (slow_node, slow_link, hung_node, crash_node, "
-                                     "flapping_node, slow_switch, slow_uplink)", kind));
-    }
-    cluster.faults.push_back(fault);
+    cluster.faults.push_back(ReadFault(file, element, names));
   }
   cluster.sensitivity = NumberAttribute(file, root, "sensitivity", 0, 2);
   for (const SimulatedFault& f : cluster.faults) {  // unstated: the dilution the file's links are simulated with

@@ -165,6 +165,35 @@ TEST(BisectionLinks, At232NodesRoundsStayWithinTheIssuesBudget) {
   EXPECT_EQ(Named(bad, unresolved), (std::set<std::vector<int>>{{101}}));
 }
 
+TEST(BisectionLinks, ADilutedLinkInTheCoverGroupOfABadNodeIsStillFound) {
+  // Found by bench/bisection_rounds_spread 5 issue (64 nodes, seed 2001) while the cover ran without the matching
+  // before it: node 4 failed every cover group it was in, and the group holding the link 14-54 was dropped as
+  // "explained by the accused node"; the group stage's test of 63 nodes cannot show a link that only groups of 32
+  // show, so the link was missed with nothing left unresolved. Such a group now runs again without the accused node
+  // (here the matching accuses node 4 first; the test keeps both paths honest).
+  for (int n : {64, 232}) {
+    BisectOptions options;
+    options.group_limit = 32;
+    BisectResult r = Simulate(Cluster(n, {Slow(4), Link(14, 54, 32)}), options);
+    int unresolved = 0;
+    EXPECT_EQ(Named(r, unresolved), (std::set<std::vector<int>>{{4}, {14, 54}})) << n << ": " << r.conclusion;
+    EXPECT_EQ(unresolved, 0) << r.conclusion;
+  }
+}
+
+TEST(BisectionLinks, ADilutedLinkAt232NodesTakesAtMost19Rounds) {
+  // 1 node round + 1 matching + 9 cover + at most 6 narrowing + 1 confirmation + 1 group: a guard against the
+  // rounds growing back (issue 26 asks 12: not met, docs/bisection.md says why).
+  for (auto [a, b] : std::vector<std::pair<int, int>>{{3, 150}, {0, 231}, {77, 78}, {120, 12}}) {
+    BisectOptions options;
+    options.group_limit = 32;
+    BisectResult r = Simulate(Cluster(232, {Link(a, b, 32)}), options);
+    int unresolved = 0;
+    EXPECT_EQ(Named(r, unresolved), (std::set<std::vector<int>>{{std::min(a, b), std::max(a, b)}})) << r.conclusion;
+    EXPECT_LE(r.rounds.size(), 19u) << r.conclusion;
+  }
+}
+
 TEST(BisectionSimulation, LinksTakeMaxGroupAndTheClusterItsSensitivity) {
   testing::TempDir dir;
   std::string path = (dir.path() / "c.xml").string();
