@@ -39,8 +39,10 @@ struct Fixture {
 TEST(Harness, MeasuresEvaluatesAndWritesTheReport) {
   Fixture f;
   // Test floors (0.1 GB/s): on a busy host cpu-host's STREAM floor is judged inconclusive, as it should be.
-  f.baseline.catalog = {LoadBaseline(testing::SourceDir() + "/tests/fixtures/baselines/emulated.xml",
-                                     f.registry.AllMetrics())};
+  f.baseline.catalog = {LoadBaseline(f.dir.Write("floors.xml", R"(<baseline sku="floors" version="2">
+    <expect metric="host.stream.*" rule="min" value="0.1" basis="policy" source="test floor"/>
+    <expect metric="mpi.allreduce.busbw" labels="size=4MiB" rule="min" value="0.001" optional="true" basis="policy" source="test"/>
+  </baseline>)"), f.registry.AllMetrics())};
   HarnessResult result;
   nlohmann::json report = f.Run(R"(<suite name="t">
     <phase name="health"><step probe="health"/></phase>
