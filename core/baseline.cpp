@@ -215,17 +215,8 @@ const NodeShape* FindShape(const Baseline& baseline, const std::string& name) {
 
 namespace {
 
-Expectation ParseExpectation(const XmlFile& file, pugi::xml_node node, int version,
-                             const std::vector<MetricSpec>& known) {
-  file.RequireAttributes(node, {"metric", "labels", "rule", "value", "reference", "fraction", "k", "min_drop",
-                                "min_fleet", "unit", "severity", "source", "basis", "measured_on", "shapes",
-                                "min_gpus", "max_gpus", "min_nodes", "gpu_model", "optional"});
-  Expectation e;
-  e.where = file.Where(node);
-  e.metric_pattern = file.Required(node, "metric");
-  e.labels = ParseLabels(file, node);
-  e.source = TextAttribute(file, node, "source", "where the number comes from");
-
+// The rule's kind and severity (fail unless "warn").
+void ParseRuleKind(const XmlFile& file, pugi::xml_node node, Expectation& e) {
   std::string rule = file.Required(node, "rule");
   bool found = false;
   for (const auto& r : kRuleNames) {
@@ -242,7 +233,10 @@ Expectation ParseExpectation(const XmlFile& file, pugi::xml_node node, int versi
   } else if (severity != "fail") {
     file.Fail(node, fmt::format("severity must be 'fail' or 'warn', not '{}'", severity));
   }
+}
 
+// The numbers the rule's kind needs: reference and fraction, the fleet's k, min_drop and min_fleet, or one value.
+void ParseRuleNumbers(const XmlFile& file, pugi::xml_node node, Expectation& e) {
   switch (e.rule) {
     case RuleKind::kFraction:
       e.reference = NumberAttribute(file, node, "reference", std::nullopt);
@@ -266,31 +260,36 @@ Expectation ParseExpectation(const XmlFile& file, pugi::xml_node node, int versi
       }
       break;
   }
+}
 
-  if (version >= 2) {
-    std::string basis = file.Required(node, "basis");
-    found = false;
-    for (const auto& b : kBasisNames) {
-      if (b.name == basis && b.basis != Basis::kUnstated) {
-        e.basis = b.basis;
-        found = true;
-      }
-    }
-    if (!found) {
-      file.Fail(node, fmt::format("basis '{}' is not one of datasheet, tool, measured, derived, estimate, policy",
-                                  basis));
-    }
-    e.measured_on = node.attribute("measured_on").value();
-    e.applies = ParseApplicability(file, node);
-    e.optional = BoolAttribute(file, node, "optional");
-    CheckFloorBasis(file, node, e);
-  } else {
+// Version 2's attributes (basis, measured_on, where the rule applies, optional); a version 1 file has none of them.
+void ParseVersion2(const XmlFile& file, pugi::xml_node node, int version, Expectation& e) {
+  if (version < 2) {
     for (const char* v2 : {"basis", "measured_on", "shapes", "min_gpus", "max_gpus", "min_nodes", "gpu_model", "optional"}) {
       if (node.attribute(v2)) file.Fail(node, fmt::format("attribute '{}' needs version=\"2\"", v2));
     }
+    return;
   }
+  std::string basis = file.Required(node, "basis");
+  bool found = false;
+  for (const auto& b : kBasisNames) {
+    if (b.name == basis && b.basis != Basis::kUnstated) {
+      e.basis = b.basis;
+      found = true;
+    }
+  }
+  if (!found) {
+    file.Fail(node, fmt::format("basis '{}' is not one of datasheet, tool, measured, derived, estimate, policy",
+                                basis));
+  }
+  e.measured_on = node.attribute("measured_on").value();
+  e.applies = ParseApplicability(file, node);
+  e.optional = BoolAttribute(file, node, "optional");
+  CheckFloorBasis(file, node, e);
+}
 
-  // The pattern must name real metrics: a typo would otherwise silently check nothing.
+// The pattern must name real metrics: a typo would otherwise silently check nothing. Sets the unit they share.
+void MatchMetrics(const XmlFile& file, pugi::xml_node node, const std::vector<MetricSpec>& known, Expectation& e) {
   std::string unit;
   bool matched = false;
   for (const auto& metric : known) {
@@ -311,6 +310,22 @@ Expectation ParseExpectation(const XmlFile& file, pugi::xml_node node, int versi
     file.Fail(node, fmt::format("unit '{}' does not match metric '{}' measured in '{}'", e.unit,
                                 e.metric_pattern, unit));
   }
+}
+
+Expectation ParseExpectation(const XmlFile& file, pugi::xml_node node, int version,
+                             const std::vector<MetricSpec>& known) {
+  file.RequireAttributes(node, {"metric", "labels", "rule", "value", "reference", "fraction", "k", "min_drop",
+                                "min_fleet", "unit", "severity", "source", "basis", "measured_on", "shapes",
+                                "min_gpus", "max_gpus", "min_nodes", "gpu_model", "optional"});
+  Expectation e;
+  e.where = file.Where(node);
+  e.metric_pattern = file.Required(node, "metric");
+  e.labels = ParseLabels(file, node);
+  e.source = TextAttribute(file, node, "source", "where the number comes from");
+  ParseRuleKind(file, node, e);
+  ParseRuleNumbers(file, node, e);
+  ParseVersion2(file, node, version, e);
+  MatchMetrics(file, node, known, e);
   return e;
 }
 

@@ -44,26 +44,20 @@ std::string NodeFacts::Signature() const {
                      fmt::join(nvlinks, ","), ib_ports_active, gpus ? 0 : gpus_on_pci);
 }
 
-NodeFacts FactsOfNode(const std::string& node, const nlohmann::json& inventory,
+NodeFacts FactsOfNode(const std::string& node, const std::optional<NodeInventory>& inventory,
                       const std::vector<Measurement>& measurements) {
   NodeFacts facts;
   facts.node = node;
-  if (!inventory.is_object()) return facts;
+  if (!inventory) return facts;
   facts.inventoried = true;
-  const nlohmann::json& gpus = inventory.value("gpus", nlohmann::json::object());
-  facts.gpus_on_pci = gpus.value("pci_devices", 0);
-  if (gpus.value("available", false)) {
-    const nlohmann::json& devices = gpus.value("devices", nlohmann::json::array());
-    facts.gpus = static_cast<int>(devices.size());
-    for (const nlohmann::json& device : devices) facts.gpu_models.push_back(device.value("name", "?"));
+  facts.gpus_on_pci = inventory->gpus.pci_devices;
+  if (inventory->gpus.available) {
+    facts.gpus = static_cast<int>(inventory->gpus.devices.size());
+    for (const GpuInfo& device : inventory->gpus.devices) facts.gpu_models.push_back(device.name);
   } else {
-    facts.no_gpu_reason = gpus.value("reason", "");
+    facts.no_gpu_reason = inventory->gpus.reason;
   }
-  for (const nlohmann::json& port : inventory.value("ib_ports", nlohmann::json::array())) {
-    if (port.value("state", "") == "ACTIVE" && port.value("link_layer", "InfiniBand") == "InfiniBand") {
-      ++facts.ib_ports_active;
-    }
-  }
+  for (const IbPort& port : inventory->ib_ports) facts.ib_ports_active += port.ActiveInfiniBand() ? 1 : 0;
   // NVLinks are measured per GPU by the health probe, only on GPUs that have any.
   std::map<std::string, int> links;
   for (const Measurement& m : measurements) {
@@ -73,6 +67,11 @@ NodeFacts FactsOfNode(const std::string& node, const nlohmann::json& inventory,
   }
   for (const auto& [device, count] : links) facts.nvlinks.push_back(count);
   return facts;
+}
+
+NodeFacts FactsOfNode(const std::string& node, const nlohmann::json& inventory,
+                      const std::vector<Measurement>& measurements) {
+  return FactsOfNode(node, InventoryFromJson(inventory), measurements);
 }
 
 }  // namespace kiln

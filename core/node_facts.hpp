@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/measurement.hpp"
+#include "core/node_inventory.hpp"
 
 namespace kiln {
 
@@ -29,7 +30,10 @@ struct NodeFacts {
   int GpuCount() const { return gpus.value_or(0); }
 };
 
-// From a node's inventory (the health probe's, null when it did not run) and the run's measurements.
+// From a node's inventory (the health probe's, nullopt when it did not run) and the run's measurements.
+NodeFacts FactsOfNode(const std::string& node, const std::optional<NodeInventory>& inventory,
+                      const std::vector<Measurement>& measurements);
+// The same from the inventory as a report holds it (null when the health probe did not run).
 NodeFacts FactsOfNode(const std::string& node, const nlohmann::json& inventory,
                       const std::vector<Measurement>& measurements);
 

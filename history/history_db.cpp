@@ -10,11 +10,13 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "core/measurement.hpp"
+#include "core/node_inventory.hpp"
 #include "core/verdict.hpp"
 #include "history/failure_category.hpp"
 #include "history/history_file.hpp"
@@ -29,15 +31,25 @@ namespace {
 using nlohmann::json;
 
 // A node's hardware identity: serials of the system, the board and its GPUs; empty when none is known.
-std::string Identity(const json& inventory) {
-  if (!inventory.is_object()) return "";
-  std::string text = inventory.value("system_serial", "") + "|" + inventory.value("board_serial", "");
+std::string Identity(const std::optional<NodeInventory>& inventory) {
+  if (!inventory) return "";
+  std::string text = inventory->system_serial + "|" + inventory->board_serial;
   std::set<std::string> gpu_serials;
-  const json gpus = inventory.value("gpus", json::object());
-  for (const json& d : gpus.value("devices", json::array())) gpu_serials.insert(d.value("serial", ""));
+  for (const GpuInfo& d : inventory->gpus.devices) gpu_serials.insert(d.serial);
   for (const std::string& s : gpu_serials) text += "|" + s;
   if (text.find_first_not_of('|') == std::string::npos) return "";
   return Sha256Hex(text).substr(0, 16);
+}
+
+// An outcome as the file spells it, read by `parse`; InputError naming the file and the value when this Kiln knows
+// no such outcome.
+template <typename Parse>
+auto ReadOutcome(Parse parse, const std::string& text, const std::string& path) {
+  try {
+    return parse(text);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(path, 0, fmt::format("not a history this Kiln reads: {}", e.what()));
+  }
 }
 
 std::string TimeWhere(const std::string& column, const std::string& since, const std::string& until) {
@@ -176,13 +188,16 @@ bool HistoryDb::Add(const json& report, const std::string& content, const std::s
     sweep.Bind(1, sha).Bind(2, run.value("id", "")).Bind(3, report.at("cluster").value("name", ""));
     sweep.Bind(4, report.value("suite", json::object()).value("name", "")).Bind(5, run.value("started", ""));
     // The outcome from the verdicts (pass = ACCEPTED, partial, fail...), not the summary the file claims.
-    sweep.Bind(6, finished).Bind(7, SummaryOf(report).value("outcome", "")).Bind(8, source_path);
+    sweep.Bind(6, finished).Bind(7, std::string(ToString(SummarizeOutcome(verdicts).outcome)));
+    sweep.Bind(8, source_path);
     sweep.Bind(9, std::string(added));
     sweep.Run();
     std::int64_t id = sqlite3_last_insert_rowid(db_);
 
-    std::map<std::string, json> inventories;
-    for (const json& node : report.at("cluster").at("nodes")) inventories[node.value("name", "")] = node.value("inventory", json());
+    std::map<std::string, std::optional<NodeInventory>> inventories;
+    for (const json& node : report.at("cluster").at("nodes")) {
+      inventories[node.value("name", "")] = InventoryFromJson(node.value("inventory", json()));
+    }
     Statement node_row(db_, "INSERT INTO node_sweeps(sweep, node, outcome, identity) VALUES(?1, ?2, ?3, ?4)", path_);
     for (const auto& [node, judgement] : JudgeNodes(report)) {
       node_row.Bind(1, id).Bind(2, node).Bind(3, std::string(ToString(judgement.outcome)));
@@ -225,7 +240,10 @@ std::vector<HistoryDb::Sweep> HistoryDb::Sweeps(const std::string& since, const 
   if (!since.empty()) q.Bind(1, since);
   if (!until.empty()) q.Bind(2, until);
   std::vector<Sweep> rows;
-  while (q.Step()) rows.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5)});
+  while (q.Step()) {
+    RunOutcome outcome = ReadOutcome(RunOutcomeFromString, q.Text(4), path_);
+    rows.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3), outcome, q.Text(5)});
+  }
   return rows;
 }
 
@@ -237,7 +255,9 @@ std::vector<HistoryDb::NodeSweep> HistoryDb::NodeSweeps(const std::string& since
   if (!since.empty()) q.Bind(1, since);
   if (!until.empty()) q.Bind(2, until);
   std::vector<NodeSweep> rows;
-  while (q.Step()) rows.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4)});
+  while (q.Step()) {
+    rows.push_back({q.Int(0), q.Text(1), q.Text(2), ReadOutcome(OutcomeFromString, q.Text(3), path_), q.Text(4)});
+  }
   return rows;
 }
 

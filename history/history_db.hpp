@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "core/verdict.hpp"
+#include "reports/run_outcome.hpp"
+
 struct sqlite3;
 
 namespace kiln {
@@ -37,11 +40,15 @@ class HistoryDb {
 
   struct Sweep {
     std::int64_t id = 0;
-    std::string finished, cluster, suite, outcome, sha256;
+    std::string finished, cluster, suite;
+    RunOutcome outcome = RunOutcome::kPass;
+    std::string sha256;
   };
   struct NodeSweep {
     std::int64_t sweep = 0;
-    std::string finished, node, outcome, identity;
+    std::string finished, node;
+    Outcome outcome = Outcome::kPass;  // the node's own (reports/node_judgement.hpp)
+    std::string identity;
   };
   struct Value {
     std::string finished, subject, probe, series, unit;
@@ -52,7 +59,8 @@ class HistoryDb {
     std::int64_t sweep = 0;
     std::string finished, subject, probe, series, outcome, reason, category;
   };
-  // Times are ISO 8601 UTC ("2026-11-23T09:00:00Z"); an empty bound is open.
+  // Times are ISO 8601 UTC ("2026-11-23T09:00:00Z"); an empty bound is open. Sweeps and NodeSweeps throw
+  // InputError naming the file and the value when an outcome in it is not one this Kiln knows.
   std::vector<Sweep> Sweeps(const std::string& since, const std::string& until) const;
   std::vector<NodeSweep> NodeSweeps(const std::string& since, const std::string& until) const;
   std::vector<Value> Values(const std::string& since, const std::string& until, const std::string& subject_filter,

@@ -15,8 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-bool Healthy(const std::string& outcome) {
-  return outcome == "pass" || outcome == "partial" || outcome == "inconclusive" || outcome == "warn" || outcome == "skipped";
+// A sweep found nothing against the cluster: a pass or partial pass, or nothing either way (contended
+// measurements, nothing judged).
+bool Healthy(RunOutcome outcome) { return outcome != RunOutcome::kFail && outcome != RunOutcome::kError; }
+
+// Nothing spoke against the node: passed, warned or skipped.
+bool Healthy(Outcome outcome) {
+  return outcome == Outcome::kPass || outcome == Outcome::kWarn || outcome == Outcome::kSkipped;
 }
 
 }  // namespace

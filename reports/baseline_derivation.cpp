@@ -84,9 +84,10 @@ double RoundOutward(double value, bool floor) {
 }
 
 bool Passed(const DerivationReport& input) {
-  if (input.outcome == "pass") return true;
+  if (input.outcome == RunOutcome::kPass) return true;
   // A pass of less than an acceptance (a quick sweep) exits 0 too: its nodes passed what they ran.
-  return input.exit_code == 0 && input.outcome != "fail" && input.outcome != "error" && input.outcome != "skipped";
+  return input.exit_code == 0 && input.outcome != RunOutcome::kFail && input.outcome != RunOutcome::kError &&
+         input.outcome != RunOutcome::kSkipped;
 }
 
 // "vm (a.json), vm2 (b.json) and 3 more"
@@ -153,7 +154,7 @@ Gathered Gather(const std::vector<DerivationReport>& inputs, const std::vector<M
     if (!Passed(input) && !options.allow_failed) {
       throw InputError(input.path, 0,
                        fmt::format("this report did not pass (outcome '{}'): a baseline is derived from healthy "
-                                   "nodes only (--allow-failed to use it anyway)", input.outcome));
+                                   "nodes only (--allow-failed to use it anyway)", ToString(input.outcome)));
     }
     g.dates.insert(input.finished);
     g.hashes.insert(input.sha256.substr(0, 12));

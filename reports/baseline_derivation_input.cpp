@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "core/json_input.hpp"
@@ -46,18 +48,18 @@ void ReadHead(const nlohmann::json& report, const std::set<std::string>& section
     if (!sections.count(key)) throw InputError(path, 0, fmt::format("report lacks '{}'", key));
   }
   try {
-    out.outcome = report.at("summary").value("outcome", "?");
+    out.outcome = report.at("summary").at("outcome").get<RunOutcome>();
     out.exit_code = report.at("summary").value("exit_code", -1);
     out.finished = report.at("run").value("finished", "?");
     for (const nlohmann::json& node : report.at("cluster").value("nodes", nlohmann::json::array())) {
-      nlohmann::json inventory = node.value("inventory", nlohmann::json());
+      std::optional<NodeInventory> inventory = InventoryFromJson(node.value("inventory", nlohmann::json()));
       out.nodes.push_back(FactsOfNode(node.at("name").get<std::string>(), inventory, links));
-      if (!inventory.is_object()) continue;
-      std::string driver = inventory.value("gpus", nlohmann::json::object()).value("driver_version", "");
-      if (!driver.empty()) out.drivers.insert(driver);
+      if (inventory && !inventory->gpus.driver_version.empty()) out.drivers.insert(inventory->gpus.driver_version);
     }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path, 0, fmt::format("malformed report: {}", e.what()));
+  } catch (const std::invalid_argument& e) {  // an outcome this Kiln does not know
+    throw InputError(path, 0, fmt::format("malformed report: summary.outcome: {}", e.what()));
   }
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/node_facts.hpp"
+#include "reports/run_outcome.hpp"
 
 namespace kiln {
 
@@ -29,7 +30,7 @@ struct DerivationValue {
 struct DerivationReport {
   std::string path;
   std::string sha256;    // of the file's bytes
-  std::string outcome;   // summary.outcome
+  RunOutcome outcome = RunOutcome::kPass;  // summary.outcome
   int exit_code = -1;    // summary.exit_code; -1 when the report has none
   std::string finished;  // run.finished
   std::vector<NodeFacts> nodes;  // cluster.nodes, from their inventories and NVLink measurements
@@ -39,7 +40,7 @@ struct DerivationReport {
 
 // Reads a report file for derive: checks it is a Kiln report (schema, required sections, typed measurements) and
 // keeps only the fields derive needs. Throws InputError naming the file (and the measurement at fault): not JSON,
-// a number out of range (1e400), not a Kiln report, a malformed measurement.
+// a number out of range (1e400), not a Kiln report, a malformed measurement, an outcome this Kiln does not know.
 DerivationReport ReadDerivationReport(const std::string& path);
 
 // The same from a report already parsed (tests, and callers that hold one anyway).

@@ -10,6 +10,7 @@
 
 #include "core/hostlist.hpp"
 #include "core/measurement.hpp"
+#include "core/node_inventory.hpp"
 #include "core/units.hpp"
 #include "reports/html_escape.hpp"
 #include "reports/renderers.hpp"
@@ -42,16 +43,16 @@ using html::E;
 
 std::string VerdictBanner(const json& report) {
   const json summary = SummaryOf(report);  // from the verdicts, not the file's own claim
-  std::string outcome = summary.value("outcome", "");
+  RunOutcome outcome = summary.at("outcome").get<RunOutcome>();
   bool accepted = summary.value("accepted", false);
-  std::string cls = accepted               ? "accepted"
-                    : outcome == "partial" ? "partial"
-                    : outcome == "skipped" ? "nothing"
-                                           : "rejected";
-  std::string text = accepted               ? "Cluster accepted"
-                     : outcome == "partial" ? "Passed, not an acceptance"
-                     : outcome == "skipped" ? "Nothing was judged"
-                                            : "Cluster NOT accepted";
+  std::string cls = accepted                          ? "accepted"
+                    : outcome == RunOutcome::kPartial ? "partial"
+                    : outcome == RunOutcome::kSkipped ? "nothing"
+                                                      : "rejected";
+  std::string text = accepted                          ? "Cluster accepted"
+                     : outcome == RunOutcome::kPartial ? "Passed, not an acceptance"
+                     : outcome == RunOutcome::kSkipped ? "Nothing was judged"
+                                                       : "Cluster NOT accepted";
   std::string html = fmt::format(R"(<div class="verdict {}" id="verdict">{}</div>)", cls, text);
   html += fmt::format(R"(<p id="headline"><strong>{}</strong></p>)", E(summary.value("headline", "")));
   if (!summary.value("note", "").empty()) html += fmt::format("<p>{}</p>", E(summary.value("note", "")));
@@ -176,33 +177,26 @@ std::string NodesSection(const json& report) {
   };
   std::vector<std::pair<std::vector<std::string>, Row>> rows;  // cells after the name, in first-seen order
   for (const json& node : report.at("cluster").at("nodes")) {
-    const json inv = node.value("inventory", json());
+    std::optional<NodeInventory> inv = InventoryFromJson(node.value("inventory", json()));
     std::string cpu, memory, os, gpus, driver, ports;
-    if (inv.is_object()) {
-      cpu = fmt::format("{} x {}", inv.value("cpu_count", 0), inv.value("cpu_model", ""));
-      if (inv.contains("memory_bytes") && inv["memory_bytes"].is_number()) {
-        memory = fmt::format("{:.1f} GiB", inv["memory_bytes"].get<double>() / (1 << 30));
-      }
-      os = fmt::format("{} / {}", inv.value("os", ""), inv.value("kernel", ""));
-      const json g = inv.value("gpus", json::object());
-      if (g.value("available", false)) {
-        const json devices = g.value("devices", json::array());
-        for (const json& d : devices) {
+    if (inv) {
+      cpu = fmt::format("{} x {}", inv->cpu_count, inv->cpu_model);
+      if (inv->memory_bytes) memory = fmt::format("{:.1f} GiB", static_cast<double>(*inv->memory_bytes) / (1 << 30));
+      os = fmt::format("{} / {}", inv->os, inv->kernel);
+      if (inv->gpus.available) {
+        for (const GpuInfo& d : inv->gpus.devices) {
           // The UUID and serial are what a replacement ticket and dcgm-exporter name a GPU by.
           // The VBIOS: a firmware that differs across a fleet explains many a node that is slow alone.
-          std::string serial = d.value("serial", ""), vbios = d.value("vbios", "");
-          gpus += fmt::format("{}gpu{} {} ({}{}{})", gpus.empty() ? "" : ", ", d.value("index", 0), d.value("name", ""),
-                              d.value("uuid", "no UUID"), serial.empty() ? "" : fmt::format(", serial {}", serial),
-                              vbios.empty() ? "" : fmt::format(", VBIOS {}", vbios));
+          gpus += fmt::format("{}gpu{} {} ({}{}{})", gpus.empty() ? "" : ", ", d.index, d.name, d.uuid,
+                              d.serial.empty() ? "" : fmt::format(", serial {}", d.serial),
+                              d.vbios.empty() ? "" : fmt::format(", VBIOS {}", d.vbios));
         }
-        driver = g.value("driver_version", "");
+        driver = inv->gpus.driver_version;
       } else {
-        gpus = g.value("reason", "none");
+        gpus = inv->gpus.reason.empty() ? "none" : inv->gpus.reason;
       }
-      const json ib_ports = inv.value("ib_ports", json::array());
-      for (const json& p : ib_ports) {
-        ports += fmt::format("{}{}/{} {} {:g} Gb/s", ports.empty() ? "" : ", ", p.value("device", ""), p.value("port", 0),
-                             p.value("state", ""), p.value("rate_gbps", 0.0));
+      for (const IbPort& p : inv->ib_ports) {
+        ports += fmt::format("{}{}/{} {} {:g} Gb/s", ports.empty() ? "" : ", ", p.device, p.port, p.state, p.rate_gbps);
       }
     } else {
       cpu = "no inventory (the health probe did not run here)";

@@ -54,8 +54,8 @@ std::string RandomRunId() {
   return hex;
 }
 
-RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
-  RunOutcome result;
+RunSummary SummarizeOutcome(const std::vector<Verdict>& verdicts) {
+  RunSummary result;
   Outcome worst = Outcome::kPass;
   bool judged = false;
   bool only_inconclusive = true;  // every error is a rule left inconclusive by contention
@@ -67,12 +67,14 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
   result.coverage = CoverageOf(verdicts);
   result.exit_code = kExitFailed;  // anything but a clean pass is not one, whatever the reason
   if (!judged) {
-    result.outcome = "skipped";
+    result.outcome = RunOutcome::kSkipped;
     result.note = "nothing was judged: every step was skipped or no rule applied; this run accepts nothing";
     return result;
   }
   if (IsFailure(worst)) {
-    result.outcome = only_inconclusive ? "inconclusive" : std::string(ToString(worst));
+    result.outcome = only_inconclusive        ? RunOutcome::kInconclusive
+                     : worst == Outcome::kFail ? RunOutcome::kFail
+                                               : RunOutcome::kError;
     if (only_inconclusive) {
       result.note = "inconclusive: a rule failed on a measurement taken under contention; measure again on a quiet node";
     }
@@ -82,7 +84,7 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
   // (a quick sweep, a burn-in iteration, a report missing a step) is a partial pass: exit 0, never "accepted".
   result.exit_code = kExitPassed;
   result.accepted = result.coverage.Complete();
-  result.outcome = result.accepted ? "pass" : "partial";
+  result.outcome = result.accepted ? RunOutcome::kPass : RunOutcome::kPartial;
   if (!result.accepted) {
     result.note = result.coverage.required == 0
                       ? "no acceptance rule of a baseline was judged; not an acceptance"
@@ -93,17 +95,24 @@ RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts) {
   return result;
 }
 
-std::string Headline(const RunOutcome& outcome, const std::string& suite) {
-  std::string covered = outcome.coverage.Describe();
-  if (outcome.accepted) return fmt::format("ACCEPTED: {}, {}", suite.empty() ? "run" : suite, covered);
-  if (outcome.outcome == "partial") {
-    std::string what = suite.empty() ? "run" : suite + " check";
-    if (outcome.coverage.required == 0) return fmt::format("PASSED: {}, no acceptance rule judged; not an acceptance", what);
-    return fmt::format("PASSED: {}, {}; not an acceptance", what, covered);
+std::string Headline(const RunSummary& summary, const std::string& suite) {
+  std::string covered = summary.coverage.Describe();
+  if (summary.accepted) return fmt::format("ACCEPTED: {}, {}", suite.empty() ? "run" : suite, covered);
+  switch (summary.outcome) {
+    case RunOutcome::kPartial: {
+      std::string what = suite.empty() ? "run" : suite + " check";
+      if (summary.coverage.required == 0) {
+        return fmt::format("PASSED: {}, no acceptance rule judged; not an acceptance", what);
+      }
+      return fmt::format("PASSED: {}, {}; not an acceptance", what, covered);
+    }
+    case RunOutcome::kInconclusive: return fmt::format("NOT ACCEPTED: inconclusive, {}", covered);
+    case RunOutcome::kSkipped: return "NOT ACCEPTED: nothing was judged";
+    case RunOutcome::kError: return fmt::format("NOT ACCEPTED: errors, {}", covered);
+    case RunOutcome::kPass:  // always accepted (above)
+    case RunOutcome::kFail: break;
   }
-  if (outcome.outcome == "inconclusive") return fmt::format("NOT ACCEPTED: inconclusive, {}", covered);
-  if (outcome.outcome == "skipped") return "NOT ACCEPTED: nothing was judged";
-  return fmt::format("NOT ACCEPTED: {}, {}", outcome.outcome == "error" ? "errors" : "failures", covered);
+  return fmt::format("NOT ACCEPTED: failures, {}", covered);
 }
 
 nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts, const std::string& suite) {
@@ -123,9 +132,9 @@ nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts, const std::str
   for (const auto& [key, outcome] : worst_by_subject) {
     if (IsFailure(outcome)) failing.push_back({{"subject", subjects[key]}, {"outcome", ToString(outcome)}});
   }
-  RunOutcome outcome = SummarizeOutcome(verdicts);
-  return json{{"outcome", outcome.outcome}, {"accepted", outcome.accepted}, {"exit_code", outcome.exit_code},
-              {"headline", Headline(outcome, suite)}, {"note", outcome.note}, {"coverage", outcome.coverage},
+  RunSummary summary = SummarizeOutcome(verdicts);
+  return json{{"outcome", summary.outcome}, {"accepted", summary.accepted}, {"exit_code", summary.exit_code},
+              {"headline", Headline(summary, suite)}, {"note", summary.note}, {"coverage", summary.coverage},
               {"counts", counts}, {"failing_subjects", failing}};
 }
 

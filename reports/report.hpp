@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/coverage.hpp"
+#include "reports/run_outcome.hpp"
 #include "reports/run_record.hpp"
 #include "reports/signing.hpp"
 
@@ -30,24 +31,19 @@ nlohmann::json BuildSummary(const std::vector<Verdict>& verdicts, const std::str
 // The summary of a stored report, recomputed from its verdicts (renderers show this, never the stored one).
 nlohmann::json SummaryOf(const nlohmann::json& report);
 
-// The verdict of the whole run from its verdicts, with the process exit code it maps to:
-//   "pass"         ACCEPTED: nothing failed and every rule an acceptance needs was judged on every node (exit 0);
-//   "partial"      nothing failed, but less was judged: a quick sweep, a burn-in iteration (exit 0, not accepted);
-//   "fail"/"error" something failed or could not be judged (exit 1);
-//   "inconclusive" the only failures are rules broken by contended measurements (exit 1);
-//   "skipped"      nothing at all was judged (exit 1).
-struct RunOutcome {
-  std::string outcome;
+// The verdict of the whole run from its verdicts (reports/run_outcome.hpp), with the process exit code it maps to.
+struct RunSummary {
+  RunOutcome outcome = RunOutcome::kPass;
   bool accepted = false;
   int exit_code = 0;
   std::string note;
   Coverage coverage;
 };
-RunOutcome SummarizeOutcome(const std::vector<Verdict>& verdicts);
+RunSummary SummarizeOutcome(const std::vector<Verdict>& verdicts);
 
 // One line for people: "ACCEPTED: acceptance, 25 of 25 acceptance rules judged", "PASSED: quick check, 17 of
 // 25 acceptance rules judged; not an acceptance", "NOT ACCEPTED: failures, 25 of 25 acceptance rules judged".
-std::string Headline(const RunOutcome& outcome, const std::string& suite);
+std::string Headline(const RunSummary& summary, const std::string& suite);
 
 // The record a report was built from, read back (kiln evaluate): run, cluster, nodes and inventories, suite,
 // steps, measurements and verdicts. Throws InputError naming `path` when a field is missing or malformed.

@@ -4,7 +4,6 @@
 
 #include "probes/health/node_inventory.hpp"
 #include "probes/health/gpu_events.hpp"
-#include "probes/health/nvml_library.hpp"
 #include "probes/health/nvml_session.hpp"
 #include "probes/health/xid_log.hpp"
 
@@ -74,52 +73,30 @@ class HealthProbe final : public Probe {
   std::optional<std::string> CheckSupported(const ProbeContext&) const override { return std::nullopt; }
 
   ProbeOutcome Run(ProbeContext& ctx) override {
-    HostInventory host = ReadHostInventory(ctx.env);
-    GpuInventory gpus = ReadGpuInventory(ctx.env.nvml_library);
+    NodeInventory inventory = ReadNodeInventory(ctx.env);
     ProbeOutcome outcome;
     Subject node = Subject::Node(ctx.node);
     auto add = [&](const char* metric, const char* unit, double value, Subject subject, std::string method) {
       outcome.measurements.push_back(
           MakeMeasurement(Name(), metric, unit, std::move(subject), {value}, true, std::move(method)));
     };
-    if (host.cpu_count > 0) add("health.cpu_count", "count", host.cpu_count, node, "processors in cpuinfo");
-    if (host.memory_bytes) {
-      add("health.memory_total", "GiB", static_cast<double>(*host.memory_bytes) / (1 << 30), node,
+    if (inventory.cpu_count > 0) add("health.cpu_count", "count", inventory.cpu_count, node, "processors in cpuinfo");
+    if (inventory.memory_bytes) {
+      add("health.memory_total", "GiB", static_cast<double>(*inventory.memory_bytes) / (1 << 30), node,
           "MemTotal in meminfo");
     }
-    if (gpus.available) {
-      add("health.gpu_count", "count", static_cast<double>(gpus.gpus.size()), node, "nvmlDeviceGetCount");
+    if (inventory.gpus.available) {
+      add("health.gpu_count", "count", static_cast<double>(inventory.gpus.devices.size()), node, "nvmlDeviceGetCount");
     }
-    for (const IbPort& port : host.ib_ports) {
+    for (const IbPort& port : inventory.ib_ports) {
       Subject subject = Subject::Device(ctx.node, fmt::format("{}/{}", port.device, port.port));
       add("health.ib_port_active", "count", port.state == "ACTIVE" ? 1 : 0, subject,
           fmt::format("sysfs state '{}'", port.state));
       add("health.ib_port_rate", "Gb/s", port.rate_gbps, subject, "sysfs rate");
     }
 
-    AddGpuHealth(ctx, gpus, outcome);
-
-    nlohmann::json inventory{{"cpu_model", host.cpu_model}, {"cpu_count", host.cpu_count},
-                             {"kernel", host.kernel},       {"os", host.os},
-                             {"system_serial", host.system_serial}, {"board_serial", host.board_serial}};
-    inventory["memory_bytes"] = host.memory_bytes ? nlohmann::json(*host.memory_bytes) : nlohmann::json();
-    nlohmann::json gpu_json{{"available", gpus.available}, {"driver_version", gpus.driver_version},
-                            {"devices", nlohmann::json::array()}};
-    if (!gpus.available) gpu_json["reason"] = gpus.reason;
-    gpu_json["pci_devices"] = host.nvidia_gpus_on_pci;
-    for (const GpuInfo& gpu : gpus.gpus) {
-      gpu_json["devices"].push_back(
-          {{"index", gpu.index}, {"name", gpu.name}, {"uuid", gpu.uuid}, {"serial", gpu.serial}, {"vbios", gpu.vbios}});
-    }
-    inventory["gpus"] = std::move(gpu_json);
-    inventory["ib_ports"] = nlohmann::json::array();
-    for (const IbPort& port : host.ib_ports) {
-      inventory["ib_ports"].push_back({{"device", port.device}, {"port", port.port}, {"state", port.state},
-                                       {"phys_state", port.phys_state}, {"rate_gbps", port.rate_gbps},
-                                       {"link_layer", port.link_layer},
-                                       {"lid", port.lid}, {"numa_node", port.numa_node}, {"pci_address", port.pci_address}});
-    }
-    outcome.inventory = std::move(inventory);
+    AddGpuHealth(ctx, inventory.gpus, outcome);
+    outcome.inventory = inventory;  // its one JSON form (core/node_inventory.cpp)
     return outcome;
   }
 };

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "probes/common/system_files.hpp"
+#include "probes/health/nvml_library.hpp"
 
 namespace kiln {
 
@@ -67,8 +68,8 @@ int CountNvidiaGpusOnPci(const std::string& sysfs_root) {
   return count;
 }
 
-HostInventory ReadHostInventory(const Environment& env) {
-  HostInventory inventory;
+NodeInventory ReadHostInventory(const Environment& env) {
+  NodeInventory inventory;
   std::istringstream cpuinfo(ReadWholeFile(env.procfs_root + "/cpuinfo", kMostSystemTableBytes).value_or(""));
   std::string line;
   while (std::getline(cpuinfo, line)) {
@@ -90,7 +91,13 @@ HostInventory ReadHostInventory(const Environment& env) {
   inventory.system_serial = ReadFirstLine(env.sysfs_root + "/class/dmi/id/product_serial").value_or("");
   inventory.board_serial = ReadFirstLine(env.sysfs_root + "/class/dmi/id/board_serial").value_or("");
   inventory.ib_ports = ReadIbPorts(env.sysfs_root);
-  inventory.nvidia_gpus_on_pci = CountNvidiaGpusOnPci(env.sysfs_root);
+  return inventory;
+}
+
+NodeInventory ReadNodeInventory(const Environment& env) {
+  NodeInventory inventory = ReadHostInventory(env);
+  inventory.gpus = ReadGpuInventory(env.nvml_library);
+  inventory.gpus.pci_devices = CountNvidiaGpusOnPci(env.sysfs_root);
   return inventory;
 }
 

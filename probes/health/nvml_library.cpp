@@ -88,7 +88,7 @@ GpuInventory ReadGpuInventory(const std::string& library) {
     if (api.uuid(device, text, sizeof text) == kNvmlSuccess) gpu.uuid = text;
     if (api.serial(device, text, sizeof text) == kNvmlSuccess) gpu.serial = text;
     if (api.vbios && api.vbios(device, text, sizeof text) == kNvmlSuccess) gpu.vbios = text;
-    inventory.gpus.push_back(std::move(gpu));
+    inventory.devices.push_back(std::move(gpu));
   }
   api.shutdown();
   inventory.available = true;

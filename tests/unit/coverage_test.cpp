@@ -25,7 +25,7 @@ namespace {
 struct Judged {
   RunRecord record;
   std::vector<Verdict> verdicts;
-  RunOutcome outcome;
+  RunSummary outcome;
   const Verdict* Find(const std::string& series, Outcome outcome_wanted) const {
     for (const Verdict& v : verdicts) {
       if (v.series == series && v.outcome == outcome_wanted) return &v;
@@ -85,10 +85,10 @@ TEST(Coverage, CountsARuleOnceAndNamesWhatWasNotJudged) {
 TEST(Coverage, HealthyAcceptanceReportsOfBothGpusAreAccepted) {
   for (const char* fixture : {"h200-x1-deep.json", "h200-x1-peers.json", "h100-x1.json"}) {
     Judged j = Judge(fixture, testing::AutoBaseline());
-    EXPECT_TRUE(j.outcome.accepted) << fixture << ": " << j.outcome.outcome << " " << j.outcome.note << "\n"
+    EXPECT_TRUE(j.outcome.accepted) << fixture << ": " << ToString(j.outcome.outcome) << " " << j.outcome.note << "\n"
                                     << Failures(j.verdicts);
     EXPECT_EQ(j.outcome.exit_code, 0) << fixture;
-    EXPECT_EQ(j.outcome.outcome, "pass") << fixture;
+    EXPECT_EQ(j.outcome.outcome, RunOutcome::kPass) << fixture;
     EXPECT_TRUE(j.outcome.coverage.Complete()) << fixture;
     EXPECT_EQ(Headline(j.outcome, "gpu").rfind("ACCEPTED: gpu, ", 0), 0u) << Headline(j.outcome, "gpu");
   }
@@ -96,7 +96,7 @@ TEST(Coverage, HealthyAcceptanceReportsOfBothGpusAreAccepted) {
 
 TEST(Coverage, TheQuickSuiteOnAHealthyGpuIsAPartialPassNamingWhatItLeftOut) {
   Judged j = Judge("h200-x1-quick.json", testing::AutoBaseline());
-  EXPECT_EQ(j.outcome.outcome, "partial") << j.outcome.note << "\n" << Failures(j.verdicts);
+  EXPECT_EQ(j.outcome.outcome, RunOutcome::kPartial) << j.outcome.note << "\n" << Failures(j.verdicts);
   EXPECT_EQ(j.outcome.exit_code, 0);
   EXPECT_FALSE(j.outcome.accepted);
   EXPECT_GT(j.outcome.coverage.judged, 0);
@@ -132,7 +132,7 @@ TEST(Coverage, ASuiteWithoutTheBurnOrTheHbmStepIsNeverAccepted) {
   }
   Judged j = Judge("h200-x1-deep.json", testing::NamedBaseline("h200-sxm-141gb", "1gpu"),
                      [&](RunRecord& r) { DropProbe(r, "gpu_stress"); });
-  EXPECT_EQ(j.outcome.outcome, "partial");
+  EXPECT_EQ(j.outcome.outcome, RunOutcome::kPartial);
   bool named = false;
   for (const UnjudgedRule& r : j.outcome.coverage.not_judged) {
     named = named || (r.series == "gpu.stress.tflops{type=bf16}" &&
@@ -147,7 +147,7 @@ TEST(Coverage, EmptiedStepsDoNotHideAFailedMeasurement) {
     testing::ScaleSamples(r, "gpu.stress.tflops", "bf16", 0.5);
     r.steps.clear();
   });
-  EXPECT_EQ(j.outcome.exit_code, 1) << j.outcome.outcome;
+  EXPECT_EQ(j.outcome.exit_code, 1) << ToString(j.outcome.outcome);
   EXPECT_FALSE(j.outcome.accepted);
   EXPECT_NE(j.Find("gpu.stress.tflops{type=bf16}", Outcome::kFail), nullptr) << Failures(j.verdicts);
 }
@@ -159,7 +159,7 @@ TEST(Coverage, AContendedMeasurementNeverWaivesARule) {
   });
   EXPECT_EQ(j.outcome.exit_code, 1);
   EXPECT_FALSE(j.outcome.accepted);
-  EXPECT_EQ(j.outcome.outcome, "inconclusive");
+  EXPECT_EQ(j.outcome.outcome, RunOutcome::kInconclusive);
   const Verdict* bf16 = j.Find("gpu.stress.tflops{type=bf16}", Outcome::kError);
   ASSERT_NE(bf16, nullptr) << Failures(j.verdicts);
   EXPECT_TRUE(bf16->inconclusive);

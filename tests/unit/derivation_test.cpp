@@ -271,6 +271,12 @@ TEST(ReadDerivationReport, KeepsWhatTheWholeParseKeepsAndRefusesBadFilesNamingTh
   j = nlohmann::json::parse(report);
   j["measurements"] = {{"a", j["measurements"][0]}};
   EXPECT_NE(error("object.json", j.dump()).find("not a list"), std::string::npos);
+  // An outcome this Kiln does not know is named, never taken for a pass because the exit code says 0.
+  j = nlohmann::json::parse(report);
+  j["summary"]["outcome"] = "mostly passed";
+  EXPECT_NE(error("outcome.json", j.dump()).find("summary.outcome: unknown run outcome 'mostly passed'"),
+            std::string::npos);
+  EXPECT_THROW(SummariseForDerivation(j, "outcome.json", ""), InputError);
 }
 
 }  // namespace

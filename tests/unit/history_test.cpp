@@ -186,6 +186,41 @@ TEST_F(StabilityTest, SameReportTwiceIsStoredOnceAndTheFileIsWal) {
   sqlite3_close(raw);
 }
 
+TEST_F(StabilityTest, OutcomesAreStoredAsReportsSpellThemAndAnUnknownOneIsNamed) {
+  {
+    HistoryDb db(db_path_, HistoryDb::Access::kQuery);
+    json s = BuildStabilityReport(db, {});
+    ASSERT_EQ(s["sweeps"].size(), 10u);
+    EXPECT_EQ(s["sweeps"][0]["outcome"], "partial");  // no acceptance rule judged
+    EXPECT_EQ(s["sweeps"][2]["outcome"], "fail");     // day 3: n2 failed
+    EXPECT_EQ(s["fleet"]["healthy_sweeps"], 7);
+  }
+  auto set = [&](const char* sql) {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path_.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+  };
+  auto error = [&] {
+    HistoryDb db(db_path_, HistoryDb::Access::kQuery);
+    try {
+      BuildStabilityReport(db, {});
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.exit_code(), kExitBadInput);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  set("UPDATE node_sweeps SET outcome = 'mostly fine' WHERE node = 'n2'");
+  std::string node = error();
+  EXPECT_NE(node.find("unknown outcome 'mostly fine'"), std::string::npos) << node;
+  EXPECT_NE(node.find(db_path_), std::string::npos) << node;
+  set("UPDATE sweeps SET outcome = 'bogus' WHERE id = 1");
+  std::string sweep = error();
+  EXPECT_NE(sweep.find("unknown run outcome 'bogus'"), std::string::npos) << sweep;
+  EXPECT_NE(sweep.find(db_path_), std::string::npos) << sweep;
+}
+
 TEST(HistoryDb, RefusesAFileThatIsNotAHistoryAndBadDates) {
   testing::TempDir dir;
   std::string junk = dir.Write("junk.db", std::string(4096, 'x'));

@@ -230,7 +230,7 @@ TEST(HostileTerminal, Bug31_SysfsAndProcfsReadsAreCappedAndNeverBlock) {
   env.procfs_root = (root.path() / "proc").string();
   env.etc_root = (root.path() / "etc").string();
   ExpectBounded([&] {
-    HostInventory inventory = ReadHostInventory(env);
+    NodeInventory inventory = ReadHostInventory(env);
     bool nothing_read = inventory.system_serial.empty() && inventory.board_serial.empty() &&
                         inventory.cpu_count == 0 && !inventory.memory_bytes;
     return nothing_read && inventory.os.size() <= kMostSystemFileBytes ? 0 : 1;

@@ -32,7 +32,7 @@ TEST(ReadHostInventory, ReadsFakeProcSysAndEtc) {
   WritePort(root, "mlx5_0", 1, "4: ACTIVE", "400 Gb/sec (4X NDR)");
   Environment env{(root.path() / "sys").string(), (root.path() / "proc").string(), (root.path() / "etc").string(),
                   "libnvidia-ml-missing.so"};
-  HostInventory inv = ReadHostInventory(env);
+  NodeInventory inv = ReadHostInventory(env);
   EXPECT_EQ(inv.cpu_count, 2);
   EXPECT_EQ(inv.cpu_model, "AMD EPYC 9654 96-Core Processor");
   EXPECT_EQ(inv.memory_bytes, 2147483648u);
@@ -56,7 +56,7 @@ TEST(ReadIbPorts, NoInfinibandFolderMeansNoPorts) {
 TEST(ReadGpuInventory, MissingLibraryIsReportedNotInvented) {
   GpuInventory gpus = ReadGpuInventory("libnvidia-ml-does-not-exist.so.1");
   EXPECT_FALSE(gpus.available);
-  EXPECT_TRUE(gpus.gpus.empty());
+  EXPECT_TRUE(gpus.devices.empty());
   EXPECT_NE(gpus.reason.find("NVML not loadable"), std::string::npos) << gpus.reason;
 }
 

@@ -22,42 +22,42 @@ Verdict V(Outcome outcome, const std::string& node = "n1") {
 
 TEST(SummarizeOutcome, FailOrErrorMeansExitOne) {
   EXPECT_EQ(SummarizeOutcome({V(Outcome::kPass), V(Outcome::kFail)}).exit_code, 1);
-  EXPECT_EQ(SummarizeOutcome({V(Outcome::kPass), V(Outcome::kError)}).outcome, "error");
+  EXPECT_EQ(SummarizeOutcome({V(Outcome::kPass), V(Outcome::kError)}).outcome, RunOutcome::kError);
   auto rule = [](Outcome outcome, const char* id) {
     Verdict v = V(outcome);
     v.rule_id = id;
     return v;
   };
-  RunOutcome warn = SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), rule(Outcome::kWarn, "b.xml:2")});
+  RunSummary warn = SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), rule(Outcome::kWarn, "b.xml:2")});
   EXPECT_EQ(warn.exit_code, 0);
   EXPECT_TRUE(warn.accepted);
-  EXPECT_EQ(warn.outcome, "pass");
+  EXPECT_EQ(warn.outcome, RunOutcome::kPass);
   EXPECT_EQ(warn.note, "passed with warnings");
   // The same verdicts with a rule not judged: a partial pass, exit 0, never accepted.
-  RunOutcome partial = SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), rule(Outcome::kSkipped, "b.xml:2")});
+  RunSummary partial = SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), rule(Outcome::kSkipped, "b.xml:2")});
   EXPECT_EQ(partial.exit_code, 0);
   EXPECT_FALSE(partial.accepted);
-  EXPECT_EQ(partial.outcome, "partial");
+  EXPECT_EQ(partial.outcome, RunOutcome::kPartial);
   EXPECT_EQ(partial.note, "1 of 2 acceptance rules judged; not an acceptance");
   EXPECT_EQ(Headline(partial, "quick"), "PASSED: quick check, 1 of 2 acceptance rules judged; not an acceptance");
   // Inconclusive only when every failure is a contended rule.
   Verdict contended = rule(Outcome::kError, "b.xml:3");
   contended.inconclusive = true;
-  EXPECT_EQ(SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), contended}).outcome, "inconclusive");
+  EXPECT_EQ(SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), contended}).outcome, RunOutcome::kInconclusive);
   EXPECT_EQ(SummarizeOutcome({rule(Outcome::kPass, "b.xml:1"), contended}).exit_code, 1);
-  EXPECT_EQ(SummarizeOutcome({rule(Outcome::kFail, "b.xml:1"), contended}).outcome, "error");
+  EXPECT_EQ(SummarizeOutcome({rule(Outcome::kFail, "b.xml:1"), contended}).outcome, RunOutcome::kError);
 }
 
 TEST(SummarizeOutcome, NothingJudgedIsNotAnAcceptance) {
-  RunOutcome o = SummarizeOutcome({V(Outcome::kSkipped), V(Outcome::kSkipped)});
-  EXPECT_EQ(o.outcome, "skipped");
+  RunSummary o = SummarizeOutcome({V(Outcome::kSkipped), V(Outcome::kSkipped)});
+  EXPECT_EQ(o.outcome, RunOutcome::kSkipped);
   EXPECT_FALSE(o.accepted);
   EXPECT_EQ(o.exit_code, 1);  // not accepted: a script that checks the exit code must not take it for a pass
   EXPECT_NE(o.note.find("accepts nothing"), std::string::npos);
   // Rules that do not apply judge nothing either, and never hide another outcome.
   EXPECT_EQ(SummarizeOutcome({V(Outcome::kNotApplicable)}).exit_code, 1);
   // Passing verdicts of no baseline rule (a correctness check alone, a bisection) are no acceptance.
-  EXPECT_EQ(SummarizeOutcome({V(Outcome::kNotApplicable), V(Outcome::kPass)}).outcome, "partial");
+  EXPECT_EQ(SummarizeOutcome({V(Outcome::kNotApplicable), V(Outcome::kPass)}).outcome, RunOutcome::kPartial);
   EXPECT_FALSE(SummarizeOutcome({V(Outcome::kNotApplicable), V(Outcome::kPass)}).accepted);
 }
 
