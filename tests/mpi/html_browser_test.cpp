@@ -151,7 +151,7 @@ TEST(HtmlReport, AFourNodeReportPutsTheFailingNodeFirstAndPaintsItsBarRed) {
   std::size_t failing = page.dom.find(">n3</td>"), skipped = page.dom.find(">skipped</td>");
   ASSERT_NE(failing, std::string::npos);
   EXPECT_LT(failing, skipped) << "the failure is not listed first";
-  EXPECT_NE(page.dom.find("aria-label=\"matrix\""), std::string::npos);  // the pairs as a heat map
+  EXPECT_NE(page.dom.find("aria-label=\"matrix, GB/s\""), std::string::npos);  // the pairs as a heat map, its unit
   ASSERT_GT(page.pixels.width, 0);
   // n3's bar (9 of a 50 GB/s axis, 16 px tall) is red; the other three are green; the floor is dashed red on each row.
   EXPECT_GT(testing::CountColour(page.pixels, kFailColour), 16 * 60);
