@@ -1,5 +1,7 @@
 #include "probes/gpu_stress/gpu_stress.hpp"
 
+#include "probes/gpu_stress/burn_telemetry.hpp"
+
 namespace kiln {
 
 GpuProbeDeclaration GpuStressDeclaration() {
@@ -21,7 +23,8 @@ GpuProbeDeclaration GpuStressDeclaration() {
            {"gpu.stress.throttle_faults", "count", false, "samples with a clock throttle reason that is a fault"},
            {"gpu.stress.power_limit", "W", true, "the enforced power limit during the burn"},
            {"gpu.stress.sm_clock_max", "MHz", true, "the SM clock's maximum"},
-           {"gpu.stress.throttle_share", "%", false, "share of samples with each throttle reason (label reason)"}}};
+           {"gpu.stress.throttle_share", "%", false, "share of samples with each throttle reason (label reason)"}},
+          {.failure_category = "GPU", .cause = BurnCauseSeries()}};
 }
 
 }  // namespace kiln

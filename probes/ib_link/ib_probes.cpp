@@ -96,6 +96,7 @@ std::optional<std::string> NoRdmaDevices(const Environment& env) {
 class IbLoopbackProbe final : public Probe {
  public:
   std::string Name() const override { return "ib_loopback"; }
+  ProbeTraits Traits() const override { return {.failure_category = "network"}; }
   std::string Description() const override {
     return "ib_write_bw/lat from each HCA to itself, all HCAs of the node at once (PCIe/NUMA limits show here)";
   }
@@ -180,6 +181,7 @@ class IbLoopbackProbe final : public Probe {
 class IbLinkProbe final : public Probe {
  public:
   std::string Name() const override { return "ib_link"; }
+  ProbeTraits Traits() const override { return {.failure_category = "network"}; }
   std::string Description() const override {
     return "ib_write_bw between two nodes, HCA i with HCA i (rails), all rails at once";
   }

@@ -48,6 +48,7 @@ double Stream(MPI_Comm comm, int rank, int sender, unsigned char* buffer, int by
 class MpiLinkProbe final : public Probe {
  public:
   std::string Name() const override { return "mpi_link"; }
+  ProbeTraits Traits() const override { return {.failure_category = "network", .bisection = BisectionDefault::kPairStage}; }
   std::string Description() const override {
     return "MPI point-to-point between node pairs: bandwidth (large messages) and latency (small)";
   }

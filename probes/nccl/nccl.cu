@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "core/units.hpp"
-#include "probes/gpu/cuda_support.hpp"
-#include "probes/gpu/element_ops.hpp"
+#include "probes/gpu_toolkit/cuda_support.hpp"
+#include "probes/gpu_toolkit/element_ops.hpp"
 #include "probes/common/collective_math.hpp"
 
 namespace kiln::gpu {

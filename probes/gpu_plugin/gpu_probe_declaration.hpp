@@ -1,7 +1,7 @@
 #pragma once
 // What kiln knows of a GPU probe without CUDA: its name, description, scope, typed parameters and metrics. Each
 // GPU probe's folder declares one (probes/NAME/NAME_declaration.cpp); kiln registers a probe from it, and the
-// plugin's table pairs the same declaration with the run (probes/gpu/gpu_backend.cu).
+// plugin's table pairs the same declaration with the run (probes/gpu_plugin/gpu_backend.cu).
 
 #include <string>
 #include <vector>
@@ -16,6 +16,7 @@ struct GpuProbeDeclaration {
   Scope scope = Scope::kNode;
   std::vector<ParamSpec> params;
   std::vector<MetricSpec> metrics;
+  ProbeTraits traits;  // what other layers ask of it (core/probe.hpp)
 };
 
 // Every GPU probe's declaration, in the order `kiln list probes` shows them.

@@ -1,5 +1,5 @@
 #pragma once
-// The GPU probes as kiln sees them, one per declaration (probes/gpu/gpu_probe_declaration.hpp); their runs are in
+// The GPU probes as kiln sees them, one per declaration (probes/gpu_plugin/gpu_probe_declaration.hpp); their runs are in
 // the GPU plugin.
 
 #include <memory>
