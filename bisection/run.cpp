@@ -210,7 +210,8 @@ nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const Pr
   auto start = std::chrono::steady_clock::now();
   RunRecord record = StartRecord();
   record.suite_name = "bisect";
-  record.suite_description = fmt::format("bisection of {} (stages: node {}, pair {}, group {})", ExplainedProbe(options, registry),
+  record.suite_description = fmt::format("bisection of {} (stages: node {}, pair {}, group {})",
+                                         ExplainedProbe(options, registry),
                                          probes.node.empty() ? "-" : probes.For(TrialKind::kNode),
                                          probes.pair.empty() ? "-" : probes.pair,
                                          probes.group.empty() ? "-" : probes.group);

@@ -37,11 +37,11 @@ struct MetricSpec {
 // the verdict's device by the same probe. When `phase_label` is set, the series carrying the verdict's value of
 // that label (the samples taken while that GEMM type ran) are read before the whole-run ones.
 struct CauseSeries {
-  std::string verdict_metric;  // the performance metric explained; empty: the probe has no cause line
-  std::string phase_label;
-  std::string power, sm_clock, temperature;       // samples
-  std::string power_limit, sm_clock_max;          // one value each
-  std::string throttle_share;                     // % of samples, label reason=...
+  std::string verdict_metric{};  // the performance metric explained; empty: the probe has no cause line
+  std::string phase_label{};
+  std::string power{}, sm_clock{}, temperature{};  // samples
+  std::string power_limit{}, sm_clock_max{};       // one value each
+  std::string throttle_share{};                    // % of samples, label reason=...
 };
 
 // The part a probe plays in `kiln bisect` when the command line names none.
@@ -52,20 +52,21 @@ enum class BisectionDefault {
   kPairStage,  // the stage-2 pair probe under a group probe (--pair-probe)
 };
 
-// What other layers ask of a probe, declared by the probe itself so that none of them spells its name.
+// What other layers ask of a probe, declared by the probe itself so that none of them spells its name. Every
+// member has a default, so that a probe names only what it declares ({.failure_category = "network"}).
 struct ProbeTraits {
   // The stability report's category of its failures ("GPU", "HBM", "NVLink", "PCIe", "network", "software");
   // empty: "host". `metric_categories` come first: a failing metric containing `part` counts under `category`.
-  std::string failure_category;
+  std::string failure_category{};
   struct MetricCategory {
     std::string part, category;
   };
-  std::vector<MetricCategory> metric_categories;
+  std::vector<MetricCategory> metric_categories{};
   bool inventories = false;  // finds what a node is (runs in the suite's health phase; shape checks need it)
   BisectionDefault bisection = BisectionDefault::kNone;
   // Node trials of a bisection compare this metric across the nodes (a rate the trials beside it do not change).
-  std::string peer_metric;
-  CauseSeries cause;
+  std::string peer_metric{};
+  CauseSeries cause{};
 };
 
 // Where to find the machine's files and tools; tests point these at fakes.
@@ -129,6 +130,7 @@ class Probe {
   virtual Scope scope() const = 0;
   virtual std::vector<ParamSpec> Parameters() const { return {}; }
   virtual std::vector<MetricSpec> Metrics() const = 0;
+  // What other layers ask of it by name (history category, bisection defaults, cause series); none by default.
   virtual ProbeTraits Traits() const { return {}; }
   // Whether the parameters can work at all, without touching the machine (sizes the probe cannot use, a zero
   // count): a reason makes the suite file invalid when it is loaded (exit 2, naming file and line), rather than
@@ -152,7 +154,7 @@ struct ProbeInfo {
   Scope scope = Scope::kNode;
   std::vector<MetricSpec> metrics;
   std::vector<ParamSpec> parameters;  // which of them choose a label's values (ParamSpec::label)
-  ProbeTraits traits;
+  ProbeTraits traits{};
 };
 using ProbeCatalog = std::vector<ProbeInfo>;
 

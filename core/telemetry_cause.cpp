@@ -38,7 +38,9 @@ Telemetry Gather(const CauseSeries& names, const Subject& subject, const std::st
     if (m.metric == names.power) t.power = &m;
     if (m.metric == names.sm_clock) t.clock = &m;
     if (m.metric == names.temperature) t.temperature = &m;
-    if (m.metric == names.throttle_share && m.labels.count("reason")) t.throttle_share[m.labels.at("reason")] = m.value();
+    if (m.metric == names.throttle_share && m.labels.count("reason")) {
+      t.throttle_share[m.labels.at("reason")] = m.value();
+    }
   }
   return t;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // The one list of GPU probes. kiln registers a probe from each declaration (gpu_probes.cpp) and the plugin pairs
 // the same declaration with its run (gpu_backend.cu); both expand this list, so they cannot disagree. Adding a GPU
-// probe: its folder (NAME.hpp declaring both functions, NAME_declaration.cpp, NAME.cu, probe.cmake), an include
+// probe: its folder (NAME.hpp declaring both functions, NAME_declaration.cpp, NAME.cu, sources.cmake), an include
 // here and one line in the list. Plain C++: the headers declare the runs without CUDA.
 
 #include "probes/gpu_stress/gpu_stress.hpp"

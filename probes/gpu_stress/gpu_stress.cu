@@ -17,13 +17,13 @@
 #include <thread>
 
 #include "core/statistics.hpp"
-#include "probes/gpu_toolkit/cuda_support.hpp"
-#include "probes/gpu_toolkit/element_ops.hpp"
-#include "probes/gpu_stress/gemm_math.hpp"
-#include "probes/gpu_toolkit/bus_id.hpp"
 #include "probes/gpu_stress/burn_series.hpp"
 #include "probes/gpu_stress/burn_telemetry.hpp"
+#include "probes/gpu_stress/gemm_math.hpp"
 #include "probes/gpu_stress/gemm_runner.hpp"
+#include "probes/gpu_toolkit/bus_id.hpp"
+#include "probes/gpu_toolkit/cuda_support.hpp"
+#include "probes/gpu_toolkit/element_ops.hpp"
 #include "probes/health/nvml_session.hpp"
 
 namespace kiln::gpu {

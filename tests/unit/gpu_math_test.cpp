@@ -9,7 +9,7 @@
 
 #include "probes/gpu_toolkit/element_ops.hpp"
 #include "probes/health/gpu_events.hpp"
-#include "probes/gpu_plugin/gpu_probe_declaration.hpp"
+#include "probes/gpu_plugin/gpu_probes.hpp"
 #include "probes/registry.hpp"
 
 namespace kiln::gpu {

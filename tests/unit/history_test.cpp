@@ -76,6 +76,26 @@ TEST(FailureCategory, MapsProbesToTheCategoriesSeenAtScale) {
   EXPECT_EQ(category("mpi_allreduce", "", Outcome::kError), "software");
 }
 
+// The category is the probe's to declare: a probe the history has never heard of counts where it says.
+TEST(FailureCategory, ComesFromTheProbesDeclaration) {
+  ProbeCatalog catalog(1);
+  catalog[0].probe = "widget";
+  catalog[0].traits.failure_category = "NVLink";
+  catalog[0].traits.metric_categories = {{"ecc", "HBM"}};
+  Verdict v;
+  v.probe = "widget";
+  v.metric = "widget.bandwidth";
+  v.outcome = Outcome::kFail;
+  EXPECT_EQ(FailureCategory(v, catalog), "NVLink");
+  v.metric = "widget.ecc_errors";
+  EXPECT_EQ(FailureCategory(v, catalog), "HBM");
+  v.metric = "widget.wrong_bytes";
+  EXPECT_EQ(FailureCategory(v, catalog), "silent data corruption");
+  v.probe = "gizmo";  // not in the catalog
+  v.metric = "gizmo.rate";
+  EXPECT_EQ(FailureCategory(v, catalog), "host");
+}
+
 // A sweep of three nodes on day `day`: n1 always fine; n2 fails host_stream on the days in `n2_fails`;
 // n3's bandwidth falls 1% a day and its GPU serial changes from day 6 (a replaced node).
 std::string Sweep(int day, bool n2_fails) {

@@ -33,7 +33,9 @@ std::vector<TimedSample> Samples(int n, double watts, double mhz, std::uint64_t 
 const Subject kGpu = Subject::Device("node1", "gpu0");
 const CauseSeries kSeries = BurnCauseSeries();
 
-std::vector<Measurement> Telemetry(const std::vector<TimedSample>& samples) { return BurnTelemetry(kGpu, samples, {}, 1.0); }
+std::vector<Measurement> Telemetry(const std::vector<TimedSample>& samples) {
+  return BurnTelemetry(kGpu, samples, {}, 1.0);
+}
 
 TEST(BurnTelemetry, ReportsEverySeriesAndTheThrottleShares) {
   std::vector<GpuSample> samples = Samples(9, 695, 1560, 0x4);
