@@ -38,7 +38,7 @@ std::vector<Measurement> Telemetry(const std::vector<TimedSample>& samples) {
 }
 
 TEST(BurnTelemetry, ReportsEverySeriesAndTheThrottleShares) {
-  std::vector<GpuSample> samples = Samples(9, 695, 1560, 0x4);
+  std::vector<TimedSample> samples = Samples(9, 695, 1560, 0x4);
   samples.push_back(Samples(1, 690, 1400, 0x4 | 0x8)[0]);
   std::vector<Measurement> ms = Telemetry(samples);
   std::map<std::string, double> values;
