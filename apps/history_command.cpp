@@ -9,6 +9,7 @@
 #include "apps/option_checks.hpp"
 #include "core/files.hpp"
 #include "history/history_db.hpp"
+#include "probes/registry.hpp"
 #include "history/stability.hpp"
 #include "reports/report.hpp"
 
@@ -28,10 +29,11 @@ int History(HistoryArgs& args) {
   if (!args.query.until.empty()) args.query.until = NormalizeTimestamp(args.query.until, "--until");
   if (!args.add.empty()) {
     std::optional<HistoryDb> db;  // opened once the first report has loaded: a bad one creates no history
+    const ProbeCatalog catalog = ProbeRegistry::Default().Catalog();  // what each failure's probe counts under
     for (const std::string& path : args.add) {
       nlohmann::json report = LoadReport(path);
       if (!db) db.emplace(args.db, HistoryDb::Access::kAdd);
-      bool added = db->Add(report, ReadFile(path), path);
+      bool added = db->Add(report, ReadFile(path), path, catalog);
       fmt::print("kiln: {} {}\n", path, added ? "added" : "already in the history");
     }
     return 0;

@@ -8,6 +8,7 @@
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "history/history_db.hpp"
+#include "probes/registry.hpp"
 #include "reports/prometheus_textfile.hpp"
 #include "reports/report.hpp"
 #include "sweeps/fail_node_hook.hpp"
@@ -17,7 +18,7 @@ namespace {
 
 void AddToHistory(const std::string& db_path, const std::string& report_path) {
   HistoryDb db(db_path);
-  bool added = db.Add(LoadReport(report_path), ReadFile(report_path), report_path);
+  bool added = db.Add(LoadReport(report_path), ReadFile(report_path), report_path, ProbeRegistry::Default().Catalog());
   fmt::print("kiln: {} {} history {}\n", report_path, added ? "added to" : "already in", db_path);
 }
 

@@ -18,7 +18,7 @@ void BM_EvaluateFleet(benchmark::State& state) {
   std::vector<kiln::Measurement> measurements;
   for (int n = 0; n < state.range(0); ++n) {
     for (const char* metric : {"host.stream.copy_bw", "host.stream.triad_bw"}) {
-      measurements.push_back(kiln::MakeMeasurement("host_stream", metric, "GB/s",
+      measurements.push_back(kiln::MakeMeasurement("bench", metric, "GB/s",
                                                    kiln::Subject::Node("node" + std::to_string(n)),
                                                    {100.0 + n % 7, 101.0, 99.0}, true, ""));
     }

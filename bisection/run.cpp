@@ -32,12 +32,33 @@ Probe* RequireProbe(const ProbeRegistry& registry, const std::string& name, cons
   return probe;
 }
 
+// The probes that declare `part` as theirs when the command line names none (ProbeTraits::bisection).
+std::vector<std::string> DeclaredFor(const ProbeRegistry& registry, BisectionDefault part) {
+  std::vector<std::string> names;
+  for (const auto& probe : registry.probes()) {
+    if (probe->Traits().bisection == part) names.push_back(probe->Name());
+  }
+  return names;
+}
+
+std::string FirstDeclaredFor(const ProbeRegistry& registry, BisectionDefault part) {
+  std::vector<std::string> names = DeclaredFor(registry, part);
+  return names.empty() ? "" : names.front();
+}
+
+std::string ExplainedProbe(const BisectionRunOptions& options, const ProbeRegistry& registry) {
+  return options.probe.empty() ? FirstDeclaredFor(registry, BisectionDefault::kExplained) : options.probe;
+}
+
 // The stage probes: the probe under bisection decides which stages exist.
 StageProbes ChooseProbes(const BisectionRunOptions& options, const ProbeRegistry& registry) {
-  Probe* probe = RequireProbe(registry, options.probe, "--probe");
+  const std::string explained = ExplainedProbe(options, registry);
+  Probe* probe = RequireProbe(registry, explained, "--probe");
   StageProbes probes;
   if (options.node_probe != "none") {
-    std::istringstream list(options.node_probe);
+    std::istringstream list(options.node_probe.empty()
+                                ? fmt::format("{}", fmt::join(DeclaredFor(registry, BisectionDefault::kNodeStage), ","))
+                                : options.node_probe);
     for (std::string name; std::getline(list, name, ',');) {
       Probe* node = RequireProbe(registry, name, "--node-probe");
       if (node->scope() != Scope::kNode) {
@@ -49,16 +70,17 @@ StageProbes ChooseProbes(const BisectionRunOptions& options, const ProbeRegistry
     if (probes.node.empty()) throw InputError("--node-probe names no probe (give one, a comma list, or none)");
   }
   switch (probe->scope()) {
-    case Scope::kNode: probes.node = {options.probe}; break;
-    case Scope::kPair: probes.pair = options.probe; break;
+    case Scope::kNode: probes.node = {explained}; break;
+    case Scope::kPair: probes.pair = explained; break;
     case Scope::kGroup:
-      probes.group = options.probe;
-      probes.pair = options.pair_probe.empty() ? "mpi_link" : options.pair_probe;
+      probes.group = explained;
+      probes.pair = options.pair_probe.empty() ? FirstDeclaredFor(registry, BisectionDefault::kPairStage)
+                                               : options.pair_probe;
       break;
   }
   if (!options.pair_probe.empty() && probe->scope() != Scope::kGroup && options.pair_probe != probes.pair) {
     throw InputError(fmt::format("--pair-probe applies when --probe is a group probe; '{}' is a {} probe",
-                                 options.probe, ToString(probe->scope())));
+                                 explained, ToString(probe->scope())));
   }
   if (options.pair_probe == "none") probes.pair.clear();
   if (!probes.pair.empty() && RequireProbe(registry, probes.pair, "--pair-probe")->scope() != Scope::kPair) {
@@ -74,7 +96,7 @@ TrialStep StepFor(const std::string& probe_name, const Suite* suite, const Probe
   step.probe = probe_name;
   step.phase = probe->scope() == Scope::kPair    ? "pair"
                : probe->scope() == Scope::kGroup ? "group"
-               : probe_name == "health"          ? "health"
+               : probe->Traits().inventories     ? kPhaseOrder[0]  // the health phase, which finds what a node is
                                                  : "node";
   if (suite != nullptr) {
     for (const SuiteStep& s : suite->steps) {
@@ -154,9 +176,9 @@ SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& re
   const Suite* steps_from = suite ? &*suite : nullptr;
   for (const std::string& name : probes.node) {
     launch.steps[TrialKind::kNode].push_back(StepFor(name, steps_from, registry));
-    // A down-clocked node shows against its peers: the rate per second on a CPU, which the other trials
-    // running beside it on a shared machine do not change (a starved node fails the baseline's throttling rule).
-    if (name == "host_compute") launch.peer_metric = "host.cpu.gflops_per_cpu";
+    // A down-clocked node shows against its peers, on the metric its probe declares for that.
+    std::string peer_metric = registry.Find(name)->Traits().peer_metric;
+    if (!peer_metric.empty()) launch.peer_metric = peer_metric;
   }
   if (!probes.pair.empty()) launch.steps[TrialKind::kPair] = {StepFor(probes.pair, steps_from, registry)};
   if (!probes.group.empty()) launch.steps[TrialKind::kGroup] = {StepFor(probes.group, steps_from, registry)};
@@ -188,7 +210,8 @@ nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const Pr
   auto start = std::chrono::steady_clock::now();
   RunRecord record = StartRecord();
   record.suite_name = "bisect";
-  record.suite_description = fmt::format("bisection of {} (stages: node {}, pair {}, group {})", options.probe,
+  record.suite_description = fmt::format("bisection of {} (stages: node {}, pair {}, group {})",
+                                         ExplainedProbe(options, registry),
                                          probes.node.empty() ? "-" : probes.For(TrialKind::kNode),
                                          probes.pair.empty() ? "-" : probes.pair,
                                          probes.group.empty() ? "-" : probes.group);

@@ -15,9 +15,11 @@
 namespace kiln {
 
 struct BisectionRunOptions {
-  std::string probe = "mpi_allreduce";  // the probe whose failure is being explained
-  std::string node_probe = "health,host_compute";  // stage 1: node probes, a comma list; "none" to leave it out
-  std::string pair_probe;               // stage 2; default: the probe itself if it is a pair probe, else mpi_link
+  // Empty: the probes that declare that part (ProbeTraits::bisection: mpi_allreduce; health and host_compute;
+  // mpi_link).
+  std::string probe;                    // the probe whose failure is being explained
+  std::string node_probe;               // stage 1: node probes, a comma list; "none" to leave it out
+  std::string pair_probe;               // stage 2; default: the probe itself if a pair probe, else the declared one
   std::string suite_path;               // parameters and timeouts of the probes, where the suite has them
   std::string baseline_path;
   std::string hosts_path;               // real runs

@@ -30,9 +30,9 @@ bool IsGpuMetric(const std::string& pattern) {
 }
 
 // The probes that report a metric the expectation names (usually one).
-std::vector<const ProbeMetrics*> ProbesOf(const Expectation& e, const std::vector<ProbeMetrics>& catalog) {
-  std::vector<const ProbeMetrics*> probes;
-  for (const ProbeMetrics& probe : catalog) {
+std::vector<const ProbeInfo*> ProbesOf(const Expectation& e, const ProbeCatalog& catalog) {
+  std::vector<const ProbeInfo*> probes;
+  for (const ProbeInfo& probe : catalog) {
     bool names = std::any_of(probe.metrics.begin(), probe.metrics.end(),
                              [&](const MetricSpec& m) { return GlobMatches(e.metric_pattern, m.name); });
     if (names) probes.push_back(&probe);
@@ -85,7 +85,7 @@ struct Context {
 };
 
 // Why nothing matched `e` on `owner`: what the step said, or what was measured instead.
-std::string WhyNotMeasured(const Context& ctx, const Expectation& e, const ProbeMetrics& probe, Scope scope,
+std::string WhyNotMeasured(const Context& ctx, const Expectation& e, const ProbeInfo& probe, Scope scope,
                            const std::string& owner) {
   bool reported = false;
   for (const JudgedStep& step : ctx.input.steps) {
@@ -145,7 +145,7 @@ Verdict NotApplicable(const Expectation& e, const std::string& probe, const Subj
 
 // The subjects a probe is expected to report on: every node for a node probe, each subject its steps named
 // for a pair or group probe.
-std::vector<Subject> ExpectedSubjects(const Context& ctx, const ProbeMetrics& probe) {
+std::vector<Subject> ExpectedSubjects(const Context& ctx, const ProbeInfo& probe) {
   std::vector<Subject> subjects;
   if (probe.scope == Scope::kNode) {
     for (const NodeFacts& facts : ctx.input.nodes) subjects.push_back(Subject::Node(facts.node));
@@ -165,7 +165,7 @@ std::vector<Subject> ExpectedSubjects(const Context& ctx, const ProbeMetrics& pr
 
 // The subjects a probe that was not part of the run would have reported on: every node for a node probe, the
 // whole cluster for a group probe, and for a pair probe the cluster when it has two nodes or more.
-std::vector<Subject> UnrunSubjects(const Context& ctx, const ProbeMetrics& probe) {
+std::vector<Subject> UnrunSubjects(const Context& ctx, const ProbeInfo& probe) {
   std::vector<Subject> subjects;
   std::vector<std::string> names;
   for (const NodeFacts& facts : ctx.input.nodes) names.push_back(facts.node);
@@ -181,7 +181,7 @@ std::vector<Subject> UnrunSubjects(const Context& ctx, const ProbeMetrics& probe
 // types=bf16,fp32 only"), or "" when one did: a step asks for it when every label the rule fixes that one of
 // the probe's parameters chooses is among that parameter's values. A step whose parameters are unknown (a
 // report that lost them) asks for everything.
-std::string NotAskedFor(const Context& ctx, const Expectation& e, const ProbeMetrics& probe) {
+std::string NotAskedFor(const Context& ctx, const Expectation& e, const ProbeInfo& probe) {
   std::vector<std::string> asked;
   for (const JudgedStep& step : ctx.input.steps) {
     if (step.probe != probe.probe) continue;
@@ -242,7 +242,7 @@ std::string MisshapenMember(const Context& ctx, const Subject& subject) {
 }
 
 // Why `e` does not apply to `subject` in this run, or "" when it does.
-std::string NotApplicableHere(const Context& ctx, const Expectation& e, const ProbeMetrics& probe,
+std::string NotApplicableHere(const Context& ctx, const Expectation& e, const ProbeInfo& probe,
                               const Subject& subject) {
   std::string na = WhyNotApplicable(e, subject, ctx.input.shape, ctx.input.nodes);
   if (na.empty() && !e.applies.shapes.empty()) na = MisshapenMember(ctx, subject);
@@ -254,14 +254,14 @@ std::string NotApplicableHere(const Context& ctx, const Expectation& e, const Pr
 
 // A rule none of whose probes was part of the run: listed as not checked, and not judged on every subject it
 // would have applied to (which costs the run its acceptance), never dropped.
-void JudgeUnrun(const Context& ctx, const Expectation& e, const std::vector<const ProbeMetrics*>& probes,
+void JudgeUnrun(const Context& ctx, const Expectation& e, const std::vector<const ProbeInfo*>& probes,
                 Judgement& out) {
   std::vector<std::string> names;
-  for (const ProbeMetrics* probe : probes) names.push_back(probe->probe);
+  for (const ProbeInfo* probe : probes) names.push_back(probe->probe);
   std::string why = fmt::format("the suite has no step of {}", fmt::join(names, " or "));
   out.unchecked.push_back({e.where, SeriesText(e), Describe(e), why});
   if (probes.empty()) return;
-  const ProbeMetrics& probe = *probes.front();
+  const ProbeInfo& probe = *probes.front();
   for (const Subject& subject : UnrunSubjects(ctx, probe)) {
     std::string na = NotApplicableHere(ctx, e, probe, subject);
     out.verdicts.push_back(na.empty() ? NotJudged(e, probe.probe, subject, why)
@@ -270,15 +270,15 @@ void JudgeUnrun(const Context& ctx, const Expectation& e, const std::vector<cons
 }
 
 void JudgeExpectation(const Context& ctx, const Expectation& e, Judgement& out) {
-  std::vector<const ProbeMetrics*> probes = ProbesOf(e, ctx.input.catalog);
-  std::vector<const ProbeMetrics*> ran;
-  for (const ProbeMetrics* probe : probes) {
+  std::vector<const ProbeInfo*> probes = ProbesOf(e, ctx.input.catalog);
+  std::vector<const ProbeInfo*> ran;
+  for (const ProbeInfo* probe : probes) {
     if (ctx.probes_run.count(probe->probe)) ran.push_back(probe);
   }
   if (ran.empty()) return JudgeUnrun(ctx, e, probes, out);
   std::vector<const Measurement*> to_fleet;
   std::set<const Measurement*> judged;  // a node's port counters belong to every pair it was in: judged once
-  for (const ProbeMetrics* probe : ran) {
+  for (const ProbeInfo* probe : ran) {
     bool optional = e.optional || StepIsOptional(ctx, probe->probe);
     std::string not_asked = NotAskedFor(ctx, e, *probe);
     for (const Subject& subject : ExpectedSubjects(ctx, *probe)) {
@@ -382,8 +382,12 @@ Judgement JudgeRun(const JudgeInput& input) {
   bool inventoried = std::any_of(input.nodes.begin(), input.nodes.end(),
                                  [](const NodeFacts& facts) { return facts.inventoried; });
   const std::string no_health = "the suite has no health step, which finds what a node is";
+  bool inventory_ran = std::any_of(ctx.probes_run.begin(), ctx.probes_run.end(), [&](const std::string& name) {
+    const ProbeInfo* probe = FindProbe(input.catalog, name);
+    return probe && probe->traits.inventories;
+  });
   if (input.shape) {
-    if (ctx.probes_run.count("health") || inventoried) {
+    if (inventory_ran || inventoried) {
       for (const NodeFacts& facts : input.nodes) {
         out.verdicts.push_back(JudgeShape(*input.shape, facts));
         out.verdicts.back().rule_id = input.shape->where;

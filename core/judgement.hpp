@@ -20,14 +20,6 @@
 
 namespace kiln {
 
-// A probe and the metrics it reports: the catalogue that tells which step a rule depends on.
-struct ProbeMetrics {
-  std::string probe;
-  Scope scope = Scope::kNode;
-  std::vector<MetricSpec> metrics;
-  std::vector<ParamSpec> parameters;  // which of them choose a label's values (ParamSpec::label)
-};
-
 // What one step said about one subject.
 struct JudgedStep {
   std::string probe;
@@ -45,7 +37,7 @@ struct JudgeInput {
   const NodeShape* shape = nullptr;    // the declared shape; nullptr: none
   std::vector<NodeFacts> nodes;        // every node of the run
   std::vector<JudgedStep> steps;
-  std::vector<ProbeMetrics> catalog;
+  ProbeCatalog catalog;  // which step a rule depends on, which probe finds what a node is
   const std::vector<Measurement>* measurements = nullptr;
 };
 

@@ -18,4 +18,11 @@ Seconds Probe::AskedTime(const kiln::Parameters& params) const {
   return Seconds(0);
 }
 
+const ProbeInfo* FindProbe(const ProbeCatalog& catalog, std::string_view probe) {
+  for (const ProbeInfo& info : catalog) {
+    if (info.probe == probe) return &info;
+  }
+  return nullptr;
+}
+
 }  // namespace kiln

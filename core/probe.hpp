@@ -33,6 +33,42 @@ struct MetricSpec {
   bool correctness = false;
 };
 
+// The telemetry a failing or warning verdict's cause is read from (core/telemetry_cause.hpp): series recorded on
+// the verdict's device by the same probe. When `phase_label` is set, the series carrying the verdict's value of
+// that label (the samples taken while that GEMM type ran) are read before the whole-run ones.
+struct CauseSeries {
+  std::string verdict_metric{};  // the performance metric explained; empty: the probe has no cause line
+  std::string phase_label{};
+  std::string power{}, sm_clock{}, temperature{};  // samples
+  std::string power_limit{}, sm_clock_max{};       // one value each
+  std::string throttle_share{};                    // % of samples, label reason=...
+};
+
+// The part a probe plays in `kiln bisect` when the command line names none.
+enum class BisectionDefault {
+  kNone,
+  kExplained,  // the probe whose failure is bisected (--probe)
+  kNodeStage,  // a stage-1 node probe (--node-probe)
+  kPairStage,  // the stage-2 pair probe under a group probe (--pair-probe)
+};
+
+// What other layers ask of a probe, declared by the probe itself so that none of them spells its name. Every
+// member has a default, so that a probe names only what it declares ({.failure_category = "network"}).
+struct ProbeTraits {
+  // The stability report's category of its failures ("GPU", "HBM", "NVLink", "PCIe", "network", "software");
+  // empty: "host". `metric_categories` come first: a failing metric containing `part` counts under `category`.
+  std::string failure_category{};
+  struct MetricCategory {
+    std::string part, category;
+  };
+  std::vector<MetricCategory> metric_categories{};
+  bool inventories = false;  // finds what a node is (runs in the suite's health phase; shape checks need it)
+  BisectionDefault bisection = BisectionDefault::kNone;
+  // Node trials of a bisection compare this metric across the nodes (a rate the trials beside it do not change).
+  std::string peer_metric{};
+  CauseSeries cause{};
+};
+
 // Where to find the machine's files and tools; tests point these at fakes.
 struct Environment {
   std::string sysfs_root = "/sys";
@@ -94,6 +130,8 @@ class Probe {
   virtual Scope scope() const = 0;
   virtual std::vector<ParamSpec> Parameters() const { return {}; }
   virtual std::vector<MetricSpec> Metrics() const = 0;
+  // What other layers ask of it by name (history category, bisection defaults, cause series); none by default.
+  virtual ProbeTraits Traits() const { return {}; }
   // Whether the parameters can work at all, without touching the machine (sizes the probe cannot use, a zero
   // count): a reason makes the suite file invalid when it is loaded (exit 2, naming file and line), rather than
   // a step that fails at run time.
@@ -108,5 +146,19 @@ class Probe {
   // should return early when ctx.stop is requested.
   virtual ProbeOutcome Run(ProbeContext& ctx) = 0;
 };
+
+// A probe as the layers below the registry know it: what the judgement, history, causes, reports and bisection ask
+// of it by name. The registry fills a catalog of them (probes/registry.hpp); core never includes probes/.
+struct ProbeInfo {
+  std::string probe;
+  Scope scope = Scope::kNode;
+  std::vector<MetricSpec> metrics;
+  std::vector<ParamSpec> parameters;  // which of them choose a label's values (ParamSpec::label)
+  ProbeTraits traits{};
+};
+using ProbeCatalog = std::vector<ProbeInfo>;
+
+// The probe named `probe` in `catalog`, or nullptr.
+const ProbeInfo* FindProbe(const ProbeCatalog& catalog, std::string_view probe);
 
 }  // namespace kiln

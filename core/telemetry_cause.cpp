@@ -20,16 +20,27 @@ struct Telemetry {
   std::map<std::string, double> throttle_share;  // reason -> % of samples
 };
 
-Telemetry Gather(const Subject& subject, const std::vector<Measurement>& measurements) {
+// Whether `m` is a reading of `phase` (the value of `label`), or of the whole run when `phase` is empty.
+bool InPhase(const Measurement& m, const std::string& label, const std::string& phase) {
+  auto it = label.empty() ? m.labels.end() : m.labels.find(label);
+  return phase.empty() ? it == m.labels.end() : it != m.labels.end() && it->second == phase;
+}
+
+Telemetry Gather(const CauseSeries& names, const Subject& subject, const std::string& phase,
+                 const std::vector<Measurement>& measurements) {
   Telemetry t;
   for (const Measurement& m : measurements) {
     if (!(m.subject == subject)) continue;
-    if (m.metric == "gpu.stress.power") t.power = &m;
-    if (m.metric == "gpu.stress.sm_clock") t.clock = &m;
-    if (m.metric == "gpu.stress.temperature") t.temperature = &m;
-    if (m.metric == kPowerLimitMetric) t.power_limit = &m;
-    if (m.metric == kSmClockMaxMetric) t.clock_max = &m;
-    if (m.metric == kThrottleShareMetric && m.labels.count("reason")) t.throttle_share[m.labels.at("reason")] = m.value();
+    // The limits hold for the whole run: one value each.
+    if (m.metric == names.power_limit) t.power_limit = &m;
+    if (m.metric == names.sm_clock_max) t.clock_max = &m;
+    if (!InPhase(m, names.phase_label, phase)) continue;
+    if (m.metric == names.power) t.power = &m;
+    if (m.metric == names.sm_clock) t.clock = &m;
+    if (m.metric == names.temperature) t.temperature = &m;
+    if (m.metric == names.throttle_share && m.labels.count("reason")) {
+      t.throttle_share[m.labels.at("reason")] = m.value();
+    }
   }
   return t;
 }
@@ -51,9 +62,16 @@ std::string ReasonName(const std::string& reason) {
 
 }  // namespace
 
-std::string TelemetryCause(const Subject& subject, const std::vector<Measurement>& measurements) {
-  Telemetry t = Gather(subject, measurements);
-  if (!t.power && !t.clock && t.throttle_share.empty()) return "";
+std::string TelemetryCause(const CauseSeries& series, const Subject& subject, const std::string& phase,
+                           const std::vector<Measurement>& measurements) {
+  auto recorded = [](const Telemetry& t) { return t.power || t.clock || !t.throttle_share.empty(); };
+  Telemetry t = Gather(series, subject, phase, measurements);
+  std::string during = phase.empty() ? "" : fmt::format("while {} ran, ", phase);
+  if (!recorded(t)) {  // a report from before the probe recorded each phase: the whole run's readings
+    t = Gather(series, subject, "", measurements);
+    during.clear();
+  }
+  if (!recorded(t)) return "";
   std::vector<std::string> parts;
   double at_limit = -1;
   if (t.power && t.power_limit) {
@@ -106,14 +124,24 @@ std::string TelemetryCause(const Subject& subject, const std::vector<Measurement
   } else {
     conclusion = "no power or thermal limit explains it: suspect the GPU";
   }
-  return fmt::format("{}: {}", fmt::join(parts, ", "), conclusion);
+  return fmt::format("{}{}: {}", during, fmt::join(parts, ", "), conclusion);
 }
 
-void AttachCauses(std::vector<Verdict>& verdicts, const std::vector<Measurement>& measurements) {
+void AttachCauses(std::vector<Verdict>& verdicts, const std::vector<Measurement>& measurements,
+                  const ProbeCatalog& catalog) {
   for (Verdict& v : verdicts) {
     if (v.outcome != Outcome::kFail && v.outcome != Outcome::kWarn) continue;
-    if (v.probe != "gpu_stress" || v.metric != "gpu.stress.tflops" || v.subject.kind != SubjectKind::kDevice) continue;
-    v.cause = TelemetryCause(v.subject, measurements);
+    const ProbeInfo* probe = FindProbe(catalog, v.probe);
+    if (!probe || v.metric.empty() || v.metric != probe->traits.cause.verdict_metric) continue;
+    if (v.subject.kind != SubjectKind::kDevice) continue;
+    const CauseSeries& series = probe->traits.cause;
+    // The phase is the judged measurement's: its GEMM type.
+    std::string phase;
+    for (const Measurement& m : measurements) {
+      if (m.metric != v.metric || !(m.subject == v.subject) || m.SeriesKey() != v.series) continue;
+      if (auto it = m.labels.find(series.phase_label); it != m.labels.end()) phase = it->second;
+    }
+    v.cause = TelemetryCause(series, v.subject, phase, measurements);
   }
 }
 

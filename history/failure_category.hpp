@@ -4,12 +4,14 @@
 
 #include <string>
 
+#include "core/probe.hpp"
 #include "core/verdict.hpp"
 
 namespace kiln {
 
 // "GPU", "HBM", "NVLink", "PCIe", "network", "host", "silent data corruption" or "software" (a probe that
-// erred or timed out, a launch that failed, an interrupted run: Kiln or the stack, not the hardware).
-std::string FailureCategory(const Verdict& verdict);
+// erred or timed out, a launch that failed, an interrupted run: Kiln or the stack, not the hardware), as the
+// verdict's probe declares it in `catalog` (ProbeTraits::failure_category); "host" for a probe it does not list.
+std::string FailureCategory(const Verdict& verdict, const ProbeCatalog& catalog);
 
 }  // namespace kiln

@@ -160,7 +160,8 @@ HistoryDb::~HistoryDb() { sqlite3_close(db_); }
 
 void HistoryDb::Exec(const std::string& sql) const { ExecSql(db_, sql, path_); }
 
-bool HistoryDb::Add(const json& report, const std::string& content, const std::string& source_path) {
+bool HistoryDb::Add(const json& report, const std::string& content, const std::string& source_path,
+                    const ProbeCatalog& catalog) {
   std::string sha = Sha256Hex(content);
   std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
   std::vector<Measurement> measurements = report.at("measurements").get<std::vector<Measurement>>();
@@ -221,7 +222,7 @@ bool HistoryDb::Add(const json& report, const std::string& content, const std::s
     for (const Verdict& v : verdicts) {
       if (!IsFailure(v.outcome)) continue;
       failure_row.Bind(1, id).Bind(2, v.subject.Label()).Bind(3, v.probe).Bind(4, v.series.empty() ? v.metric : v.series);
-      failure_row.Bind(5, std::string(ToString(v.outcome))).Bind(6, v.reason).Bind(7, FailureCategory(v));
+      failure_row.Bind(5, std::string(ToString(v.outcome))).Bind(6, v.reason).Bind(7, FailureCategory(v, catalog));
       failure_row.Run();
     }
     Exec("COMMIT");

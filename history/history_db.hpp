@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/probe.hpp"
 #include "core/verdict.hpp"
 #include "reports/run_outcome.hpp"
 
@@ -35,8 +36,9 @@ class HistoryDb {
   HistoryDb& operator=(const HistoryDb&) = delete;
 
   // Adds a report (its JSON and the exact bytes it was read from). False when that report (same SHA-256) is
-  // there already. All of it or nothing is stored.
-  bool Add(const nlohmann::json& report, const std::string& content, const std::string& source_path);
+  // there already. All of it or nothing is stored. `catalog` gives each failure's category (the registry's).
+  bool Add(const nlohmann::json& report, const std::string& content, const std::string& source_path,
+           const ProbeCatalog& catalog);
 
   struct Sweep {
     std::int64_t id = 0;

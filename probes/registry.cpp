@@ -1,6 +1,6 @@
 #include "probes/registry.hpp"
 
-#include "probes/gpu/gpu_probes.hpp"
+#include "probes/gpu_plugin/gpu_probes.hpp"
 #include "probes/health/health_probe.hpp"
 #include "probes/ib_link/ib_probes.hpp"
 #include "probes/host_compute/host_compute_probe.hpp"
@@ -52,9 +52,11 @@ std::vector<MetricSpec> ProbeRegistry::AllMetrics() const {
   return metrics;
 }
 
-std::vector<ProbeMetrics> ProbeRegistry::Catalog() const {
-  std::vector<ProbeMetrics> catalog;
-  for (const auto& probe : probes_) catalog.push_back({probe->Name(), probe->scope(), probe->Metrics(), probe->Parameters()});
+ProbeCatalog ProbeRegistry::Catalog() const {
+  ProbeCatalog catalog;
+  for (const auto& probe : probes_) {
+    catalog.push_back({probe->Name(), probe->scope(), probe->Metrics(), probe->Parameters(), probe->Traits()});
+  }
   return catalog;
 }
 

@@ -21,7 +21,7 @@ class ProbeRegistry {
   std::vector<std::string> Names() const;
   std::vector<MetricSpec> AllMetrics() const;
   // Each probe with its scope and metrics: what the judgement needs to know which step a rule depends on.
-  std::vector<ProbeMetrics> Catalog() const;
+  ProbeCatalog Catalog() const;
 
  private:
   std::vector<std::unique_ptr<Probe>> probes_;

@@ -33,11 +33,11 @@ std::vector<Verdict> StepVerdicts(const std::vector<StepRecord>& steps) {
 }
 
 std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice,
-                                 const std::vector<ProbeMetrics>& catalog) {
+                                 const ProbeCatalog& catalog) {
   std::vector<Verdict> verdicts = StepVerdicts(record.steps);
 
   std::vector<MetricSpec> metrics;
-  for (const ProbeMetrics& probe : catalog) metrics.insert(metrics.end(), probe.metrics.begin(), probe.metrics.end());
+  for (const ProbeInfo& probe : catalog) metrics.insert(metrics.end(), probe.metrics.begin(), probe.metrics.end());
   // Which way is better is the probe's to say, not the report's: a stored "higher_is_better": false must not
   // turn a floor into a ceiling.
   for (Measurement& m : record.measurements) {
@@ -76,7 +76,7 @@ std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice
     }
   }
   Judgement judgement = JudgeRun(input);
-  AttachCauses(judgement.verdicts, record.measurements);
+  AttachCauses(judgement.verdicts, record.measurements, catalog);
   for (Verdict& v : judgement.verdicts) verdicts.push_back(std::move(v));
   for (const UncheckedExpectation& u : judgement.unchecked) {
     record.not_checked.push_back({{"where", u.where}, {"series", u.series}, {"rule", u.rule}, {"reason", u.reason}});

@@ -12,7 +12,7 @@
 namespace kiln {
 
 std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice,
-                                 const std::vector<ProbeMetrics>& catalog);
+                                 const ProbeCatalog& catalog);
 
 // One verdict per subject of each step that did not measure: skipped, error or timeout (the worst of its ranks).
 std::vector<Verdict> StepVerdicts(const std::vector<StepRecord>& steps);

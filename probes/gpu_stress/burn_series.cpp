@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/statistics.hpp"
-#include "probes/gpu/gpu_math.hpp"
+#include "probes/gpu_stress/gemm_math.hpp"
 
 namespace kiln::gpu {
 

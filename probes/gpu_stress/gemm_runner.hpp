@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "probes/gpu/cuda_support.hpp"
-#include "probes/gpu/gpu_math.hpp"
+#include "probes/gpu_toolkit/cuda_support.hpp"
+#include "probes/gpu_stress/gemm_math.hpp"
 
 namespace kiln::gpu {
 

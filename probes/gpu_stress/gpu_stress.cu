@@ -17,12 +17,13 @@
 #include <thread>
 
 #include "core/statistics.hpp"
-#include "probes/gpu/cuda_support.hpp"
-#include "probes/gpu/element_ops.hpp"
-#include "probes/gpu/gpu_math.hpp"
 #include "probes/gpu_stress/burn_series.hpp"
 #include "probes/gpu_stress/burn_telemetry.hpp"
+#include "probes/gpu_stress/gemm_math.hpp"
 #include "probes/gpu_stress/gemm_runner.hpp"
+#include "probes/gpu_toolkit/bus_id.hpp"
+#include "probes/gpu_toolkit/cuda_support.hpp"
+#include "probes/gpu_toolkit/element_ops.hpp"
 #include "probes/health/nvml_session.hpp"
 
 namespace kiln::gpu {
@@ -296,6 +297,25 @@ std::vector<GemmType> ParseTypes(const std::string& text) {
   return types;
 }
 
+// The NVML readings, matched to CUDA devices through the PCI bus id, each with the windows its device's types ran in.
+void AddBurnTelemetry(ProbeOutcome& outcome, const std::string& node, const NvmlSession& nvml,
+                      std::map<int, std::vector<TimedSample>>& samples, std::map<int, std::vector<TypeWindow>>& windows,
+                      int devices, double sample_seconds) {
+  for (int index = 0; index < nvml.DeviceCount(); ++index) {
+    std::string bus = NormalizeBusId(nvml.Health(index).pci_bus_id);
+    int device = -1;
+    for (int d = 0; d < devices; ++d) {
+      char cuda_bus[32] = {};
+      if (cudaDeviceGetPCIBusId(cuda_bus, sizeof cuda_bus, d) == cudaSuccess && NormalizeBusId(cuda_bus) == bus) device = d;
+    }
+    if (device < 0 || samples[index].empty()) continue;
+    for (Measurement& m : BurnTelemetry(Subject::Device(node, fmt::format("gpu{}", device)), samples[index],
+                                        windows[device], sample_seconds)) {
+      outcome.measurements.push_back(std::move(m));
+    }
+  }
+}
+
 }  // namespace
 
 ProbeOutcome RunGpuStress(ProbeContext& ctx) {
@@ -310,17 +330,21 @@ ProbeOutcome RunGpuStress(ProbeContext& ctx) {
   // NVML readings in the background, per NVML index; matched to CUDA devices by PCI bus id afterwards.
   std::string nvml_error;
   std::unique_ptr<NvmlSession> nvml = NvmlSession::Open(ctx.env.nvml_library, &nvml_error);
-  std::map<int, std::vector<GpuSample>> samples;
+  // Each reading and each type's burn carry their time, so that a type's cause reads the samples taken while it ran.
+  const auto start = std::chrono::steady_clock::now();
+  auto since_start = [start] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  std::map<int, std::vector<TimedSample>> samples;
   std::atomic<bool> burning{true};
   std::thread sampler([&] {
     while (nvml && burning.load()) {
-      for (int i = 0; i < nvml->DeviceCount(); ++i) samples[i].push_back(nvml->Sample(i));
+      for (int i = 0; i < nvml->DeviceCount(); ++i) samples[i].push_back({since_start(), nvml->Sample(i)});
       std::this_thread::sleep_for(std::chrono::duration<double>(sample_seconds));
     }
   });
 
   std::mutex mutex;
   std::map<int, std::map<GemmType, TypeResult>> results;
+  std::map<int, std::vector<TypeWindow>> windows;
   std::map<int, std::string> errors;
   std::vector<std::thread> workers;
   for (int device = 0; device < devices; ++device) {
@@ -328,9 +352,11 @@ ProbeOutcome RunGpuStress(ProbeContext& ctx) {
       try {
         KILN_CUDA_CHECK(cudaSetDevice(device));
         for (GemmType type : types) {
+          const double began = since_start();
           TypeResult r = BurnType(type, n, fraction, per_type, sample_seconds, ctx.stop, *ctx.progress);
           std::lock_guard lock(mutex);
           results[device][type] = std::move(r);
+          windows[device].push_back({std::string(Name(type)), began, since_start()});
         }
       } catch (const std::exception& e) {
         std::lock_guard lock(mutex);
@@ -350,22 +376,7 @@ ProbeOutcome RunGpuStress(ProbeContext& ctx) {
       for (Measurement& m : TypeMeasurements(gpu, n, r, labels)) outcome.measurements.push_back(std::move(m));
     }
   }
-  // NVML readings, matched to CUDA devices through the PCI bus id.
-  if (nvml) {
-    for (int index = 0; index < nvml->DeviceCount(); ++index) {
-      std::string bus = NormalizeBusId(nvml->Health(index).pci_bus_id);
-      int device = -1;
-      for (int d = 0; d < devices; ++d) {
-        char cuda_bus[32] = {};
-        if (cudaDeviceGetPCIBusId(cuda_bus, sizeof cuda_bus, d) == cudaSuccess && NormalizeBusId(cuda_bus) == bus) device = d;
-      }
-      if (device < 0 || samples[index].empty()) continue;
-      for (Measurement& m : BurnTelemetry(Subject::Device(ctx.node, fmt::format("gpu{}", device)), samples[index],
-                                          sample_seconds)) {
-        outcome.measurements.push_back(std::move(m));
-      }
-    }
-  }
+  if (nvml) AddBurnTelemetry(outcome, ctx.node, *nvml, samples, windows, devices, sample_seconds);
   if (!errors.empty()) {
     std::string reason;
     for (const auto& [device, error] : errors) reason += fmt::format("{}gpu{}: {}", reason.empty() ? "" : "; ", device, error);

@@ -1,5 +1,7 @@
 #include "probes/gpu_stress/gpu_stress.hpp"
 
+#include "probes/gpu_stress/burn_telemetry.hpp"
+
 namespace kiln {
 
 GpuProbeDeclaration GpuStressDeclaration() {
@@ -15,13 +17,14 @@ GpuProbeDeclaration GpuStressDeclaration() {
            {"gpu.stress.burst_tflops", "TFLOPS", true, "the fastest 0.1 s of GEMMs in the burn's first second, before the power limit holds the clock"},
            {"gpu.stress.tflops_timeline", "TFLOPS", true, "GEMM throughput per sample over the whole burn, in order"},
            {"gpu.stress.wrong_elements", "count", false, "result elements differing from the first result", true},
-           {"gpu.stress.temperature", "C", false, "GPU temperature during the burn"},
-           {"gpu.stress.power", "W", true, "board power during the burn"},
-           {"gpu.stress.sm_clock", "MHz", true, "SM clock during the burn"},
+           {"gpu.stress.temperature", "C", false, "GPU temperature during the burn (label type: while that GEMM type ran)"},
+           {"gpu.stress.power", "W", true, "board power during the burn (label type: while that GEMM type ran)"},
+           {"gpu.stress.sm_clock", "MHz", true, "SM clock during the burn (label type: while that GEMM type ran)"},
            {"gpu.stress.throttle_faults", "count", false, "samples with a clock throttle reason that is a fault"},
            {"gpu.stress.power_limit", "W", true, "the enforced power limit during the burn"},
            {"gpu.stress.sm_clock_max", "MHz", true, "the SM clock's maximum"},
-           {"gpu.stress.throttle_share", "%", false, "share of samples with each throttle reason (label reason)"}}};
+           {"gpu.stress.throttle_share", "%", false, "share of samples with each throttle reason (label reason; label type: while that GEMM type ran)"}},
+          {.failure_category = "GPU", .cause = BurnCauseSeries()}};
 }
 
 }  // namespace kiln

@@ -9,9 +9,9 @@
 
 #include "core/statistics.hpp"
 #include "core/units.hpp"
-#include "probes/gpu/cuda_support.hpp"
-#include "probes/gpu/element_ops.hpp"
-#include "probes/gpu/gpu_math.hpp"
+#include "probes/gpu_toolkit/cuda_support.hpp"
+#include "probes/gpu_toolkit/element_ops.hpp"
+#include "probes/hbm_bandwidth/hbm_sizing.hpp"
 #include "probes/hbm_bandwidth/stream_shapes.hpp"
 #include "probes/host_stream/stream_math.hpp"
 

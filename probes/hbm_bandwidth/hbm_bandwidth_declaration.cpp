@@ -14,7 +14,8 @@ GpuProbeDeclaration HbmBandwidthDeclaration() {
            {"hbm.triad_bw", "GB/s", true, "device triad"},
            {"hbm.read_bw", "GB/s", true, "read-only kernel"},
            {"hbm.write_bw", "GB/s", true, "write-only kernel"},
-           {"hbm.wrong_elements", "count", false, "elements that differ from the expected result", true}}};
+           {"hbm.wrong_elements", "count", false, "elements that differ from the expected result", true}},
+          {.failure_category = "HBM"}};
 }
 
 }  // namespace kiln

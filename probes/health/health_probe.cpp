@@ -49,6 +49,15 @@ void AddGpuHealth(const ProbeContext& ctx, const GpuInventory& gpus, ProbeOutcom
 class HealthProbe final : public Probe {
  public:
   std::string Name() const override { return "health"; }
+  ProbeTraits Traits() const override {
+    ProbeTraits traits;
+    traits.metric_categories = {{"nvlink", "NVLink"}, {"pcie", "PCIe"}, {"ecc", "HBM"},  {"remap", "HBM"},
+                                {"hbm", "HBM"},       {"gpu", "GPU"},   {"xid", "GPU"},  {"clock", "GPU"},
+                                {"ib", "network"},    {"link", "network"}};
+    traits.inventories = true;
+    traits.bisection = BisectionDefault::kNodeStage;
+    return traits;
+  }
   std::string Description() const override {
     return "node inventory and health: CPU, memory, OS, GPUs through NVML, InfiniBand ports";
   }

@@ -168,6 +168,11 @@ ProbeOutcome Report(const std::string& probe, const std::string& node_name, cons
 class HostComputeProbe final : public Probe {
  public:
   std::string Name() const override { return "host_compute"; }
+  // A down-clocked node shows against its peers in a bisection: the rate per CPU, which the trials running beside
+  // it on a shared machine do not change (a starved node fails the baseline's throttling rule).
+  ProbeTraits Traits() const override {
+    return {.bisection = BisectionDefault::kNodeStage, .peer_metric = "host.cpu.gflops_per_cpu"};
+  }
   std::string Description() const override {
     return "checked multiply-add chains on every core at once: compute rate, slowest core, CPU steal and contention";
   }

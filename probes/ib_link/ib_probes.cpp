@@ -206,6 +206,7 @@ std::vector<ProcessResult> RunRails(Communicator& pair, const ProbeContext& ctx,
 class IbLoopbackProbe final : public Probe {
  public:
   std::string Name() const override { return "ib_loopback"; }
+  ProbeTraits Traits() const override { return {.failure_category = "network"}; }
   std::string Description() const override {
     return "ib_write_bw/lat from each HCA to itself, all HCAs of the node at once (PCIe/NUMA limits show here)";
   }
@@ -238,6 +239,7 @@ class IbLoopbackProbe final : public Probe {
 class IbLinkProbe final : public Probe {
  public:
   std::string Name() const override { return "ib_link"; }
+  ProbeTraits Traits() const override { return {.failure_category = "network"}; }
   std::string Description() const override {
     return "ib_write_bw between two nodes, HCA i with HCA i (rails), all rails at once";
   }

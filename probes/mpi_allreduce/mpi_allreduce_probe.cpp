@@ -56,6 +56,7 @@ class Allreduce final : public SweepCollective {
 class MpiAllreduceProbe final : public Probe {
  public:
   std::string Name() const override { return "mpi_allreduce"; }
+  ProbeTraits Traits() const override { return {.failure_category = "network", .bisection = BisectionDefault::kExplained}; }
   std::string Description() const override {
     return "MPI_Allreduce (float sum) size sweep: algbw, busbw (nccl-tests formula), results checked";
   }

@@ -78,6 +78,7 @@ class Alltoall final : public SweepCollective {
 class MpiAlltoallProbe final : public Probe {
  public:
   std::string Name() const override { return "mpi_alltoall"; }
+  ProbeTraits Traits() const override { return {.failure_category = "network"}; }
   std::string Description() const override {
     return "MPI_Alltoall size sweep: every pair of nodes carries traffic; algbw, busbw (nccl-tests formula), checked";
   }

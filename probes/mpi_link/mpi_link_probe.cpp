@@ -214,6 +214,7 @@ void Report(const ProbeContext& ctx, const LinkOptions& o, const BandwidthResult
 class MpiLinkProbe final : public Probe {
  public:
   std::string Name() const override { return kName; }
+  ProbeTraits Traits() const override { return {.failure_category = "network", .bisection = BisectionDefault::kPairStage}; }
   std::string Description() const override {
     return "MPI point-to-point between node pairs: bandwidth (large messages) and latency (small)";
   }

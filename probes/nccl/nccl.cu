@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "core/units.hpp"
-#include "probes/gpu/cuda_support.hpp"
-#include "probes/gpu/element_ops.hpp"
+#include "probes/gpu_toolkit/cuda_support.hpp"
+#include "probes/gpu_toolkit/element_ops.hpp"
 #include "probes/common/collective_math.hpp"
 #include "probes/common/collective_sweep.hpp"
 #include "probes/common/sweep_group.hpp"

@@ -3,7 +3,7 @@
 // run, in nccl.cu (compiled into the GPU plugin only).
 
 #include "core/probe.hpp"
-#include "probes/gpu/gpu_probe_declaration.hpp"
+#include "probes/gpu_toolkit/gpu_probe_declaration.hpp"
 
 namespace kiln {
 

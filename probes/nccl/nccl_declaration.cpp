@@ -14,7 +14,8 @@ GpuProbeDeclaration NcclDeclaration() {
           {{"nccl.busbw", "GB/s", true, "bus bandwidth (nccl-tests formula) per collective and size"},
            {"nccl.algbw", "GB/s", true, "algorithm bandwidth per collective and size"},
            {"nccl.time", "us", false, "time of one collective"},
-           {"nccl.wrong_elements", "count", false, "result elements that differ from the exact result", true}}};
+           {"nccl.wrong_elements", "count", false, "result elements that differ from the exact result", true}},
+          {.failure_category = "network"}};
 }
 
 }  // namespace kiln

@@ -12,8 +12,8 @@
 
 #include "core/statistics.hpp"
 #include "core/units.hpp"
-#include "probes/gpu/cuda_support.hpp"
-#include "probes/gpu/gpu_math.hpp"
+#include "probes/gpu_toolkit/cuda_support.hpp"
+#include "probes/p2p_bandwidth/slow_cells.hpp"
 
 namespace kiln::gpu {
 namespace {

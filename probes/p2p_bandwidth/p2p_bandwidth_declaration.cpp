@@ -14,7 +14,8 @@ GpuProbeDeclaration P2pBandwidthDeclaration() {
            {"p2p.sm_read_bw", "GB/s", true, "SM copy kernel reading from the peer"},
            {"p2p.sm_write_bw", "GB/s", true, "SM copy kernel writing to the peer"},
            {"p2p.latency", "us", false, "peer access latency"},
-           {"p2p.slow_cells", "count", false, "pairs below slow_fraction of the median pair"}}};
+           {"p2p.slow_cells", "count", false, "pairs below slow_fraction of the median pair"}},
+          {.failure_category = "NVLink"}};
 }
 
 }  // namespace kiln

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "core/units.hpp"
-#include "probes/gpu/cuda_support.hpp"
+#include "probes/gpu_toolkit/cuda_support.hpp"
 
 namespace kiln::gpu {
 namespace {

@@ -9,7 +9,8 @@ GpuProbeDeclaration PcieDeclaration() {
           {{"size", ParamType::kBytes, "256MiB", "bytes per copy"}, {"samples", ParamType::kInt, "5", "timed copies"}},
           {{"pcie.h2d_bw", "GB/s", true, "host to device"},
            {"pcie.d2h_bw", "GB/s", true, "device to host"},
-           {"pcie.bidir_bw", "GB/s", true, "both at once, summed"}}};
+           {"pcie.bidir_bw", "GB/s", true, "both at once, summed"}},
+          {.failure_category = "PCIe"}};
 }
 
 }  // namespace kiln

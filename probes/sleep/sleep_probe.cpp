@@ -13,6 +13,7 @@ namespace {
 class SleepProbe final : public Probe {
  public:
   std::string Name() const override { return "sleep"; }
+  ProbeTraits Traits() const override { return {.failure_category = "software"}; }
   std::string Description() const override {
     return "diagnostic: sleeps for a while on every node (or one) to check launches and timeouts";
   }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "probes/gpu/gpu_math.hpp"
+#include "probes/gpu_stress/gemm_math.hpp"
 
 namespace kiln::gpu {
 namespace {

@@ -1,12 +1,15 @@
-#include "probes/gpu/gpu_math.hpp"
+#include "probes/gpu_stress/gemm_math.hpp"
+#include "probes/gpu_toolkit/bus_id.hpp"
+#include "probes/hbm_bandwidth/hbm_sizing.hpp"
+#include "probes/p2p_bandwidth/slow_cells.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "probes/gpu/element_ops.hpp"
+#include "probes/gpu_toolkit/element_ops.hpp"
 #include "probes/health/gpu_events.hpp"
-#include "probes/gpu/gpu_probe_declaration.hpp"
+#include "probes/gpu_plugin/gpu_probes.hpp"
 #include "probes/registry.hpp"
 
 namespace kiln::gpu {

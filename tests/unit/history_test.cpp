@@ -11,6 +11,7 @@
 #include "core/files.hpp"
 #include "history/failure_category.hpp"
 #include "history/history_db.hpp"
+#include "probes/registry.hpp"
 #include "history/stability.hpp"
 #include "reports/report.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -60,7 +61,7 @@ TEST(FailureCategory, MapsProbesToTheCategoriesSeenAtScale) {
     v.probe = std::move(probe);
     v.metric = std::move(metric);
     v.outcome = outcome;
-    return FailureCategory(v);
+    return FailureCategory(v, ProbeRegistry::Default().Catalog());
   };
   EXPECT_EQ(category("gpu_stress", "gpu.stress.tflops"), "GPU");
   EXPECT_EQ(category("gpu_stress", "gpu.stress.wrong_elements"), "silent data corruption");
@@ -73,6 +74,26 @@ TEST(FailureCategory, MapsProbesToTheCategoriesSeenAtScale) {
   EXPECT_EQ(category("ib_link", "ib.write.bw"), "network");
   EXPECT_EQ(category("host_stream", "host.stream.triad_bw"), "host");
   EXPECT_EQ(category("mpi_allreduce", "", Outcome::kError), "software");
+}
+
+// The category is the probe's to declare: a probe the history has never heard of counts where it says.
+TEST(FailureCategory, ComesFromTheProbesDeclaration) {
+  ProbeCatalog catalog(1);
+  catalog[0].probe = "widget";
+  catalog[0].traits.failure_category = "NVLink";
+  catalog[0].traits.metric_categories = {{"ecc", "HBM"}};
+  Verdict v;
+  v.probe = "widget";
+  v.metric = "widget.bandwidth";
+  v.outcome = Outcome::kFail;
+  EXPECT_EQ(FailureCategory(v, catalog), "NVLink");
+  v.metric = "widget.ecc_errors";
+  EXPECT_EQ(FailureCategory(v, catalog), "HBM");
+  v.metric = "widget.wrong_bytes";
+  EXPECT_EQ(FailureCategory(v, catalog), "silent data corruption");
+  v.probe = "gizmo";  // not in the catalog
+  v.metric = "gizmo.rate";
+  EXPECT_EQ(FailureCategory(v, catalog), "host");
 }
 
 // A sweep of three nodes on day `day`: n1 always fine; n2 fails host_stream on the days in `n2_fails`;
@@ -117,7 +138,7 @@ class StabilityTest : public ::testing::Test {
       bool n2_fails = day == 3 || day == 4 || day == 8;
       std::string content = Sweep(day, n2_fails);
       std::string path = dir_.Write(fmt::format("r{}.json", day), content);
-      ASSERT_TRUE(db.Add(json::parse(content), content, path));
+      ASSERT_TRUE(db.Add(json::parse(content), content, path, ProbeRegistry::Default().Catalog()));
     }
   }
   testing::TempDir dir_;
@@ -174,7 +195,7 @@ TEST_F(StabilityTest, HistorySeriesFilterAndDriftFlags) {
 TEST_F(StabilityTest, SameReportTwiceIsStoredOnceAndTheFileIsWal) {
   HistoryDb db(db_path_);
   std::string content = ReadFile((dir_.path() / "r1.json").string());
-  EXPECT_FALSE(db.Add(json::parse(content), content, "r1.json"));
+  EXPECT_FALSE(db.Add(json::parse(content), content, "r1.json", ProbeRegistry::Default().Catalog()));
   EXPECT_EQ(db.Sweeps("", "").size(), 10u);
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db_path_.c_str(), &raw), SQLITE_OK);

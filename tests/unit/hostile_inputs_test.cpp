@@ -129,7 +129,7 @@ TEST(HostileInputs, Bug11_ConcurrentHistoryAddsAllLand) {
         char byte;
         if (::read(go[0], &byte, 1) < 0) return 98;  // all start together, when the parent closes the pipe
         HistoryDb db(db_path);
-        return db.Add(LoadReport(report), ReadFile(report), report) ? 0 : 1;
+        return db.Add(LoadReport(report), ReadFile(report), report, ProbeRegistry::Default().Catalog()) ? 0 : 1;
       }));
     }
     ::close(go[0]);
@@ -150,7 +150,7 @@ TEST(HostileInputs, Bug16_ReadOnlyHistoryIsQueryableWithoutWriteAccessToItsFolde
   std::string db_path = (folder / "history.db").string();
   for (int i = 0; i < 3; ++i) {
     std::string content = SweepReport(i);
-    HistoryDb(db_path).Add(json::parse(content), content, fmt::format("r{}.json", i));
+    HistoryDb(db_path).Add(json::parse(content), content, fmt::format("r{}.json", i), ProbeRegistry::Default().Catalog());
   }
   ASSERT_FALSE(fs::exists(db_path + "-wal"));  // the last writer checkpointed and removed it
   ::chmod(dir.path().c_str(), 0755);
@@ -207,7 +207,7 @@ TEST(HostileInputs, Bug16_ForeignFileWithUserVersion1GetsNoKilnTables) {
   { HistoryDb db(ours); }
   Sql(ours, "PRAGMA application_id=0;");
   std::string content = SweepReport(1);
-  EXPECT_TRUE(HistoryDb(ours).Add(json::parse(content), content, "r.json"));
+  EXPECT_TRUE(HistoryDb(ours).Add(json::parse(content), content, "r.json", ProbeRegistry::Default().Catalog()));
   EXPECT_EQ(Count(ours, "PRAGMA application_id"), 0x4B494C4E);
 }
 
@@ -323,7 +323,7 @@ TEST(HostileInputs, Bug17_ControlCharactersInHistoryAndStabilityTextAreEscaped) 
   HistoryDb db(db_path);
   for (int i = 0; i < 6; ++i) {
     std::string content = SweepReport(i, {"vm\x1b[2J", "n\r2\x07"});
-    db.Add(json::parse(content), content, "r.json");
+    db.Add(json::parse(content), content, "r.json", ProbeRegistry::Default().Catalog());
   }
   HistoryQuery query;
   std::string history = RenderHistoryText(HistorySeries(db, query), false);

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "probes/gpu/gpu_backend.hpp"
+#include "probes/gpu_plugin/gpu_backend.hpp"
 
 namespace kiln {
 

@@ -1,13 +1,7 @@
-#include "probes/gpu/gpu_math.hpp"
+#include "probes/gpu_stress/gemm_math.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
-#include <cstdio>
-
-#include <fmt/format.h>
-
-#include "core/statistics.hpp"
 
 namespace kiln::gpu {
 
@@ -70,41 +64,6 @@ double ComparisonTolerance(GemmType type, double magnitude) {
     case GemmType::kFp16: return std::max(1e-2, 1e-3 * magnitude);
   }
   return 1e-3;
-}
-
-std::uint64_t HbmElements(std::uint64_t bytes_per_array, std::uint64_t free_bytes, double fraction,
-                          std::uint64_t l2_bytes, std::size_t element_bytes) {
-  std::uint64_t bytes = bytes_per_array;
-  if (bytes == 0) bytes = static_cast<std::uint64_t>(static_cast<double>(free_bytes) * fraction / 3.0);
-  bytes = std::max(bytes, 8 * l2_bytes);
-  if (3 * bytes > free_bytes) return 0;  // does not fit
-  return bytes / element_bytes / 1024 * 1024;
-}
-
-std::vector<SlowCell> SlowCells(const std::vector<std::vector<double>>& matrix, double fraction) {
-  std::vector<double> cells;
-  for (std::size_t i = 0; i < matrix.size(); ++i) {
-    for (std::size_t j = 0; j < matrix[i].size(); ++j) {
-      if (i != j) cells.push_back(matrix[i][j]);
-    }
-  }
-  std::vector<SlowCell> slow;
-  if (cells.empty()) return slow;
-  double median = Median(cells);
-  for (std::size_t i = 0; i < matrix.size(); ++i) {
-    for (std::size_t j = 0; j < matrix[i].size(); ++j) {
-      if (i != j && matrix[i][j] < fraction * median) {
-        slow.push_back({static_cast<int>(i), static_cast<int>(j), matrix[i][j], median});
-      }
-    }
-  }
-  return slow;
-}
-
-std::string NormalizeBusId(const std::string& bus_id) {
-  unsigned domain = 0, bus = 0, device = 0, function = 0;
-  if (std::sscanf(bus_id.c_str(), "%x:%x:%x.%x", &domain, &bus, &device, &function) != 4) return {};
-  return fmt::format("{:04x}:{:02x}:{:02x}.{:x}", domain, bus, device, function);
 }
 
 }  // namespace kiln::gpu

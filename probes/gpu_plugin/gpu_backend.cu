@@ -2,13 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "probes/gpu/cuda_support.hpp"
-#include "probes/gpu/gpu_backend.hpp"
-#include "probes/gpu_stress/gpu_stress.hpp"
-#include "probes/hbm_bandwidth/hbm_bandwidth.hpp"
-#include "probes/nccl/nccl.hpp"
-#include "probes/p2p_bandwidth/p2p_bandwidth.hpp"
-#include "probes/pcie/pcie.hpp"
+#include "probes/gpu_plugin/gpu_backend.hpp"
+#include "probes/gpu_plugin/gpu_probe_list.hpp"
+#include "probes/gpu_toolkit/cuda_support.hpp"
 
 namespace kiln::gpu {
 namespace {
@@ -18,10 +14,9 @@ struct GpuProbeEntry {
   GpuProbeDeclaration (*declare)();
   ProbeOutcome (*run)(ProbeContext&);
 };
-constexpr GpuProbeEntry kEntries[] = {
-    {GpuStressDeclaration, RunGpuStress}, {HbmBandwidthDeclaration, RunHbmBandwidth},
-    {P2pBandwidthDeclaration, RunP2pBandwidth}, {PcieDeclaration, RunPcie}, {NcclDeclaration, RunNccl},
-};
+#define KILN_GPU_ENTRY(declare, run) {declare, run},
+constexpr GpuProbeEntry kEntries[] = {KILN_GPU_PROBES(KILN_GPU_ENTRY)};
+#undef KILN_GPU_ENTRY
 
 class CudaBackend final : public GpuBackend {
  public:

@@ -1,4 +1,4 @@
-#include "probes/gpu/gpu_backend_loader.hpp"
+#include "probes/gpu_plugin/gpu_backend_loader.hpp"
 
 #include <dlfcn.h>
 #include <fmt/format.h>

@@ -1,15 +1,11 @@
-#include "probes/gpu/gpu_probes.hpp"
+#include "probes/gpu_plugin/gpu_probes.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "probes/gpu/gpu_backend_loader.hpp"
-#include "probes/gpu_stress/gpu_stress.hpp"
-#include "probes/hbm_bandwidth/hbm_bandwidth.hpp"
-#include "probes/nccl/nccl.hpp"
-#include "probes/p2p_bandwidth/p2p_bandwidth.hpp"
-#include "probes/pcie/pcie.hpp"
+#include "probes/gpu_plugin/gpu_backend_loader.hpp"
+#include "probes/gpu_plugin/gpu_probe_list.hpp"
 
 namespace kiln {
 namespace {
@@ -23,6 +19,7 @@ class GpuProbe final : public Probe {
   Scope scope() const override { return declaration_.scope; }
   std::vector<ParamSpec> Parameters() const override { return declaration_.params; }
   std::vector<MetricSpec> Metrics() const override { return declaration_.metrics; }
+  ProbeTraits Traits() const override { return declaration_.traits; }
   std::optional<std::string> CheckSupported(const ProbeContext&) const override {
     const LoadedGpuBackend& loaded = LoadGpuBackend();
     if (loaded.backend == nullptr) return loaded.error;
@@ -42,8 +39,9 @@ class GpuProbe final : public Probe {
 }  // namespace
 
 std::vector<GpuProbeDeclaration> GpuProbeDeclarations() {
-  return {GpuStressDeclaration(), HbmBandwidthDeclaration(), P2pBandwidthDeclaration(), PcieDeclaration(),
-          NcclDeclaration()};
+#define KILN_GPU_DECLARATION(declare, run) declare(),
+  return {KILN_GPU_PROBES(KILN_GPU_DECLARATION)};
+#undef KILN_GPU_DECLARATION
 }
 
 std::vector<std::unique_ptr<Probe>> MakeGpuProbes() {

@@ -1,0 +1,1 @@
+kiln_probe_sources(KILN mpi_link_probe.cpp)

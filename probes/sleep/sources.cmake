@@ -1,0 +1,1 @@
+kiln_probe_sources(KILN sleep_probe.cpp stall_probe.cpp)
