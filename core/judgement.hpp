@@ -26,6 +26,7 @@ struct ProbeMetrics {
   Scope scope = Scope::kNode;
   std::vector<MetricSpec> metrics;
   std::vector<ParamSpec> parameters;  // which of them choose a label's values (ParamSpec::label)
+  bool gpu_per_rank = false;          // a pair or group GPU probe: one GPU per rank (core/coverage's GPU gap)
 };
 
 // What one step said about one subject.

@@ -1,5 +1,8 @@
 #include "probes/registry.hpp"
 
+#include <algorithm>
+
+#include "probes/gpu/gpu_probe_declaration.hpp"
 #include "probes/gpu/gpu_probes.hpp"
 #include "probes/health/health_probe.hpp"
 #include "probes/ib_link/ib_probes.hpp"
@@ -54,7 +57,12 @@ std::vector<MetricSpec> ProbeRegistry::AllMetrics() const {
 
 std::vector<ProbeMetrics> ProbeRegistry::Catalog() const {
   std::vector<ProbeMetrics> catalog;
-  for (const auto& probe : probes_) catalog.push_back({probe->Name(), probe->scope(), probe->Metrics(), probe->Parameters()});
+  std::vector<GpuProbeDeclaration> gpu = GpuProbeDeclarations();
+  for (const auto& probe : probes_) {
+    bool gpu_probe = std::any_of(gpu.begin(), gpu.end(), [&](const auto& d) { return d.name == probe->Name(); });
+    catalog.push_back({probe->Name(), probe->scope(), probe->Metrics(), probe->Parameters(),
+                       gpu_probe && probe->scope() != Scope::kNode});
+  }
   return catalog;
 }
 
