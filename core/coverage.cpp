@@ -36,7 +36,8 @@ void MarkGpusNotCovered(std::vector<Verdict>& verdicts, const std::vector<NodeRa
   }
   if (gaps.empty()) return;
   for (Verdict& v : verdicts) {
-    bool judged = v.outcome == Outcome::kPass || v.outcome == Outcome::kWarn;
+    // A number measured on some of the node's GPUs says nothing of the rule over all of them, passed or failed.
+    bool judged = v.outcome == Outcome::kPass || v.outcome == Outcome::kWarn || v.outcome == Outcome::kFail;
     bool gpu_rule = !v.rule_id.empty() && std::find(gpu_per_rank_probes.begin(), gpu_per_rank_probes.end(),
                                                      v.probe) != gpu_per_rank_probes.end();
     if (!judged || !gpu_rule) continue;

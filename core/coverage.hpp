@@ -50,8 +50,9 @@ struct NodeRankCount {
   int ranks = 0;
 };
 
-// Every pass or warn verdict of a rule (rule_id) of one of `gpu_per_rank_probes` whose subject holds such a node
-// becomes not judged: "node vm has 8 GPUs, 1 rank: 7 GPUs not covered". A failure stays: what ran, failed.
+// Every pass, warn or fail verdict of a rule (rule_id) of one of `gpu_per_rank_probes` whose subject holds such a
+// node becomes not judged: "node vm has 8 GPUs, 1 rank: 7 GPUs not covered" (a number from some of the GPUs says
+// nothing of a rule over all of them). Errors and correctness checks (no rule_id) stay as they are.
 void MarkGpusNotCovered(std::vector<Verdict>& verdicts, const std::vector<NodeRankCount>& nodes,
                         const std::vector<std::string>& gpu_per_rank_probes);
 

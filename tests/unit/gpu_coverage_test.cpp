@@ -17,12 +17,17 @@
 namespace kiln {
 namespace {
 
-// The shipped H200 baseline with its 8-GPU NCCL rule at a size the real run reached (4 GiB, not 16 GiB).
+void Replace(std::string& text, const std::string& from, const std::string& to) {
+  if (text.find(from) == std::string::npos) throw std::runtime_error("the baseline no longer holds " + from);
+  text.replace(text.find(from), from.size(), to);
+}
+
+// The shipped H200 baseline with its 8-GPU NCCL rule at a size the real run reached (4 GiB, not 16 GiB), and an
+// 8-GPU shape the VM's node fits once it lists 8 GPUs (no NVLink, no InfiniBand there).
 BaselineChoice NcclAt4GiB(const testing::TempDir& dir) {
   std::string text = ReadFile(testing::SourceDir() + "/baselines/h200-sxm-141gb.xml");
-  std::string from = "collective=all_reduce,size=16GiB";
-  if (text.find(from) == std::string::npos) throw std::runtime_error("the baseline's NCCL rule moved");
-  text.replace(text.find(from), from.size(), "collective=all_reduce,size=4GiB");
+  Replace(text, "collective=all_reduce,size=16GiB", "collective=all_reduce,size=4GiB");
+  Replace(text, R"(gpus="8" nvlinks_per_gpu="18" ib_ports="8")", R"(gpus="8" nvlinks_per_gpu="0" ib_ports="0")");
   BaselineChoice choice;
   choice.catalog.push_back(LoadBaseline(dir.Write("h200.xml", text), ProbeRegistry::Default().AllMetrics()));
   return choice;
@@ -59,7 +64,7 @@ TEST(GpuCoverage, ANodeWithMoreGpusThanRanksLeavesTheNcclRulesNotJudgedAndTheHea
   std::vector<Verdict> judged = JudgeRecord(full, choice, ProbeRegistry::Default().Catalog());
   const Verdict* rule = NcclRule(judged);
   ASSERT_NE(rule, nullptr);
-  EXPECT_NE(rule->outcome, Outcome::kSkipped) << rule->reason;
+  EXPECT_TRUE(rule->outcome == Outcome::kPass || rule->outcome == Outcome::kFail) << rule->reason;
   EXPECT_EQ(BuildSummary(judged)["headline"].get<std::string>().find("not covered"), std::string::npos);
 
   // One rank for eight GPUs: NCCL ran on one of them.
@@ -76,7 +81,9 @@ TEST(GpuCoverage, ANodeWithMoreGpusThanRanksLeavesTheNcclRulesNotJudgedAndTheHea
   EXPECT_NE(headline.find("; node vm has 8 GPUs, 1 rank: 7 GPUs not covered"), std::string::npos) << headline;
   // Node probes use every GPU of their node: their rules stay judged.
   for (const Verdict& v : verdicts) {
-    if (v.probe == "hbm_bandwidth" && !v.rule_id.empty()) EXPECT_NE(v.outcome, Outcome::kSkipped) << v.reason;
+    if (v.probe == "hbm_bandwidth" && !v.rule_id.empty()) {
+      EXPECT_NE(v.outcome, Outcome::kSkipped) << v.reason;
+    }
   }
 }
 
