@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <sstream>
 
 #include "apps/command.hpp"
@@ -13,6 +14,7 @@
 #include "probes/registry.hpp"
 #include "reports/signing.hpp"
 #include "bisection/run.hpp"
+#include "runners/launch_context.hpp"
 
 namespace kiln {
 namespace {
@@ -24,6 +26,7 @@ struct BisectArgs {
   std::string sign_key;
   std::string stages = "node,pair,group";
   bool no_padding = false;
+  int gpus_per_node = 0;  // 0: this machine's GPUs (one rank when none)
 };
 
 int Bisect(BisectArgs& args, const char* argv0) {
@@ -52,6 +55,8 @@ int Bisect(BisectArgs& args, const char* argv0) {
     throw InputError(fmt::format("--stages '{}' names no stage: give node, pair or group (a comma list)", args.stages));
   }
   options.planner.keep_scale = !args.no_padding;
+  const char* sysfs = std::getenv("KILN_SYSFS_ROOT");
+  options.ranks_per_node = ChooseRanksPerNode(args.gpus_per_node, sysfs ? sysfs : "/sys");
   options.interrupted = &StopRequested();
   InstallStopHandlers();
   BisectionRunResult result = RunBisection(options, registry);
@@ -82,6 +87,8 @@ Command AddBisectCommand(CLI::App& app, const CommandLine& line) {
   bisect->add_option("--cluster", bo.cluster, "cluster name in the report");
   bisect->add_option("--launcher", bo.launcher, "auto | mpirun | srun")->capture_default_str();
   bisect->add_option("--launcher-args", bo.launcher_args, "extra words for mpirun or srun");
+  bisect->add_option("--gpus-per-node", args->gpus_per_node, "ranks per node in each trial, one per GPU (default: "
+                     "this machine's GPUs; 1 without)")->check(CLI::Range(1, 4096));
   bisect->add_option("--launch-slack", bo.launch_slack_s, "seconds a job may take beyond its step's timeout")
       ->capture_default_str()->check(FinitePositive(kMaxDurationSeconds));
   bisect->add_option("--parallel", bo.parallel, "most jobs at once")->capture_default_str()->check(CLI::PositiveNumber);

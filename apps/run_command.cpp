@@ -4,10 +4,15 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 
 #include "apps/command.hpp"
 #include "apps/data_files.hpp"
@@ -16,6 +21,7 @@
 #include "apps/run_epilogue.hpp"
 #include "core/baseline.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "core/subprocess.hpp"
 #include "core/units.hpp"
 #include "probes/registry.hpp"
@@ -25,6 +31,7 @@
 #include "bisection/run.hpp"
 #include "runners/hang_watch.hpp"
 #include "runners/harness.hpp"
+#include "runners/host_answers.hpp"
 #include "runners/hostfile.hpp"
 #include "runners/launch_context.hpp"
 #include "comm/mpi_communicator.hpp"
@@ -53,6 +60,7 @@ struct RunArgs {
   bool bisect = false;
   bool rank_as_node = false;
   bool quiet = false;
+  int gpus_per_node = 0;  // 0: this machine's GPUs (one rank when none)
   std::string mpi_thread_level = "single";
 
   EpilogueOptions Epilogue(std::string note = {}) const { return {history, on_fail_node, std::move(note), textfile_dir}; }
@@ -70,37 +78,144 @@ Environment EnvironmentFromVariables() {
   return env;
 }
 
-// Outside any launcher with --hosts: become `mpirun` over the hosts, one rank per node, running this
-// same command. mpirun's exit status becomes kiln's.
-[[noreturn]] void LaunchUnderMpirun(const RunArgs& args, const CommandLine& line) {
-  std::vector<std::string> command = MpirunOnePerNode(args.hosts, args.mpirun_args);
-  command.push_back(ThisExecutable(line.argv[0]));
-  for (int i = 1; i < line.argc; ++i) command.push_back(line.argv[i]);
-  std::vector<char*> c_args;
-  for (std::string& word : command) c_args.push_back(word.data());
-  c_args.push_back(nullptr);
-  std::fflush(nullptr);
-  ::execvp(c_args[0], c_args.data());
-  throw RunError(fmt::format("cannot start mpirun to launch on the hosts of {}: {}", args.hosts, std::strerror(errno)));
+constexpr double kHostAnswerSeconds = 60;  // one host asked alone: ssh's connect, orted's start
+
+std::vector<std::string> Words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
 }
 
-// `kiln run --hosts FILE --bisect`: the run under mpirun as a child, then, if a pair or group probe failed,
-// the bisection; signing, the chain, the history and the hook come last, on the report with the findings.
-int RunWithBisection(const RunArgs& args, const char* argv0) {
-  std::vector<std::string> command = MpirunOnePerNode(args.hosts, args.mpirun_args);
-  std::string suite = ResolveDataFile("suites", args.suite);
-  std::string baseline = ResolveBaselineArgument(args.baseline);
-  for (const std::string& word : {ThisExecutable(argv0), std::string("run"), std::string("--suite"), suite,
-                                  std::string("--baseline"), baseline, std::string("--out"), args.out,
-                                  std::string("--hosts"), args.hosts}) {
-    command.push_back(word);
-  }
+std::vector<std::string> Joined(std::vector<std::string> head, const std::vector<std::string>& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+// mpirun over `hostfile`, --gpus-per-node ranks on each host, then the user's --mpirun-args.
+std::vector<std::string> MpirunOver(const RunArgs& args, const std::string& hostfile, std::size_t hosts) {
+  RanksPerNode ranks = ChooseRanksPerNode(args.gpus_per_node, EnvironmentFromVariables().sysfs_root);
+  return MpirunLauncher().LaunchCommand({hostfile, hosts, ranks.ranks, ranks.gpu_per_rank, Words(args.mpirun_args)});
+}
+
+// The run a controller starts under mpirun: this one's options less those the controller applies itself once the
+// report is whole (signing, the chain, the history, the hook).
+std::vector<std::string> ChildRun(const RunArgs& args, const char* argv0, const std::string& suite,
+                                  const std::string& baseline, const std::string& hosts) {
+  std::vector<std::string> command{ThisExecutable(argv0), "run", "--suite", suite, "--baseline", baseline,
+                                   "--out", args.out, "--hosts", hosts, "--mpi-thread-level", args.mpi_thread_level};
   if (!args.shape.empty()) command.insert(command.end(), {"--shape", args.shape});
   if (!args.cluster.empty()) command.insert(command.end(), {"--cluster", args.cluster});
   if (!args.duration.empty()) command.insert(command.end(), {"--duration", args.duration});
   if (args.resume) command.push_back("--resume");
   if (args.force) command.push_back("--force");
   if (args.quiet) command.push_back("--quiet");
+  if (args.rank_as_node) command.push_back("--rank-as-node");
+  return command;
+}
+
+// A report the launch wrote: one that was not there, or not this one, before it started.
+struct ReportStamp {
+  explicit ReportStamp(const std::string& out) : path(out + "/report.json") { before = Now(); }
+  std::optional<std::filesystem::file_time_type> Now() const {
+    std::error_code error;
+    auto time = std::filesystem::last_write_time(path, error);
+    return error ? std::nullopt : std::optional(time);
+  }
+  bool Fresh() const { return Now() && Now() != before; }
+  std::string path;
+  std::optional<std::filesystem::file_time_type> before;
+};
+
+// A program with this process's stderr (its ranks' progress) and its stdout dropped (the summary of a report
+// the controller completes and prints itself): its exit status.
+int RunWithoutStdout(const std::vector<std::string>& argv) {
+  std::vector<char*> c_args;
+  for (const std::string& word : argv) c_args.push_back(const_cast<char*>(word.c_str()));
+  c_args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  std::fflush(nullptr);
+  pid_t pid = -1;
+  int error = ::posix_spawnp(&pid, c_args[0], &actions, nullptr, c_args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) throw RunError(fmt::format("cannot start {}: {}", argv[0], std::strerror(error)));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// mpirun ended before any rank reported and not with a code of Kiln's (0-3): a host that did not answer (ssh
+// refused, no route) takes the whole job down at its start. Each host is asked alone; the run goes on over those
+// that answer, and its report names the others with why. Returns the exit code.
+int RunOverHostsThatAnswer(const RunArgs& args, const char* argv0, const std::vector<HostEntry>& hosts, int status) {
+  std::fprintf(stderr, "kiln: mpirun exited %d before any rank reported: asking each host of %s alone\n", status,
+               args.hosts.c_str());
+  std::vector<HostAnswer> down;
+  std::string answered;
+  std::size_t up = 0;
+  for (HostAnswer& answer : AskHosts(hosts, MpirunLauncher(), Words(args.mpirun_args), kHostAnswerSeconds)) {
+    if (answer.answered) {
+      answered += answer.host.name + (answer.host.slots > 1 ? fmt::format(" slots={}", answer.host.slots) : "") + "\n";
+      ++up;
+      continue;
+    }
+    std::fprintf(stderr, "kiln: host %s (%s:%d) did not join: %s\n", answer.host.name.c_str(), args.hosts.c_str(),
+                 answer.host.line, answer.why.c_str());
+    down.push_back(std::move(answer));
+  }
+  if (down.empty()) {
+    std::fprintf(stderr, "kiln: every host of %s answered alone; the job failed for another reason (mpirun's output "
+                         "above says which)\n", args.hosts.c_str());
+    return kExitCannotRun;
+  }
+  std::optional<KeyPair> key;
+  if (!args.sign_key.empty()) key = LoadSecretKey(args.sign_key);
+  std::string suite = ResolveDataFile("suites", args.suite), baseline = ResolveBaselineArgument(args.baseline);
+  std::string joined = args.out + "/hosts-that-answered";
+  {
+    OutFolderClaim claim = ClaimOutFolder(args.out, args.force);  // an earlier run moved aside now, with --force
+    WriteFileAtomically(joined, answered);
+  }
+  RunArgs again = args;
+  again.force = false;
+  ReportStamp stamp(args.out);
+  int rerun = up == 0 ? kExitCannotRun
+                      : RunWithoutStdout(Joined(MpirunOver(args, joined, up), ChildRun(again, argv0, suite, baseline, joined)));
+  if (!stamp.Fresh()) {
+    std::fprintf(stderr, "kiln: %s; no report\n", up == 0 ? "no host answered"
+                                                          : fmt::format("mpirun over the {} host(s) that answered "
+                                                                        "exited {}", up, rerun).c_str());
+    return kExitCannotRun;
+  }
+  FileLock out_lock = LockOutFolder(args.out);
+  nlohmann::json report = LoadReport(stamp.path);
+  AddHostsNotJoined(report, down, args.hosts);
+  WrittenBundle written = WriteReportBundle(std::move(report), {args.out, key, args.chain});
+  return FinishRun(written.summary, written.report_path, written.exit_code, args.Epilogue());
+}
+
+// Outside any launcher with --hosts: run this same command under `mpirun` over the hosts; its exit status is
+// kiln's, unless the launch failed before any rank reported (RunOverHostsThatAnswer).
+int RunAsController(const RunArgs& args, const CommandLine& line, const std::vector<HostEntry>& hosts) {
+  std::vector<std::string> command = MpirunOver(args, args.hosts, hosts.size());
+  command.push_back(ThisExecutable(line.argv[0]));
+  for (int i = 1; i < line.argc; ++i) command.push_back(line.argv[i]);
+  ReportStamp stamp(args.out);
+  InstallStopHandlers();  // a Ctrl-C reaches mpirun too (one process group): this side waits for its end
+  int status = RunAttached(command);
+  if ((status >= 0 && status <= kExitCannotRun) || stamp.Fresh() || StopRequested()) return status;
+  return RunOverHostsThatAnswer(args, line.argv[0], hosts, status);
+}
+
+// `kiln run --hosts FILE --bisect`: the run under mpirun as a child, then, if a pair or group probe failed,
+// the bisection; signing, the chain, the history and the hook come last, on the report with the findings.
+int RunWithBisection(const RunArgs& args, const char* argv0, std::size_t hosts) {
+  std::string suite = ResolveDataFile("suites", args.suite);
+  std::string baseline = ResolveBaselineArgument(args.baseline);
+  std::vector<std::string> command = Joined(MpirunOver(args, args.hosts, hosts), ChildRun(args, argv0, suite, baseline, args.hosts));
   std::optional<KeyPair> key;
   if (!args.sign_key.empty()) key = LoadSecretKey(args.sign_key);  // a bad key fails before anything runs
   int status = RunAttached(command);
@@ -119,8 +234,9 @@ int RunWithBisection(const RunArgs& args, const char* argv0) {
   options.hosts_path = args.hosts;
   options.out_dir = args.out;
   options.cluster = args.cluster;
-  options.launcher = "mpirun";
+  options.launcher = std::string(MpirunLauncher().Name());
   options.launcher_args = args.mpirun_args;
+  options.ranks_per_node = ChooseRanksPerNode(args.gpus_per_node, EnvironmentFromVariables().sysfs_root);
   options.kiln_binary = ThisExecutable(argv0);
   options.quiet = args.quiet;
   options.interrupted = &StopRequested();
@@ -229,11 +345,11 @@ int Run(const RunArgs& args, const CommandLine& line) {
   options.resume = args.resume;
   options.force = args.force;
   options.interrupted = &StopRequested();
-  Launcher launcher = DetectLauncher();
-  options.launcher = std::string(ToString(launcher));
-  if (launcher == Launcher::kNone && !args.hosts.empty() && args.bisect) return RunWithBisection(args, line.argv[0]);
+  const Launcher* launcher = DetectLauncher();
+  options.launcher = std::string(LauncherName(launcher));
+  if (!launcher && !args.hosts.empty() && args.bisect) return RunWithBisection(args, line.argv[0], options.hosts.size());
   if (args.bisect) throw InputError("--bisect needs --hosts FILE (kiln launches the jobs itself)");
-  if (launcher == Launcher::kNone && !args.hosts.empty()) LaunchUnderMpirun(args, line);
+  if (!launcher && !args.hosts.empty()) return RunAsController(args, line, options.hosts);
 
   InstallStopHandlers();
   options.interrupted_fd = StopRequestedFd();
@@ -241,7 +357,7 @@ int Run(const RunArgs& args, const CommandLine& line) {
   options.finish = [&args](const HarnessResult& ended) {
     return FinishRun(ended.summary, ended.report_path, ended.exit_code, args.Epilogue());
   };
-  if (launcher != Launcher::kNone) return RunUnderMpi(args, suite, baseline, registry, options);
+  if (launcher) return RunUnderMpi(args, suite, baseline, registry, options);
   HarnessResult result = RunHarness(std::make_shared<LocalCommunicator>(), suite, baseline, registry, options);
   return ExitAfter(result, FinishRun(result.summary, result.report_path, result.exit_code, args.Epilogue()));
 }
@@ -263,6 +379,8 @@ Command AddRunCommand(CLI::App& app, const CommandLine& line) {
   run->add_flag("--force", args->force, "--out holds an earlier run's report: move it aside into --out/previous-<time>/");
   run->add_option("--cluster", args->cluster, "cluster name in the report");
   run->add_option("--mpirun-args", args->mpirun_args, "extra mpirun arguments in controller mode");
+  run->add_option("--gpus-per-node", args->gpus_per_node, "with --hosts: ranks per host, one per GPU (default: this "
+                  "machine's GPUs; 1 without)")->check(CLI::Range(1, 4096));
   run->add_option("--sign-key", args->sign_key, "secret key file (kiln keygen): sign report.json")->check(NonEmpty());
   run->add_option("--chain", args->chain, "folder of this cluster's signed reports: link this one to the last")->check(NonEmpty());
   run->add_option("--duration", args->duration, "burn-in: loop the suite for this long (90m, 48h, 3d)")->check(NonEmpty());

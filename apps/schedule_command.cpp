@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "apps/command.hpp"
 #include "apps/option_checks.hpp"
 #include "apps/process.hpp"
 #include "core/files.hpp"
+#include "runners/launch_context.hpp"
 #include "sweeps/schedule.hpp"
 
 namespace kiln {
@@ -37,6 +39,11 @@ void MakePathsAbsolute(ScheduleOptions& o) {
 int Schedule(ScheduleOptions options, const char* argv0) {
   if (options.kiln.empty()) options.kiln = ThisExecutable(argv0);
   MakePathsAbsolute(options);
+  if (options.kind == "slurm" && options.gpus_per_node == 0) {  // the GPUs of this machine, when it has any
+    const char* sysfs = std::getenv("KILN_SYSFS_ROOT");
+    RanksPerNode ranks = ChooseRanksPerNode(0, sysfs ? sysfs : "/sys");
+    if (ranks.gpu_per_rank) options.gpus_per_node = ranks.ranks;
+  }
   std::map<std::string, std::string> files = MakeScheduleFiles(options);
   MakeDirectories(options.out_dir);
   for (const auto& [name, content] : files) {
@@ -76,6 +83,8 @@ Command AddScheduleCommand(CLI::App& app, const CommandLine& line) {
       ->check(NonEmpty())->needs("--cluster");
   schedule->add_option("--on-fail-node", o.on_fail_node, "program run per failing node (NODE REASON)")->check(NonEmpty());
   schedule->add_flag("--drain", o.drain, "slurm: drain each failing node (writes kiln-drain-node.sh)");
+  schedule->add_option("--gpus-per-node", o.gpus_per_node, "ranks per node, one per GPU (slurm default: this "
+                       "machine's GPUs, 1 rank without; systemd: kiln run counts them)")->check(CLI::Range(1, 4096));
   schedule->add_option("--nodes", o.nodes, "slurm: nodes per sweep")->check(CLI::Range(1, 1000000));
   schedule->add_option("--partition", o.partition, "slurm: partition");
   schedule->add_option("--time", o.time_limit, "slurm: time limit")->capture_default_str();

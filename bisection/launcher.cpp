@@ -17,7 +17,6 @@
 #include "core/verdict.hpp"
 #include "reports/html_escape.hpp"  // the same five escapes make XML attribute values safe
 #include "reports/report.hpp"
-#include "runners/launch_context.hpp"
 
 namespace kiln {
 namespace {
@@ -55,17 +54,11 @@ LaunchingExecutor::LaunchingExecutor(LauncherOptions options) : options_(std::mo
 
 std::vector<std::string> LaunchingExecutor::Command(const std::vector<std::string>& hosts,
                                                     const std::string& dir) const {
-  std::string hostfile = dir + "/hosts";
-  std::vector<std::string> argv;
-  if (options_.launcher == "srun") {
-    argv = {"srun", "--nodes", std::to_string(hosts.size()), "--ntasks-per-node", "1", "--nodelist", hostfile,
-            "--kill-on-bad-exit=1"};
-  } else {
-    argv = MpirunOnePerNode(hostfile, "");
-  }
-  argv.insert(argv.end(), options_.launcher_args.begin(), options_.launcher_args.end());
+  LaunchShape shape{dir + "/hosts", hosts.size(), options_.ranks_per_node, options_.gpu_per_rank,
+                    options_.launcher_args};
+  std::vector<std::string> argv = options_.launcher->TrialCommand(shape);
   std::vector<std::string> kiln{options_.kiln_binary, "run", "--suite", dir + "/suite.xml", "--baseline",
-                                options_.baseline_path, "--out", dir, "--quiet", "--hosts", hostfile,
+                                options_.baseline_path, "--out", dir, "--quiet", "--hosts", shape.hostfile,
                                 "--cluster", "bisect"};
   argv.insert(argv.end(), kiln.begin(), kiln.end());
   return argv;
@@ -142,7 +135,8 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
   WriteFileAtomically(dir + "/suite.xml", TrialSuite(steps));
   double limit = timeout_s + options_.launch_slack_s;
   Subprocess job(Command(hosts, dir));
-  job.InterruptFirst(std::chrono::duration_cast<std::chrono::milliseconds>(Seconds(options_.interrupt_grace_s)));
+  const double grace_s = options_.interrupt_grace_s.value_or(options_.launcher->InterruptGraceSeconds());
+  job.InterruptFirst(std::chrono::duration_cast<std::chrono::milliseconds>(Seconds(grace_s)));
   ProcessResult process = job.Wait(std::chrono::steady_clock::now() +
                                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(Seconds(limit)),
                                    stop);
@@ -158,13 +152,13 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
                                 limit, timeout_s, options_.launch_slack_s,
                                 process.killed ? fmt::format("{} did not end within {:g}s of an interrupt and was "
                                                              "killed: its processes on the nodes may live on",
-                                                             options_.launcher, options_.interrupt_grace_s)
+                                                             options_.launcher->Name(), grace_s)
                                                : fmt::format("{} was interrupted and stopped the job",
-                                                             options_.launcher),
+                                                             options_.launcher->Name()),
                                 dir);
   } else if (!std::filesystem::exists(dir + "/report.json")) {
     result.outcome = TrialOutcome::kCrash;
-    result.reason = fmt::format("{} ended with exit {} and no report: {}", options_.launcher, process.exit_code,
+    result.reason = fmt::format("{} ended with exit {} and no report: {}", options_.launcher->Name(), process.exit_code,
                                 LastLinesOf(process.output, 2));
   } else {
     result = JudgeTrialReport(dir + "/report.json", steps.front().probe,

@@ -7,11 +7,13 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "bisection/planner.hpp"
+#include "runners/launchers/launchers.hpp"
 
 namespace kiln {
 
@@ -25,16 +27,18 @@ struct TrialStep {
 
 struct LauncherOptions {
   std::string kiln_binary;
-  std::string launcher = "mpirun";         // mpirun | srun
-  std::vector<std::string> launcher_args;  // extra words for mpirun/srun
+  const Launcher* launcher = &MpirunLauncher();
+  std::vector<std::string> launcher_args;  // extra words for the launcher
+  int ranks_per_node = 1;                  // --gpus-per-node: one rank per GPU
+  bool gpu_per_rank = false;               // each rank asks the launcher for a GPU of its own
   std::string baseline_path;
   std::vector<std::string> hosts;  // node names; a node's number is its place here
   std::string work_dir;
   double launch_slack_s = 60;  // on top of the step's timeout: starting and ending the job
   int parallel = 32;           // most jobs running at once
-  // After a trial's time is up, how long srun or mpirun gets to stop its job on every node (it is interrupted
-  // like a user at its terminal would) before it is killed.
-  double interrupt_grace_s = 15;
+  // After a trial's time is up, how long the launcher gets to stop its job on every node (it is interrupted
+  // like a user at its terminal would) before it is killed; unset: the launcher's own grace.
+  std::optional<double> interrupt_grace_s;
   bool quiet = false;
   std::map<TrialKind, std::vector<TrialStep>> steps;  // what a trial of each kind runs, in order
   // Node trials: the metric (higher is better) whose value the planner compares across nodes; "" for none.

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <sstream>
 
 #include "core/baseline.hpp"
@@ -114,16 +113,6 @@ TrialStep StepFor(const std::string& probe_name, const Suite* suite, const Probe
   return step;
 }
 
-std::string ChooseLauncher(const std::string& wanted) {
-  if (wanted == "mpirun" || wanted == "srun") return wanted;
-  if (wanted != "auto") throw InputError(fmt::format("--launcher '{}' must be auto, mpirun or srun", wanted));
-  return std::getenv("SLURM_JOB_ID") != nullptr ? "srun" : "mpirun";
-}
-
-}  // namespace
-
-namespace {
-
 // What the search ran on and what it found.
 struct SearchOutcome {
   std::vector<std::string> names;
@@ -163,7 +152,9 @@ SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& re
   if (!options.suite_path.empty()) suite = LoadSuite(options.suite_path, registry);
   LauncherOptions launch;
   launch.kiln_binary = options.kiln_binary;
-  launch.launcher = ChooseLauncher(options.launcher);
+  launch.launcher = &ChooseLauncher(options.launcher);
+  launch.ranks_per_node = options.ranks_per_node.ranks;
+  launch.gpu_per_rank = options.ranks_per_node.gpu_per_rank;
   std::istringstream words(options.launcher_args);
   for (std::string word; words >> word;) launch.launcher_args.push_back(word);
   launch.baseline_path = baseline.path;
@@ -182,7 +173,7 @@ SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& re
   }
   if (!probes.pair.empty()) launch.steps[TrialKind::kPair] = {StepFor(probes.pair, steps_from, registry)};
   if (!probes.group.empty()) launch.steps[TrialKind::kGroup] = {StepFor(probes.group, steps_from, registry)};
-  record.launcher = launch.launcher;
+  record.launcher = std::string(launch.launcher->Name());
   record.cluster = options.cluster.empty() ? out.names.front() : options.cluster;
   record.suite_path = options.suite_path;
   if (suite) record.suite_sha256 = suite->sha256;

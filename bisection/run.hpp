@@ -11,6 +11,7 @@
 #include "probes/registry.hpp"
 #include "reports/signing.hpp"
 #include "bisection/planner.hpp"
+#include "runners/launch_context.hpp"
 
 namespace kiln {
 
@@ -29,6 +30,7 @@ struct BisectionRunOptions {
   std::string cluster;
   std::string launcher = "auto";        // auto (srun inside a Slurm allocation, else mpirun) | mpirun | srun
   std::string launcher_args;
+  RanksPerNode ranks_per_node;          // per trial: --gpus-per-node, or this machine's GPUs
   std::string kiln_binary;
   double launch_slack_s = 60;
   int parallel = 32;

@@ -4,12 +4,50 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace kiln {
 
+namespace {
+
+constexpr std::string_view kGapStart = "node ";
+constexpr std::string_view kGapEnd = " not covered";
+
+std::string GpuGap(const NodeRankCount& node) {
+  int missing = node.gpus - node.ranks;
+  return fmt::format("{}{} has {} GPUs, {} rank{}: {} GPU{}{}", kGapStart, node.node, node.gpus, node.ranks,
+                     node.ranks == 1 ? "" : "s", missing, missing == 1 ? "" : "s", kGapEnd);
+}
+
+}  // namespace
+
 std::string Coverage::Describe() const {
-  return fmt::format("{} of {} acceptance rule{} judged", judged, required, required == 1 ? "" : "s");
+  std::string text = fmt::format("{} of {} acceptance rule{} judged", judged, required, required == 1 ? "" : "s");
+  for (const std::string& gap : gpus_not_covered) text += "; " + gap;
+  return text;
+}
+
+void MarkGpusNotCovered(std::vector<Verdict>& verdicts, const std::vector<NodeRankCount>& nodes,
+                        const std::vector<std::string>& gpu_per_rank_probes) {
+  std::map<std::string, std::string> gaps;  // node -> why
+  for (const NodeRankCount& node : nodes) {
+    if (node.ranks > 0 && node.gpus > node.ranks) gaps[node.node] = GpuGap(node);
+  }
+  if (gaps.empty()) return;
+  for (Verdict& v : verdicts) {
+    // A number measured on some of the node's GPUs says nothing of the rule over all of them, passed or failed.
+    bool judged = v.outcome == Outcome::kPass || v.outcome == Outcome::kWarn || v.outcome == Outcome::kFail;
+    bool gpu_rule = !v.rule_id.empty() && std::find(gpu_per_rank_probes.begin(), gpu_per_rank_probes.end(),
+                                                     v.probe) != gpu_per_rank_probes.end();
+    if (!judged || !gpu_rule) continue;
+    for (const std::string& node : v.subject.nodes) {
+      auto gap = gaps.find(node);
+      if (gap == gaps.end()) continue;
+      v = NotJudgedVerdict(v.probe, v.metric, v.series, v.subject, v.rule, v.source, v.rule_id, gap->second);
+      break;
+    }
+  }
 }
 
 Coverage CoverageOf(const std::vector<Verdict>& verdicts) {
@@ -42,6 +80,12 @@ Coverage CoverageOf(const std::vector<Verdict>& verdicts) {
       continue;
     }
     const Verdict& v = *tally.unjudged;
+    std::string why = v.reason.substr(std::min(v.reason.size(), std::string_view("not judged: ").size()));
+    if (v.reason.starts_with("not judged: ") && why.starts_with(kGapStart) && why.ends_with(kGapEnd) &&
+        std::find(coverage.gpus_not_covered.begin(), coverage.gpus_not_covered.end(), why) ==
+            coverage.gpus_not_covered.end()) {
+      coverage.gpus_not_covered.push_back(why);
+    }
     coverage.not_judged.push_back({id, v.series, v.rule, v.reason, tally.unjudged_subjects});
   }
   return coverage;
@@ -69,7 +113,8 @@ void to_json(nlohmann::json& j, const Coverage& coverage) {
                        {"subjects", r.subjects}});
   }
   j = nlohmann::json{{"required", coverage.required}, {"judged", coverage.judged},
-                     {"complete", coverage.Complete()}, {"not_judged", missing}};
+                     {"complete", coverage.Complete()}, {"not_judged", missing},
+                     {"gpus_not_covered", coverage.gpus_not_covered}};
 }
 
 }  // namespace kiln

@@ -155,6 +155,7 @@ struct ProbeInfo {
   std::vector<MetricSpec> metrics;
   std::vector<ParamSpec> parameters;  // which of them choose a label's values (ParamSpec::label)
   ProbeTraits traits{};
+  bool gpu_per_rank = false;  // a pair or group GPU probe: one GPU per rank (core/coverage's GPU gap)
 };
 using ProbeCatalog = std::vector<ProbeInfo>;
 

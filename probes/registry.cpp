@@ -1,6 +1,9 @@
 #include "probes/registry.hpp"
 
+#include <algorithm>
+
 #include "probes/gpu_plugin/gpu_probes.hpp"
+#include "probes/gpu_toolkit/gpu_probe_declaration.hpp"
 #include "probes/health/health_probe.hpp"
 #include "probes/ib_link/ib_probes.hpp"
 #include "probes/host_compute/host_compute_probe.hpp"
@@ -54,8 +57,11 @@ std::vector<MetricSpec> ProbeRegistry::AllMetrics() const {
 
 ProbeCatalog ProbeRegistry::Catalog() const {
   ProbeCatalog catalog;
+  std::vector<GpuProbeDeclaration> gpu = GpuProbeDeclarations();
   for (const auto& probe : probes_) {
-    catalog.push_back({probe->Name(), probe->scope(), probe->Metrics(), probe->Parameters(), probe->Traits()});
+    bool gpu_probe = std::any_of(gpu.begin(), gpu.end(), [&](const auto& d) { return d.name == probe->Name(); });
+    catalog.push_back({probe->Name(), probe->scope(), probe->Metrics(), probe->Parameters(), probe->Traits(),
+                       gpu_probe && probe->scope() != Scope::kNode});
   }
   return catalog;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/coverage.hpp"
 #include "core/evaluator.hpp"
 #include "core/telemetry_cause.hpp"
 #include "reports/node_identity.hpp"
@@ -31,6 +32,27 @@ std::vector<Verdict> StepVerdicts(const std::vector<StepRecord>& steps) {
   }
   return verdicts;
 }
+
+namespace {
+
+// Each node's GPUs (as the health probe found them) against the ranks the job gave it.
+std::vector<NodeRankCount> RankCounts(const std::vector<NodeRecord>& nodes, const std::vector<NodeFacts>& facts) {
+  std::vector<NodeRankCount> counts;
+  for (std::size_t i = 0; i < nodes.size() && i < facts.size(); ++i) {
+    counts.push_back({nodes[i].name, facts[i].GpuCount(), static_cast<int>(nodes[i].ranks.size())});
+  }
+  return counts;
+}
+
+std::vector<std::string> GpuPerRankProbes(const ProbeCatalog& catalog) {
+  std::vector<std::string> names;
+  for (const ProbeInfo& probe : catalog) {
+    if (probe.gpu_per_rank) names.push_back(probe.probe);
+  }
+  return names;
+}
+
+}  // namespace
 
 std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice,
                                  const ProbeCatalog& catalog) {
@@ -78,6 +100,7 @@ std::vector<Verdict> JudgeRecord(RunRecord& record, const BaselineChoice& choice
   Judgement judgement = JudgeRun(input);
   AttachCauses(judgement.verdicts, record.measurements, catalog);
   for (Verdict& v : judgement.verdicts) verdicts.push_back(std::move(v));
+  MarkGpusNotCovered(verdicts, RankCounts(record.nodes, input.nodes), GpuPerRankProbes(catalog));
   for (const UncheckedExpectation& u : judgement.unchecked) {
     record.not_checked.push_back({{"where", u.where}, {"series", u.series}, {"rule", u.rule}, {"reason", u.reason}});
   }

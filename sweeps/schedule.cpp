@@ -48,6 +48,7 @@ std::string RunCommand(const ScheduleOptions& o, const std::string& launch, cons
   std::string cmd = launch + ShellQuote(o.kiln) + " run --quiet --suite " + ShellQuote(o.suite) + " --baseline " +
                     ShellQuote(o.baseline) + " --out \"$out\"";
   if (!o.hosts.empty()) cmd += " --hosts " + ShellQuote(o.hosts);
+  if (o.gpus_per_node > 0 && launch.empty()) cmd += fmt::format(" --gpus-per-node {}", o.gpus_per_node);
   if (!o.cluster.empty()) cmd += " --cluster " + ShellQuote(o.cluster);
   if (!o.sign_key.empty()) cmd += " --sign-key " + ShellQuote(o.sign_key);
   if (!o.chain_dir.empty()) cmd += " --chain " + ShellQuote(o.chain_dir);
@@ -153,6 +154,7 @@ void Validate(const ScheduleOptions& o) {
     if (IsDataFilePath(*value)) RequireAbsolute(*value, option);
   }
   if (o.on_fail_node.find('/') != std::string::npos) RequireAbsolute(o.on_fail_node, "--on-fail-node");
+  if (o.gpus_per_node < 0) throw InputError(fmt::format("--gpus-per-node {}: give a positive number", o.gpus_per_node));
   if (o.nodes < 0) throw InputError(fmt::format("--nodes {}: give a positive number of nodes, or leave it out", o.nodes));
   if (o.drain && !o.on_fail_node.empty()) throw InputError("--drain and --on-fail-node both name the hook: pick one");
   if (o.drain && o.kind != "slurm") throw InputError("--drain drains nodes in Slurm: use it with --kind slurm");
@@ -214,23 +216,32 @@ void AddSystemdFiles(const ScheduleOptions& o, const Period& period, const std::
       generated, o.every, period.on_calendar);
 }
 
+// One task per GPU, each bound to its GPU; one task per node without GPUs.
+std::string SlurmTasks(const ScheduleOptions& o, const std::string& prefix) {
+  if (o.gpus_per_node <= 0) return prefix + "--ntasks-per-node=1\n";
+  return fmt::format("{0}--ntasks-per-node={1}\n{0}--gpus-per-task=1\n", prefix, o.gpus_per_node);
+}
+
 void AddSlurmFiles(const ScheduleOptions& o, const Period& period, const std::string& generated,
                    const std::string& hook, std::map<std::string, std::string>& files) {
   std::string sbatch = "#!/bin/sh\n";
   sbatch += "#SBATCH --job-name=kiln-sweep\n";
   if (o.nodes > 0) sbatch += fmt::format("#SBATCH --nodes={}\n", o.nodes);
   if (!o.partition.empty()) sbatch += "#SBATCH --partition=" + o.partition + "\n";
-  sbatch += "#SBATCH --ntasks-per-node=1\n#SBATCH --exclusive\n";
+  sbatch += SlurmTasks(o, "#SBATCH ") + "#SBATCH --exclusive\n";
   sbatch += "#SBATCH --time=" + o.time_limit + "\n";
   sbatch += "#SBATCH --output=" + o.reports_dir + "/kiln-sweep-%j.log\n";
-  sbatch += "# " + generated + " One Kiln health sweep over the job's nodes, one rank per node.\n";
-  sbatch += SweepBody(o, RunCommand(o, "srun --mpi=" + o.srun_mpi + " --ntasks-per-node=1 ", hook));
+  sbatch += "# " + generated + (o.gpus_per_node > 0 ? " One Kiln health sweep over the job's nodes, one rank per GPU.\n"
+                                                     : " One Kiln health sweep over the job's nodes, one rank per node.\n");
+  std::string tasks = o.gpus_per_node > 0 ? fmt::format("--ntasks-per-node={} --gpus-per-task=1 ", o.gpus_per_node)
+                                          : "--ntasks-per-node=1 ";
+  sbatch += SweepBody(o, RunCommand(o, "srun --mpi=" + o.srun_mpi + " " + tasks, hook));
   files["kiln-sweep.sbatch"] = sbatch;
   std::string scron = "# " + generated + " Install with: scrontab " + o.out_dir + "/kiln-sweep.scrontab\n";
   scron += "#SCRON --job-name=kiln-sweep\n";
   if (o.nodes > 0) scron += fmt::format("#SCRON --nodes={}\n", o.nodes);
   if (!o.partition.empty()) scron += "#SCRON --partition=" + o.partition + "\n";
-  scron += "#SCRON --ntasks-per-node=1\n#SCRON --exclusive\n#SCRON --time=" + o.time_limit + "\n";
+  scron += SlurmTasks(o, "#SCRON ") + "#SCRON --exclusive\n#SCRON --time=" + o.time_limit + "\n";
   scron += period.cron + " " + o.out_dir + "/kiln-sweep.sbatch\n";
   files["kiln-sweep.scrontab"] = scron;
 }

@@ -25,6 +25,8 @@ struct ScheduleOptions {
   std::string on_fail_node;    // a program run per failing node (NODE REASON)
   bool drain = false;          // write kiln-drain-node.sh and use it as the hook
   int nodes = 0;               // slurm: nodes per sweep (0 = the partition's)
+  int gpus_per_node = 0;       // ranks per node, one GPU each; 0: one rank per node (slurm), the GPUs the
+                               // sweep's machine has (systemd: kiln run counts them)
   std::string partition;
   std::string time_limit = "01:00:00";
   std::string srun_mpi = "pmix";

@@ -135,7 +135,7 @@ TEST_F(LauncherTest, CommandsForMpirunAndSrunNameTheTrialsHostsAndOneRankPerNode
   EXPECT_EQ(tail, (std::vector<std::string>{"/bin/true", "run", "--suite", "/t/r0/t1/suite.xml", "--baseline",
                                             "unused.xml", "--out", "/t/r0/t1", "--quiet", "--hosts", "/t/r0/t1/hosts",
                                             "--cluster", "bisect"}));
-  options_.launcher = "srun";
+  options_.launcher = &SrunLauncher();
   options_.launcher_args = {"--mpi=pmix"};
   std::vector<std::string> srun = LaunchingExecutor(options_).Command({"a", "b"}, "/t/r0/t1");
   std::vector<std::string> srun_head(srun.begin(), srun.begin() + 9);
