@@ -41,13 +41,13 @@ TEST(PredictNoise, AWindowsLargestHourDoesNotMakeItActive) {
   CounterState noisy = Counter(trickle);
   PersistenceRule old_rule = options.ecc;
   old_rule.drop_largest_hour = false;
-  EXPECT_TRUE(Measure(noisy, 110, old_rule).Holds(old_rule)) << "the burst fooled the rule before";
-  EXPECT_FALSE(Measure(noisy, 110, options.ecc).Holds(options.ecc));
+  EXPECT_TRUE(Measure(noisy, HourOf(kStart) + 110, old_rule).Holds(old_rule)) << "the burst fooled the rule before";
+  EXPECT_FALSE(Measure(noisy, HourOf(kStart) + 110, options.ecc).Holds(options.ecc));
   // The HBM precursor: errors that keep coming, hour after hour.
   std::vector<std::pair<int, double>> growing = trickle;
   growing.resize(growing.size() - 3);
   for (int h = 96; h <= 110; ++h) growing.push_back({h, 1 + (h - 96) / 4});
-  EXPECT_TRUE(Measure(Counter(growing), 110, options.ecc).Holds(options.ecc));
+  EXPECT_TRUE(Measure(Counter(growing), HourOf(kStart) + 110, options.ecc).Holds(options.ecc));
 }
 
 std::string Line(std::int64_t t, const std::string& metric, double value) {
