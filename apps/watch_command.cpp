@@ -123,13 +123,20 @@ int Watch(const WatchArgs& args) {
     readings.insert(readings.end(), ports.begin(), ports.end());
     std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     std::string lines = log.ReplayLines(now, readings);
-    try {
-      if (!lines.empty()) AppendLines(samples, lines);
-      WriteFileAtomically(textfile, predict::RenderTextfile(now, readings));
-    } catch (const KilnError& e) {
-      log.Forget();  // what was not written is written at the next reading
+    auto report = [&](const KilnError& e) {
       failed = true;
       if (said.insert(e.what()).second) std::fprintf(stderr, "kiln watch: %s (retrying)\n", e.what());
+    };
+    try {
+      if (!lines.empty()) AppendLines(samples, lines);
+    } catch (const KilnError& e) {
+      log.Forget();  // what was not written is written at the next reading
+      report(e);
+    }
+    try {  // the textfile on its own: one failed file does not hold the other back
+      WriteFileAtomically(textfile, predict::RenderTextfile(now, readings));
+    } catch (const KilnError& e) {
+      report(e);
     }
     if (++taken == args.count || StopRequested(stops, *interval)) break;
   }
