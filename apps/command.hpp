@@ -30,6 +30,7 @@ Command AddBaselineCommand(CLI::App& app);
 Command AddReportCommand(CLI::App& app);
 Command AddHistoryCommand(CLI::App& app);
 Command AddPredictCommand(CLI::App& app);
+Command AddWatchCommand(CLI::App& app);
 Command AddScheduleCommand(CLI::App& app, const CommandLine& line);
 Command AddListCommand(CLI::App& app);
 Command AddKeygenCommand(CLI::App& app);

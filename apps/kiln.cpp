@@ -26,7 +26,7 @@ int Main(int argc, char** argv) {
       AddBaselineCommand(app),   AddReportCommand(app),       AddHistoryCommand(app),
       AddScheduleCommand(app, line), AddListCommand(app),     AddKeygenCommand(app),
       AddSignCommand(app),       AddVerifyCommand(app),
-      AddPredictCommand(app),
+      AddPredictCommand(app), AddWatchCommand(app),
   };
   try {
     app.parse(argc, argv);

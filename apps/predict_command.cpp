@@ -35,6 +35,12 @@ std::vector<predict::Failure> LoadFailures(const std::string& path) {
 int Predict(const PredictArgs& args) {
   RequireOutFolder(args.out);
   predict::Replay replay = predict::ReadReplay(args.replay);
+  if (replay.samples().empty()) {  // an empty fleet predicts nothing: a wrong file or a wrong export, not "all well"
+    throw InputError(args.replay, 0,
+                     fmt::format("no sample of a metric kiln predict reads ({} lines of other metrics or NaN); "
+                                 "docs/predict.md lists the metrics",
+                                 replay.lines_ignored()));
+  }
   std::vector<predict::Failure> failures;
   if (!args.labels.empty()) failures = LoadFailures(args.labels);  // bad labels fail before any work
   std::vector<predict::Alert> alerts = predict::Predict(replay);

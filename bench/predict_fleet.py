@@ -2,7 +2,8 @@
 """A synthetic GPU fleet for `kiln predict`: samples in the replay format and the failures they lead to.
 
 Every assumption and its source is in docs/predict.md ("The synthetic fleet"). Deterministic for a seed.
-  predict_fleet.py --seed 7 --nodes 64 --days 30 --out DIR   writes DIR/samples.jsonl and DIR/failures.jsonl
+  predict_fleet.py --seed 7 --nodes 64 --days 30 --out DIR   writes DIR/samples.jsonl, DIR/failures.jsonl and
+  DIR/confounders.jsonl (which node got which confounder: for the false-alarm breakdown, never read by kiln)
 """
 import argparse, json, math, os, random
 
@@ -38,6 +39,11 @@ class Node:
         self.reboots = []     # times counters reset
         self.temp_extra = {}  # gpu -> [(from, to, degrees at from, degrees at to)]
         self.dense = rng.random() < 0.25  # this exporter samples every counter each hour, not only on change
+        self.truth = []       # the confounders it got: {"node", "kind", "device", "t"} (confounders.jsonl)
+
+    def note(self, kind, labels, t=None):
+        self.truth.append({"node": self.name, "kind": kind, "device": ",".join("%s=%s" % kv for kv in labels),
+                           "t": None if t is None else int(t)})
 
     def add(self, metric, labels, t, amount):
         self.events.setdefault((metric, labels), []).append((int(t), amount))
@@ -95,13 +101,18 @@ def confounders(rng, node, days, k):
     span = days * DAY  # k scales every confounder's rate
     for g in range(GPUS):
         if rng.random() < 0.05 * k:  # a GPU with a chronic trickle of correctable errors that never fails
+            node.note("ecc_trickle", gpu(g))
             ramp_counter(rng, node, "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", gpu(g), T0, T0 + span, 0.1, 0.1, (1, 2))
         if rng.random() < 0.05 * k:  # a harmless trickle of PCIe replays
+            node.note("pcie_trickle", gpu(g))
             ramp_counter(rng, node, "DCGM_FI_DEV_PCIE_REPLAY_COUNTER", gpu(g), T0, T0 + span, 0.05, 0.05, (1, 3))
         for _ in range(poisson(rng, days * 0.003 * k)):  # one-off ECC burst (a cosmic ray, a bad job)
-            node.add("DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", gpu(g), T0 + rng.uniform(0, span), rng.randint(5, 500))
+            t = T0 + rng.uniform(0, span)
+            node.note("ecc_burst", gpu(g), t)
+            node.add("DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", gpu(g), t, rng.randint(5, 500))
         for _ in range(poisson(rng, days * 0.001 * k)):  # a remap that the next reset repairs
             t = T0 + rng.uniform(0, span)
+            node.note("repaired_remap", gpu(g), t)
             node.add("DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", gpu(g), t, rng.randint(2, 30))
             node.add("DCGM_FI_DEV_ROW_REMAP_PENDING", gpu(g), t, 1)
             node.reboots.append(t + rng.uniform(1, 12) * HOUR)
@@ -109,16 +120,21 @@ def confounders(rng, node, days, k):
             node.add("DCGM_FI_DEV_XID_ERRORS", gpu(g), T0 + rng.uniform(0, span), rng.choice([13, 31, 43]))
     for p in range(PORTS):
         if rng.random() < 0.08 * k:  # a port with a low steady rate of symbol errors
+            node.note("ib_trickle", port(p))
             ramp_counter(rng, node, "node_infiniband_symbol_error_total", port(p), T0, T0 + span, 0.3, 0.3, (1, 5))
         for _ in range(poisson(rng, days * 0.003 * k)):  # a cable reseat: the link drops, a burst of errors
             t = T0 + rng.uniform(0, span)
+            node.note("reseat", port(p), t)
             node.add("node_infiniband_link_downed_total", port(p), t, 1)
             node.add("node_infiniband_symbol_error_total", port(p), t + rng.uniform(0, 1800), rng.randint(10, 2000))
     for _ in range(poisson(rng, days * 0.02 * k)):  # exporter gaps
         t = T0 + rng.uniform(0, span)
+        node.note("gap", (), t)
         node.silent.append((t, t + rng.uniform(2, 12) * HOUR))
     for _ in range(poisson(rng, days * 0.01 * k)):  # reboots
-        node.reboots.append(T0 + rng.uniform(0, span))
+        t = T0 + rng.uniform(0, span)
+        node.note("reboot", (), t)
+        node.reboots.append(t)
 
 
 def is_silent(node, t):
@@ -223,6 +239,10 @@ def main():
     with open(os.path.join(args.out, "failures.jsonl"), "w") as f:
         for failure in sorted(failures, key=lambda x: x["t"]):
             f.write(json.dumps(failure) + "\n")
+    with open(os.path.join(args.out, "confounders.jsonl"), "w") as f:  # the truth, for bench/predict_false_alarms.py
+        for node in nodes:
+            for item in node.truth:
+                f.write(json.dumps(item) + "\n")
     print("%d samples, %d failures (%d with precursors)" % (len(lines), len(failures), sum(f["precursor"] for f in failures)))
 
 

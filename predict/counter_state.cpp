@@ -50,6 +50,14 @@ double CounterState::Sum(std::int64_t from_hour, std::int64_t to_hour) const {
   return sum;
 }
 
+double CounterState::Largest(std::int64_t from_hour, std::int64_t to_hour) const {
+  double largest = 0;
+  for (const auto& [hour, increment] : hours_) {
+    if (hour >= from_hour && hour <= to_hour) largest = std::max(largest, increment);
+  }
+  return largest;
+}
+
 std::int64_t CounterState::Span(std::int64_t from_hour, std::int64_t to_hour) const {
   std::int64_t first = -1, last = -1;
   for (const auto& [hour, increment] : hours_) {

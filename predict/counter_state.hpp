@@ -22,6 +22,8 @@ class CounterState {
   // Sum of the increments in the hours [from, to] and the span from first to last hour with any.
   double Sum(std::int64_t from_hour, std::int64_t to_hour) const;
   std::int64_t Span(std::int64_t from_hour, std::int64_t to_hour) const;
+  // The largest increment of one hour in [from, to] (0 without any).
+  double Largest(std::int64_t from_hour, std::int64_t to_hour) const;
   // Increments per hour that this series has had before its recent hours (0 while unknown).
   double UsualPerHour() const;
   // Drops the recent hours (the usual rate stays): their evidence is stale.

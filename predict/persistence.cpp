@@ -17,6 +17,7 @@ Persistence Measure(const CounterState& counter, std::int64_t hour, const Persis
     std::int64_t last = hour - static_cast<std::int64_t>(k) * rule.window_hours;
     double sum = counter.Sum(last - rule.window_hours + 1, last);
     result.total += sum;
+    if (rule.drop_largest_hour) sum -= counter.Largest(last - rule.window_hours + 1, last);
     if (sum > 0 && sum >= needed) ++result.active;
   }
   std::int64_t first = hour - static_cast<std::int64_t>(rule.windows) * rule.window_hours + 1;

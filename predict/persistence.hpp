@@ -17,11 +17,15 @@ struct PersistenceRule {
   double min_count = 1;     // increments that make a window active, at least
   double usual_sigmas = 4;  // ... and this many Poisson deviations above the series' usual rate
   int warmup_hours = 36;    // a series younger than this has no usual rate yet: no evidence
+  // A window's largest hour does not count: no single burst (a cosmic ray's ECC errors, a remap's, a cable
+  // reseat's symbol errors) makes a window active; only increments that keep coming within it do. Not for PCIe,
+  // whose precursor is one burst every few hours.
+  bool drop_largest_hour = false;
 };
 
 struct Persistence {
   int active = 0;               // active windows among the last `windows`
-  double total = 0;             // increments over those windows
+  double total = 0;             // increments over those windows (all of them, largest hours too)
   std::int64_t span_hours = 0;  // from the first hour with increments to the last, within the windows
   double usual_per_window = 0;
 

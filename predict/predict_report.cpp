@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "reports/html_escape.hpp"
+#include "reports/printable.hpp"
 
 namespace kiln::predict {
 namespace {
@@ -113,7 +114,7 @@ std::string RenderPredictText(const ReplaySummary& replay, const std::vector<Ale
     text += "\nmissed failures with precursors:\n";
     for (const std::string& missed : score->missed) text += "  " + missed + "\n";
   }
-  return text;
+  return Printable(text, true);  // node names and paths as given: `cat predict.txt` must not command a terminal
 }
 
 std::string RenderPredictHtml(const ReplaySummary& replay, const std::vector<Alert>& alerts, const Score* score,

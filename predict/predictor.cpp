@@ -183,10 +183,16 @@ void Predictor::EvaluateLink(const std::string& device, const Device& series, st
   };
   const LinkRule rules[] = {
       {Signal::kIbSymbolErrors, &options_.ib_symbol, "ib_symbol", "symbol errors growing"},
-      {Signal::kIbLinkDowned, &options_.ib_flap, "ib_flap", "the link went down and came back, more than once"},
+      {Signal::kIbLinkDowned, &options_.ib_flap, "ib_flap", "the link went down and came back, more than once, with symbol errors"},
       {Signal::kIbPortErrors, &options_.ib_errors, "ib_errors", "port errors growing"},
   };
+  // Two reseats hours apart take a link down twice too: a flap counts with symbol errors beyond their bursts.
+  bool symbols = false;
+  for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kIbSymbolErrors)]) {
+    symbols = symbols || Measure(states_[id].counter, hour, options_.ib_flap_symbols).Holds(options_.ib_flap_symbols);
+  }
   for (const LinkRule& link : rules) {
+    if (link.signal == Signal::kIbLinkDowned && !symbols) continue;
     for (std::uint32_t id : series.by_signal[static_cast<int>(link.signal)]) {
       Persistence p = Measure(states_[id].counter, hour, *link.rule);
       if (!p.Holds(*link.rule)) continue;

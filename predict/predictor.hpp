@@ -19,13 +19,16 @@
 namespace kiln::predict {
 
 struct PredictorOptions {
-  PersistenceRule ecc{6, 3, 2, 3, 4};         // correctable ECC with a remap pending or new remapped rows
+  // correctable ECC with a remap pending or new remapped rows; a window's largest hour does not count (a remap
+  // comes with a burst of errors, and a reset repairs it)
+  PersistenceRule ecc{6, 3, 2, 3, 4, 36, true};
   PersistenceRule ecc_alone{6, 3, 3, 10, 4};  // correctable ECC alone: every window, and more of them
   PersistenceRule uncorrectable{6, 3, 2, 1, 4};
   PersistenceRule pcie{6, 3, 2, 8, 4};
-  PersistenceRule ib_symbol{6, 3, 2, 30, 4};
-  PersistenceRule ib_errors{6, 3, 2, 30, 4};
-  PersistenceRule ib_flap{6, 3, 2, 1, 4};  // link downed: in 2 windows, not one reseat
+  PersistenceRule ib_symbol{6, 3, 2, 30, 4, 36, true};  // not two reseats' bursts
+  PersistenceRule ib_errors{6, 3, 2, 30, 4, 36, true};
+  PersistenceRule ib_flap{6, 3, 2, 1, 4};  // link downed: in 2 windows, not one reseat ...
+  PersistenceRule ib_flap_symbols{6, 3, 1, 3, 4, 36, true};  // ... and symbol errors beyond reseats' bursts
   int xid_events = 2;                      // hardware XIDs within xid_hours
   int xid_hours = 48;
   CusumOptions temperature{2.0, 36.0, 1.0 / 48, 24};  // a GPU against its node's other GPUs, hourly means

@@ -1,0 +1,18 @@
+#pragma once
+// One reading of `kiln watch`: a metric (dcgm-exporter's or node_exporter's name, so that `kiln predict` and
+// Prometheus take it as is), the labels that name its device, and the value now.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kiln::predict {
+
+struct Reading {
+  std::string metric;
+  std::vector<std::pair<std::string, std::string>> labels;  // {"gpu", "3"} or {"device", "mlx5_0"}, {"port", "1"}
+  double value = 0;
+  bool counter = false;  // only ever grows (until a reset); a gauge otherwise
+};
+
+}  // namespace kiln::predict

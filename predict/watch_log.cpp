@@ -1,0 +1,76 @@
+#include "predict/watch_log.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace kiln::predict {
+namespace {
+
+std::string SeriesName(const Reading& reading) {
+  std::string name = reading.metric;
+  for (const auto& [label, value] : reading.labels) name += '\x1f' + label + '=' + value;
+  return name;
+}
+
+// The exposition format's label value: backslash, double quote and line feed escaped.
+std::string EscapeLabelValue(const std::string& value) {
+  std::string escaped;
+  for (char c : value) {
+    if (c == '\\') escaped += "\\\\";
+    else if (c == '"') escaped += "\\\"";
+    else if (c == '\n') escaped += "\\n";
+    else escaped += c;
+  }
+  return escaped;
+}
+
+}  // namespace
+
+std::string WatchLog::ReplayLines(std::int64_t t, const std::vector<Reading>& readings) {
+  std::string lines;
+  for (const Reading& reading : readings) {
+    auto [it, added] = written_.try_emplace(SeriesName(reading));
+    if (!added && it->second.value == reading.value && t - it->second.t < keepalive_seconds_) continue;
+    it->second = {reading.value, t};
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& [label, value] : reading.labels) labels[label] = value;
+    // Counters are whole numbers: written as such ("12", not "12.0"), as exporters write them.
+    bool whole = reading.value == std::floor(reading.value) && std::fabs(reading.value) < 9e15;
+    nlohmann::json value = whole ? nlohmann::json(static_cast<std::int64_t>(reading.value)) : nlohmann::json(reading.value);
+    nlohmann::json line = {{"t", t}, {"node", node_}, {"metric", reading.metric}, {"labels", labels}, {"value", value}};
+    // A hostname or device name that is not UTF-8 is written with U+FFFD rather than ending the collector.
+    lines += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
+  }
+  return lines;
+}
+
+std::string RenderTextfile(std::int64_t t, const std::vector<Reading>& readings) {
+  std::vector<const Reading*> sorted;
+  for (const Reading& reading : readings) sorted.push_back(&reading);
+  // A metric's samples must stand together under its one TYPE line.
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Reading* a, const Reading* b) { return a->metric < b->metric; });
+  std::string text;
+  const std::string* metric = nullptr;
+  for (const Reading* reading : sorted) {
+    if (!metric || *metric != reading->metric) {
+      metric = &reading->metric;
+      text += fmt::format("# HELP {0} kiln watch: {0}\n# TYPE {0} {1}\n", *metric, reading->counter ? "counter" : "gauge");
+    }
+    std::string labels;
+    for (const auto& [label, value] : reading->labels) {
+      labels += fmt::format("{}{}=\"{}\"", labels.empty() ? "" : ",", label, EscapeLabelValue(value));
+    }
+    text += fmt::format("{}{}{}{} {}\n", *metric, labels.empty() ? "" : "{", labels, labels.empty() ? "" : "}",
+                        reading->value);
+  }
+  text += fmt::format(
+      "# HELP kiln_watch_last_reading_timestamp_seconds when kiln watch last read its counters\n"
+      "# TYPE kiln_watch_last_reading_timestamp_seconds gauge\nkiln_watch_last_reading_timestamp_seconds {}\n",
+      t);
+  return text;
+}
+
+}  // namespace kiln::predict
