@@ -171,7 +171,6 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
 TrialResult JudgeTrialReport(const std::string& report_path, const std::string& probe, const std::string& peer_metric) {
   nlohmann::json report = LoadReport(report_path);
   TrialResult result;
-  std::string outcome = report.at("summary").value("outcome", "error");
   // A step that ran out of time inside the job is a hang, whatever else it said.
   for (const auto& step : report.value("steps", nlohmann::json::array())) {
     for (const auto& r : step.value("results", nlohmann::json::array())) {
@@ -197,6 +196,7 @@ TrialResult JudgeTrialReport(const std::string& report_path, const std::string& 
     }
   }
   std::vector<Verdict> verdicts = report.at("verdicts").get<std::vector<Verdict>>();
+  const RunOutcome outcome = SummarizeOutcome(verdicts).outcome;  // from the verdicts, not the file's claim
   const Verdict* worst = nullptr;
   for (const Verdict& v : verdicts) {
     if (worst == nullptr || v.outcome > worst->outcome) worst = &v;
@@ -224,15 +224,14 @@ TrialResult JudgeTrialReport(const std::string& report_path, const std::string& 
       break;
     }
   }
-  // A partial pass judged less than an acceptance but found nothing; a warning (a wide spread) and an
-  // inconclusive rule (a contended host) accuse nobody.
-  if (outcome == "pass" || outcome == "partial" || outcome == "warn" || outcome == "inconclusive") {
+  // A partial pass judged less than an acceptance but found nothing; an inconclusive rule (a contended host)
+  // accuses nobody.
+  if (outcome == RunOutcome::kPass || outcome == RunOutcome::kPartial || outcome == RunOutcome::kInconclusive) {
     result.outcome = TrialOutcome::kPass;
-    if (outcome == "warn" && worst) result.reason = fmt::format("passed with a warning: {}", worst->reason);
-  } else if (outcome == "skipped" && AllMeasured(report)) {
+  } else if (outcome == RunOutcome::kSkipped && AllMeasured(report)) {
     result.outcome = TrialOutcome::kPass;  // it ran and nothing in the baseline judges it: nothing against it
     result.reason = "measured; the baseline sets no rule for it";
-  } else if (outcome == "skipped") {
+  } else if (outcome == RunOutcome::kSkipped) {
     result.outcome = TrialOutcome::kSkipped;
     result.reason = worst ? worst->reason : "skipped";
   } else {
