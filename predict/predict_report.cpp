@@ -127,7 +127,8 @@ std::string RenderPredictHtml(const ReplaySummary& replay, const std::vector<Ale
       ".gpu{color:#a40}.link{color:#04a}</style></head><body>\n";
   html +=
       fmt::format("<h1>Early warning</h1>\n<p>{}: {} samples of {} series on {} nodes; {} alerts on {} nodes.</p>\n",
-                  EscapeHtml(replay.path), replay.samples, replay.series, replay.nodes, alerts.size(), nodes.size());
+                  EscapeHtml(Printable(replay.path, false)), replay.samples, replay.series, replay.nodes,
+                  alerts.size(), nodes.size());
   if (score) html += "<p><b>Score</b>: " + EscapeHtml(RenderScoreLine(*score)) + "</p>\n";
   html += "<table><tr><th>node</th><th>risk</th><th>alerts</th><th>first</th><th>last</th><th>evidence</th></tr>\n";
   for (const auto& [node, risk] : nodes) {
@@ -140,7 +141,8 @@ std::string RenderPredictHtml(const ReplaySummary& replay, const std::vector<Ale
       if (series.node == node && !series.points.empty()) cell += Sparkline(series, alerts);
     }
     html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                        EscapeHtml(node), EscapeHtml(Risks(risk)), risk.alerts, risk.first, risk.last, cell);
+                        EscapeHtml(Printable(node, false)), EscapeHtml(Risks(risk)), risk.alerts, risk.first,
+                        risk.last, cell);
   }
   return html + "</table>\n</body></html>\n";
 }

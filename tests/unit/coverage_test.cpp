@@ -22,27 +22,8 @@
 namespace kiln {
 namespace {
 
-struct Judged {
-  RunRecord record;
-  std::vector<Verdict> verdicts;
-  RunSummary outcome;
-  const Verdict* Find(const std::string& series, Outcome outcome_wanted) const {
-    for (const Verdict& v : verdicts) {
-      if (v.series == series && v.outcome == outcome_wanted) return &v;
-    }
-    return nullptr;
-  }
-};
-
-Judged Judge(const std::string& fixture, const BaselineChoice& choice,
-               const std::function<void(RunRecord&)>& change = {}) {
-  Judged j;
-  j.record = RecordFromReport(LoadReport(testing::RealReportPath(fixture)), fixture);
-  if (change) change(j.record);
-  j.verdicts = JudgeRecord(j.record, choice, ProbeRegistry::Default().Catalog());
-  j.outcome = SummarizeOutcome(j.verdicts);
-  return j;
-}
+using testing::Judge;
+using testing::Judged;
 
 std::string Failures(const std::vector<Verdict>& verdicts) {
   std::string text;

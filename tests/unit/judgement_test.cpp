@@ -16,32 +16,8 @@
 namespace kiln {
 namespace {
 
-struct Judged {
-  RunRecord record;
-  std::vector<Verdict> verdicts;
-  std::vector<Verdict> Failures() const {
-    std::vector<Verdict> failures;
-    for (const Verdict& v : verdicts) {
-      if (IsFailure(v.outcome)) failures.push_back(v);
-    }
-    return failures;
-  }
-  const Verdict* Find(const std::string& series, Outcome outcome) const {
-    for (const Verdict& v : verdicts) {
-      if (v.series == series && v.outcome == outcome) return &v;
-    }
-    return nullptr;
-  }
-};
-
-Judged Judge(const std::string& fixture, const BaselineChoice& choice,
-             const std::function<void(RunRecord&)>& change = {}) {
-  Judged j;
-  j.record = RecordFromReport(LoadReport(testing::RealReportPath(fixture)), fixture);
-  if (change) change(j.record);
-  j.verdicts = JudgeRecord(j.record, choice, ProbeRegistry::Default().Catalog());
-  return j;
-}
+using testing::Judge;
+using testing::Judged;
 
 std::string Reasons(const std::vector<Verdict>& verdicts) {
   std::string text;
