@@ -6,6 +6,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "reports/prometheus_textfile.hpp"
+
 namespace kiln::predict {
 namespace {
 
@@ -13,18 +15,6 @@ std::string SeriesName(const Reading& reading) {
   std::string name = reading.metric;
   for (const auto& [label, value] : reading.labels) name += '\x1f' + label + '=' + value;
   return name;
-}
-
-// The exposition format's label value: backslash, double quote and line feed escaped.
-std::string EscapeLabelValue(const std::string& value) {
-  std::string escaped;
-  for (char c : value) {
-    if (c == '\\') escaped += "\\\\";
-    else if (c == '"') escaped += "\\\"";
-    else if (c == '\n') escaped += "\\n";
-    else escaped += c;
-  }
-  return escaped;
 }
 
 }  // namespace
@@ -61,7 +51,7 @@ std::string RenderTextfile(std::int64_t t, const std::vector<Reading>& readings)
     }
     std::string labels;
     for (const auto& [label, value] : reading->labels) {
-      labels += fmt::format("{}{}=\"{}\"", labels.empty() ? "" : ",", label, EscapeLabelValue(value));
+      labels += fmt::format("{}{}=\"{}\"", labels.empty() ? "" : ",", label, EscapePrometheusLabelValue(value));
     }
     text += fmt::format("{}{}{}{} {}\n", *metric, labels.empty() ? "" : "{", labels, labels.empty() ? "" : "}",
                         reading->value);

@@ -18,4 +18,7 @@ std::string TextfileName(const std::string& suite);
 // (exit 3) naming the folder when it cannot be written; no temporary file is left behind.
 std::string WritePrometheusTextfile(const std::string& dir, const nlohmann::json& report);
 
+// A label value in the exposition format: backslash, double quote and line feed escaped.
+std::string EscapePrometheusLabelValue(const std::string& value);
+
 }  // namespace kiln

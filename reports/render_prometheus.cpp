@@ -14,6 +14,7 @@
 #include "core/units.hpp"
 #include "reports/baseline_notes.hpp"
 #include "reports/node_judgement.hpp"
+#include "reports/prometheus_textfile.hpp"
 #include "reports/renderers.hpp"
 #include "reports/report.hpp"
 #include "reports/verdict_groups.hpp"
@@ -55,17 +56,6 @@ std::string MetricName(const std::string& metric, const std::string& unit) {
     }
   }
   return name + ToBase(unit).suffix;
-}
-
-std::string Escape(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
 }
 
 // HELP text escapes only backslash and newline (the exposition format).
@@ -128,7 +118,7 @@ class LabelText {
  public:
   void Add(const std::string& key, const std::string& value) {
     if (!used_.insert(key).second) return;
-    text_ += fmt::format("{}{}=\"{}\"", text_.empty() ? "" : ",", key, Escape(value));
+    text_ += fmt::format("{}{}=\"{}\"", text_.empty() ? "" : ",", key, EscapePrometheusLabelValue(value));
   }
   const std::string& str() const { return text_; }
 
@@ -245,7 +235,7 @@ void AddThresholds(std::string& out, const json& report) {
     const std::string metric = v.value("metric", "");
     double factor = ToBase(units.count(metric) ? units[metric] : "").factor;
     std::string line = fmt::format("kiln_expectation_threshold{{{},series=\"{}\",rule=\"{}\"}} {}\n", RunLabels(report),
-                                   Escape(v.value("series", "")), Escape(v.value("rule", "")),
+                                   EscapePrometheusLabelValue(v.value("series", "")), EscapePrometheusLabelValue(v.value("rule", "")),
                                    Number(v["threshold"].get<double>() * factor));
     thresholds.emplace(v.value("series", "") + "|" + v.value("rule", ""), line);
   }
@@ -263,7 +253,7 @@ void AddSubjects(std::string& out, const json& report, const GpuLabels& gpus) {
   for (const VerdictGroup& g : GroupVerdicts(report)) {
     json subject(g.subject);
     std::string labels = Labels(report, subject, json::object(), gpus);
-    labels.insert(RunLabels(report).size(), fmt::format(",probe=\"{}\"", Escape(g.probe)));
+    labels.insert(RunLabels(report).size(), fmt::format(",probe=\"{}\"", EscapePrometheusLabelValue(g.probe)));
     outcomes += fmt::format("kiln_subject_outcome{{{},outcome=\"{}\"}} 1\n", labels, ToString(g.worst));
     if (g.worst == Outcome::kSkipped || g.worst == Outcome::kNotApplicable) continue;
     out += fmt::format("kiln_subject_ok{{{}}} {}\n", labels, IsFailure(g.worst) ? 0 : 1);
@@ -281,7 +271,7 @@ void AddNodes(std::string& out, const json& report) {
   std::string outcome;
   std::string last;
   for (const auto& [node, judgement] : nodes) {
-    std::string labels = fmt::format("{},node=\"{}\",Hostname=\"{}\"", RunLabels(report), Escape(node), Escape(node));
+    std::string labels = fmt::format("{},node=\"{}\",Hostname=\"{}\"", RunLabels(report), EscapePrometheusLabelValue(node), EscapePrometheusLabelValue(node));
     if (judgement.outcome != Outcome::kSkipped && judgement.outcome != Outcome::kNotApplicable) {
       ok += fmt::format("kiln_node_ok{{{}}} {}\n", labels, IsFailure(judgement.outcome) ? 0 : 1);
     }
@@ -305,8 +295,8 @@ void AddRun(std::string& out, const json& report) {
   const std::string labels = RunLabels(report);
   Gauge(out, "kiln_run_info", "what ran: Kiln's version, the suite, the baseline and the run's id; the value is 1");
   out += fmt::format("kiln_run_info{{{},version=\"{}\",baseline=\"{}\",run_id=\"{}\"}} 1\n", labels,
-                     Escape(report.value("kiln", json::object()).value("version", "")),
-                     Escape(baseline.value("sku", "")), Escape(run.value("id", "")));
+                     EscapePrometheusLabelValue(report.value("kiln", json::object()).value("version", "")),
+                     EscapePrometheusLabelValue(baseline.value("sku", "")), EscapePrometheusLabelValue(run.value("id", "")));
   Gauge(out, "kiln_run_accepted", "1 when the run was accepted");
   out += fmt::format("kiln_run_accepted{{{}}} {}\n", labels, summary.value("accepted", false) ? 1 : 0);
   Gauge(out, "kiln_run_timestamp_seconds", "when the run started, seconds since 1970 (UTC)");
@@ -332,6 +322,17 @@ std::string RenderPrometheus(const nlohmann::json& report) {
   AddSubjects(out, report, gpus);
   AddNodes(out, report);
   AddRun(out, report);
+  return out;
+}
+
+std::string EscapePrometheusLabelValue(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
   return out;
 }
 
