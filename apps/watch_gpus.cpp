@@ -30,7 +30,8 @@ void WatchedGpus::Read(std::vector<predict::Reading>& readings, std::vector<std:
     if (!xids.watched) continue;  // no gauge: an XID could come unseen
     if (last_xid_.size() <= static_cast<std::size_t>(index)) last_xid_.resize(static_cast<std::size_t>(index) + 1, 0);
     double& last = last_xid_[static_cast<std::size_t>(index)];
-    if (xids.xids.empty()) readings.push_back({"DCGM_FI_DEV_XID_ERRORS", gpu, last, false});
+    // The held gauge only when the look worked: a failed wait may have missed one.
+    if (xids.xids.empty() && xids.error.empty()) readings.push_back({"DCGM_FI_DEV_XID_ERRORS", gpu, last, false});
     for (unsigned long long xid : xids.xids) {
       last = static_cast<double>(xid);
       readings.push_back({"DCGM_FI_DEV_XID_ERRORS", gpu, last, false, true});

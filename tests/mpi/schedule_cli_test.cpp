@@ -31,12 +31,12 @@ TEST(Schedule, SystemdUnitsPassSystemdAnalyzeAndTheSweepScriptRunsASweep) {
   EXPECT_NE(ReadFile(out + "/kiln-sweep.service").find("ExecStart=" + out + "/kiln-sweep.sh"), std::string::npos);
   // The collector beside the sweeps, by default in systemd's state folder, named in the install line.
   std::string watch = ReadFile(out + "/kiln-watch.service");
-  for (const std::string& line : {"\nType=simple\n", "\nExecStart=" + testing::KilnBinary() +
+  for (const std::string& line : std::vector<std::string>{"\nType=simple\n", "\nExecStart=" + testing::KilnBinary() +
                                   " watch --out /var/lib/kiln-watch --interval 60s\n", "\nRestart=on-failure\n",
                                   "\nStateDirectory=kiln-watch\n", "\nProtectSystem=strict\n"}) {
     EXPECT_NE(watch.find(line), std::string::npos) << line << "\n" << watch;
   }
-  EXPECT_EQ(watch.find("PrivateDevices"), std::string::npos) << "NVML needs /dev/nvidia*";
+  EXPECT_EQ(watch.find("\nPrivateDevices="), std::string::npos) << "NVML needs /dev/nvidia*";
   EXPECT_NE(r.output.find("/kiln-watch.service /etc/systemd/system/"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("enable --now kiln-sweep.timer kiln-watch.service"), std::string::npos) << r.output;
   if (HaveProgram("systemd-analyze")) {

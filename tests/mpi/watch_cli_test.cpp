@@ -4,6 +4,7 @@
 // goes on, a failed write is reported and retried without ending the collector, SIGTERM ends it cleanly, and bad
 // options exit 2.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -246,9 +247,10 @@ TEST(WatchCli, FakeGpusCountersAndXidEventsReachTheReplayTheTextfileAndKilnPredi
   std::string predicted = (dir.path() / "predict").string();
   auto r = testing::RunKiln({"predict", "--replay", replay, "--out", predicted});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(ReadFile(predicted + "/predict.txt").find("(" + std::to_string(lines.size() + 1) + " samples of"), std::string::npos)
-      << ReadFile(predicted + "/predict.txt");
-  EXPECT_NE(ReadFile(predicted + "/predict.txt").find(", 0 lines ignored)"), std::string::npos);
+  std::string summary = ReadFile(predicted + "/predict.txt");
+  std::string counts = fmt::format("({} samples of", lines.size() + 1);
+  EXPECT_NE(summary.find(counts), std::string::npos) << counts << "\n" << summary;
+  EXPECT_NE(summary.find(", 0 lines ignored)"), std::string::npos) << summary;
   std::vector<std::string> alerts = Lines(ReadFile(predicted + "/alerts.jsonl"));
   ASSERT_EQ(alerts.size(), 1u) << ReadFile(predicted + "/alerts.jsonl");
   nlohmann::json alert = nlohmann::json::parse(alerts[0]);
