@@ -5,7 +5,8 @@
 namespace kiln {
 
 void WatchedGpus::Read(std::vector<predict::Reading>& readings, std::vector<std::string>& problems) {
-  for (int index = 0; index < nvml_->DeviceCount(); ++index) {
+  const int count = nvml_->DeviceCount();  // once a reading: each call is a driver call
+  for (int index = 0; index < count; ++index) {
     std::vector<std::pair<std::string, std::string>> gpu = {{"gpu", std::to_string(index)}};
     auto add = [&](const char* metric, auto value, bool counter) {
       if (value) readings.push_back({metric, gpu, static_cast<double>(*value), counter});
