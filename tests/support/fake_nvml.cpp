@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+// NVML's handle and result types, declared as nvml.h declares them (C linkage, opaque handles).
 struct nvmlDevice_st {
   int index;
 };
@@ -47,8 +48,9 @@ constexpr nvmlReturn_t kSuccess = 0, kUninitialized = 1, kInvalidArgument = 2, k
 constexpr unsigned long long kEventXid = 0x8;  // nvmlEventTypeXidCriticalError
 constexpr int kMaxDevices = 64;
 
-nvmlDevice_st g_devices[kMaxDevices];
-int g_initialized = 0;  // nvmlInit_v2 calls not yet shut down
+// A C library's state, as NVML's own is: its functions take no context to keep it in.
+nvmlDevice_st g_devices[kMaxDevices];  // the handles nvmlDeviceGetHandleByIndex_v2 gives
+int g_initialized = 0;                 // nvmlInit_v2 calls not yet shut down
 
 struct State {
   bool readable = false;
