@@ -2,7 +2,8 @@
 // Every --interval it reads NVML's GPU counters and sysfs's InfiniBand port counters, appends what changed to
 // DIR/samples.jsonl in the replay format of `kiln predict`, and rewrites DIR/kiln-watch.prom (node_exporter
 // textfile) atomically. SIGINT and SIGTERM end it between readings; a failed write is reported and retried at the
-// next reading (exit 3 at the end), never the end of the collector.
+// next reading (exit 3 at the end), never the end of the collector; a GPU whose NVML calls fail is said once and
+// skipped while it fails (exit 0).
 
 #include <fcntl.h>
 #include <signal.h>
@@ -21,13 +22,13 @@
 
 #include "apps/command.hpp"
 #include "apps/option_checks.hpp"
+#include "apps/watch_gpus.hpp"
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "core/hostname.hpp"
 #include "core/units.hpp"
 #include "predict/ib_counters.hpp"
 #include "predict/watch_log.hpp"
-#include "probes/health/nvml_session.hpp"
 
 namespace kiln {
 namespace {
@@ -40,29 +41,6 @@ struct WatchArgs {
   std::string node;
   long count = 0;  // readings to take, then stop (0: until a signal)
 };
-
-// dcgm-exporter's names for what NVML gives, so that Prometheus and `kiln predict` read them as its.
-void AddGpuReadings(const NvmlSession& nvml, std::vector<Reading>& readings) {
-  for (int index = 0; index < nvml.DeviceCount(); ++index) {
-    std::vector<std::pair<std::string, std::string>> gpu = {{"gpu", std::to_string(index)}};
-    auto add = [&](const char* metric, auto value, bool counter) {
-      if (value) readings.push_back({metric, gpu, static_cast<double>(*value), counter});
-    };
-    GpuSample sample = nvml.Sample(index);
-    add("DCGM_FI_DEV_GPU_TEMP", sample.temperature_c, false);
-    add("DCGM_FI_DEV_POWER_USAGE", sample.power_w, false);
-    add("DCGM_FI_DEV_SM_CLOCK", sample.sm_clock_mhz, false);
-    add("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", sample.throttle_reasons, false);
-    GpuHealth health = nvml.Health(index);
-    add("DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", health.ecc_corrected_volatile, true);
-    add("DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", health.ecc_uncorrected_volatile, true);
-    add("DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", health.ecc_uncorrected_aggregate, true);
-    add("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", health.remapped_rows_uncorrectable, true);
-    add("DCGM_FI_DEV_ROW_REMAP_PENDING", health.remap_pending, false);
-    add("DCGM_FI_DEV_ROW_REMAP_FAILURE", health.remap_failed, false);
-    add("DCGM_FI_DEV_PCIE_LINK_WIDTH", health.pcie_width_current, false);
-  }
-}
 
 // Appends whole lines or nothing: a disk that fills half-way through is cut back, so the file stays a replay.
 void AppendLines(const std::string& path, const std::string& lines) {
@@ -111,21 +89,28 @@ int Watch(const WatchArgs& args) {
   std::string why;
   std::unique_ptr<NvmlSession> nvml = NvmlSession::Open(library ? library : "libnvidia-ml.so.1", &why);
   if (!nvml) std::fprintf(stderr, "kiln watch: no GPU counters (%s); InfiniBand counters only\n", why.c_str());
+  std::optional<WatchedGpus> gpus;
+  if (nvml) gpus.emplace(std::move(nvml));
   predict::WatchLog log(args.node.empty() ? LocalHostname() : args.node);
   const std::string samples = args.out + "/samples.jsonl", textfile = args.out + "/kiln-watch.prom";
-  std::set<std::string> said;  // each distinct failure once, not every second
+  std::set<std::string> said;  // each distinct failure or problem once, not every second
+  auto say_once = [&](const std::string& text) {
+    if (said.insert(text).second) std::fprintf(stderr, "kiln watch: %s\n", text.c_str());
+  };
   bool failed = false;
   long taken = 0;
   for (;;) {
     std::vector<Reading> readings;
-    if (nvml) AddGpuReadings(*nvml, readings);
+    std::vector<std::string> problems;  // a GPU that fails: its readings skipped, the collector goes on (exit 0)
+    if (gpus) gpus->Read(readings, problems);
+    for (const std::string& problem : problems) say_once(problem + "; its readings are skipped while it fails (said once)");
     std::vector<Reading> ports = predict::ReadIbCounters(sysfs ? sysfs : "/sys");
     readings.insert(readings.end(), ports.begin(), ports.end());
     std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     std::string lines = log.ReplayLines(now, readings);
     auto report = [&](const KilnError& e) {
       failed = true;
-      if (said.insert(e.what()).second) std::fprintf(stderr, "kiln watch: %s (retrying)\n", e.what());
+      say_once(std::string(e.what()) + " (retrying)");
     };
     try {
       if (!lines.empty()) AppendLines(samples, lines);

@@ -81,10 +81,6 @@ std::string SweepBody(const ScheduleOptions& o, const std::string& run) {
 
 }  // namespace
 
-namespace {
-
-// Paths that land in unit files, #SBATCH lines and crontabs, where quoting rules differ (systemd expands
-// % and $, cron %, Slurm %j): only characters that mean nothing to any of them.
 void RequirePlainPath(const std::string& path, const char* option) {
   bool plain = !path.empty() && path.front() == '/';
   for (char c : path) {
@@ -95,6 +91,8 @@ void RequirePlainPath(const std::string& path, const char* option) {
     throw InputError(fmt::format("{} '{}' must be an absolute path of letters, digits and / . _ - + only", option, path));
   }
 }
+
+namespace {
 
 void RequireWord(const std::string& value, const char* option) {
   for (char c : value) {

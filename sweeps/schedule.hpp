@@ -41,6 +41,10 @@ std::map<std::string, std::string> MakeScheduleFiles(const ScheduleOptions& opti
 // command makes it absolute first.)
 bool IsDataFilePath(const std::string& name_or_path);
 
+// Paths that land in unit files, #SBATCH lines and crontabs, where quoting rules differ (systemd expands % and $,
+// cron %, Slurm %j): an absolute path of characters that mean nothing to any of them, else InputError naming `option`.
+void RequirePlainPath(const std::string& path, const char* option);
+
 // 'text' for sh, with every ' written as '\''.
 std::string ShellQuote(const std::string& text);
 

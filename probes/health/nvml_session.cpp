@@ -11,7 +11,13 @@ namespace {
 using nvmlReturn_t = int;
 using nvmlDevice_t = struct nvmlDevice_st*;
 using nvmlEnableState_t = int;  // NVML_FEATURE_DISABLED 0, NVML_FEATURE_ENABLED 1
+using nvmlEventSet_t = struct nvmlEventSet_st*;
 constexpr nvmlReturn_t kSuccess = 0;
+constexpr nvmlReturn_t kNotSupported = 3;       // NVML_ERROR_NOT_SUPPORTED
+constexpr nvmlReturn_t kTimeout = 10;           // NVML_ERROR_TIMEOUT: no event waiting
+constexpr nvmlReturn_t kFunctionNotFound = 13;  // NVML_ERROR_FUNCTION_NOT_FOUND
+constexpr unsigned long long kEventXid = 0x8;   // nvmlEventTypeXidCriticalError
+constexpr int kMaxEventsPerLook = 1024;         // a driver that never runs dry does not hold the collector
 constexpr int kTemperatureGpu = 0;        // NVML_TEMPERATURE_GPU
 constexpr int kClockSm = 1;               // NVML_CLOCK_SM
 constexpr int kErrorCorrected = 0;        // NVML_MEMORY_ERROR_TYPE_CORRECTED
@@ -26,10 +32,40 @@ struct PciInfo {  // nvmlPciInfo_t (v3 layout)
   char bus_id[32];
 };
 
+struct EventData {  // nvmlEventData_t (the _v2 wait's layout; the older one is its prefix)
+  nvmlDevice_t device;
+  unsigned long long event_type;
+  unsigned long long event_data;  // the XID
+  unsigned gpu_instance_id, compute_instance_id;
+};
+
 template <typename F>
 F Symbol(void* library, const char* name) {
   return reinterpret_cast<F>(::dlsym(library, name));
 }
+
+// Calls NVML functions that may be absent, keeping the first failure that is not "this GPU or driver lacks it"
+// (e.g. "GPU is lost"); after one, the rest are not called (a lost GPU may answer each call slowly).
+class Calls {
+ public:
+  Calls(const char* (*error_string)(nvmlReturn_t), std::string& error) : error_string_(error_string), error_(error) {}
+  bool Ok(const char* name, nvmlReturn_t rc) {
+    if (rc == kSuccess) return true;
+    if (rc != kNotSupported && rc != kFunctionNotFound && error_.empty()) {
+      error_ = fmt::format("{}: {}", name, error_string_(rc));
+    }
+    return false;
+  }
+  template <typename F, typename... Args>
+  bool Call(const char* name, F function, Args... args) {
+    if (function == nullptr || !error_.empty()) return false;
+    return Ok(name, function(args...));
+  }
+
+ private:
+  const char* (*error_string_)(nvmlReturn_t);
+  std::string& error_;
+};
 
 }  // namespace
 
@@ -56,6 +92,17 @@ struct NvmlSession::Api {
   nvmlReturn_t (*nvlink_state)(nvmlDevice_t, unsigned, nvmlEnableState_t*) = nullptr;
   nvmlReturn_t (*vbios)(nvmlDevice_t, char*, unsigned) = nullptr;
   nvmlReturn_t (*pci_info)(nvmlDevice_t, PciInfo*) = nullptr;
+  nvmlReturn_t (*pcie_replays)(nvmlDevice_t, unsigned*) = nullptr;
+  nvmlReturn_t (*event_set_create)(nvmlEventSet_t*) = nullptr;
+  nvmlReturn_t (*register_events)(nvmlDevice_t, unsigned long long, nvmlEventSet_t) = nullptr;
+  nvmlReturn_t (*event_wait)(nvmlEventSet_t, EventData*, unsigned) = nullptr;
+  nvmlReturn_t (*event_set_free)(nvmlEventSet_t) = nullptr;
+
+  struct XidWatch {
+    nvmlEventSet_t set = nullptr;
+    bool unsupported = false;  // the GPU or driver cannot: not asked again
+  };
+  std::vector<XidWatch> xid_watches;  // by GPU index
 
   nvmlDevice_t Device(int index) const {
     nvmlDevice_t device = nullptr;
@@ -98,6 +145,12 @@ std::unique_ptr<NvmlSession> NvmlSession::Open(const std::string& library, std::
   a.nvlink_state = Symbol<decltype(a.nvlink_state)>(handle, "nvmlDeviceGetNvLinkState");
   a.vbios = Symbol<decltype(a.vbios)>(handle, "nvmlDeviceGetVbiosVersion");
   a.pci_info = Symbol<decltype(a.pci_info)>(handle, "nvmlDeviceGetPciInfo_v3");
+  a.pcie_replays = Symbol<decltype(a.pcie_replays)>(handle, "nvmlDeviceGetPcieReplayCounter");
+  a.event_set_create = Symbol<decltype(a.event_set_create)>(handle, "nvmlEventSetCreate");
+  a.register_events = Symbol<decltype(a.register_events)>(handle, "nvmlDeviceRegisterEvents");
+  a.event_wait = Symbol<decltype(a.event_wait)>(handle, "nvmlEventSetWait_v2");
+  if (a.event_wait == nullptr) a.event_wait = Symbol<decltype(a.event_wait)>(handle, "nvmlEventSetWait");
+  a.event_set_free = Symbol<decltype(a.event_set_free)>(handle, "nvmlEventSetFree");
   if (!a.init || !a.shutdown || !a.error_string || !a.count || !a.handle) {
     *why = fmt::format("{} lacks the basic NVML functions: driver too old", library);
     return nullptr;  // the destructor does not shut down what was never initialised
@@ -111,7 +164,12 @@ std::unique_ptr<NvmlSession> NvmlSession::Open(const std::string& library, std::
 }
 
 NvmlSession::~NvmlSession() {
-  if (api_ && api_->shutdown) api_->shutdown();
+  if (api_ && api_->shutdown) {
+    for (const Api::XidWatch& watch : api_->xid_watches) {
+      if (watch.set != nullptr && api_->event_set_free) api_->event_set_free(watch.set);
+    }
+    api_->shutdown();
+  }
   if (library_ != nullptr) ::dlclose(library_);
 }
 
@@ -174,6 +232,67 @@ GpuHealth NvmlSession::Health(int index) const {
   PciInfo pci{};
   if (api_->pci_info && api_->pci_info(d, &pci) == kSuccess) h.pci_bus_id = pci.bus_id;
   return h;
+}
+
+GpuCounters NvmlSession::Counters(int index) const {
+  GpuCounters c;
+  const Api& a = *api_;
+  Calls calls(a.error_string, c.error);
+  nvmlDevice_t d = nullptr;
+  if (!calls.Call("nvmlDeviceGetHandleByIndex_v2", a.handle, static_cast<unsigned>(index), &d)) return c;
+  unsigned value = 0;
+  unsigned long long count = 0;
+  if (calls.Call("nvmlDeviceGetTemperature", a.temperature, d, kTemperatureGpu, &value)) c.temperature_c = value;
+  if (calls.Call("nvmlDeviceGetPowerUsage", a.power, d, &value)) c.power_w = value / 1000.0;  // milliwatts
+  if (calls.Call("nvmlDeviceGetClockInfo", a.clock, d, kClockSm, &value)) c.sm_clock_mhz = value;
+  if (calls.Call("nvmlDeviceGetCurrentClocksEventReasons", a.throttle, d, &count)) c.throttle_reasons = count;
+  const char* ecc = "nvmlDeviceGetTotalEccErrors";
+  if (calls.Call(ecc, a.ecc_errors, d, kErrorCorrected, kVolatileEcc, &count)) c.ecc_corrected_volatile = count;
+  if (calls.Call(ecc, a.ecc_errors, d, kErrorUncorrected, kVolatileEcc, &count)) c.ecc_uncorrected_volatile = count;
+  if (calls.Call(ecc, a.ecc_errors, d, kErrorUncorrected, kAggregateEcc, &count)) c.ecc_uncorrected_aggregate = count;
+  unsigned corrected = 0, uncorrected = 0, pending = 0, failed = 0;
+  if (calls.Call("nvmlDeviceGetRemappedRows", a.remapped_rows, d, &corrected, &uncorrected, &pending, &failed)) {
+    c.remapped_rows_correctable = corrected;
+    c.remapped_rows_uncorrectable = uncorrected;
+    c.remap_pending = pending != 0;
+    c.remap_failed = failed != 0;
+  }
+  if (calls.Call("nvmlDeviceGetPcieReplayCounter", a.pcie_replays, d, &value)) c.pcie_replays = value;
+  if (calls.Call("nvmlDeviceGetCurrPcieLinkWidth", a.pcie_width, d, &value)) c.pcie_width_current = value;
+  return c;
+}
+
+XidEvents NvmlSession::TakeXidEvents(int index) {
+  XidEvents events;
+  Api& a = *api_;
+  if (!a.event_set_create || !a.register_events || !a.event_wait || !a.event_set_free) return events;  // too old
+  if (a.xid_watches.size() <= static_cast<std::size_t>(index)) a.xid_watches.resize(static_cast<std::size_t>(index) + 1);
+  Api::XidWatch& watch = a.xid_watches[static_cast<std::size_t>(index)];
+  if (watch.unsupported) return events;
+  Calls calls(a.error_string, events.error);
+  if (watch.set == nullptr) {  // a GPU that failed here is asked again next time: it may answer then
+    nvmlDevice_t d = nullptr;
+    nvmlEventSet_t set = nullptr;
+    if (!calls.Call("nvmlDeviceGetHandleByIndex_v2", a.handle, static_cast<unsigned>(index), &d)) return events;
+    if (!calls.Call("nvmlEventSetCreate", a.event_set_create, &set)) {
+      watch.unsupported = events.error.empty();
+      return events;
+    }
+    if (!calls.Call("nvmlDeviceRegisterEvents", a.register_events, d, kEventXid, set)) {
+      a.event_set_free(set);
+      watch.unsupported = events.error.empty();
+      return events;
+    }
+    watch.set = set;
+  }
+  events.watched = true;
+  for (int taken = 0; taken < kMaxEventsPerLook; ++taken) {
+    EventData data{};
+    nvmlReturn_t rc = a.event_wait(watch.set, &data, 0);
+    if (rc == kTimeout || !calls.Ok("nvmlEventSetWait_v2", rc)) break;
+    if ((data.event_type & kEventXid) != 0) events.xids.push_back(data.event_data);
+  }
+  return events;
 }
 
 }  // namespace kiln

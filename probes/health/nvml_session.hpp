@@ -35,6 +35,28 @@ struct GpuHealth {
   std::string pci_bus_id;
 };
 
+// The counters `kiln watch` reads every interval, and nothing else (a health check's NVLink walk and strings would
+// cost 30 calls a GPU each time).
+struct GpuCounters {
+  std::optional<double> temperature_c, power_w, sm_clock_mhz;
+  std::optional<std::uint64_t> throttle_reasons;
+  std::optional<std::uint64_t> ecc_corrected_volatile, ecc_uncorrected_volatile, ecc_uncorrected_aggregate;
+  std::optional<unsigned> remapped_rows_correctable, remapped_rows_uncorrectable;
+  std::optional<bool> remap_pending, remap_failed;
+  std::optional<unsigned> pcie_replays;  // PCIe replay counter (nvmlDeviceGetPcieReplayCounter)
+  std::optional<unsigned> pcie_width_current;
+  // The first call that failed for another reason than "not supported" ("nvmlDeviceGetTemperature: GPU is lost");
+  // empty when every reading worked or the GPU simply lacks it.
+  std::string error;
+};
+
+// XID events of one GPU since the last look.
+struct XidEvents {
+  bool watched = false;                  // an NVML event set listens for this GPU's XIDs: none missed
+  std::vector<unsigned long long> xids;  // oldest first
+  std::string error;                     // why it is not watched, or a wait failed (empty: not supported)
+};
+
 class NvmlSession {
  public:
   // nullptr (and `why` set) when NVML cannot be loaded or initialised.
@@ -46,6 +68,11 @@ class NvmlSession {
   int DeviceCount() const;
   GpuSample Sample(int index) const;
   GpuHealth Health(int index) const;
+  GpuCounters Counters(int index) const;
+  // XIDs of GPU `index` (nvmlEventTypeXidCriticalError) since the last call, without waiting. The first call
+  // registers an event set for the GPU: events before it are not seen. Not watched (and none invented) when the
+  // driver lacks event sets or the GPU does not support them.
+  XidEvents TakeXidEvents(int index);
 
  private:
   NvmlSession() = default;

@@ -1,5 +1,5 @@
-// kiln schedule's files and the failing-node hook: systemd accepts the units, the sweep script runs a sweep
-// into the history, and no hostname or message can inject a command.
+// kiln schedule's files and the failing-node hook: systemd accepts the units (the sweep's and kiln watch's), the
+// sweep script runs a sweep into the history, and no hostname or message can inject a command.
 
 #include <gtest/gtest.h>
 
@@ -29,8 +29,19 @@ TEST(Schedule, SystemdUnitsPassSystemdAnalyzeAndTheSweepScriptRunsASweep) {
   std::string timer = ReadFile(out + "/kiln-sweep.timer");
   EXPECT_NE(timer.find("OnCalendar=*-*-* 00/6:00:00"), std::string::npos) << timer;
   EXPECT_NE(ReadFile(out + "/kiln-sweep.service").find("ExecStart=" + out + "/kiln-sweep.sh"), std::string::npos);
+  // The collector beside the sweeps, by default in systemd's state folder, named in the install line.
+  std::string watch = ReadFile(out + "/kiln-watch.service");
+  for (const std::string& line : std::vector<std::string>{"\nType=simple\n", "\nExecStart=" + testing::KilnBinary() +
+                                  " watch --out /var/lib/kiln-watch --interval 60s\n", "\nRestart=on-failure\n",
+                                  "\nStateDirectory=kiln-watch\n", "\nProtectSystem=strict\n"}) {
+    EXPECT_NE(watch.find(line), std::string::npos) << line << "\n" << watch;
+  }
+  EXPECT_EQ(watch.find("\nPrivateDevices="), std::string::npos) << "NVML needs /dev/nvidia*";
+  EXPECT_NE(r.output.find("/kiln-watch.service /etc/systemd/system/"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("enable --now kiln-sweep.timer kiln-watch.service"), std::string::npos) << r.output;
   if (HaveProgram("systemd-analyze")) {
-    auto verify = RunCommand({"systemd-analyze", "verify", "--man=no", out + "/kiln-sweep.service", out + "/kiln-sweep.timer"}, 60);
+    auto verify = RunCommand({"systemd-analyze", "verify", "--man=no", out + "/kiln-sweep.service", out + "/kiln-sweep.timer",
+                              out + "/kiln-watch.service"}, 60);
     EXPECT_EQ(verify.exit_code, 0) << verify.output;
     EXPECT_EQ(verify.output, "") << "systemd-analyze has remarks";
   } else {
@@ -46,6 +57,52 @@ TEST(Schedule, SystemdUnitsPassSystemdAnalyzeAndTheSweepScriptRunsASweep) {
   auto history = testing::RunKiln({"history", "--db", db, "--format", "json"});
   ASSERT_EQ(history.exit_code, 0) << history.output;
   EXPECT_FALSE(nlohmann::json::parse(history.output)["series"].empty());
+}
+
+TEST(Schedule, TheWatchUnitTakesItsFolderAndIntervalOrIsLeftOut) {
+  testing::TempDir dir;
+  std::string here = dir.path().string(), out = here + "/schedule";
+  auto r = testing::RunCommand({"sh", "-c", "cd " + here + " && " + testing::KilnBinary() + " schedule --kind systemd "
+                                "--out schedule --reports reports --watch-out watch --watch-interval 1s"}, 120);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string watch = ReadFile(out + "/kiln-watch.service");
+  EXPECT_NE(watch.find(" watch --out " + here + "/watch --interval 1s\n"), std::string::npos) << watch;  // absolute
+  EXPECT_NE(watch.find("\nReadWritePaths=" + here + "/watch\n"), std::string::npos) << watch;  // not under /var/lib
+  EXPECT_EQ(watch.find("StateDirectory"), std::string::npos) << watch;
+  // --no-watch: the sweep's units only, and an install line without the collector.
+  std::string bare = here + "/bare";
+  r = testing::RunKiln({"schedule", "--kind", "systemd", "--out", bare, "--reports", here + "/reports", "--no-watch"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(bare + "/kiln-watch.service"));
+  EXPECT_TRUE(std::filesystem::exists(bare + "/kiln-sweep.service"));
+  EXPECT_EQ(r.output.find("kiln-watch"), std::string::npos) << r.output;
+  if (HaveProgram("systemd-analyze")) {
+    auto verify = RunCommand({"systemd-analyze", "verify", "--man=no", out + "/kiln-watch.service"}, 60);
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+    EXPECT_EQ(verify.output, "") << "systemd-analyze has remarks";
+  } else {
+    GTEST_SKIP() << "systemd-analyze is not installed";
+  }
+}
+
+TEST(Schedule, RefusesWatchOptionsThatCannotWork) {
+  testing::TempDir dir;
+  std::string out = (dir.path() / "s").string(), reports = (dir.path() / "r").string();
+  for (const char* interval : {"soon", "1ms", "60 s", "0s"}) {
+    auto r = testing::RunKiln({"schedule", "--kind", "systemd", "--out", out, "--reports", reports, "--watch-interval", interval});
+    EXPECT_EQ(r.exit_code, 2) << interval << ": " << r.output;
+    EXPECT_NE(r.output.find("--watch-interval"), std::string::npos) << r.output;
+  }
+  auto spaced = testing::RunKiln({"schedule", "--kind", "systemd", "--out", out, "--reports", reports, "--watch-out", "/var/lib/kiln watch"});
+  EXPECT_EQ(spaced.exit_code, 2) << spaced.output;
+  EXPECT_NE(spaced.output.find("--watch-out '/var/lib/kiln watch' must be an absolute path"), std::string::npos) << spaced.output;
+  auto slurm = testing::RunKiln({"schedule", "--kind", "slurm", "--out", out, "--reports", reports, "--watch-interval", "1s"});
+  EXPECT_EQ(slurm.exit_code, 2) << slurm.output;
+  EXPECT_NE(slurm.output.find("--kind systemd"), std::string::npos) << slurm.output;
+  auto both = testing::RunKiln({"schedule", "--kind", "systemd", "--out", out, "--reports", reports, "--no-watch",
+                                "--watch-out", "/var/lib/w"});
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 TEST(Schedule, SlurmBatchScrontabAndDrainHook) {

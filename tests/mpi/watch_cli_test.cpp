@@ -1,14 +1,23 @@
-// `kiln watch` through the binary on a fake sysfs (KILN_SYSFS_ROOT) and without NVML: what it appends is a replay
-// `kiln predict` reads, the textfile is node_exporter's format, a failed write is reported and retried without
-// ending the collector, SIGTERM ends it cleanly, and bad options exit 2.
+// `kiln watch` through the binary on a fake sysfs (KILN_SYSFS_ROOT), without NVML and with the fake NVML
+// (tests/support/fake_nvml.cpp): what it appends is a replay `kiln predict` reads (GPU counters, XID events each
+// counted once), the textfile is node_exporter's format, a GPU that fails mid-run is said once and the collector
+// goes on, a failed write is reported and retried without ending the collector, SIGTERM ends it cleanly, and bad
+// options exit 2.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/files.hpp"
+#include "core/subprocess.hpp"
+#include "tests/support/fake_nvml.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -128,6 +137,153 @@ TEST(WatchCli, BadOptionsExitTwo) {
   EXPECT_EQ(Watch(dir, {"--out", out, "--count", "0"}).exit_code, 2);
   EXPECT_EQ(Watch(dir, {"--out", out, "--node", "", "--count", "1"}).exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// The lines of samples.jsonl so far (a line being appended is left out), or none before the file exists.
+std::vector<std::string> SampleLines(const std::string& out) {
+  std::error_code error;
+  if (!std::filesystem::exists(out + "/samples.jsonl", error)) return {};
+  return Lines(ReadFile(out + "/samples.jsonl"));
+}
+
+// The values of one GPU's metric in samples.jsonl, in file order.
+std::vector<double> Values(const std::string& out, const std::string& metric, const std::string& gpu) {
+  std::vector<double> values;
+  for (const std::string& line : SampleLines(out)) {
+    nlohmann::json sample = nlohmann::json::parse(line);
+    if (sample["metric"] == metric && sample["labels"].value("gpu", "") == gpu) values.push_back(sample["value"]);
+  }
+  return values;
+}
+
+// Polls until `done` holds; false after two minutes (a collector that hangs, never a slow machine's timing).
+bool Eventually(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+std::string TextfileOf(const std::string& out) {
+  std::error_code error;
+  return std::filesystem::exists(out + "/kiln-watch.prom", error) ? ReadFile(out + "/kiln-watch.prom") : "";
+}
+
+// kiln watch running in the background on the fake sysfs and the fake GPUs, every 50 ms, until Stop() interrupts
+// it (SIGINT, as at a terminal).
+class BackgroundWatch {
+ public:
+  BackgroundWatch(const testing::TempDir& dir, const testing::FakeNvml& fake, const std::string& out)
+      : process_({testing::KilnBinary(), "watch", "--out", out, "--interval", "50ms", "--node", "gn01"}, Env(dir, fake)) {
+    process_.InterruptFirst(std::chrono::seconds(30));
+  }
+  bool SaidWithin(const std::string& text) { return process_.WaitForOutput(text, std::chrono::minutes(2)); }
+  ProcessResult Stop() { return process_.Wait(std::chrono::steady_clock::now()); }
+
+ private:
+  static std::vector<std::string> Env(const testing::TempDir& dir, const testing::FakeNvml& fake) {
+    std::vector<std::string> env = fake.Env();
+    env.push_back("KILN_SYSFS_ROOT=" + (dir.path() / "sys").string());
+    return env;
+  }
+  Subprocess process_;
+};
+
+// Two fake GPUs with every counter kiln predict reads at 0 (GPU 1 without a PCIe replay counter).
+testing::FakeNvml TwoGpus(const testing::TempDir& dir) {
+  testing::FakeNvml fake(dir.path() / "nvml-state", 2);
+  for (int gpu : {0, 1}) {
+    for (const char* key : {"ecc_sbe_volatile", "ecc_dbe_volatile", "remapped_correctable", "remapped_uncorrectable",
+                            "remap_pending", "remap_failed"}) {
+      fake.Set(gpu, key, 0);
+    }
+    fake.Set(gpu, "temperature", 40 + static_cast<unsigned long long>(gpu));
+  }
+  fake.Set(0, "pcie_replay", 0).Write();
+  return fake;
+}
+
+TEST(WatchCli, FakeGpusCountersAndXidEventsReachTheReplayTheTextfileAndKilnPredict) {
+  testing::TempDir dir;
+  FakePort(dir);
+  testing::FakeNvml fake = TwoGpus(dir);
+  std::string out = (dir.path() / "watch").string();
+  BackgroundWatch watch(dir, fake, out);
+  // The first reading: both GPUs watched for XIDs (the gauge at 0), so the events below come after registration.
+  ASSERT_TRUE(Eventually([&] { return Values(out, "DCGM_FI_DEV_XID_ERRORS", "1").size() == 1; }));
+  fake.Set(0, "pcie_replay", 25).Set(1, "ecc_sbe_volatile", 7).Set(1, "remapped_correctable", 1);
+  fake.AddXid(1, 79).AddXid(1, 79).Write();  // the same XID twice: two events
+  ASSERT_TRUE(Eventually([&] { return Values(out, "DCGM_FI_DEV_XID_ERRORS", "1").size() == 4; }));
+  ASSERT_TRUE(Eventually([&] { return TextfileOf(out).find("DCGM_FI_DEV_XID_ERRORS{gpu=\"1\"} 79\n") != std::string::npos; }));
+  fake.Set(0, "pcie_replay", 30).Write();
+  ASSERT_TRUE(Eventually([&] { return Values(out, "DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "0").size() == 3; }));
+  std::string textfile = TextfileOf(out);
+  ProcessResult stopped = watch.Stop();
+  EXPECT_FALSE(stopped.killed) << stopped.output;
+  EXPECT_NE(stopped.output.find("readings"), std::string::npos) << stopped.output;
+
+  EXPECT_EQ(Values(out, "DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "0"), (std::vector<double>{0, 25, 30}));
+  EXPECT_TRUE(Values(out, "DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "1").empty());  // GPU 1 has none: none invented
+  EXPECT_EQ(Values(out, "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", "1"), (std::vector<double>{0, 7}));
+  EXPECT_EQ(Values(out, "DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "1"), (std::vector<double>{0, 1}));
+  EXPECT_EQ(Values(out, "DCGM_FI_DEV_XID_ERRORS", "1"), (std::vector<double>{0, 79, 0, 79}));
+  EXPECT_EQ(Values(out, "DCGM_FI_DEV_XID_ERRORS", "0"), (std::vector<double>{0}));
+  EXPECT_TRUE(Values(out, "DCGM_FI_DEV_POWER_USAGE", "0").empty());
+  for (const char* sample : {"# TYPE DCGM_FI_DEV_PCIE_REPLAY_COUNTER counter\n", "# TYPE DCGM_FI_DEV_XID_ERRORS gauge\n",
+                             "# TYPE DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS counter\n",
+                             "DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS{gpu=\"1\"} 1\n", "DCGM_FI_DEV_GPU_TEMP{gpu=\"1\"} 41\n",
+                             "node_infiniband_symbol_error_total{device=\"mlx5_0\",port=\"1\"} 5\n"}) {
+    EXPECT_NE(textfile.find(sample), std::string::npos) << sample << "\n" << textfile;
+  }
+
+  // kiln predict reads every line as a known signal, and counts the two XIDs as two: its rule (two hardware XIDs
+  // within 48 h) fires for GPU 1 at the node's next evaluation, which a sample an hour later brings.
+  std::vector<std::string> lines = SampleLines(out);
+  nlohmann::json later = nlohmann::json::parse(lines.back());
+  later["t"] = later["t"].get<std::int64_t>() + 3600;
+  std::string replay = dir.Write("replay.jsonl", ReadFile(out + "/samples.jsonl") + later.dump() + "\n");
+  std::string predicted = (dir.path() / "predict").string();
+  auto r = testing::RunKiln({"predict", "--replay", replay, "--out", predicted});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string summary = ReadFile(predicted + "/predict.txt");
+  std::string counts = fmt::format("({} samples of", lines.size() + 1);
+  EXPECT_NE(summary.find(counts), std::string::npos) << counts << "\n" << summary;
+  EXPECT_NE(summary.find(", 0 lines ignored)"), std::string::npos) << summary;
+  std::vector<std::string> alerts = Lines(ReadFile(predicted + "/alerts.jsonl"));
+  ASSERT_EQ(alerts.size(), 1u) << ReadFile(predicted + "/alerts.jsonl");
+  nlohmann::json alert = nlohmann::json::parse(alerts[0]);
+  EXPECT_EQ(alert["rule"], "xid");
+  EXPECT_EQ(alert["labels"], nlohmann::json({{"gpu", "1"}}));
+  EXPECT_EQ(alert["evidence"]["events"], 2) << alert.dump();
+}
+
+TEST(WatchCli, AGpuThatStartsFailingMidRunIsSaidOnceAndTheCollectorGoesOn) {
+  testing::TempDir dir;
+  FakePort(dir);
+  testing::FakeNvml fake = TwoGpus(dir);
+  fake.Set(0, "xid_events", 0).Write();  // GPU 0 cannot register for XIDs: no gauge, no complaint
+  std::string out = (dir.path() / "watch").string();
+  BackgroundWatch watch(dir, fake, out);
+  ASSERT_TRUE(Eventually([&] { return Values(out, "DCGM_FI_DEV_GPU_TEMP", "1").size() == 1; }));
+  fake.Set(1, "lost", 1).Write();  // every call on GPU 1 now fails, as when it falls off the bus
+  const std::string said = "GPU 1: nvmlDeviceGetHandleByIndex_v2: GPU is lost";
+  ASSERT_TRUE(watch.SaidWithin(said));
+  // Still reading: GPU 0 and the port, many readings after.
+  fake.Set(0, "pcie_replay", 3).Write();
+  ASSERT_TRUE(Eventually([&] { return Values(out, "DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "0").size() == 2; }));
+  dir.Write("sys/class/infiniband/mlx5_0/ports/1/counters/symbol_error", "6\n");
+  ASSERT_TRUE(Eventually([&] { return TextfileOf(out).find("port=\"1\"} 6\n") != std::string::npos; }));
+  std::string textfile = TextfileOf(out);
+  ProcessResult stopped = watch.Stop();
+  EXPECT_FALSE(stopped.killed) << stopped.output;
+  std::size_t first = stopped.output.find(said);
+  EXPECT_EQ(stopped.output.find(said, first + 1), std::string::npos) << "said more than once:\n" << stopped.output;
+  EXPECT_EQ(stopped.output.find("GPU 0"), std::string::npos) << stopped.output;
+  EXPECT_EQ(textfile.find("gpu=\"1\""), std::string::npos) << textfile;  // a lost GPU's values are not repeated
+  EXPECT_NE(textfile.find("DCGM_FI_DEV_PCIE_REPLAY_COUNTER{gpu=\"0\"} 3\n"), std::string::npos) << textfile;
+  EXPECT_TRUE(Values(out, "DCGM_FI_DEV_XID_ERRORS", "0").empty());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The pieces of `kiln watch` without the loop: sysfs InfiniBand counters (hostile files skipped, never blocking),
-// the replay lines it appends (changed series only, each again after the keep-alive), the textfile's escaping.
+// the replay lines it appends (changed series only, each again after the keep-alive; every XID event one event for
+// `kiln predict`), the textfile's escaping.
 
 #include <sys/stat.h>
 
@@ -8,6 +9,7 @@
 #include <filesystem>
 
 #include "predict/ib_counters.hpp"
+#include "predict/predictor.hpp"
 #include "predict/replay.hpp"
 #include "predict/watch_log.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -67,6 +69,54 @@ TEST(PredictWatch, TextfileGroupsEachMetricAndEscapesLabelValues) {
   EXPECT_NE(text.find("node_infiniband_link_downed_total{device=\"m\\\"x\\\\\\n\",port=\"1\"} 2\n"), std::string::npos)
       << text;
   EXPECT_NE(text.find("kiln_watch_last_reading_timestamp_seconds 77\n"), std::string::npos);
+}
+
+Reading Xid(double code, bool event) { return {"DCGM_FI_DEV_XID_ERRORS", {{"gpu", "1"}}, code, false, event}; }
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1) {
+    lines.push_back(text.substr(at, end - at));
+  }
+  return lines;
+}
+
+TEST(PredictWatch, EveryXidEventIsOneEventForThePredictorEvenWhenItsCodeRepeats) {
+  WatchLog log("gn01");
+  std::string lines = log.ReplayLines(1000, {Xid(0, false)});  // watched, no XID yet: the gauge's 0
+  lines += log.ReplayLines(1001, {Xid(79, true)});               // an event
+  lines += log.ReplayLines(1002, {Xid(79, false)});              // none since: the gauge holds 79, unwritten
+  lines += log.ReplayLines(1003, {Xid(79, true), Xid(79, true)});  // the same XID twice: 0 before each
+  std::vector<std::string> written = SplitLines(lines);
+  std::vector<std::string> values;
+  for (const std::string& line : written) values.push_back(line.substr(line.find("\"value\":") + 8));
+  EXPECT_EQ(values, (std::vector<std::string>{"0}", "79}", "0}", "79}", "0}", "79}"})) << lines;
+  // kiln predict counts a change to a hardware XID: three here, so its rule (two within 48 h) fires at the node's
+  // next evaluation, an hour on.
+  Replay replay;
+  int number = 0;
+  for (const std::string& line : written) replay.AddLine(line, "samples.jsonl", ++number);
+  replay.AddLine(R"({"t": 4700, "node": "gn01", "metric": "DCGM_FI_DEV_GPU_TEMP", "labels": {"gpu": "1"}, "value": 40})",
+                 "samples.jsonl", ++number);
+  replay.Sort();
+  std::vector<Alert> alerts = Predict(replay);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule, "xid");
+  EXPECT_EQ(alerts[0].device, "gpu=1");
+  EXPECT_EQ(alerts[0].evidence["events"], 3) << alerts[0].evidence.dump();
+}
+
+TEST(PredictWatch, AnEventAfterAFailedWriteStillCountsAsNew) {
+  WatchLog log("gn01");
+  log.ReplayLines(1000, {Xid(79, true)});
+  log.Forget();  // that write failed, or did not: the file's last value is not known
+  EXPECT_EQ(SplitLines(log.ReplayLines(1001, {Xid(79, true)})).size(), 2u);  // 0, then 79
+}
+
+TEST(PredictWatch, TheTextfileHoldsASeriesOnceWithItsLastEvent) {
+  std::string text = RenderTextfile(5, {Xid(79, true), Xid(48, true)});
+  EXPECT_NE(text.find("DCGM_FI_DEV_XID_ERRORS{gpu=\"1\"} 48\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("} 79"), std::string::npos) << text;
 }
 
 }  // namespace
