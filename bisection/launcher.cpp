@@ -52,10 +52,13 @@ bool AllMeasured(const nlohmann::json& report) {
 
 LaunchingExecutor::LaunchingExecutor(LauncherOptions options) : options_(std::move(options)) {}
 
+LaunchShape LaunchingExecutor::Shape(const std::vector<std::string>& hosts, const std::string& dir) const {
+  return {dir + "/hosts", hosts.size(), options_.ranks_per_node, options_.gpu_per_rank, options_.launcher_args, hosts};
+}
+
 std::vector<std::string> LaunchingExecutor::Command(const std::vector<std::string>& hosts,
                                                     const std::string& dir) const {
-  LaunchShape shape{dir + "/hosts", hosts.size(), options_.ranks_per_node, options_.gpu_per_rank,
-                    options_.launcher_args};
+  LaunchShape shape = Shape(hosts, dir);
   std::vector<std::string> argv = options_.launcher->TrialCommand(shape);
   std::vector<std::string> kiln{options_.kiln_binary, "run", "--suite", dir + "/suite.xml", "--baseline",
                                 options_.baseline_path, "--out", dir, "--quiet", "--hosts", shape.hostfile,
@@ -134,7 +137,7 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
   WriteFileAtomically(dir + "/hosts", hostfile);
   WriteFileAtomically(dir + "/suite.xml", TrialSuite(steps));
   double limit = timeout_s + options_.launch_slack_s;
-  Subprocess job(Command(hosts, dir));
+  Subprocess job(Command(hosts, dir), Environment(hosts, dir));
   const double grace_s = options_.interrupt_grace_s.value_or(options_.launcher->InterruptGraceSeconds());
   job.InterruptFirst(std::chrono::duration_cast<std::chrono::milliseconds>(Seconds(grace_s)));
   ProcessResult process = job.Wait(std::chrono::steady_clock::now() +

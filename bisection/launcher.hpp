@@ -54,11 +54,15 @@ class LaunchingExecutor : public TrialExecutor {
   std::vector<TrialResult> RunRound(const std::vector<Trial>& trials) override;
   bool interrupted() const { return options_.interrupted != nullptr && options_.interrupted->load(); }
 
-  // The command that runs one trial (exposed for tests).
+  // The command that runs one trial, and the variables its launcher gets beside this process's (exposed for tests).
   std::vector<std::string> Command(const std::vector<std::string>& hosts, const std::string& dir) const;
+  std::vector<std::string> Environment(const std::vector<std::string>& hosts, const std::string& dir) const {
+    return options_.launcher->TrialEnvironment(Shape(hosts, dir));
+  }
 
  private:
   TrialResult RunTrial(const Trial& trial, const std::string& dir, std::stop_token stop) const;
+  LaunchShape Shape(const std::vector<std::string>& hosts, const std::string& dir) const;
   LauncherOptions options_;
   int round_ = 0;
 };

@@ -143,6 +143,32 @@ TEST_F(LauncherTest, CommandsForMpirunAndSrunNameTheTrialsHostsAndOneRankPerNode
                                                  "/t/r0/t1/hosts", "--kill-on-bad-exit=1", "--mpi=pmix"}));
 }
 
+TEST_F(LauncherTest, ATrialsSrunGetsItsOwnHostsAsTheJobsNodeListInTheAllocationsOrder) {
+  // Slurm 22.05's PMIx plugin looks a step's node up in the job's list (the step's SLURM_JOB_NODELIST): a pair
+  // trial on part of the allocation hung. The stand-in srun writes what it was given into the trial's folder.
+  dir_.Write("bin/srun",
+             "#!/bin/sh\n"
+             "out=\n"
+             "while [ $# -gt 0 ]; do [ \"$1\" = --out ] && out=$2; shift; done\n"
+             "echo \"$SLURM_JOB_NODELIST $SLURM_NODELIST\" > \"$out/nodelist\"\n");
+  std::filesystem::permissions(dir_.path() / "bin/srun", std::filesystem::perms(0755));
+  options_.launcher = &SrunLauncher();
+  options_.hosts = {"h4", "h2", "h3", "x1"};
+  setenv("SLURM_JOB_NODELIST", "h[1-4]", 1);
+  LaunchingExecutor executor(options_);
+  executor.RunRound({{TrialKind::kPair, {0, 2}, 2}, {TrialKind::kPair, {1, 2}, 2}, {TrialKind::kPair, {0, 3}, 2}});
+  EXPECT_EQ(ReadFile(options_.work_dir + "/round0000/trial00000/nodelist"), "h[3-4] h[3-4]\n");
+  EXPECT_EQ(ReadFile(options_.work_dir + "/round0000/trial00001/nodelist"), "h[2-3] h[2-3]\n");
+  // x1 is not in the allocation: the variables stay the allocation's, and srun says what is wrong.
+  EXPECT_EQ(ReadFile(options_.work_dir + "/round0000/trial00002/nodelist"), "h[1-4] \n");
+  unsetenv("SLURM_JOB_NODELIST");
+  EXPECT_TRUE(executor.Environment({"h2", "h3"}, "/t").empty());
+  options_.launcher = &MpirunLauncher();
+  setenv("SLURM_JOB_NODELIST", "h[1-4]", 1);
+  EXPECT_TRUE(LaunchingExecutor(options_).Environment({"h2", "h3"}, "/t").empty());
+  unsetenv("SLURM_JOB_NODELIST");
+}
+
 TEST_F(LauncherTest, ASignalStopsTheRoundAndSkipsEveryLaterTrial) {
   setenv("FAKE_MODE", "hang", 1);
   std::atomic<bool> interrupted{false};
