@@ -23,6 +23,10 @@ class LauncherTest : public ::testing::Test {
     // The stand-in finds --out among its arguments and behaves as FAKE_MODE says.
     dir_.Write("bin/mpirun",
                "#!/bin/sh\n"
+               "case \" $* \" in\n"  // a host asked alone: "down" refuses, every other answers
+               "  *' --host down '*) echo 'ssh: connect to host down port 22: Connection refused'; exit 255 ;;\n"
+               "  *' --host '*) echo \"$*\" >> \"$FAKE_ASKED\"; exit 0 ;;\n"
+               "esac\n"
                "out=\n"
                "while [ $# -gt 0 ]; do [ \"$1\" = --out ] && out=$2; shift; done\n"
                "case $FAKE_MODE in\n"
@@ -109,6 +113,29 @@ TEST_F(LauncherTest, ReportHangAndCrashBecomeOutcomesWithReasons) {
   EXPECT_EQ(hung[1].outcome, TrialOutcome::kHang);
   EXPECT_NE(hung[0].reason.find("no result within 2s"), std::string::npos) << hung[0].reason;
   EXPECT_NE(hung[0].reason.find("mpirun was interrupted and stopped the job"), std::string::npos) << hung[0].reason;
+}
+
+TEST_F(LauncherTest, AJobThatEndsWithoutAReportNamesItsHostThatDoesNotAnswerAndWhy) {
+  // kiln bisect --hosts with a host no sshd listens on: its trials crash at mpirun's start. Each host of such a
+  // trial is asked alone, once, and the reason names the one that does not answer in the launcher's words.
+  setenv("FAKE_MODE", "crash", 1);
+  setenv("FAKE_ASKED", (dir_.path() / "asked").c_str(), 1);
+  options_.hosts = {"a", "down", "c", "d"};
+  LaunchingExecutor executor(options_);
+  std::vector<TrialResult> crashed = executor.RunRound({{TrialKind::kPair, {0, 1}, 2}, {TrialKind::kPair, {2, 3}, 2}});
+  EXPECT_EQ(crashed[0].outcome, TrialOutcome::kCrash);
+  EXPECT_NE(crashed[0].reason.find("mpirun ended with exit 139 and no report: host down does not answer alone (mpirun "
+                                   "--host down -np 1"), std::string::npos) << crashed[0].reason;
+  EXPECT_NE(crashed[0].reason.find("true: mpirun: ssh: connect to host down port 22: Connection refused)"),
+            std::string::npos) << crashed[0].reason;
+  EXPECT_EQ(crashed[0].reason.find("host a "), std::string::npos) << crashed[0].reason;
+  // Every host answers: the job's own last words.
+  EXPECT_NE(crashed[1].reason.find("segmentation fault"), std::string::npos) << crashed[1].reason;
+  EXPECT_EQ(crashed[1].reason.find("does not answer"), std::string::npos) << crashed[1].reason;
+  executor.RunRound({{TrialKind::kPair, {1, 2}, 2}});  // asked before: not again
+  std::string asked = ReadFile((dir_.path() / "asked").string());
+  EXPECT_EQ(std::count(asked.begin(), asked.end(), '\n'), 3) << asked;  // a, c, d once each ("down" refused)
+  unsetenv("FAKE_ASKED");
 }
 
 TEST_F(LauncherTest, ALauncherThatIgnoresTheInterruptIsKilledAndTheReasonSaysSo) {
