@@ -6,8 +6,9 @@
 #   link  only the traffic between h1 and h3 at 100 Mbit/s, both ways (htb + u32 on the destination), both
 #         hosts at full speed with everyone else; `--launcher srun`: the link h1<->h3, neither host, as mpirun
 #         finds it (tests/netns/bisect_netns.sh link)
-# Each case checks the report, and that its trials really were srun job steps: every trial's own report says
-# srun, and each node's slurmd launched exactly as many steps of the case's job as trials ran on that node.
+# Each case checks the report (the culprit named, nobody else, nothing hung or unresolved), and that its trials
+# really were srun job steps: every trial's own report says srun, and each node's slurmd launched exactly as many
+# steps of the case's job as trials ran on that node.
 # Usage: bisect_slurm.sh KILN SOURCE_DIR [CASE...] (default: node link). Exit 77 (skipped) without root,
 # namespaces or Slurm. Everything it starts is stopped and removed on exit, also on failure; no name reaches DNS
 # (a private /etc/hosts and resolv.conf; SLURM_CONF always set).

@@ -29,23 +29,17 @@ findings = b["findings"]
 unresolved = [f for f in findings if f["kind"] == "unresolved"]
 for f in unresolved:
     print(f"  unresolved: {f['subject']}: {f['reason']}")
+accused = sorted(f"{f['kind']} {name(f)}" for f in findings if f["kind"] != "unresolved")
+print("accused:", accused)
+# Healthy pair steps used to hang now and then (Slurm's PMIx plugin sent a direct-modex request to the wrong
+# node; runners/launchers/srun.cpp): a slow node or link is slow, never hung, and nothing is left unresolved.
+hangs = [(r["index"], t.get("nodes")) for r in b["rounds"] for t in r["trials"] if t.get("outcome") == "hang"]
+assert not hangs, f"trials reported as hung: {hangs}"
+assert not unresolved, f"unresolved: {[f['reason'] for f in unresolved]}"
 if case == "node":
-    accused = sorted(name(f) for f in findings if f["kind"] == "node")
-    # On a loaded machine Slurm's PMIx plugin now and then loses a message between two slurmstepds and a
-    # healthy pair's step hangs. kiln must then cancel the step (else it holds the nodes and every later trial
-    # on them waits) and at most call the node intermittent: unresolved, never accused.
-    for f in unresolved:
-        assert f["subject"]["kind"] == "node" and "intermittent" in f["reason"], f
-    others = [f for f in findings if f["kind"] not in ("node", "unresolved")]
-    assert accused == ["h3"], f"accused {accused}"
-    assert not others, f"other findings: {others}"
+    assert accused == ["node h3"], f"accused {accused}, expected only the node h3"
 else:
-    accused = sorted(f"{f['kind']} {name(f)}" for f in findings if f["kind"] != "unresolved")
-    print("accused:", accused)
     assert accused == ["link h1<->h3"], f"accused {accused}, expected only the link h1<->h3"
-    assert not unresolved, f"unresolved: {[f['reason'] for f in unresolved]}"
-    hangs = [(r["index"], t.get("nodes")) for r in b["rounds"] for t in r["trials"] if t.get("outcome") == "hang"]
-    assert not hangs, f"trials reported as hung: {hangs}"
     failing = {s["subject"]["kind"]: s["subject"]["nodes"] for s in report["summary"]["failing_subjects"]}
     assert "node" not in failing, f"a node among the failing subjects: {report['summary']['failing_subjects']}"
     assert sorted(failing.get("pair", [])) == ["h1", "h3"], f"failing subjects: {report['summary']['failing_subjects']}"
