@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -127,22 +129,46 @@ struct ReportStamp {
   std::optional<std::filesystem::file_time_type> before;
 };
 
-// A program with this process's stderr (its ranks' progress) and its stdout dropped (the summary of a report
-// the controller completes and prints itself): its exit status.
-int RunWithoutStdout(const std::vector<std::string>& argv) {
+// mpirun as the controller's child, with stdin from /dev/null (kiln's ranks read none) and, when `drop_stdout`,
+// stdout dropped (the summary of a report the controller completes and prints itself). It runs in a process group
+// of its own so that a stop reaches it exactly once: SIGINT, SIGTERM or SIGHUP sent to kiln (a Ctrl-C, a
+// scheduler's kill of the pid it started, a dropped ssh session) is forwarded to mpirun as one SIGTERM, which it
+// passes to its ranks; they cut their step short and rank 0 writes the report of what was done. (A Ctrl-C that
+// reached mpirun beside kiln's forward would be its second signal, and a third makes it exit at once, leaving its
+// ranks behind.) Returns its exit status, or 128 + the signal that ended it.
+int RunMpirunChild(const std::vector<std::string>& argv, bool drop_stdout) {
   std::vector<char*> c_args;
   for (const std::string& word : argv) c_args.push_back(const_cast<char*>(word.c_str()));
   c_args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (drop_stdout) posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  InstallStopHandlers();
   std::fflush(nullptr);
   pid_t pid = -1;
-  int error = ::posix_spawnp(&pid, c_args[0], &actions, nullptr, c_args.data(), environ);
+  int error = ::posix_spawnp(&pid, c_args[0], &actions, &attributes, c_args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (error != 0) throw RunError(fmt::format("cannot start {}: {}", argv[0], std::strerror(error)));
+  bool forwarded = false;
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (true) {
+    pid_t ended = ::waitpid(pid, &status, WNOHANG);
+    if (ended == pid || (ended < 0 && errno != EINTR)) break;
+    if (!forwarded && StopRequested()) {
+      std::fprintf(stderr, "kiln: stopping: mpirun (pid %d) is asked to stop its ranks, which write the report of "
+                           "what was done\n", static_cast<int>(pid));
+      ::kill(pid, SIGTERM);
+      forwarded = true;
+    }
+    // Until a stop, its eventfd wakes this at once; after, the fd stays readable and is left out.
+    pollfd stop{StopRequestedFd(), POLLIN, 0};
+    ::poll(&stop, forwarded ? 0 : 1, 100);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -183,7 +209,7 @@ int RunOverHostsThatAnswer(const RunArgs& args, const char* argv0, const std::ve
   again.force = false;
   ReportStamp stamp(args.out);
   int rerun = up == 0 ? kExitCannotRun
-                      : RunWithoutStdout(Joined(MpirunOver(args, joined, up), ChildRun(again, argv0, suite, baseline, joined)));
+                      : RunMpirunChild(Joined(MpirunOver(args, joined, up), ChildRun(again, argv0, suite, baseline, joined)), true);
   if (!stamp.Fresh()) {
     std::fprintf(stderr, "kiln: %s; no report\n", up == 0 ? "no host answered"
                                                           : fmt::format("mpirun over the {} host(s) that answered "
@@ -204,8 +230,7 @@ int RunAsController(const RunArgs& args, const CommandLine& line, const std::vec
   command.push_back(ThisExecutable(line.argv[0]));
   for (int i = 1; i < line.argc; ++i) command.push_back(line.argv[i]);
   ReportStamp stamp(args.out);
-  InstallStopHandlers();  // a Ctrl-C reaches mpirun too (one process group): this side waits for its end
-  int status = RunAttached(command);
+  int status = RunMpirunChild(command, false);
   if ((status >= 0 && status <= kExitCannotRun) || stamp.Fresh() || StopRequested()) return status;
   return RunOverHostsThatAnswer(args, line.argv[0], hosts, status);
 }
@@ -218,7 +243,7 @@ int RunWithBisection(const RunArgs& args, const char* argv0, std::size_t hosts) 
   std::vector<std::string> command = Joined(MpirunOver(args, args.hosts, hosts), ChildRun(args, argv0, suite, baseline, args.hosts));
   std::optional<KeyPair> key;
   if (!args.sign_key.empty()) key = LoadSecretKey(args.sign_key);  // a bad key fails before anything runs
-  int status = RunAttached(command);
+  int status = RunMpirunChild(command, false);
   std::string report_path = args.out + "/report.json";
   if ((status != 0 && status != 1) || !std::filesystem::exists(report_path)) {
     std::fprintf(stderr, "kiln: mpirun exited %d without a report to bisect\n", status);

@@ -17,9 +17,12 @@
 #include "core/verdict.hpp"
 #include "reports/html_escape.hpp"  // the same five escapes make XML attribute values safe
 #include "reports/report.hpp"
+#include "runners/host_answers.hpp"
 
 namespace kiln {
 namespace {
+
+constexpr double kHostAnswerSeconds = 60;  // one host asked alone: ssh's connect, orted's or slurmstepd's start
 
 // A suite of the trial's steps, one phase each.
 std::string TrialSuite(const std::vector<TrialStep>& steps) {
@@ -52,10 +55,13 @@ bool AllMeasured(const nlohmann::json& report) {
 
 LaunchingExecutor::LaunchingExecutor(LauncherOptions options) : options_(std::move(options)) {}
 
+LaunchShape LaunchingExecutor::Shape(const std::vector<std::string>& hosts, const std::string& dir) const {
+  return {dir + "/hosts", hosts.size(), options_.ranks_per_node, options_.gpu_per_rank, options_.launcher_args, hosts};
+}
+
 std::vector<std::string> LaunchingExecutor::Command(const std::vector<std::string>& hosts,
                                                     const std::string& dir) const {
-  LaunchShape shape{dir + "/hosts", hosts.size(), options_.ranks_per_node, options_.gpu_per_rank,
-                    options_.launcher_args};
+  LaunchShape shape = Shape(hosts, dir);
   std::vector<std::string> argv = options_.launcher->TrialCommand(shape);
   std::vector<std::string> kiln{options_.kiln_binary, "run", "--suite", dir + "/suite.xml", "--baseline",
                                 options_.baseline_path, "--out", dir, "--quiet", "--hosts", shape.hostfile,
@@ -134,7 +140,7 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
   WriteFileAtomically(dir + "/hosts", hostfile);
   WriteFileAtomically(dir + "/suite.xml", TrialSuite(steps));
   double limit = timeout_s + options_.launch_slack_s;
-  Subprocess job(Command(hosts, dir));
+  Subprocess job(Command(hosts, dir), Environment(hosts, dir));
   const double grace_s = options_.interrupt_grace_s.value_or(options_.launcher->InterruptGraceSeconds());
   job.InterruptFirst(std::chrono::duration_cast<std::chrono::milliseconds>(Seconds(grace_s)));
   ProcessResult process = job.Wait(std::chrono::steady_clock::now() +
@@ -158,14 +164,34 @@ TrialResult LaunchingExecutor::RunTrial(const Trial& trial, const std::string& d
                                 dir);
   } else if (!std::filesystem::exists(dir + "/report.json")) {
     result.outcome = TrialOutcome::kCrash;
+    std::string silent = HostsThatDoNotAnswer(hosts);
     result.reason = fmt::format("{} ended with exit {} and no report: {}", options_.launcher->Name(), process.exit_code,
-                                LastLinesOf(process.output, 2));
+                                silent.empty() ? LastLinesOf(process.output, 2) : silent);
   } else {
     result = JudgeTrialReport(dir + "/report.json", steps.front().probe,
                               trial.kind == TrialKind::kNode ? options_.peer_metric : "");
   }
   result.seconds = process.seconds;
   return result;
+}
+
+std::string LaunchingExecutor::HostsThatDoNotAnswer(const std::vector<std::string>& hosts) const {
+  std::lock_guard lock(answers_mutex_);  // trials that crash at once ask each host only once
+  std::vector<HostEntry> unasked;
+  for (const std::string& host : hosts) {
+    if (answers_.count(host) == 0) unasked.push_back({host, 1, 0});
+  }
+  for (const HostAnswer& answer : AskHosts(unasked, *options_.launcher, options_.launcher_args, kHostAnswerSeconds)) {
+    answers_[answer.host.name] = answer.answered ? "" : answer.why;
+  }
+  std::string silent;
+  for (const std::string& host : hosts) {
+    if (answers_.at(host).empty()) continue;
+    silent += fmt::format("{}host {} does not answer alone ({}: {})", silent.empty() ? "" : "; ", host,
+                          fmt::join(options_.launcher->AnswerCommand(host, options_.launcher_args), " "),
+                          answers_.at(host));
+  }
+  return silent;
 }
 
 TrialResult JudgeTrialReport(const std::string& report_path, const std::string& probe, const std::string& peer_metric) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -54,13 +55,22 @@ class LaunchingExecutor : public TrialExecutor {
   std::vector<TrialResult> RunRound(const std::vector<Trial>& trials) override;
   bool interrupted() const { return options_.interrupted != nullptr && options_.interrupted->load(); }
 
-  // The command that runs one trial (exposed for tests).
+  // The command that runs one trial, and the variables its launcher gets beside this process's (exposed for tests).
   std::vector<std::string> Command(const std::vector<std::string>& hosts, const std::string& dir) const;
+  std::vector<std::string> Environment(const std::vector<std::string>& hosts, const std::string& dir) const {
+    return options_.launcher->TrialEnvironment(Shape(hosts, dir));
+  }
 
  private:
   TrialResult RunTrial(const Trial& trial, const std::string& dir, std::stop_token stop) const;
+  LaunchShape Shape(const std::vector<std::string>& hosts, const std::string& dir) const;
+  // After a job ended without a report: which of its hosts do not answer alone through the launcher, and why
+  // ("" when all do). Each host is asked once per bisection.
+  std::string HostsThatDoNotAnswer(const std::vector<std::string>& hosts) const;
   LauncherOptions options_;
   int round_ = 0;
+  mutable std::mutex answers_mutex_;
+  mutable std::map<std::string, std::string> answers_;  // host -> why it did not answer ("" when it did)
 };
 
 // What a trial's folder says: its report.json, or how the launch ended when there is none. The value is the

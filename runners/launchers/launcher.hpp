@@ -15,6 +15,7 @@ struct LaunchShape {
   int ranks_per_node = 1;          // --gpus-per-node: one rank per GPU
   bool gpu_per_rank = false;       // ask the launcher to give each rank a GPU of its own (Slurm's GRES)
   std::vector<std::string> extra;  // the user's words for the launcher, after Kiln's own
+  std::vector<std::string> names = {};  // the hosts, in the hostfile's order (bisection trials; may be left empty)
 };
 
 class Launcher {
@@ -30,6 +31,8 @@ class Launcher {
   virtual std::vector<std::string> LaunchCommand(const LaunchShape& shape) const = 0;
   // One bisection trial: the same job, and it ends as a whole when one rank fails.
   virtual std::vector<std::string> TrialCommand(const LaunchShape& shape) const = 0;
+  // Variables ("NAME=value") a trial's launcher needs beside this process's environment; none by default.
+  virtual std::vector<std::string> TrialEnvironment(const LaunchShape& /*shape*/) const { return {}; }
   // Runs `true` on `host` alone through the launcher's own way in (mpirun: its ssh agent; srun: slurmd): what
   // tells a host that does not answer from a job that failed.
   virtual std::vector<std::string> AnswerCommand(const std::string& host, const std::vector<std::string>& extra) const = 0;

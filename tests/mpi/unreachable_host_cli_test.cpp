@@ -66,5 +66,32 @@ TEST(UnreachableHostCli, AHostThatDoesNotAnswerIsNamedInTheReportAndTheOthersAre
   EXPECT_EQ(report["summary"]["outcome"], "error");
 }
 
+TEST(UnreachableHostCli, BisectNamesAHostThatDoesNotAnswerAndWhy) {
+  // kiln bisect --hosts over the same pair: every trial with the silent host ends at mpirun's start without a
+  // report. The host is accused, and the finding says it does not answer alone and why, in ssh's words.
+  if (PortOpen(kSilentHost, 22)) GTEST_SKIP() << "an sshd answers on " << kSilentHost;
+  testing::TempDir dir;
+  std::string hosts = dir.Write("hosts", std::string("localhost\n") + kSilentHost + "\n");
+  std::string out = (dir.path() / "out").string();
+  auto r = testing::RunKiln({"bisect", "--quiet", "--hosts", hosts, "--launcher", "mpirun", "--probe", "mpi_allreduce",
+                             "--suite", testing::SourceDir() + "/tests/fixtures/suites/bisect_netns.xml", "--baseline",
+                             testing::SourceDir() + "/tests/fixtures/baselines/netns.xml", "--launch-slack", "20",
+                             "--out", out}, 600);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(out + "/report.json")) << r.output;
+  nlohmann::json report = LoadReport(out + "/report.json");
+  std::vector<std::string> accused;
+  std::string why;
+  for (const auto& f : report["bisection"]["findings"]) {
+    if (f["kind"] != "node") continue;
+    accused.push_back(f["subject"]["nodes"][0]);
+    why = f["reason"];
+  }
+  ASSERT_EQ(accused, std::vector<std::string>{kSilentHost}) << report["bisection"]["findings"].dump(1);
+  EXPECT_NE(why.find(std::string("host ") + kSilentHost + " does not answer alone (mpirun --host " + kSilentHost),
+            std::string::npos) << why;
+  EXPECT_NE(why.find(" true: mpirun: "), std::string::npos) << "no why: " << why;
+}
+
 }  // namespace
 }  // namespace kiln

@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # kiln bisect through srun on a real multi-node Slurm: 4 hosts, each a network namespace with its own slurmd
-# (../shared/netns-cluster.md), one controller on the bridge; h3's link throttled to 100 Mbit/s. Inside an
-# allocation (salloc -N 4) kiln bisect chooses srun on its own, runs every trial as a job step on the
-# trial's nodes, and must name h3 and only h3. Usage: bisect_slurm.sh KILN SOURCE_DIR. Exit 77 (skipped)
-# without root, namespaces or Slurm. Everything it starts is stopped and removed on exit, also on failure;
-# no name reaches DNS (a private /etc/hosts and resolv.conf; SLURM_CONF always set).
+# (../shared/netns-cluster.md), one controller on the bridge. Inside an allocation (salloc -N 4) every trial runs
+# as a job step on the trial's nodes. The cases share one bring-up, one after the other, each with its own fault:
+#   node  h3's link throttled to 100 Mbit/s (tc tbf), kiln left to choose srun on its own: h3 and only h3
+#   link  only the traffic between h1 and h3 at 100 Mbit/s, both ways (htb + u32 on the destination), both
+#         hosts at full speed with everyone else; `--launcher srun`: the link h1<->h3, neither host, as mpirun
+#         finds it (tests/netns/bisect_netns.sh link)
+# Each case checks the report (the culprit named, nobody else, nothing hung or unresolved), and that its trials
+# really were srun job steps: every trial's own report says srun, and each node's slurmd launched exactly as many
+# steps of the case's job as trials ran on that node.
+# Usage: bisect_slurm.sh KILN SOURCE_DIR [CASE...] (default: node link). Exit 77 (skipped) without root,
+# namespaces or Slurm. Everything it starts is stopped and removed on exit, also on failure; no name reaches DNS
+# (a private /etc/hosts and resolv.conf; SLURM_CONF always set).
 set -euo pipefail
 kiln=$(readlink -f "$1") source_dir=$(readlink -f "$2")
+cases=("${@:3}")
+[ ${#cases[@]} -gt 0 ] || cases=(node link)
+for case in "${cases[@]}"; do
+  case $case in node|link) ;; *) echo "unknown case '$case' (node, link)" >&2; exit 2 ;; esac
+done
 for program in munged slurmctld slurmd salloc srun sinfo; do
   command -v "$program" >/dev/null || { echo "SKIPPED: $program is not installed"; exit 77; }
 done
@@ -66,9 +78,6 @@ for i in 1 2 3 4; do
   ip -n "$ns" link set veth0 up
   ip -n "$ns" link set lo up
 done
-ip netns exec "${tag}h3" tc qdisc add dev veth0 root tbf rate 100mbit burst 64kb latency 400ms
-tc qdisc add dev "${tag}v3" root tbf rate 100mbit burst 64kb latency 400ms
-
 port=$((20000 + RANDOM % 20000))
 mkdir -m 700 "$work/munge"
 mkdir -p "$work/state" "$work/out"
@@ -134,34 +143,46 @@ cp "$source_dir/tests/fixtures/suites/bisect_netns.xml" "$source_dir/tests/fixtu
 # Open MPI inside srun steps: TCP over the bridge only (srun passes the environment on).
 export OMPI_MCA_pml=ob1 OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=$net.0/24 OMPI_MCA_oob_tcp_if_include=$net.0/24 \
   OMPI_MCA_osc=^ucx
-started=$(date +%s)
-status=0
-timeout 900 salloc -N 4 --time 00:15:00 "$work/kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce \
-  --suite "$work/bisect_netns.xml" --baseline "$work/netns.xml" \
-  --launcher-args "--mpi=pmix" --launch-slack 30 --out "$work/out/bisect" --cluster slurm-netns > "$work/bisect.log" 2>&1 \
-  || status=$?
-elapsed=$(( $(date +%s) - started ))
-cat "$work/bisect.log"
-echo "kiln bisect under salloc: exit $status after ${elapsed}s"
-[ -f "$work/out/bisect/report.json" ] || fail "no report"
-python3 - "$work/out/bisect/report.json" "$status" <<'CHECK' || fail "the bisection under srun concluded wrongly"
-import json, sys
-report = json.load(open(sys.argv[1]))
-b = report["bisection"]
-for r in b["rounds"]:
-    print(f"  round {r['index']} {r['stage']}: {len(r['trials'])} trial(s): {r['conclusion']}")
-assert report["run"]["launcher"] == "srun", report["run"]["launcher"]
-accused = sorted(f["subject"]["nodes"][0] for f in b["findings"] if f["kind"] == "node")
-# On a loaded machine Slurm's PMIx plugin now and then loses a message between two slurmstepds and a healthy
-# pair's step hangs. kiln must then cancel the step (else it holds the nodes and every later trial on them
-# waits) and at most call the node intermittent: unresolved, never accused.
-unresolved = [f for f in b["findings"] if f["kind"] == "unresolved"]
-for f in unresolved:
-    print(f"  unresolved (not accused): {f['subject']}: {f['reason']}")
-    assert f["subject"]["kind"] == "node" and "intermittent" in f["reason"], f
-others = [f for f in b["findings"] if f["kind"] not in ("node", "unresolved")]
-assert accused == ["h3"], f"accused {accused}"
-assert not others, f"other findings: {others}"
-assert int(sys.argv[2]) == 1, f"exit {sys.argv[2]}"
-CHECK
-echo "PASS: kiln bisect under Slurm (srun) named h3 in ${elapsed}s"
+
+slow_host() {  # both directions of host $1's link
+  ip netns exec "${tag}$1" tc qdisc add dev veth0 root tbf rate 100mbit burst 64kb latency 400ms
+  tc qdisc add dev "${tag}v${1#h}" root tbf rate 100mbit burst 64kb latency 400ms
+}
+slow_path() {  # only what host $1 sends to host $2 (htb + u32 on the destination); everything else at full speed
+  local ns="${tag}$1" dst="$net.$(( ${2#h} + 1 ))"
+  ip netns exec "$ns" tc qdisc add dev veth0 root handle 1: htb default 10
+  ip netns exec "$ns" tc class add dev veth0 parent 1: classid 1:10 htb rate 10gbit
+  ip netns exec "$ns" tc class add dev veth0 parent 1: classid 1:20 htb rate 100mbit
+  ip netns exec "$ns" tc filter add dev veth0 parent 1: protocol ip prio 1 u32 match ip dst "$dst/32" flowid 1:20
+}
+clear_faults() {
+  for i in 1 2 3 4; do
+    ip netns exec "${tag}h$i" tc qdisc del dev veth0 root 2>/dev/null || true
+    tc qdisc del dev "${tag}v$i" root 2>/dev/null || true
+  done
+}
+
+# One case on the cluster brought up above: its fault, kiln bisect in an allocation of the 4 nodes, the checks.
+run_case() {
+  local case=$1 launcher=() out="$work/out/$1" log="$work/bisect-$1.log" status=0 started elapsed job
+  clear_faults
+  case $case in
+    node) slow_host h3 ;;  # kiln chooses srun on its own inside the allocation
+    link) slow_path h1 h3; slow_path h3 h1; launcher=(--launcher srun) ;;
+    esac
+  started=$(date +%s)
+  timeout 420 salloc -N 4 --time 00:07:00 "$work/kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce \
+    --suite "$work/bisect_netns.xml" --baseline "$work/netns.xml" "${launcher[@]}" \
+    --launcher-args "--mpi=pmix" --launch-slack 30 --out "$out" --cluster "slurm-netns-$case" > "$log" 2>&1 \
+    || status=$?
+  elapsed=$(( $(date +%s) - started ))
+  cat "$log"
+  echo "$case: kiln bisect under salloc: exit $status after ${elapsed}s"
+  [ -f "$out/report.json" ] || fail "$case: no report"
+  job=$(sed -n 's/^salloc: Granted job allocation \([0-9]*\)$/\1/p' "$log")
+  [ -n "$job" ] || fail "$case: salloc did not say which job it was granted"
+  python3 "$source_dir/tests/slurm/bisect_slurm_check.py" "$case" "$out" "$status" "$work" "$job" \
+    || fail "$case: the bisection under srun concluded wrongly"
+  echo "PASS: $case: kiln bisect under Slurm (srun) in ${elapsed}s"
+}
+for case in "${cases[@]}"; do run_case "$case"; done

@@ -23,6 +23,10 @@ class LauncherTest : public ::testing::Test {
     // The stand-in finds --out among its arguments and behaves as FAKE_MODE says.
     dir_.Write("bin/mpirun",
                "#!/bin/sh\n"
+               "case \" $* \" in\n"  // a host asked alone: "down" refuses, every other answers
+               "  *' --host down '*) echo 'ssh: connect to host down port 22: Connection refused'; exit 255 ;;\n"
+               "  *' --host '*) echo \"$*\" >> \"$FAKE_ASKED\"; exit 0 ;;\n"
+               "esac\n"
                "out=\n"
                "while [ $# -gt 0 ]; do [ \"$1\" = --out ] && out=$2; shift; done\n"
                "case $FAKE_MODE in\n"
@@ -111,6 +115,29 @@ TEST_F(LauncherTest, ReportHangAndCrashBecomeOutcomesWithReasons) {
   EXPECT_NE(hung[0].reason.find("mpirun was interrupted and stopped the job"), std::string::npos) << hung[0].reason;
 }
 
+TEST_F(LauncherTest, AJobThatEndsWithoutAReportNamesItsHostThatDoesNotAnswerAndWhy) {
+  // kiln bisect --hosts with a host no sshd listens on: its trials crash at mpirun's start. Each host of such a
+  // trial is asked alone, once, and the reason names the one that does not answer in the launcher's words.
+  setenv("FAKE_MODE", "crash", 1);
+  setenv("FAKE_ASKED", (dir_.path() / "asked").c_str(), 1);
+  options_.hosts = {"a", "down", "c", "d"};
+  LaunchingExecutor executor(options_);
+  std::vector<TrialResult> crashed = executor.RunRound({{TrialKind::kPair, {0, 1}, 2}, {TrialKind::kPair, {2, 3}, 2}});
+  EXPECT_EQ(crashed[0].outcome, TrialOutcome::kCrash);
+  EXPECT_NE(crashed[0].reason.find("mpirun ended with exit 139 and no report: host down does not answer alone (mpirun "
+                                   "--host down -np 1"), std::string::npos) << crashed[0].reason;
+  EXPECT_NE(crashed[0].reason.find("true: mpirun: ssh: connect to host down port 22: Connection refused)"),
+            std::string::npos) << crashed[0].reason;
+  EXPECT_EQ(crashed[0].reason.find("host a "), std::string::npos) << crashed[0].reason;
+  // Every host answers: the job's own last words.
+  EXPECT_NE(crashed[1].reason.find("segmentation fault"), std::string::npos) << crashed[1].reason;
+  EXPECT_EQ(crashed[1].reason.find("does not answer"), std::string::npos) << crashed[1].reason;
+  executor.RunRound({{TrialKind::kPair, {1, 2}, 2}});  // asked before: not again
+  std::string asked = ReadFile((dir_.path() / "asked").string());
+  EXPECT_EQ(std::count(asked.begin(), asked.end(), '\n'), 3) << asked;  // a, c, d once each ("down" refused)
+  unsetenv("FAKE_ASKED");
+}
+
 TEST_F(LauncherTest, ALauncherThatIgnoresTheInterruptIsKilledAndTheReasonSaysSo) {
   setenv("FAKE_MODE", "deaf", 1);
   options_.interrupt_grace_s = 1;
@@ -141,6 +168,32 @@ TEST_F(LauncherTest, CommandsForMpirunAndSrunNameTheTrialsHostsAndOneRankPerNode
   std::vector<std::string> srun_head(srun.begin(), srun.begin() + 9);
   EXPECT_EQ(srun_head, (std::vector<std::string>{"srun", "--nodes", "2", "--ntasks-per-node", "1", "--nodelist",
                                                  "/t/r0/t1/hosts", "--kill-on-bad-exit=1", "--mpi=pmix"}));
+}
+
+TEST_F(LauncherTest, ATrialsSrunGetsItsOwnHostsAsTheJobsNodeListInTheAllocationsOrder) {
+  // Slurm 22.05's PMIx plugin looks a step's node up in the job's list (the step's SLURM_JOB_NODELIST): a pair
+  // trial on part of the allocation hung. The stand-in srun writes what it was given into the trial's folder.
+  dir_.Write("bin/srun",
+             "#!/bin/sh\n"
+             "out=\n"
+             "while [ $# -gt 0 ]; do [ \"$1\" = --out ] && out=$2; shift; done\n"
+             "echo \"$SLURM_JOB_NODELIST $SLURM_NODELIST\" > \"$out/nodelist\"\n");
+  std::filesystem::permissions(dir_.path() / "bin/srun", std::filesystem::perms(0755));
+  options_.launcher = &SrunLauncher();
+  options_.hosts = {"h4", "h2", "h3", "x1"};
+  setenv("SLURM_JOB_NODELIST", "h[1-4]", 1);
+  LaunchingExecutor executor(options_);
+  executor.RunRound({{TrialKind::kPair, {0, 2}, 2}, {TrialKind::kPair, {1, 2}, 2}, {TrialKind::kPair, {0, 3}, 2}});
+  EXPECT_EQ(ReadFile(options_.work_dir + "/round0000/trial00000/nodelist"), "h[3-4] h[3-4]\n");
+  EXPECT_EQ(ReadFile(options_.work_dir + "/round0000/trial00001/nodelist"), "h[2-3] h[2-3]\n");
+  // x1 is not in the allocation: the variables stay the allocation's, and srun says what is wrong.
+  EXPECT_EQ(ReadFile(options_.work_dir + "/round0000/trial00002/nodelist"), "h[1-4] \n");
+  unsetenv("SLURM_JOB_NODELIST");
+  EXPECT_TRUE(executor.Environment({"h2", "h3"}, "/t").empty());
+  options_.launcher = &MpirunLauncher();
+  setenv("SLURM_JOB_NODELIST", "h[1-4]", 1);
+  EXPECT_TRUE(LaunchingExecutor(options_).Environment({"h2", "h3"}, "/t").empty());
+  unsetenv("SLURM_JOB_NODELIST");
 }
 
 TEST_F(LauncherTest, ASignalStopsTheRoundAndSkipsEveryLaterTrial) {

@@ -43,6 +43,26 @@ TEST(Launchers, SrunAsksOneGpuPerTaskOnlyWhenRanksAreGpus) {
   EXPECT_EQ(SrunLauncher().AnswerCommand("n1", {}), (Words{"srun", "--nodes", "1", "--ntasks", "1", "--nodelist", "n1", "true"}));
 }
 
+TEST(Launchers, SrunTrialsNameTheirHostsAsTheJobsInSlurmsNodeOrder) {
+  // The step's SLURM_JOB_NODELIST: the trial's hosts in the allocation's order, written so that Slurm expands them
+  // in that order (a sorted list would shift the PMIx plugin's node numbers again).
+  auto environment = [](const char* allocation, Words hosts) {
+    setenv("SLURM_JOB_NODELIST", allocation, 1);
+    Words variables = SrunLauncher().TrialEnvironment({"/h", hosts.size(), 1, false, {}, hosts});
+    unsetenv("SLURM_JOB_NODELIST");
+    return variables;
+  };
+  EXPECT_EQ(environment("h[1-4]", {"h3", "h2"}), (Words{"SLURM_JOB_NODELIST=h[2-3]", "SLURM_NODELIST=h[2-3]"}));
+  EXPECT_EQ(environment("node[007-012],gpu1", {"gpu1", "node010", "node008", "node009", "node012"}),
+            (Words{"SLURM_JOB_NODELIST=node[008-010],node012,gpu1", "SLURM_NODELIST=node[008-010],node012,gpu1"}));
+  EXPECT_EQ(environment("b9,a[1-2],b10", {"b10", "a2", "b9"}),
+            (Words{"SLURM_JOB_NODELIST=b9,a2,b10", "SLURM_NODELIST=b9,a2,b10"}));  // Slurm's order, widths apart
+  EXPECT_TRUE(environment("h[1-4]", {"h2", "h9"}).empty());  // not in the allocation: srun says so
+  EXPECT_TRUE(environment("h[1-4", {"h2"}).empty());         // not a node list
+  EXPECT_TRUE(SrunLauncher().TrialEnvironment({"/h", 1, 1, false, {}, {"h2"}}).empty());  // no allocation
+  EXPECT_TRUE(MpirunLauncher().TrialEnvironment({"/h", 1, 1, false, {}, {"h2"}}).empty());
+}
+
 TEST(Launchers, TrialCommandsCarryTheRanksPerNode) {
   LauncherOptions options;
   options.kiln_binary = "/bin/kiln";
