@@ -17,12 +17,17 @@ namespace {
 
 struct Hypothesis {
   std::vector<int> a, b;  // b empty: the pair lies within a; else one end in a and one in b
+  // Hypotheses of one clause hold a failing pair between them (a test holding all of them failed). Once one of them
+  // fails a test, the clause is explained and the others are `optional`: they can only hold a second link, which one
+  // test of each whole says (run beside the narrowing, where halving them would cost rounds after the pair is found).
+  int clause = 0;
+  bool optional = false;
 };
 
 // Within two nodes is their pair: a cross of one and one, whose test is the pair test.
-Hypothesis Make(std::vector<int> a, std::vector<int> b) {
-  if (b.empty() && a.size() == 2) return {{a[0]}, {a[1]}};
-  return {std::move(a), std::move(b)};
+Hypothesis Make(std::vector<int> a, std::vector<int> b, int clause) {
+  if (b.empty() && a.size() == 2) return {{a[0]}, {a[1]}, clause};
+  return {std::move(a), std::move(b), clause};
 }
 
 std::pair<std::vector<int>, std::vector<int>> Halves(const std::vector<int>& nodes) {
@@ -48,6 +53,12 @@ std::vector<Trial> PartTrials(const std::vector<Hypothesis>& live, std::vector<s
   };
   for (std::size_t h = 0; h < live.size(); ++h) {
     const Hypothesis& hyp = live[h];
+    if (hyp.optional) {  // its whole, once
+      std::vector<int> whole = hyp.a;
+      whole.insert(whole.end(), hyp.b.begin(), hyp.b.end());
+      add(std::move(whole), h, 0);
+      continue;
+    }
     auto [a0, a1] = Halves(hyp.a);
     if (hyp.b.empty()) {
       add(a0, h, 0);
@@ -70,49 +81,61 @@ std::vector<Trial> PartTrials(const std::vector<Hypothesis>& live, std::vector<s
 struct Narrowed {
   std::vector<Hypothesis> next;
   std::vector<std::pair<int, int>> pairs;
+  std::vector<int> explained;  // clauses a failing test explained this round
+  int& clauses;                // the last clause number given
 
-  // A part that failed: a pair when it is two nodes (its test was the pair's), else narrowed further.
-  void Failing(std::vector<int> a, std::vector<int> b) {
+  // A part of `clause` that failed: a pair when it is two nodes (its test was the pair's), else narrowed further in
+  // a clause of its own.
+  void Failing(std::vector<int> a, std::vector<int> b, int clause) {
+    explained.push_back(clause);
     if (b.empty() && a.size() == 2) b = {a[1]}, a.resize(1);
     if (a.size() == 1 && b.size() == 1) {
       pairs.emplace_back(a[0], b[0]);
     } else {
-      next.push_back(Make(std::move(a), std::move(b)));
+      next.push_back(Make(std::move(a), std::move(b), ++clauses));
     }
   }
 };
 
 // `bad[2h + i]`: part i of hypothesis h failed.
-Narrowed Narrow(const std::vector<Hypothesis>& live, const std::vector<char>& bad) {
-  Narrowed out;
+Narrowed Narrow(const std::vector<Hypothesis>& live, const std::vector<char>& bad, int& clauses) {
+  Narrowed out{{}, {}, {}, clauses};
   for (std::size_t h = 0; h < live.size(); ++h) {
     const Hypothesis& hyp = live[h];
+    const int c = hyp.clause;
     const bool bad0 = bad[2 * h] != 0, bad1 = bad[2 * h + 1] != 0;
+    if (hyp.optional) {  // its whole passed: no second link there; failed: a clause of its own
+      if (bad0) out.Failing(hyp.a, hyp.b, c);
+      continue;
+    }
     auto [a0, a1] = Halves(hyp.a);
     if (hyp.b.empty()) {
-      if (bad0) out.Failing(a0, {});
-      if (bad1) out.Failing(a1, {});
-      if (!bad0 && !bad1) out.next.push_back(Make(a0, a1));
+      if (bad0) out.Failing(a0, {}, c);
+      if (bad1) out.Failing(a1, {}, c);
+      if (!bad0 && !bad1) out.next.push_back(Make(a0, a1, c));
       continue;
     }
     if (hyp.a.size() == 1 && hyp.b.size() == 1) {
-      if (bad0) out.pairs.emplace_back(hyp.a[0], hyp.b[0]);
+      if (bad0) out.Failing(hyp.a, hyp.b, c);
       continue;  // a pair that passes: this line of the search ends (its failure did not repeat)
     }
     auto [b0, b1] = Halves(hyp.b);
-    if (bad0) out.Failing(a0, b0);
-    if (bad1) out.Failing(a1, b1);
+    if (bad0) out.Failing(a0, b0, c);
+    if (bad1) out.Failing(a1, b1, c);
     if (!bad0 && !bad1) {
-      if (!a0.empty() && !b1.empty()) out.next.push_back(Make(a0, b1));
-      if (!a1.empty() && !b0.empty()) out.next.push_back(Make(a1, b0));
+      if (!a0.empty() && !b1.empty()) out.next.push_back(Make(a0, b1, c));
+      if (!a1.empty() && !b0.empty()) out.next.push_back(Make(a1, b0, c));
     }
+  }
+  for (Hypothesis& h : out.next) {
+    h.optional = h.optional || std::find(out.explained.begin(), out.explained.end(), h.clause) != out.explained.end();
   }
   return out;
 }
 
 // A hypothesis none of whose parts can fail (all known good) is narrowed as if both passed, without a round, until
 // every hypothesis has a test to run: a round is not spent on a block of the cover that passed already.
-void SkipKnownGoodParts(std::vector<Hypothesis>& live, const Planner::KnownGood& good) {
+void SkipKnownGoodParts(std::vector<Hypothesis>& live, const Planner::KnownGood& good, int& clauses) {
   if (!good) return;
   for (bool again = true; again;) {
     again = false;
@@ -123,7 +146,7 @@ void SkipKnownGoodParts(std::vector<Hypothesis>& live, const Planner::KnownGood&
     }
     if (!idle.empty()) {
       again = true;
-      for (Hypothesis& h : Narrow(idle, std::vector<char>(2 * idle.size(), 0)).next) ready.push_back(std::move(h));
+      for (Hypothesis& h : Narrow(idle, std::vector<char>(2 * idle.size(), 0), clauses).next) ready.push_back(std::move(h));
     }
     live = std::move(ready);
   }
@@ -163,9 +186,10 @@ void Planner::SearchGroupForLink(std::vector<std::vector<int>> groups, std::vect
   // that a link found meanwhile explains.
   while (!groups.empty()) {
     std::vector<Hypothesis> live;
-    for (std::vector<int>& group : DisjointBatch(groups, failed)) live.push_back(Make(std::move(group), {}));
+    int clauses = 0;
+    for (std::vector<int>& group : DisjointBatch(groups, failed)) live.push_back(Make(std::move(group), {}, ++clauses));
     while (!live.empty()) {
-      SkipKnownGoodParts(live, good);
+      SkipKnownGoodParts(live, good, clauses);
       if (live.empty()) break;
       std::vector<std::pair<std::size_t, int>> of;  // hypothesis, and which of its tests (0 or 1)
       std::vector<Trial> trials = PartTrials(live, of, good);
@@ -174,7 +198,7 @@ void Planner::SearchGroupForLink(std::vector<std::vector<int>> groups, std::vect
       for (std::size_t t = 0; t < trials.size(); ++t) {
         bad[2 * of[t].first + static_cast<std::size_t>(of[t].second)] = IsBad(ran.results[t].outcome) ? 1 : 0;
       }
-      Narrowed narrowed = Narrow(live, bad);
+      Narrowed narrowed = Narrow(live, bad, clauses);
       for (auto [a, b] : narrowed.pairs) failed.push_back({a, b, ran.round});
       std::size_t failing = static_cast<std::size_t>(std::count(bad.begin(), bad.end(), 1));
       Conclude(ran.round, fmt::format("{} of {} parts fail; {} failing pair(s) found, {} part(s) left to narrow",
