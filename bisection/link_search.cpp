@@ -4,7 +4,8 @@
 // narrows both sides at once, neither failing leaves (A0, B1) and (A1, B0), which are disjoint and go on side by
 // side; a failing part of two nodes was their pair's test, so the pair is found there. A group of g nodes costs
 // about log2(g) rounds (its worst case log2(g) + 1), where testing its pairs costs g-1; no test is larger
-// than the group, so a pair that only small tests show (diluted) keeps showing.
+// than the group, so a pair that only small tests show (diluted) keeps showing. The pair found is a link on this
+// evidence alone when neither end failed without the other (AccuseLinksOnEvidence); else it is tested once more.
 
 #include <fmt/format.h>
 
