@@ -199,9 +199,9 @@ bool Planner::CoverStage(int limit) {
     for (const auto& group : round) largest = std::max(largest, group.size());
   }
   result_.pair_coverage += fmt::format(
-      "{}then every pair of the {} nodes in the group probe: {} round(s) of groups of at most {} nodes ({}), and {} "
+      "{}every pair of the {} nodes in the group probe: {} round(s) of groups of at most {} nodes ({}), and {} "
       "round(s) more to narrow the failing groups to their pairs",
-      result_.pair_coverage.empty() ? "" : "; ", n, cover_rounds, largest,
+      result_.pair_coverage.empty() ? "" : "; then ", n, cover_rounds, largest,
       design.order > 0 ? fmt::format("an affine plane of order {} over blocks of {} node(s)", design.order, design.block)
                        : fmt::format("blocks of {} meeting in pairs", design.block),
       used > cover_rounds ? used - cover_rounds : 0);
