@@ -66,6 +66,22 @@ std::vector<std::vector<int>> Planner::RunCover(const std::vector<int>& alive,
   if (4 * suspects.size() > alive.size()) suspects = suspects_at(std::max(2, rounds_run));
   ClearAroundSuspects(alive, suspects, failing);
   if (!suspects.empty()) {
+    // A failing group is link evidence as much as node evidence: when the suspect is the only one in it, the others
+    // were cleared by it (ClearAroundSuspects) and one may be the other end of a link to it, which would fail it
+    // again. They are never its partners, so that it is accused only on failing with two partners that no link to it
+    // explains (a link and one spurious failure used to be enough).
+    std::vector<char> suspect(state_.size(), 0);
+    for (int node : suspects) suspect[static_cast<std::size_t>(node)] = 1;
+    for (const std::vector<int>& group : failing) {
+      auto in = std::find_if(group.begin(), group.end(), [&](int node) { return suspect[static_cast<std::size_t>(node)]; });
+      if (in == group.end() || std::any_of(in + 1, group.end(), [&](int node) { return suspect[static_cast<std::size_t>(node)]; })) {
+        continue;
+      }
+      std::vector<int>& company = At(*in).failed_company;
+      for (int other : group) {
+        if (other != *in) company.push_back(other);
+      }
+    }
     for (int node : suspects) At(node).tested = 0;
     Settle(suspects, "cover", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
   }
@@ -133,6 +149,25 @@ void Planner::RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, s
   }
 }
 
+Planner::KnownGood Planner::PassedBlocks(const std::vector<int>& alive, int block, std::size_t first_round) const {
+  std::vector<int> block_of(state_.size(), -1);
+  for (std::size_t i = 0; i < alive.size(); ++i) block_of[static_cast<std::size_t>(alive[i])] = static_cast<int>(i) / block;
+  std::vector<char> passed((alive.size() + static_cast<std::size_t>(block) - 1) / static_cast<std::size_t>(block), 0);
+  for (std::size_t r = first_round; r < result_.rounds.size(); ++r) {
+    const RoundRecord& round = result_.rounds[r];
+    if (round.stage != "cover") continue;
+    for (std::size_t t = 0; t < round.trials.size(); ++t) {
+      if (round.results[t].outcome != TrialOutcome::kPass) continue;
+      for (int node : round.trials[t].members) passed[static_cast<std::size_t>(block_of[static_cast<std::size_t>(node)])] = 1;
+    }
+  }
+  return [block_of = std::move(block_of), passed = std::move(passed)](const std::vector<int>& nodes) {
+    const int b = block_of[static_cast<std::size_t>(nodes.front())];
+    return b >= 0 && passed[static_cast<std::size_t>(b)] != 0 &&
+           std::all_of(nodes.begin(), nodes.end(), [&](int node) { return block_of[static_cast<std::size_t>(node)] == b; });
+  };
+}
+
 bool Planner::CoverStage(int limit) {
   std::vector<int> alive = Alive();
   const auto n = static_cast<long long>(alive.size());
@@ -145,9 +180,10 @@ bool Planner::CoverStage(int limit) {
   const bool failed_any = !groups.empty() || result_.findings.size() > findings_before;
   const std::size_t cover_rounds = design.rounds.size();
   std::vector<FailedPair> failed;
-  SearchGroupForLink(std::move(groups), failed, "cover");
-  // The narrowing saw the pair fail in other company (its group, the parts holding both): one repeat more.
-  std::vector<int> intermittent = ConfirmLinks(failed, "cover", 1);
+  SearchGroupForLink(std::move(groups), failed, "cover", PassedBlocks(alive, design.block, first_round));
+  // The narrowing saw the pair fail in other company (its group, the parts holding both, the pair alone): when
+  // neither end failed anywhere without the other, that is the repeat; else the pair is tested once more.
+  std::vector<int> intermittent = ConfirmLinks(AccuseLinksOnEvidence(failed, first_round, "cover"), "cover", 1);
   std::vector<int> settle;
   for (int node : intermittent) {
     if (At(node).accused || IsLinkEnd(node) || std::find(settle.begin(), settle.end(), node) != settle.end()) continue;
@@ -163,9 +199,9 @@ bool Planner::CoverStage(int limit) {
     for (const auto& group : round) largest = std::max(largest, group.size());
   }
   result_.pair_coverage += fmt::format(
-      "{}then every pair of the {} nodes in the group probe: {} round(s) of groups of at most {} nodes ({}), and {} "
+      "{}every pair of the {} nodes in the group probe: {} round(s) of groups of at most {} nodes ({}), and {} "
       "round(s) more to narrow the failing groups to their pairs",
-      result_.pair_coverage.empty() ? "" : "; ", n, cover_rounds, largest,
+      result_.pair_coverage.empty() ? "" : "; then ", n, cover_rounds, largest,
       design.order > 0 ? fmt::format("an affine plane of order {} over blocks of {} node(s)", design.order, design.block)
                        : fmt::format("blocks of {} meeting in pairs", design.block),
       used > cover_rounds ? used - cover_rounds : 0);

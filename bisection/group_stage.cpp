@@ -264,10 +264,30 @@ bool Planner::SearchGroup(const std::vector<int>& alive, std::size_t target) {
   return result_.findings.size() > findings_before;
 }
 
+bool Planner::WholeGroupPassesFirst() {
+  std::vector<int> alive = GroupMembers();
+  if (alive.size() < 2) return false;
+  Ran ran = RunRound("group", {{TrialKind::kGroup, alive, static_cast<int>(alive.size())}});
+  const TrialResult& whole = ran.results[0];
+  if (whole.outcome == TrialOutcome::kPass) {
+    Conclude(ran.round, fmt::format("the {} nodes pass as one group: no node fails in company, nothing fails at scale; "
+                                    "a link that only groups of at most {} show is left to the cover",
+                                    alive.size(), options_.group_limit));
+    return true;
+  }
+  Conclude(ran.round, fmt::format("the group of {} does not pass ({}): the matching, the cover and the group stage "
+                                  "follow", alive.size(), Describe(whole)));
+  early_whole_ = {alive, ran.round};
+  return false;
+}
+
 void Planner::GroupStage() {
   std::vector<int> alive = GroupMembers();
   if (alive.empty()) return;
-  Ran first = RunRound("group", {{TrialKind::kGroup, alive, static_cast<int>(alive.size())}});
+  // The same nodes' test already ran first (nothing was accused since): its result stands.
+  Ran first = early_whole_.round >= 0 && early_whole_.members == alive
+                  ? Ran{early_whole_.round, result_.rounds[static_cast<std::size_t>(early_whole_.round)].results}
+                  : RunRound("group", {{TrialKind::kGroup, alive, static_cast<int>(alive.size())}});
   const TrialResult& whole = first.results[0];
   if (whole.outcome == TrialOutcome::kSkipped) {
     Conclude(first.round, "the group probe was skipped: " + whole.reason);

@@ -29,6 +29,9 @@ struct NodeState {
 
 class Planner {
  public:
+  // Whether every pair among the nodes passed a test together before (so a test of them cannot fail).
+  using KnownGood = std::function<bool(const std::vector<int>&)>;
+
   Planner(const std::vector<std::string>& names, TrialExecutor& executor, const BisectOptions& options)
       : names_(names), executor_(executor), options_(options), state_(names.size()) {}
 
@@ -70,7 +73,8 @@ class Planner {
   struct SettleCount {
     int accused = 0, cleared = 0, voided = 0;
   };
-  // One round of Settle read: each suspect's failure counted (accused at two) or its pass clearing it.
+  // One round of Settle read: each suspect's failure counted (accused at two; its company is never its partner
+  // again) or its pass clearing it.
   SettleCount CountSettled(const std::vector<Trial>& trials, const Ran& ran, const std::vector<char>& void_result,
                            const std::string& stage, bool controlled);
   // The suspects Settle tests again: not accused, cleared, explained, or out of retests (left unresolved).
@@ -124,11 +128,21 @@ class Planner {
   // stage ran before: a bad node shares a failing group with every node once the cover is done).
   void ClearAroundSuspects(const std::vector<int>& alive, const std::vector<int>& suspects,
                            const std::vector<std::vector<int>>& failing);
+  // The cover's blocks (`block` consecutive nodes of `alive`, as bisection/cover_design.hpp cuts them) that sat in a
+  // passing cover group since `first_round`: the pairs within one of them cannot fail a narrowing test.
+  KnownGood PassedBlocks(const std::vector<int>& alive, int block, std::size_t first_round) const;
   // Runs each group again without its accused nodes and one end of every accused link it holds; adds those that
   // still fail.
   void RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, std::vector<std::vector<int>>& failing);
-  // Narrows each failing group to a failing pair (link_search.cpp): halves and crossed halves, all at once.
-  void SearchGroupForLink(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed, const std::string& stage);
+  // The pairs the narrowing found whose evidence since `first_round` already confirms them are accused as links (the
+  // pair failed in two tests or more holding both, neither end failed without the other, each passed without the
+  // other); returns the others, which ConfirmLinks tests once more (link_search.cpp).
+  std::vector<FailedPair> AccuseLinksOnEvidence(const std::vector<FailedPair>& failed, std::size_t first_round,
+                                                const std::string& stage);
+  // Narrows each failing group to a failing pair (link_search.cpp): halves and crossed halves, all at once; parts
+  // whose pairs are all `good` (passed together before) are not run.
+  void SearchGroupForLink(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed, const std::string& stage,
+                          const KnownGood& good = {});
   // The failing groups to search at once (disjoint), taken from `groups`; groups a link or a found pair explains, or
   // that hold an accused node, are dropped.
   std::vector<std::vector<int>> DisjointBatch(std::vector<std::vector<int>>& groups,
@@ -145,6 +159,9 @@ class Planner {
 
   // ---- stage 3: group (group_stage.cpp) ----
   void GroupStage();
+  // Under a sensitivity below the cluster: the group probe on every node first; whether it passed (then neither the
+  // matching nor the closing group test is needed: no node fails in company, nothing fails at scale).
+  bool WholeGroupPassesFirst();
   // One pass of the search: split, settle single suspects, then (when nobody new was accused) narrow the
   // interactions. Returns whether it found anything (an accusation or an unresolved suspect).
   bool SearchGroup(const std::vector<int>& alive, std::size_t target);
@@ -184,6 +201,10 @@ class Planner {
   std::size_t set_cursor_ = 0;
   std::size_t partner_cursor_ = 0;
   bool final_group_passed_ = false;
+  struct {
+    std::vector<int> members;
+    int round = -1;
+  } early_whole_;  // WholeGroupPassesFirst's test when it did not pass: the group stage's first, if nobody changed
   bool cover_ran_ = false;  // the cover stage ran: the group stage does not fall back on it again
   std::optional<double> peer_reference_;  // the first node round's median value
   std::string peer_metric_;
