@@ -136,7 +136,7 @@ void Planner::RecheckWithoutAccusedLinks(std::vector<std::vector<int>> groups, s
 bool Planner::CoverStage(int limit) {
   std::vector<int> alive = Alive();
   const auto n = static_cast<long long>(alive.size());
-  if (n < 3 || (options_.pair_stage && n <= options_.every_pair_up_to)) return false;  // every pair met in pairs
+  if (n < 3 || every_pair_met_) return false;  // every pair met in pairs
   cover_ran_ = true;
   const std::size_t first_round = result_.rounds.size();
   const std::size_t findings_before = result_.findings.size();
@@ -145,6 +145,7 @@ bool Planner::CoverStage(int limit) {
   const bool failed_any = !groups.empty() || result_.findings.size() > findings_before;
   const std::size_t cover_rounds = design.rounds.size();
   std::vector<FailedPair> failed;
+  failing_groups_.insert(failing_groups_.end(), groups.begin(), groups.end());  // checked again at the end
   SearchGroupForLink(std::move(groups), failed, "cover");
   // The narrowing saw the pair fail in other company (its group, the parts holding both): one repeat more.
   std::vector<int> intermittent = ConfirmLinks(failed, "cover", 1);
