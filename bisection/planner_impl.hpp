@@ -142,8 +142,9 @@ class Planner {
   void ExplainResiduals();
   // The members of the group stage's last whole test when it passed at a size that shows one slow pair.
   std::vector<char> ProvenByAWholeTest() const;
-  // The group less its accused nodes, less the first (then the second) end of every named link in it.
-  std::vector<std::vector<int>> ResidualTests(const std::vector<int>& group, const std::vector<char>& proven) const;
+  // Group g less its accused nodes, less the first (then the second) end of every named link in it.
+  std::vector<std::vector<int>> ResidualTests(const std::vector<std::vector<int>>& groups, std::size_t g,
+                                              const std::vector<char>& proven) const;
   // Runs the tests in rounds of disjoint ones; `bad` says which failed; returns each test's round.
   std::vector<int> RunResidualTests(const std::vector<std::vector<int>>& tests, std::vector<char>& bad);
   // Narrows failing residual groups to pairs and confirms them; whether anything was named.

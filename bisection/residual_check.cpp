@@ -46,24 +46,35 @@ std::vector<char> Planner::ProvenByAWholeTest() const {
   return proven;
 }
 
-std::vector<std::vector<int>> Planner::ResidualTests(const std::vector<int>& group,
+std::vector<std::vector<int>> Planner::ResidualTests(const std::vector<std::vector<int>>& groups, std::size_t g,
                                                      const std::vector<char>& proven) const {
   std::vector<int> rest;
-  for (int node : group) {
+  for (int node : groups[g]) {
     if (!state_[static_cast<std::size_t>(node)].accused) rest.push_back(node);
   }
-  std::vector<int> firsts, seconds;
+  std::vector<int> firsts, seconds, shared;
   for (const Finding& f : result_.findings) {
     if (f.kind != FindingKind::kLink || !Holds(rest, f.members[0]) || !Holds(rest, f.members[1])) continue;
     firsts.push_back(f.members[0]);
     seconds.push_back(f.members[1]);
+    // A link within one cover block fails every group of that block: the block's nodes are in all their tests,
+    // which would run one group a round. The first end meets the group apart (the shared nodes left out), and the
+    // shared nodes meet it in one test of their own, so that one group's tests and another's fit in one round.
+    for (std::size_t h = 0; h < groups.size(); ++h) {
+      if (h == g || !Holds(groups[h], f.members[0]) || !Holds(groups[h], f.members[1])) continue;
+      for (int node : rest) {
+        if (Holds(groups[h], node) && !Holds(shared, node)) shared.push_back(node);
+      }
+    }
   }
   std::vector<std::vector<int>> tests;
   if (firsts.empty()) {
     tests.push_back(std::move(rest));
   } else {
+    std::vector<int> apart = Without(shared, firsts);
     tests.push_back(Without(rest, firsts));
-    tests.push_back(Without(rest, seconds));
+    tests.push_back(Without(Without(rest, seconds), apart));
+    if (!shared.empty()) tests.push_back(Without(shared, seconds));
   }
   std::erase_if(tests, [&](const std::vector<int>& t) {
     return t.size() < 2 ||
@@ -125,8 +136,15 @@ void Planner::ExplainResiduals() {
   for (int pass = 0; !groups.empty(); ++pass) {
     std::vector<std::vector<int>> tests;
     std::vector<std::size_t> group_of;
+    std::set<std::vector<int>> seen;  // the shared nodes' test is the same for every group of their block
     for (std::size_t g = 0; g < groups.size(); ++g) {
-      for (std::vector<int>& t : ResidualTests(groups[g], proven)) tests.push_back(std::move(t)), group_of.push_back(g);
+      for (std::vector<int>& t : ResidualTests(groups, g, proven)) {
+        std::vector<int> key = t;
+        std::sort(key.begin(), key.end());
+        if (!seen.insert(std::move(key)).second) continue;
+        tests.push_back(std::move(t));
+        group_of.push_back(g);
+      }
     }
     if (tests.empty()) break;
     std::vector<char> bad;
@@ -184,7 +202,11 @@ bool Planner::FailureExplained(const Trial& trial, int node) const {
 void Planner::WithdrawExplainedUnresolved() {
   std::vector<int> withdrawn;
   std::erase_if(result_.findings, [&](const Finding& f) {
-    if (f.kind != FindingKind::kUnresolved || f.members.size() != 1 || f.rounds.empty()) return false;
+    // Only a node left open for failures (not one whose probe was skipped).
+    if (f.kind != FindingKind::kUnresolved || f.members.size() != 1 || f.rounds.empty() ||
+        f.reason.find("skipped") != std::string::npos) {
+      return false;
+    }
     const int node = f.members[0];
     int failures = 0;
     for (int r : f.rounds) {

@@ -181,16 +181,18 @@ TEST(BisectionLinks, ADilutedLinkInTheCoverGroupOfABadNodeIsStillFound) {
   }
 }
 
-TEST(BisectionLinks, ADilutedLinkAt232NodesTakesAtMost19Rounds) {
-  // 1 node round + 1 matching + 9 cover + at most 6 narrowing + 1 confirmation + 1 group: a guard against the
-  // rounds growing back (issue 26 asks 12: not met, docs/bisection.md says why).
+TEST(BisectionLinks, ADilutedLinkAt232NodesTakesAtMost21Rounds) {
+  // 1 node round + 1 matching + 9 cover + at most 6 narrowing + 1 confirmation + 1 group + 2 residual checks (the
+  // failing group less each end: residual_check.cpp): a guard against the rounds growing back (issue 26 asks 12:
+  // not met, docs/bisection.md says why). A link within one cover block (77-78: blocks of 4) fails all 9 groups of
+  // its block, and each is checked without it: about 10 rounds more.
   for (auto [a, b] : std::vector<std::pair<int, int>>{{3, 150}, {0, 231}, {77, 78}, {120, 12}}) {
     BisectOptions options;
     options.group_limit = 32;
     BisectResult r = Simulate(Cluster(232, {Link(a, b, 32)}), options);
     int unresolved = 0;
     EXPECT_EQ(Named(r, unresolved), (std::set<std::vector<int>>{{std::min(a, b), std::max(a, b)}})) << r.conclusion;
-    EXPECT_LE(r.rounds.size(), 19u) << r.conclusion;
+    EXPECT_LE(r.rounds.size(), b == a + 1 ? 30u : 21u) << r.conclusion;
   }
 }
 
