@@ -171,7 +171,7 @@ Planner::KnownGood Planner::PassedBlocks(const std::vector<int>& alive, int bloc
 bool Planner::CoverStage(int limit) {
   std::vector<int> alive = Alive();
   const auto n = static_cast<long long>(alive.size());
-  if (n < 3 || (options_.pair_stage && n <= options_.every_pair_up_to)) return false;  // every pair met in pairs
+  if (n < 3 || every_pair_met_) return false;  // every pair met in pairs
   cover_ran_ = true;
   const std::size_t first_round = result_.rounds.size();
   const std::size_t findings_before = result_.findings.size();
@@ -180,6 +180,7 @@ bool Planner::CoverStage(int limit) {
   const bool failed_any = !groups.empty() || result_.findings.size() > findings_before;
   const std::size_t cover_rounds = design.rounds.size();
   std::vector<FailedPair> failed;
+  failing_groups_.insert(failing_groups_.end(), groups.begin(), groups.end());  // checked again at the end
   SearchGroupForLink(std::move(groups), failed, "cover", PassedBlocks(alive, design.block, first_round));
   // The narrowing saw the pair fail in other company (its group, the parts holding both, the pair alone): when
   // neither end failed anywhere without the other, that is the repeat; else the pair is tested once more.

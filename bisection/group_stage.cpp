@@ -135,6 +135,7 @@ void Planner::JudgeCrossPair(int x, int y, std::vector<int> evidence) {
          evidence});
   } else {
     Conclude(pair.round, "the pair passes");
+    if (JudgeByExclusion(x, y, evidence)) return;  // a node that fails only in large groups (exclusion_check.cpp)
     Unresolved({x, y}, "group",
                fmt::format("the group fails only with both {} in it, but their pair passes: a fault that needs "
                            "more nodes; neither is accused",

@@ -164,6 +164,7 @@ void Planner::FirstPairRounds(const std::vector<int>& alive, std::vector<FailedP
   std::size_t first_round = result_.rounds.size();
   if (static_cast<int>(alive.size()) <= options_.every_pair_up_to) {
     RunEveryPair(alive, failed);
+    every_pair_met_ = true;
     result_.pairs_tested = 0;
     for (std::size_t r = first_round; r < result_.rounds.size(); ++r) {
       result_.pairs_tested += static_cast<long long>(result_.rounds[r].trials.size());

@@ -34,6 +34,7 @@ BisectResult Planner::Run() {
     if (options_.pair_stage && !stopped_ && !whole_passed) PairStage();
     if (options_.group_stage && !stopped_ && (options_.cover_links || diluted)) CoverStage(limit);
     if (options_.group_stage && !stopped_ && !whole_passed) GroupStage();
+    if (options_.group_stage && !stopped_) ExplainResiduals();
     if (!stopped_) TopologyStage();
   } catch (const RoundLimitReached&) {
     Unresolved({}, "search", fmt::format("stopped after {} rounds, the limit", options_.max_rounds), {});

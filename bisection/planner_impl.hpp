@@ -150,6 +150,28 @@ class Planner {
   // Whether both ends of an accused link are among `members` (their failure is explained).
   bool HoldsAnAccusedLink(const std::vector<int>& members) const;
 
+  // ---- residual checks (residual_check.cpp) ----
+  // Each group the cover saw fail runs again without the named faults (each named link's ends apart); one still
+  // failing is narrowed again, or left unresolved. Then withdraws the unresolved nodes whose failures are explained.
+  void ExplainResiduals();
+  // The members of the group stage's last whole test when it passed at a size that shows one slow pair.
+  std::vector<char> ProvenByAWholeTest() const;
+  // Group g less its accused nodes, less the first (then the second) end of every named link in it.
+  std::vector<std::vector<int>> ResidualTests(const std::vector<std::vector<int>>& groups, std::size_t g,
+                                              const std::vector<char>& proven) const;
+  // Runs the tests in rounds of disjoint ones; `bad` says which failed; returns each test's round.
+  std::vector<int> RunResidualTests(const std::vector<std::vector<int>>& tests, std::vector<char>& bad);
+  // Narrows failing residual groups to pairs and confirms them; whether anything was named.
+  bool NarrowResiduals(const std::vector<std::vector<int>>& failing);
+  // Whether a failed trial held a named fault that is not `node`: an accused node or both ends of a named link.
+  bool FailureExplained(const Trial& trial, int node) const;
+  void WithdrawExplainedUnresolved();
+
+  // ---- a fault that needs more than half the nodes (exclusion_check.cpp) ----
+  // The pair x, y that the group needs passes alone: the group of every node left runs less x, then less y; when
+  // exactly one of them passes, the other end is accused as a node that fails only at scale. Whether it decided.
+  bool JudgeByExclusion(int x, int y, std::vector<int>& evidence);
+
   // ---- the fabric's tree (topology_stage.cpp) ----
   // Orders nodes leaf by leaf (no topology: unchanged), so that pairs and halves stay within leaves first.
   void SortByLeaf(std::vector<int>& nodes) const;
@@ -206,6 +228,8 @@ class Planner {
     int round = -1;
   } early_whole_;  // WholeGroupPassesFirst's test when it did not pass: the group stage's first, if nobody changed
   bool cover_ran_ = false;  // the cover stage ran: the group stage does not fall back on it again
+  bool every_pair_met_ = false;  // the pair stage tested every pair (its circle method), not a matching
+  std::vector<std::vector<int>> failing_groups_;  // the cover's failing groups, checked again at the end
   std::optional<double> peer_reference_;  // the first node round's median value
   std::string peer_metric_;
   bool stopped_ = false;  // a stage found that no trial can be trusted: the later ones do not run
