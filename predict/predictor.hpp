@@ -25,7 +25,7 @@ struct PredictorOptions {
   PersistenceRule ecc{6, 3, 2, 3, 4, 36, true};
   PersistenceRule ecc_alone{6, 3, 3, 10, 4};  // correctable ECC alone: every window, and more of them
   PersistenceRule uncorrectable{6, 3, 2, 1, 4};
-  PersistenceRule pcie{6, 3, 2, 8, 4};
+  PersistenceRule pcie{6, 3, 2, 8, 4, 36, false, true};  // bursts: a window's largest hour, not a trickle's sum
   PersistenceRule ib_symbol{6, 3, 2, 30, 4, 36, true};  // not two reseats' bursts
   PersistenceRule ib_errors{6, 3, 2, 30, 4, 36, true};
   PersistenceRule ib_flap{6, 3, 2, 1, 4};  // link downed: in 2 windows, not one reseat ...
