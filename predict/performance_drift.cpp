@@ -28,6 +28,15 @@ std::string PeerGroup(const SeriesKey& key) {
   return group;
 }
 
+// The median of `sorted` with one element equal to `own` left out.
+double MedianWithout(const std::vector<double>& sorted, double own) {
+  auto skip = static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), own) - sorted.begin());
+  auto at = [&](std::size_t k) { return sorted[k < skip ? k : k + 1]; };
+  std::size_t n = sorted.size() - 1;
+  if (n == 0) return 0;
+  return n % 2 == 1 ? at(n / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
+}
+
 std::string Percent(double share) { return fmt::format("{:+.1f}%", 100 * share); }
 
 }  // namespace
@@ -77,24 +86,37 @@ void PerformanceDrift::Finish(std::vector<Alert>& alerts) {
     return std::tie(keys_[a].node, keys_[a].device, keys_[a].metric) <
            std::tie(keys_[b].node, keys_[b].device, keys_[b].metric);
   });
-  for (std::uint32_t id : pending_) Judge(id, pending_t_, alerts);
+  std::map<std::string, Fleet> fleets;  // per peer group, once a sweep: thousands of GPUs share one
+  for (std::uint32_t id : pending_) {
+    std::string group = PeerGroup(keys_[id]);
+    auto it = fleets.find(group);
+    if (it == fleets.end()) it = fleets.emplace(group, FleetOf(group, pending_t_)).first;
+    Judge(id, pending_t_, it->second, alerts);
+  }
   pending_.clear();
 }
 
-void PerformanceDrift::Judge(std::uint32_t id, std::int64_t t, std::vector<Alert>& alerts) {
-  Series& s = series_[id];
-  std::vector<double> peer_changes;
-  std::vector<double> peer_values;
-  for (std::uint32_t peer : by_metric_[PeerGroup(keys_[id])]) {
-    auto it = series_.find(peer);
-    if (peer == id || it == series_.end() || it->second.points.empty()) continue;
+PerformanceDrift::Fleet PerformanceDrift::FleetOf(const std::string& group, std::int64_t t) const {
+  Fleet fleet;
+  for (std::uint32_t id : by_metric_.at(group)) {
+    auto it = series_.find(id);
+    if (it == series_.end() || it->second.points.empty()) continue;
     const Series& p = it->second;
     if (t - p.points.back().t > options_.peer_stale_seconds) continue;
-    peer_values.push_back(p.points.back().value);
-    if (p.has_change) peer_changes.push_back(p.change);
+    fleet.values.push_back(p.points.back().value);
+    if (p.has_change) fleet.changes.push_back(p.change);
   }
-  bool judged = s.has_change && static_cast<int>(peer_changes.size()) >= options_.min_peers;
-  double fleet = judged ? Median(peer_changes) : 0;
+  std::sort(fleet.values.begin(), fleet.values.end());
+  std::sort(fleet.changes.begin(), fleet.changes.end());
+  return fleet;
+}
+
+void PerformanceDrift::Judge(std::uint32_t id, std::int64_t t, const Fleet& fleet_now, std::vector<Alert>& alerts) {
+  Series& s = series_[id];
+  // The peers: the fleet without this series (it is in the fleet: measured at t).
+  std::size_t peers = fleet_now.changes.size() - (s.has_change ? 1 : 0);
+  bool judged = s.has_change && static_cast<int>(peers) >= options_.min_peers;
+  double fleet = judged ? MedianWithout(fleet_now.changes, s.change) : 0;
   double threshold = std::max(options_.min_drop, options_.spread_factor * s.spread);
   // Low against its own past and against the fleet's: a change the whole fleet shares is no fault of this one.
   bool low = judged && s.change < -threshold && s.change - fleet < -threshold;
@@ -106,7 +128,7 @@ void PerformanceDrift::Judge(std::uint32_t id, std::int64_t t, std::vector<Alert
   s.last_alert = t;
   const SeriesKey& key = keys_[id];
   double now = s.points.back().value;
-  double fleet_now = Median(peer_values);
+  double fleet_value = MedianWithout(fleet_now.values, now);
   Alert alert;
   alert.t = t;
   alert.node = key.node;
@@ -116,10 +138,10 @@ void PerformanceDrift::Judge(std::uint32_t id, std::int64_t t, std::vector<Alert
   alert.reason = fmt::format(
       "{} fell {:.1f}% against its own past while the fleet's moved {} (low in {} of the last {} sweeps): its "
       "median before {:.4g}, now {:.4g}, the fleet's now {:.4g}",
-      key.metric, -100 * s.change, Percent(fleet), lows, s.low.size(), s.before, now, fleet_now);
-  alert.evidence = {{"metric", key.metric},    {"before", s.before},      {"now", now},
-                    {"fleet_now", fleet_now},  {"change", s.change},     {"fleet_change", fleet},
-                    {"threshold", threshold},  {"low_sweeps", lows},     {"peers", peer_changes.size()}};
+      key.metric, -100 * s.change, Percent(fleet), lows, s.low.size(), s.before, now, fleet_value);
+  alert.evidence = {{"metric", key.metric},      {"before", s.before},  {"now", now},
+                    {"fleet_now", fleet_value},  {"change", s.change},  {"fleet_change", fleet},
+                    {"threshold", threshold},    {"low_sweeps", lows},  {"peers", peers}};
   alerts.push_back(std::move(alert));
 }
 

@@ -56,7 +56,12 @@ class PerformanceDrift {
     std::int64_t last_alert = -1;
   };
 
-  void Judge(std::uint32_t id, std::int64_t t, std::vector<Alert>& alerts);
+  struct Fleet {  // a peer group's series measured within peer_stale_seconds, sorted
+    std::vector<double> values;   // their latest values
+    std::vector<double> changes;  // their latest changes against their own past
+  };
+  Fleet FleetOf(const std::string& group, std::int64_t t) const;
+  void Judge(std::uint32_t id, std::int64_t t, const Fleet& fleet, std::vector<Alert>& alerts);
 
   const std::vector<SeriesKey>& keys_;
   PerformanceDriftOptions options_;
