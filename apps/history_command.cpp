@@ -1,4 +1,5 @@
-// `kiln history`: add reports to the history database, or show each node's series with drift.
+// `kiln history`: add reports to the history database, show each node's series with drift, or write them as a
+// replay for `kiln predict` (--replay).
 
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 #include "apps/option_checks.hpp"
 #include "core/files.hpp"
 #include "history/history_db.hpp"
+#include "history/history_replay.hpp"
 #include "probes/registry.hpp"
 #include "history/stability.hpp"
 #include "reports/report.hpp"
@@ -21,6 +23,7 @@ struct HistoryArgs {
   std::vector<std::string> add;
   HistoryQuery query;
   std::string format = "text";
+  std::string replay;  // write the values as a replay file (docs/predict.md), then stop
   bool drift_only = false;
 };
 
@@ -39,6 +42,12 @@ int History(HistoryArgs& args) {
     return 0;
   }
   HistoryDb db(args.db, HistoryDb::Access::kQuery);
+  if (!args.replay.empty()) {
+    HistoryReplay replay = HistoryReplayLines(db, args.query);
+    WriteOutputFile(args.replay, replay.lines);  // "-" is not stdout here: a file, a device or a FIFO
+    fmt::print("kiln: {} samples of {} series -> {}\n", replay.samples, replay.series, args.replay);
+    return 0;
+  }
   nlohmann::json series = HistorySeries(db, args.query);
   if (args.format == "json") {
     fmt::print("{}\n", series.dump(2));
@@ -61,6 +70,9 @@ Command AddHistoryCommand(CLI::App& app) {
   history->add_option("--until", args->query.until, "up to this date or time");
   history->add_option("--drift-threshold", args->query.drift.min_relative_change,
                       "share a series must lose to count as drift")->capture_default_str()->check(FinitePositive(1));
+  history->add_option("--replay", args->replay,
+                      "write the values as a replay for kiln predict (JSON Lines, metrics.prom's names), then stop")
+      ->check(NonEmpty());
   history->add_flag("--drift-only", args->drift_only, "show only drifting series");
   history->add_option("--format", args->format, "text | json")->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));

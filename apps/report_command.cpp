@@ -5,12 +5,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 
 #include "apps/command.hpp"
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "history/history_db.hpp"
+#include "history/history_replay.hpp"
 #include "history/stability.hpp"
+#include "predict/predictor.hpp"
 #include "reports/renderers.hpp"
 #include "reports/report.hpp"
 #include "reports/signing.hpp"
@@ -37,6 +40,18 @@ void Emit(const std::string& text, const std::string& output) {
   }
 }
 
+// kiln predict's rules over the period's history (Kiln's own measurements, as `kiln history --replay` writes
+// them): alerts.jsonl's lines, for the stability report's "nodes at risk".
+nlohmann::json AlertsOverHistory(const HistoryDb& db, const HistoryQuery& query, const std::string& db_path) {
+  std::istringstream lines(HistoryReplayLines(db, query).lines);
+  predict::Replay replay;
+  replay.AddStream(lines, db_path);
+  replay.Sort();
+  nlohmann::json alerts = nlohmann::json::array();
+  for (const predict::Alert& alert : predict::Predict(replay)) alerts.push_back(predict::AlertToJson(alert));
+  return alerts;
+}
+
 int Stability(ReportArgs& args) {
   HistoryQuery query = args.query;
   if (query.since.empty()) throw InputError("kiln report --stability needs --since DATE");
@@ -53,7 +68,7 @@ int Stability(ReportArgs& args) {
   query.since = NormalizeTimestamp(query.since, "--since");
   if (!query.until.empty()) query.until = NormalizeTimestamp(query.until, "--until");
   HistoryDb db(args.db, HistoryDb::Access::kQuery);
-  nlohmann::json stability = BuildStabilityReport(db, query);
+  nlohmann::json stability = BuildStabilityReport(db, query, AlertsOverHistory(db, query, args.db));
   const std::string& format = args.format;
   std::string text = format == "html"   ? RenderStabilityHtml(stability)
                      : format == "json" ? stability.dump(2) + "\n"

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "history/stability_risk.hpp"
 #include "reports/html_escape.hpp"
 #include "reports/printable.hpp"
 #include "reports/report.hpp"
@@ -146,7 +147,7 @@ json DriftTrends(const HistoryDb& db, const HistoryQuery& query) {
 
 }  // namespace
 
-json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query) {
+json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query, const json& alerts) {
   std::vector<HistoryDb::Sweep> sweeps = db.Sweeps(query.since, query.until);
   std::vector<HistoryDb::NodeSweep> node_sweeps = db.NodeSweeps(query.since, query.until);
   std::vector<HistoryDb::Failure> failures = db.Failures(query.since, query.until);
@@ -213,11 +214,14 @@ json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query) {
       {"failures_by_category", categories},
       {"replacements", replaced},
       {"trends", trends},
+      {"at_risk", NodesAtRisk(alerts)},
       {"failures", failure_rows},
       {"sweeps", sweep_rows},
       {"method",
        "availability: share of a node's sweeps in which nothing about it failed; failures of a pair count against a "
-       "node failing with two or more partners; drift: Theil-Sen trend with Kendall's tau over the period"}};
+       "node failing with two or more partners; drift: Theil-Sen trend with Kendall's tau over the period; at risk: "
+       "kiln predict's rules over the period's values (a GPU's or link's bandwidth low against its own past and "
+       "the fleet's in 2 of 3 sweeps)"}};
 }
 
 std::string RenderStabilityText(const json& s) {
@@ -247,6 +251,7 @@ std::string RenderStabilityText(const json& s) {
                         P(t["series"].get<std::string>()), t["first"].get<double>(), t["last"].get<double>(),
                         P(t["unit"].get<std::string>()), P(t["drift"]["reason"].get<std::string>()));
   }
+  if (s.contains("at_risk")) text += RenderAtRiskText(s["at_risk"]);
   return text;
 }
 
@@ -282,7 +287,9 @@ std::string RenderStabilityHtml(const json& s) {
                         c["failures"].get<int>(), 100 * c["share"].get<double>());
   }
   if (s["failures_by_category"].empty()) html += R"(<tr><td colspan="3">no failures</td></tr>)";
-  html += "</table><h2>Trends (drift)</h2><table><tr><th>subject</th><th>series</th><th>first</th><th>last</th><th>why</th></tr>";
+  html += "</table>";
+  if (s.contains("at_risk")) html += RenderAtRiskHtml(s["at_risk"]);
+  html += "<h2>Trends (drift)</h2><table><tr><th>subject</th><th>series</th><th>first</th><th>last</th><th>why</th></tr>";
   for (const json& t : s["trends"]) {
     html += fmt::format("<tr><td>{}</td><td>{}</td><td>{:.4g} {}</td><td>{:.4g}</td><td>{}</td></tr>",
                         E(t["subject"].get<std::string>()), E(t["series"].get<std::string>()), t["first"].get<double>(),

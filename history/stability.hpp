@@ -1,7 +1,7 @@
 #pragma once
 // Reading the history: the series of each subject and metric with its drift (`kiln history`), and the
 // stability report over a period (`kiln report --stability`, schema kiln.stability/1): availability per
-// node, failures by category, mean time between failures, nodes replaced, drifting series.
+// node, failures by category, mean time between failures, nodes replaced, drifting series, nodes at risk.
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +25,10 @@ struct HistoryQuery {
 nlohmann::json HistorySeries(const HistoryDb& db, const HistoryQuery& query);
 std::string RenderHistoryText(const nlohmann::json& series, bool drift_only);
 
-nlohmann::json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query);
+// `alerts`: the early-warning predictor's alerts over the same period (alerts.jsonl's lines, docs/predict.md),
+// listed per node as "at_risk" (history/stability_risk.hpp).
+nlohmann::json BuildStabilityReport(const HistoryDb& db, const HistoryQuery& query,
+                                    const nlohmann::json& alerts = nlohmann::json::array());
 std::string RenderStabilityText(const nlohmann::json& stability);
 std::string RenderStabilityHtml(const nlohmann::json& stability);
 

@@ -18,6 +18,7 @@ Persistence Measure(const CounterState& counter, std::int64_t hour, const Persis
     double sum = counter.Sum(last - rule.window_hours + 1, last);
     result.total += sum;
     if (rule.drop_largest_hour) sum -= counter.Largest(last - rule.window_hours + 1, last);
+    if (rule.largest_hour_only) sum = counter.Largest(last - rule.window_hours + 1, last);
     if (sum > 0 && sum >= needed) ++result.active;
   }
   std::int64_t first = hour - static_cast<std::int64_t>(rule.windows) * rule.window_hours + 1;

@@ -21,6 +21,10 @@ struct PersistenceRule {
   // reseat's symbol errors) makes a window active; only increments that keep coming within it do. Not for PCIe,
   // whose precursor is one burst every few hours.
   bool drop_largest_hour = false;
+  // The opposite, for PCIe: only a window's largest hour counts. Its precursor is bursts (tens to hundreds of
+  // replays at once, every few hours); a harmless trickle of a few replays at a time, however many of them come
+  // together, is no burst.
+  bool largest_hour_only = false;
 };
 
 struct Persistence {

@@ -35,7 +35,7 @@ json Evidence(const std::string& metric, const Persistence& p) {
 }  // namespace
 
 Predictor::Predictor(const std::vector<SeriesKey>& series, PredictorOptions options)
-    : keys_(series), options_(options), states_(series.size()) {
+    : keys_(series), options_(options), states_(series.size()), performance_(series, options.performance) {
   for (SeriesState& state : states_) state.cusum = Cusum(options_.temperature);
   for (std::uint32_t i = 0; i < series.size(); ++i) {
     NodeState& node = nodes_[series[i].node];
@@ -44,6 +44,11 @@ Predictor::Predictor(const std::vector<SeriesKey>& series, PredictorOptions opti
 }
 
 void Predictor::Feed(const Sample& sample, std::vector<Alert>& alerts) {
+  performance_.JudgeBefore(sample.t, alerts);
+  if (IsPerformance(keys_[sample.series].signal)) {  // a sweep's result: neither a node's heartbeat nor a counter
+    performance_.Add(sample);
+    return;
+  }
   const std::string& node_name = keys_[sample.series].node;
   NodeState& node = nodes_[node_name];
   bool was_down = node.last_sample >= 0 && sample.t - node.last_sample >= options_.silence_seconds;
@@ -57,6 +62,8 @@ void Predictor::Feed(const Sample& sample, std::vector<Alert>& alerts) {
   }
   Update(sample);
 }
+
+void Predictor::Finish(std::vector<Alert>& alerts) { performance_.Finish(alerts); }
 
 void Predictor::Update(const Sample& sample) {
   SeriesState& state = states_[sample.series];
@@ -242,6 +249,7 @@ std::vector<Alert> Predict(const Replay& replay, const PredictorOptions& options
   Predictor predictor(replay.series(), options);
   std::vector<Alert> alerts;
   for (const Sample& sample : replay.samples()) predictor.Feed(sample, alerts);
+  predictor.Finish(alerts);
   return alerts;
 }
 

@@ -13,6 +13,7 @@
 #include "predict/alert.hpp"
 #include "predict/counter_state.hpp"
 #include "predict/cusum.hpp"
+#include "predict/performance_drift.hpp"
 #include "predict/persistence.hpp"
 #include "predict/replay.hpp"
 
@@ -24,7 +25,7 @@ struct PredictorOptions {
   PersistenceRule ecc{6, 3, 2, 3, 4, 36, true};
   PersistenceRule ecc_alone{6, 3, 3, 10, 4};  // correctable ECC alone: every window, and more of them
   PersistenceRule uncorrectable{6, 3, 2, 1, 4};
-  PersistenceRule pcie{6, 3, 2, 8, 4};
+  PersistenceRule pcie{6, 3, 2, 8, 4, 36, false, true};  // bursts: a window's largest hour, not a trickle's sum
   PersistenceRule ib_symbol{6, 3, 2, 30, 4, 36, true};  // not two reseats' bursts
   PersistenceRule ib_errors{6, 3, 2, 30, 4, 36, true};
   PersistenceRule ib_flap{6, 3, 2, 1, 4};  // link downed: in 2 windows, not one reseat ...
@@ -35,6 +36,7 @@ struct PredictorOptions {
   int min_gpus_for_temperature = 3;
   std::int64_t realert_seconds = 6 * 3600;  // a risk that holds is said again this often (episodes stay whole)
   std::int64_t silence_seconds = 6 * 3600;  // a node silent this long was down: its recent evidence is stale
+  PerformanceDriftOptions performance;      // Kiln's sweep results (predict/performance_drift.hpp)
 };
 
 class Predictor {
@@ -42,6 +44,8 @@ class Predictor {
   Predictor(const std::vector<SeriesKey>& series, PredictorOptions options = {});
   // Takes the next sample (time order); appends the alerts it raises.
   void Feed(const Sample& sample, std::vector<Alert>& alerts);
+  // The end of the replay: judges the last sweep of Kiln's measurements (all of its samples are in).
+  void Finish(std::vector<Alert>& alerts);
 
  private:
   struct SeriesState {
@@ -75,6 +79,7 @@ class Predictor {
   PredictorOptions options_;
   std::vector<SeriesState> states_;
   std::unordered_map<std::string, NodeState> nodes_;
+  PerformanceDrift performance_;
 };
 
 // Runs the predictor over a whole (sorted) replay.

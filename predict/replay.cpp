@@ -41,13 +41,13 @@ const std::string& StringField(const json& sample, const char* field, const std:
   return it->get_ref<const std::string&>();
 }
 
-std::string DeviceOf(const json& sample, const std::string& file, int line_number) {
+std::string DeviceOf(const json& sample, Signal signal, const std::string& file, int line_number) {
   auto labels = sample.find("labels");
   if (labels == sample.end() || labels->is_null()) return "";
   if (!labels->is_object()) throw InputError(file, line_number, "\"labels\" must be an object");
   std::map<std::string, std::string> kept;  // sorted, so {"port","device"} and {"device","port"} are one series
   for (const auto& [name, value] : labels->items()) {
-    if (!IsIdentifyingLabel(name)) continue;
+    if (!IsIdentifyingLabel(signal, name)) continue;
     kept[name] = value.is_string() ? value.get<std::string>() : value.dump();
   }
   std::string device;
@@ -80,7 +80,7 @@ void Replay::AddLine(const std::string& line, const std::string& file, int line_
     ++lines_ignored_;
     return;
   }
-  SeriesKey key{StringField(sample, "node", file, line_number), metric, DeviceOf(sample, file, line_number), signal};
+  SeriesKey key{StringField(sample, "node", file, line_number), metric, DeviceOf(sample, signal, file, line_number), signal};
   samples_.push_back({static_cast<std::int64_t>(std::floor(seconds)), Intern(std::move(key)), number});
 }
 

@@ -27,7 +27,25 @@ Signal SignalOf(std::string_view metric) {
       {"node_infiniband_port_receive_remote_physical_errors_total", Signal::kIbPortErrors},
       {"node_infiniband_port_receive_switch_relay_errors_total", Signal::kIbPortErrors},
   }};
+  // PrometheusMetricName(metric, unit) of Kiln's probes (reports/renderers.hpp; a test holds the two together).
+  static constexpr std::array<std::pair<std::string_view, Signal>, 12> kKilnNames = {{
+      {"kiln_hbm_copy_bw_bytes_per_second", Signal::kGpuPerformance},
+      {"kiln_hbm_scale_bw_bytes_per_second", Signal::kGpuPerformance},
+      {"kiln_hbm_add_bw_bytes_per_second", Signal::kGpuPerformance},
+      {"kiln_hbm_triad_bw_bytes_per_second", Signal::kGpuPerformance},
+      {"kiln_hbm_read_bw_bytes_per_second", Signal::kGpuPerformance},
+      {"kiln_hbm_write_bw_bytes_per_second", Signal::kGpuPerformance},
+      {"kiln_gpu_stress_tflops_flops", Signal::kGpuPerformance},
+      {"kiln_pcie_h2d_bw_bytes_per_second", Signal::kGpuPerformance},
+      {"kiln_pcie_d2h_bw_bytes_per_second", Signal::kGpuPerformance},
+      {"kiln_pcie_bidir_bw_bytes_per_second", Signal::kGpuPerformance},
+      {"kiln_ib_write_bw_bits_per_second", Signal::kLinkPerformance},
+      {"kiln_mpi_link_bandwidth_bytes_per_second", Signal::kLinkPerformance},
+  }};
   for (const auto& [name, signal] : kNames) {
+    if (name == metric) return signal;
+  }
+  for (const auto& [name, signal] : kKilnNames) {
     if (name == metric) return signal;
   }
   return Signal::kUnknown;
@@ -39,6 +57,8 @@ bool IsCounter(Signal signal) {
     case Signal::kRemapFailure:
     case Signal::kXid:
     case Signal::kGpuTemperature:
+    case Signal::kGpuPerformance:
+    case Signal::kLinkPerformance:
     case Signal::kUnknown:
       return false;
     default:
@@ -68,6 +88,11 @@ bool IsHardwareXid(int xid) {
   }
 }
 
-bool IsIdentifyingLabel(std::string_view label) { return label == "gpu" || label == "device" || label == "port"; }
+bool IsPerformance(Signal signal) { return signal == Signal::kGpuPerformance || signal == Signal::kLinkPerformance; }
+
+bool IsIdentifyingLabel(Signal signal, std::string_view label) {
+  if (label == "gpu" || label == "device" || label == "port") return true;
+  return IsPerformance(signal) && (label == "type" || label == "peer" || label == "rail");
+}
 
 }  // namespace kiln::predict

@@ -1,5 +1,6 @@
 #pragma once
-// The metrics the predictor understands: dcgm-exporter and node_exporter (InfiniBand) names, mapped to the kind of
+// The metrics the predictor understands: dcgm-exporter and node_exporter (InfiniBand) names, and Kiln's own
+// measurements as its metrics.prom names them (`kiln history --replay` writes those), mapped to the kind of
 // evidence they carry. Everything else in a replay is ignored (docs/predict.md lists the names).
 
 #include <string_view>
@@ -20,13 +21,18 @@ enum class Signal {
   kIbSymbolErrors,      // node_infiniband_symbol_error_total: counter
   kIbLinkDowned,        // node_infiniband_link_downed_total: counter
   kIbPortErrors,        // received errors, link error recovery, integrity: counters
+  kGpuPerformance,      // Kiln's HBM, GEMM (TFLOPS) and PCIe bandwidth per GPU: gauge, higher is better
+  kLinkPerformance,     // Kiln's InfiniBand and MPI link bandwidth per port or peer: gauge, higher is better
 };
 
 Signal SignalOf(std::string_view metric);
 bool IsCounter(Signal signal);
+// Kiln's sweep results: a measurement per sweep, judged against its own past and the fleet's (performance_drift).
+bool IsPerformance(Signal signal);
 // True for XIDs that point at the hardware (memory, bus, NVLink, GSP), not at the application (13, 31, 43, 45).
 bool IsHardwareXid(int xid);
-// The labels that name a series' device; all others (UUID, modelName, Hostname, driver) are dropped.
-bool IsIdentifyingLabel(std::string_view label);
+// The labels that name a series' device; all others (UUID, modelName, Hostname, driver) are dropped. Kiln's
+// measurements are also told apart by their data type (GEMM), peer and rail (links).
+bool IsIdentifyingLabel(Signal signal, std::string_view label);
 
 }  // namespace kiln::predict

@@ -44,20 +44,6 @@ BaseUnit ToBase(const std::string& unit) {
   return it != kUnits.end() ? it->second : BaseUnit{"", 1};
 }
 
-// [a-zA-Z_:][a-zA-Z0-9_:]* in snake case; a gauge may not end in _count, _sum, _bucket or _total.
-std::string MetricName(const std::string& metric, const std::string& unit) {
-  std::string name = "kiln_";
-  for (char c : metric) name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
-  for (const char* reserved : {"_count", "_sum", "_bucket", "_total"}) {
-    std::string r(reserved);
-    if (name.size() > r.size() && name.compare(name.size() - r.size(), r.size(), r) == 0) {
-      name.erase(name.size() - r.size());
-      name += "_number";
-    }
-  }
-  return name + ToBase(unit).suffix;
-}
-
 // HELP text escapes only backslash and newline (the exposition format).
 std::string EscapeHelp(const std::string& text) {
   std::string out;
@@ -212,7 +198,7 @@ void AddMeasurements(std::string& out, const json& report, const GpuLabels& gpus
   for (const json& m : report.at("measurements")) {
     if (exported.count(&m) == 0) continue;
     const std::string unit = m.at("unit").get<std::string>();
-    std::string name = MetricName(m.at("metric"), unit);
+    std::string name = PrometheusMetricName(m.at("metric"), unit);
     help.emplace(name, fmt::format("{}: median of the samples, in base units (Kiln reports {})",
                                    m.at("metric").get<std::string>(), unit));
     samples[name].push_back(fmt::format("{}{{{}}} {}", name,
@@ -324,6 +310,22 @@ std::string RenderPrometheus(const nlohmann::json& report) {
   AddRun(out, report);
   return out;
 }
+
+// [a-zA-Z_:][a-zA-Z0-9_:]* in snake case; a gauge may not end in _count, _sum, _bucket or _total.
+std::string PrometheusMetricName(const std::string& metric, const std::string& unit) {
+  std::string name = "kiln_";
+  for (char c : metric) name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+  for (const char* reserved : {"_count", "_sum", "_bucket", "_total"}) {
+    std::string r(reserved);
+    if (name.size() > r.size() && name.compare(name.size() - r.size(), r.size(), r) == 0) {
+      name.erase(name.size() - r.size());
+      name += "_number";
+    }
+  }
+  return name + ToBase(unit).suffix;
+}
+
+double PrometheusBaseFactor(const std::string& unit) { return ToBase(unit).factor; }
 
 std::string EscapePrometheusLabelValue(const std::string& value) {
   std::string out;

@@ -13,6 +13,10 @@ std::string RenderHtml(const nlohmann::json& report);
 std::string RenderJunit(const nlohmann::json& report);
 // Prometheus text exposition format, for node_exporter's textfile collector.
 std::string RenderPrometheus(const nlohmann::json& report);
+// A measurement's name in metrics.prom ("hbm.copy_bw", "GB/s" -> "kiln_hbm_copy_bw_bytes_per_second"), and the
+// factor that turns its value into that base unit (1e9): `kiln history --replay` names Kiln's values so.
+std::string PrometheusMetricName(const std::string& metric, const std::string& unit);
+double PrometheusBaseFactor(const std::string& unit);
 // Markdown: verdict, failing subjects, every measurement.
 std::string RenderMarkdown(const nlohmann::json& report);
 
