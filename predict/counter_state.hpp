@@ -2,6 +2,7 @@
 // One counter's recent history: increments per hour (sparse: quiet hours cost nothing), reset-aware, and a slowly
 // decaying long-run rate that says what is normal for this series.
 
+#include <climits>
 #include <cstdint>
 #include <deque>
 #include <utility>
@@ -13,28 +14,35 @@ inline std::int64_t HourOf(std::int64_t t) { return t >= 0 ? t / kSecondsPerHour
 
 class CounterState {
  public:
-  // Takes the counter's value at t (samples in time order). A value below the last one is a reset (a reboot or a
-  // driver reload): the new value is the increment since then, and the recent hours are forgotten, because a
-  // reset also repairs what it resets (remaps applied, links retrained). The first sample sets the level only.
-  // Returns the increment.
-  double Update(std::int64_t t, double value);
+  // Takes the counter's value at t (samples in time order). A value below the last one is a reset (a reboot or a driver
+  // reload): the new value is the increment since then, and the recent hours stop being evidence, because a reset also
+  // repairs what it resets (remaps applied, links retrained); they still count in the usual rate (a steady chronic
+  // series stays as usual after a reboot). The first sample sets the level only. Returns the increment. `known_since`:
+  // when the series' node began reporting; a counter sampled only on change first shows at its first change, and the
+  // quiet hours before it are part of its past (its usual rate).
+  double Update(std::int64_t t, double value, std::int64_t known_since = INT64_MAX);
 
   // Sum of the increments in the hours [from, to] and the span from first to last hour with any.
   double Sum(std::int64_t from_hour, std::int64_t to_hour) const;
   std::int64_t Span(std::int64_t from_hour, std::int64_t to_hour) const;
   // The largest increment of one hour in [from, to] (0 without any).
   double Largest(std::int64_t from_hour, std::int64_t to_hour) const;
-  // Increments per hour that this series has had before its recent hours (0 while unknown).
-  double UsualPerHour() const;
-  // Drops the recent hours (the usual rate stays): their evidence is stale.
-  void ForgetRecent() { hours_.clear(); }
+  // Increments per hour that this series has had before its recent hours. A young series (less than kRecentHours aged
+  // out) is judged by its own hours before `judged_from` (the first hour under judgement), so a series that was already
+  // active when the replay began is usual, not new (0 while none).
+  double UsualPerHour(std::int64_t judged_from = INT64_MAX) const;
+  // The recent hours stop being evidence (their evidence is stale) and join the usual rate: they were observed, and
+  // counting them as quiet hours would halve a chronic series' usual rate.
+  void ForgetRecent();
   std::int64_t resets() const { return resets_; }
   std::int64_t first_hour() const { return first_hour_; }
 
  private:
   static constexpr std::int64_t kRecentHours = 48;
+  static constexpr std::int64_t kYoungHours = 12;
   static constexpr double kUsualHalfLifeHours = 168;
   void Age(std::int64_t hour);
+  void Fold(std::int64_t old_hour, double increment);
 
   bool seen_ = false;
   double last_ = 0;

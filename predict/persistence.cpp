@@ -10,7 +10,8 @@ namespace kiln::predict {
 Persistence Measure(const CounterState& counter, std::int64_t hour, const PersistenceRule& rule) {
   Persistence result;
   if (hour - counter.first_hour() < rule.warmup_hours) return result;
-  result.usual_per_window = counter.UsualPerHour() * rule.window_hours;
+  std::int64_t first = hour - static_cast<std::int64_t>(rule.windows) * rule.window_hours + 1;
+  result.usual_per_window = counter.UsualPerHour(first) * rule.window_hours;
   double needed =
       std::max(rule.min_count, result.usual_per_window + rule.usual_sigmas * std::sqrt(result.usual_per_window));
   for (int k = 0; k < rule.windows; ++k) {
@@ -21,7 +22,6 @@ Persistence Measure(const CounterState& counter, std::int64_t hour, const Persis
     if (rule.largest_hour_only) sum = counter.Largest(last - rule.window_hours + 1, last);
     if (sum > 0 && sum >= needed) ++result.active;
   }
-  std::int64_t first = hour - static_cast<std::int64_t>(rule.windows) * rule.window_hours + 1;
   result.span_hours = counter.Span(first, hour);
   return result;
 }

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace kiln::predict {
 namespace {
 
 using nlohmann::json;
+
+constexpr int kRowRemapRecordedXid = 63;
 
 std::int64_t LastHours(const PersistenceRule& rule) {
   return static_cast<std::int64_t>(rule.windows) * rule.window_hours;
@@ -41,6 +44,17 @@ Predictor::Predictor(const std::vector<SeriesKey>& series, PredictorOptions opti
     NodeState& node = nodes_[series[i].node];
     node.devices[series[i].device].by_signal[static_cast<int>(series[i].signal)].push_back(i);
   }
+  // By metric name, not by first appearance: the order of a replay's lines must not pick which of two series
+  // (VOL and AGG ECC counters) speaks for a GPU.
+  for (auto& [name, node] : nodes_) {
+    for (auto& [device, signals] : node.devices) {
+      for (auto& ids : signals.by_signal) {
+        std::sort(ids.begin(), ids.end(), [&](std::uint32_t a, std::uint32_t b) {
+          return std::tie(series[a].metric, a) < std::tie(series[b].metric, b);
+        });
+      }
+    }
+  }
 }
 
 void Predictor::Feed(const Sample& sample, std::vector<Alert>& alerts) {
@@ -53,6 +67,7 @@ void Predictor::Feed(const Sample& sample, std::vector<Alert>& alerts) {
   NodeState& node = nodes_[node_name];
   bool was_down = node.last_sample >= 0 && sample.t - node.last_sample >= options_.silence_seconds;
   node.last_sample = sample.t;
+  if (node.first_sample < 0) node.first_sample = sample.t;
   if (was_down) ForgetRecent(node);
   if (sample.t >= node.next_evaluation) {
     // Before this sample: the node's other GPUs have not reported at t yet, and hourly means must cover the same
@@ -60,19 +75,21 @@ void Predictor::Feed(const Sample& sample, std::vector<Alert>& alerts) {
     node.next_evaluation = (HourOf(sample.t) + 1) * kSecondsPerHour;
     Evaluate(node_name, node, sample.t, alerts);
   }
-  Update(sample);
+  Update(sample, node.first_sample);
 }
 
 void Predictor::Finish(std::vector<Alert>& alerts) { performance_.Finish(alerts); }
 
-void Predictor::Update(const Sample& sample) {
+void Predictor::Update(const Sample& sample, std::int64_t node_since) {
   SeriesState& state = states_[sample.series];
   Signal signal = keys_[sample.series].signal;
-  if (IsCounter(signal)) state.counter.Update(sample.t, sample.value);
+  if (IsCounter(signal)) state.counter.Update(sample.t, sample.value, node_since);
   if (signal == Signal::kXid) {
     int xid = static_cast<int>(sample.value);
     bool changed = state.last_t < 0 || sample.value != state.last;
-    if (changed && IsHardwareXid(xid)) state.xid_events.push_back(sample.t);
+    // XID 63 records a row remap, the ECC rules' evidence (remap counters): not a fault of its own here, so one
+    // remap and the fault it was part of (or a contained XID 94) are not "2 hardware XIDs".
+    if (changed && IsHardwareXid(xid) && xid != kRowRemapRecordedXid) state.xid_events.push_back(sample.t);
     while (!state.xid_events.empty() && state.xid_events.front() < sample.t - options_.xid_hours * kSecondsPerHour) {
       state.xid_events.pop_front();
     }
@@ -227,10 +244,17 @@ void Predictor::EvaluateTemperatures(NodeState& node, std::vector<Alert>& raised
     std::vector<double> sorted = means;
     std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
     double median = sorted[sorted.size() / 2];
-    for (std::size_t i = 0; i < gpus.size(); ++i) {
+    node.busy_median = std::max(median, node.busy_median - options_.busy_decay);
+    // Idle (between jobs, drained): every GPU sits near the room's temperature and the offsets shrink; such an
+    // hour neither teaches the level nor counts.
+    bool at_load = median >= node.busy_median - options_.load_band;
+    for (std::size_t i = 0; i < gpus.size() && at_load; ++i) {
       Cusum& cusum = gpus[i].second->cusum;
-      // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not.
-      if (!cusum.Add(means[i] - median) || means[i] - median < cusum.level() + options_.temperature.slack) continue;
+      double above = means[i] - median;
+      // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its
+      // peers and hot: a GPU still cooler than its neighbours is not overheating.
+      if (!cusum.Add(above) || above < cusum.level() + options_.temperature.slack) continue;
+      if (above < options_.min_above_median || means[i] < options_.hot_celsius) continue;
       raised.push_back(Candidate(
           "gpu", *gpus[i].first, "cooling",
           fmt::format(

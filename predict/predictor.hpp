@@ -34,6 +34,14 @@ struct PredictorOptions {
   int xid_hours = 48;
   CusumOptions temperature{2.0, 36.0, 1.0 / 48, 24};  // a GPU against its node's other GPUs, hourly means
   int min_gpus_for_temperature = 3;
+  // A GPU's offset from its node's median scales with the load: offsets are compared only at load (the node's
+  // median within load_band of its busy level, which falls by busy_decay a hour), and a cooling fault is a GPU
+  // hotter than its peers by min_above_median at least and hot_celsius in absolute terms, never one less cold
+  // than usual.
+  double load_band = 8;
+  double busy_decay = 0.1;
+  double min_above_median = 3;
+  double hot_celsius = 65;
   std::int64_t realert_seconds = 6 * 3600;  // a risk that holds is said again this often (episodes stay whole)
   std::int64_t silence_seconds = 6 * 3600;  // a node silent this long was down: its recent evidence is stale
   PerformanceDriftOptions performance;      // Kiln's sweep results (predict/performance_drift.hpp)
@@ -64,10 +72,12 @@ class Predictor {
     std::map<std::string, Device> devices;
     std::int64_t next_evaluation = 0;
     std::int64_t last_sample = -1;
+    std::int64_t first_sample = -1;
+    double busy_median = -1e9;  // the node's median temperature at load (decays slowly)
     std::map<std::string, std::int64_t> last_alert;  // rule + device -> t
   };
 
-  void Update(const Sample& sample);
+  void Update(const Sample& sample, std::int64_t node_since);
   void Evaluate(const std::string& node_name, NodeState& node, std::int64_t t, std::vector<Alert>& alerts);
   void EvaluateGpu(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
   void EvaluateLink(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
