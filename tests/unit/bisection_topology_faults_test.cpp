@@ -1,0 +1,113 @@
+// The fabric's tree beside other faults (the adversarial cases of /work/adv/bisect, issue 26 item 4): a slow
+// uplink with a fault inside its own leaf or beside it, a partly filled last leaf, half a leaf faulty, a probe
+// sensitivity below the cluster's size. Every fault named, nobody healthy accused, nothing unresolved.
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "bisection/planner.hpp"
+#include "bisection/simulation.hpp"
+#include "bisection/topology.hpp"
+#include "core/files.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace kiln {
+namespace {
+
+// Three leaves of 8: node00-07, node08-15, node16-23.
+constexpr const char* kThreeLeaves =
+    "SwitchName=leaf0 Nodes=node[00-07]\nSwitchName=leaf1 Nodes=node[08-15]\nSwitchName=leaf2 Nodes=node[16-23]\n";
+// 16, 16 and a partly filled last leaf of 2.
+constexpr const char* kSmallLastLeaf =
+    "SwitchName=leaf0 Nodes=node[00-15]\nSwitchName=leaf1 Nodes=node[16-31]\nSwitchName=leaf2 Nodes=node[32-33]\n";
+
+// Runs `kiln bisect --simulate` as bisection/run.cpp does: the cluster's sensitivity unless `sensitivity` is
+// given; returns "uplink leaf0", "node node03", "link node01-node05", "unresolved ...".
+std::set<std::string> Findings(int nodes, const std::string& faults, const std::string& topology, int sensitivity = 0) {
+  testing::TempDir dir;
+  const std::string cluster_path = (dir.path() / "cluster.xml").string(), topology_path = (dir.path() / "topo.conf").string();
+  WriteFileAtomically(cluster_path, fmt::format("<cluster name=\"t\" nodes=\"{}\" prefix=\"node\" seed=\"1\">\n{}</cluster>\n",
+                                                nodes, faults));
+  WriteFileAtomically(topology_path, topology);
+  SimulatedCluster cluster = LoadSimulatedCluster(cluster_path);
+  Topology t = LoadTopology(topology_path, cluster.nodes);
+  AttachTopology(cluster, &t);
+  BisectOptions options;
+  options.group_limit = sensitivity > 0 ? sensitivity : cluster.sensitivity;
+  options.leaf_of = t.leaf_of;
+  SimulatedExecutor executor(cluster);
+  BisectResult r = Bisect(cluster.nodes, executor, options);
+  std::set<std::string> named;
+  for (const Finding& f : r.findings) {
+    if (f.kind == FindingKind::kSwitch || f.kind == FindingKind::kUplink) {
+      named.insert(fmt::format("{} {}", ToString(f.kind), t.switches[static_cast<std::size_t>(f.switch_index)]));
+      continue;
+    }
+    std::vector<std::string> names;
+    for (int m : f.members) names.push_back(cluster.nodes[static_cast<std::size_t>(m)]);
+    std::sort(names.begin(), names.end());
+    named.insert(fmt::format("{} {}", ToString(f.kind), fmt::join(names, "-")));
+  }
+  return named;
+}
+
+using Named = std::set<std::string>;
+
+TEST(BisectionTopologyFaults, ASlowNodeInsideASlowUplinksLeafIsNamedBesideTheUplink) {
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/><fault kind=\"slow_node\" node=\"node03\"/>\n",
+                     kThreeLeaves),
+            (Named{"uplink leaf0", "node node03"}));  // was: switch leaf0 alone
+}
+
+TEST(BisectionTopologyFaults, AHungNodeInsideASlowUplinksLeafIsNamedAndNobodyElse) {
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/><fault kind=\"hung_node\" node=\"node03\"/>\n",
+                     kThreeLeaves),
+            (Named{"uplink leaf0", "node node03"}));  // was: switch leaf0 and healthy node08
+}
+
+TEST(BisectionTopologyFaults, ALinkInsideASlowUplinksLeafStandsBesideTheUplink) {
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/>"
+                         "<fault kind=\"slow_link\" a=\"node01\" b=\"node05\"/>\n",
+                     kThreeLeaves),
+            (Named{"uplink leaf0", "link node01-node05"}));  // was: switch leaf0 alone
+}
+
+TEST(BisectionTopologyFaults, ASlowNodeBesideASlowUplinkDoesNotGetItsPartnerAccused) {
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/><fault kind=\"slow_node\" node=\"node10\"/>\n",
+                     kThreeLeaves),
+            (Named{"uplink leaf0", "node node10"}));  // was: node11 too (re-paired with node01 of leaf0)
+}
+
+TEST(BisectionTopologyFaults, ASensitivityBelowTheClusterNamesNoHealthyLeafsUplink) {
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/>\n", kThreeLeaves, 8),
+            (Named{"uplink leaf0"}));  // was: uplink leaf1 too
+}
+
+TEST(BisectionTopologyFaults, OneFaultInATwoNodeLeafIsNotItsSwitchOrUplink) {
+  EXPECT_EQ(Findings(34, "<fault kind=\"slow_node\" node=\"node33\"/>\n", kSmallLastLeaf), (Named{"node node33"}));
+  EXPECT_EQ(Findings(34, "<fault kind=\"hung_node\" node=\"node33\"/>\n", kSmallLastLeaf), (Named{"node node33"}));
+  EXPECT_EQ(Findings(34, "<fault kind=\"slow_link\" a=\"node33\" b=\"node05\"/>\n", kSmallLastLeaf),
+            (Named{"link node05-node33"}));  // were: switch leaf2, switch leaf2, uplink leaf2
+}
+
+TEST(BisectionTopologyFaults, HalfALeafFaultyIsNotItsSwitch) {
+  Named named = Findings(34,
+                         "<fault kind=\"slow_node\" node=\"node20\"/><fault kind=\"slow_node\" node=\"node21\"/>"
+                         "<fault kind=\"slow_link\" a=\"node22\" b=\"node23\"/><fault kind=\"slow_link\" a=\"node24\" "
+                         "b=\"node25\"/><fault kind=\"slow_node\" node=\"node26\"/><fault kind=\"slow_node\" "
+                         "node=\"node27\"/><fault kind=\"hung_node\" node=\"node28\"/><fault kind=\"slow_node\" "
+                         "node=\"node29\"/>\n",
+                         kSmallLastLeaf);
+  EXPECT_EQ(named.count("switch leaf1") + named.count("uplink leaf1"), 0u) << fmt::format("{}", fmt::join(named, "; "));
+  for (const char* fault : {"node node20", "node node21", "node node26", "node node27", "node node28", "node node29",
+                            "link node22-node23", "link node24-node25"}) {
+    EXPECT_EQ(named.count(fault), 1u) << fault << ": " << fmt::format("{}", fmt::join(named, "; "));
+  }
+}
+
+}  // namespace
+}  // namespace kiln
