@@ -152,6 +152,9 @@ class Planner {
   // Under each slow uplink, the nodes that fail inside their leaf with two partners: their own fault.
   std::vector<char> FaultsInsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
                                         std::vector<int>& in);
+  // Each slow uplink's leaf, less its nodes at fault, tested together: failing, left unresolved (a link inside).
+  void InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                     const std::vector<char>& at_fault);
   // Replaces the findings the leaf's switch or uplink explains by one of kind switch or uplink.
   void NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, const std::vector<char>& implicated,
                 const std::vector<char>& at_fault, const std::vector<int>& rounds);
