@@ -60,6 +60,16 @@ void RejectCycles(const Topology& t, const std::vector<int>& parent_line) {
   }
 }
 
+// No node of the cluster placed: most likely short names against FQDNs (or another cluster's file), which would
+// switch every topology check off without a word.
+void RejectPlacingNone(const Topology& t, const std::vector<std::string>& nodes, const std::string& first_listed) {
+  if (nodes.empty() || std::any_of(t.leaf_of.begin(), t.leaf_of.end(), [](int leaf) { return leaf >= 0; })) return;
+  throw InputError(t.path, 0, fmt::format("places none of the cluster's {} nodes ({}{}; the file's first: '{}'): its "
+                                          "node names must be the cluster's (short names against FQDNs?)",
+                                          nodes.size(), nodes.front(), nodes.size() > 1 ? ", ..." : "",
+                                          first_listed.empty() ? "none" : first_listed));
+}
+
 }  // namespace
 
 Topology LoadTopology(const std::string& path, const std::vector<std::string>& nodes) {
@@ -135,13 +145,7 @@ Topology LoadTopology(const std::string& path, const std::vector<std::string>& n
     }
   }
   RejectCycles(t, parent_line);
-  if (!nodes.empty() && std::none_of(t.leaf_of.begin(), t.leaf_of.end(), [](int leaf) { return leaf >= 0; })) {
-    // Most likely short names against FQDNs (or another cluster's file): every topology check would be off.
-    throw InputError(path, 0, fmt::format("places none of the cluster's {} nodes ({}{}; the file's first: '{}'): its node "
-                                          "names must be the cluster's (short names against FQDNs?)",
-                                          nodes.size(), nodes.front(), nodes.size() > 1 ? ", ..." : "",
-                                          first_listed.empty() ? "none" : first_listed));
-  }
+  RejectPlacingNone(t, nodes, first_listed);
   return t;
 }
 
