@@ -392,9 +392,13 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
     next += size - 1;
     trials.push_back(std::move(trial));
   }
-  for (std::size_t i = 0; i + rest_size <= rest.size(); i += rest_size) {
-    std::vector<int> chunk(rest.begin() + static_cast<std::ptrdiff_t>(i), rest.begin() + static_cast<std::ptrdiff_t>(i + rest_size));
-    trials.push_back({rest_size == 2 ? TrialKind::kPair : TrialKind::kGroup, chunk, static_cast<int>(rest_size)});
+  for (std::size_t i = 0; i < rest.size(); i += rest_size) {
+    std::vector<int> chunk(rest.begin() + static_cast<std::ptrdiff_t>(i),
+                           rest.begin() + static_cast<std::ptrdiff_t>(std::min(i + rest_size, rest.size())));
+    const int under_test = static_cast<int>(chunk.size());
+    while (chunk.size() < rest_size && next < good.size()) chunk.push_back(good[next++]);  // the last: padded
+    if (chunk.size() < 2) continue;
+    trials.push_back({chunk.size() == 2 ? TrialKind::kPair : TrialKind::kGroup, chunk, under_test});
   }
   if (trials.empty()) return;
   std::vector<int> again(state_.size(), kUntested);

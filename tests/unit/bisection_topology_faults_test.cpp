@@ -119,5 +119,29 @@ TEST(BisectionTopologyFaults, HalfALeafFaultyIsNotItsSwitch) {
   }
 }
 
+TEST(BisectionTopologyFaults, ASlowUplinkAndADilutedLinkLeavingItNameNoOtherLeaf) {
+  // 97 nodes, 12 shuffled leaves of 8 and 2 nodes under none (adversarial case uplink-diluted-link-every-leaf-
+  // accused): was every leaf named as an uplink, and 2 unresolved.
+  const std::string tree =
+      "SwitchName=rack0 Nodes=node[17,22,30,37,50,54,58,80]\n"
+      "SwitchName=rack1 Nodes=node[03,05,07,23,43,68,82,91]\n"
+      "SwitchName=rack2 Nodes=node[20,48,52,59,65,83,92,95]\n"
+      "SwitchName=rack3 Nodes=node[14,16,35,38,40-41,71,90]\n"
+      "SwitchName=rack4 Nodes=node[32,42,45,67,85-86,89,96]\n"
+      "SwitchName=rack5 Nodes=node[00,04,09,27,53,61,64,84]\n"
+      "SwitchName=rack6 Nodes=node[18,29,31,46,51,66,73,78]\n"
+      "SwitchName=rack7 Nodes=node[10,13,24,34,39,60,93-94]\n"
+      "SwitchName=rack8 Nodes=node[11,19,33,47,74,77,79,81]\n"
+      "SwitchName=rack9 Nodes=node[01,08,26,55,57,63,75,88]\n"
+      "SwitchName=rack10 Nodes=node[06,25,28,56,62,69-70,87]\n"
+      "SwitchName=rack11 Nodes=node[12,15,21,44,49,72,76]\n"
+      "SwitchName=spine0 Switches=rack0,rack1,rack2,rack3,rack4,rack5,rack6,rack7,rack8,rack9,rack10,rack11\n"
+      "SwitchName=core Switches=spine0\n";
+  EXPECT_EQ(Findings(97, "<fault kind=\"slow_uplink\" switch=\"rack9\"/>"
+                         "<fault kind=\"slow_link\" a=\"node08\" b=\"node40\" max_group=\"32\"/>\n",
+                     tree),
+            (Named{"uplink rack9"}));  // the link leaves rack9: explained by its uplink
+}
+
 }  // namespace
 }  // namespace kiln
