@@ -178,6 +178,28 @@ class Planner {
   // Last: a leaf whose nodes are mostly implicated is tested alone; its findings become one of kind switch
   // (the leaf alone fails) or uplink (it passes: only traffic leaving it is slow).
   void TopologyStage();
+  // One round of pair tests; the result of each speaks for its first under_test members (-1 untested, 0, 1).
+  int LeafPairRound(const std::vector<Trial>& trials, std::vector<int>& verdict);
+  // Each checked node with a partner of another leaf (nothing implicating it, if possible).
+  std::vector<int> OutsidePartners(const std::vector<int>& candidates, const std::vector<char>& implicated,
+                                   const std::vector<char>& checked) const;
+  std::vector<Trial> OutsideTrials(const std::vector<int>& candidates, const std::vector<char>& implicated,
+                                   const std::vector<char>& checked) const;
+  // Under each slow uplink, the nodes that fail inside their leaf with two partners: their own fault.
+  std::vector<char> FaultsInsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                                        std::vector<int>& in);
+  // Each slow uplink's leaf, less its nodes at fault, tested together: failing, left unresolved (a link inside).
+  void InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                     const std::vector<char>& at_fault);
+  // Replaces the findings the leaf's switch or uplink explains by one of kind switch or uplink.
+  void NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, const std::vector<char>& implicated,
+                const std::vector<char>& at_fault, const std::vector<int>& rounds);
+  // Whether every failure of the finding's node had a named switch or uplink, or another accused node, in it.
+  bool ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict) const;
+  // The size of the smallest failing test of the finding's node.
+  std::size_t SmallestFailure(const Finding& f) const;
+  // Tests those findings again in good company; withdraws those that pass.
+  void RecheckExplained(const std::vector<char>& verdict);
 
   // ---- stage 3: group (group_stage.cpp) ----
   void GroupStage();

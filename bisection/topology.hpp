@@ -3,7 +3,8 @@
 //   SwitchName=leaf0 Nodes=node[0000-0031]      a leaf switch and the nodes under it
 //   SwitchName=spine0 Switches=leaf[0-63]       a switch above other switches
 // '#' starts a comment; LinkSpeed= is accepted and ignored. Nodes of the file that are not in the cluster are left
-// out (a topology file describes the whole fabric, a search may cover part of it).
+// out (a topology file describes the whole fabric, a search may cover part of it); a file that places none of them
+// is an input error (a short-name/FQDN mismatch would otherwise switch every topology check off without a word).
 
 #include <string>
 #include <vector>
@@ -22,8 +23,9 @@ struct Topology {
   std::string LeafName(int node) const;
 };
 
-// Throws InputError naming the file and line: an unknown key, a line without SwitchName, a node under two leaves,
-// a switch named twice, Switches= naming a switch the file does not define, a malformed hostlist.
+// Throws InputError naming the file and line: an unknown key, a key twice on one line, a line without SwitchName,
+// a node under two leaves, a switch named twice, Switches= naming a switch the file does not define, switches in
+// a loop, a malformed hostlist; and naming the file: no node of the cluster placed.
 Topology LoadTopology(const std::string& path, const std::vector<std::string>& nodes);
 
 }  // namespace kiln

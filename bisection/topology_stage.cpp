@@ -1,7 +1,15 @@
 // The bisection with the fabric's tree: nodes ordered leaf by leaf (pairs and halves within a leaf first), and
-// last, the leaves whose nodes are mostly implicated tested alone, all at once. A slow leaf switch slows every
-// flow of its nodes (the leaf alone fails); a slow uplink only the flows leaving the leaf (the leaf alone passes).
-// Either way the nodes under it were affected, not at fault: their findings become one of kind switch or uplink.
+// last, direct checks of the leaves whose nodes are mostly implicated. A slow leaf switch slows every flow of its
+// nodes; a slow uplink only the flows leaving the leaf. Neither is claimed from "the leaf alone fails" (one slow
+// node, hung node or link inside the leaf fails that too), but from pair tests, all at once per round:
+//   1. inside: the leaf's nodes in pairs with each other (a matching of the leaf);
+//   2. outside: each of its nodes with a partner of another leaf that nothing implicates.
+// Switch: every pair inside fails and every node tested outside fails (at least half the leaf). Uplink: the nodes whose pair inside passed all
+// fail outside. Else the leaf is fine and its findings stand. Under an uplink, a node whose pair inside failed is
+// tested once more inside with a node that passed there: failing again, it is at fault (an uplink does not slow
+// flows inside its leaf), so the uplink does not swallow it. Last, every finding whose failures a switch, an
+// uplink or another accused node explain is tested again at its own size in good company, away from the
+// implicated leaves; passing, it is withdrawn (it was affected, not at fault).
 
 #include <fmt/format.h>
 
@@ -10,6 +18,42 @@
 #include "bisection/planner_impl.hpp"
 
 namespace kiln {
+namespace {
+
+enum LeafVerdict : char { kFine = 0, kSlowSwitch = 1, kSlowUplink = 2 };
+
+constexpr int kUntested = -1;
+
+bool SingleNode(const Finding& f) {
+  return f.kind == FindingKind::kNode || (f.kind == FindingKind::kUnresolved && f.members.size() == 1);
+}
+
+// The leaf's verdict from its pair tests (`inside`, `outside`: per node kUntested, 0 pass, 1 fail).
+LeafVerdict Judge(const std::vector<int>& nodes, const std::vector<int>& inside, const std::vector<int>& outside) {
+  int in_tested = 0, in_failed = 0, out_tested = 0, out_failed = 0, clean = 0, clean_slow = 0;
+  for (int n : nodes) {
+    const int in = inside[static_cast<std::size_t>(n)], out = outside[static_cast<std::size_t>(n)];
+    in_tested += in != kUntested ? 1 : 0;
+    in_failed += in == 1 ? 1 : 0;
+    out_tested += out != kUntested ? 1 : 0;
+    out_failed += out == 1 ? 1 : 0;
+    if (in == 0 && out != kUntested) {
+      ++clean;
+      clean_slow += out == 1 ? 1 : 0;
+    }
+  }
+  // Every flow touching the leaf is slow: inside and outside, every node.
+  // (Partners may be too few for every node: at least half of the leaf, and both nodes of a leaf of two.)
+  const int enough = std::max<int>(std::min<int>(static_cast<int>(nodes.size()), 2), static_cast<int>(nodes.size() + 1) / 2);
+  if (in_tested > 0 && in_failed == in_tested && out_tested >= enough && out_failed == out_tested) {
+    return kSlowSwitch;
+  }
+  // The nodes that are fine inside the leaf all fail leaving it.
+  if (clean > 0 && clean_slow == clean) return kSlowUplink;
+  return kFine;
+}
+
+}  // namespace
 
 void Planner::SortByLeaf(std::vector<int>& nodes) const {
   if (options_.leaf_of.empty()) return;
@@ -18,11 +62,96 @@ void Planner::SortByLeaf(std::vector<int>& nodes) const {
   });
 }
 
+int Planner::LeafPairRound(const std::vector<Trial>& trials, std::vector<int>& verdict) {
+  Ran ran = RunRound("leaf", trials);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const int bad = IsBad(ran.results[i].outcome) ? 1 : 0;
+    for (int k = 0; k < trials[i].under_test; ++k) verdict[static_cast<std::size_t>(trials[i].members[static_cast<std::size_t>(k)])] = bad;
+  }
+  return ran.round;
+}
+
+std::vector<int> Planner::OutsidePartners(const std::vector<int>& candidates, const std::vector<char>& implicated,
+                                          const std::vector<char>& checked) const {
+  // Tiers of partners: nothing implicates them and their leaf is not checked; then any node nothing implicates;
+  // then any node not accused; last, accused nodes of unchecked leaves (a slow node fails its pair: weak evidence,
+  // but better than a leaf left without a test). Each partner once.
+  const std::vector<int>& leaf_of = options_.leaf_of;
+  std::vector<std::vector<int>> tiers(4);
+  for (std::size_t n = 0; n < state_.size(); ++n) {
+    if (IsLinkEnd(static_cast<int>(n))) continue;
+    const bool quiet = implicated[n] == 0;
+    const bool elsewhere = leaf_of[n] < 0 || checked[static_cast<std::size_t>(leaf_of[n])] == 0;
+    if (state_[n].accused && !elsewhere) continue;
+    tiers[state_[n].accused ? 3 : quiet && elsewhere ? 0 : quiet ? 1 : 2].push_back(static_cast<int>(n));
+  }
+  std::vector<char> used(state_.size(), 0);
+  for (int n : candidates) used[static_cast<std::size_t>(n)] = 1;
+  std::vector<std::size_t> cursor(tiers.size(), 0);
+  std::vector<int> partner(candidates.size(), -1);
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const int own = leaf_of[static_cast<std::size_t>(candidates[i])];
+    for (std::size_t t = 0; t < tiers.size() && partner[i] < 0; ++t) {
+      for (std::size_t k = cursor[t]; k < tiers[t].size(); ++k) {
+        const int p = tiers[t][k];
+        if (used[static_cast<std::size_t>(p)] || leaf_of[static_cast<std::size_t>(p)] == own) continue;
+        partner[i] = p;
+        used[static_cast<std::size_t>(p)] = 1;
+        if (k == cursor[t]) ++cursor[t];
+        break;
+      }
+    }
+  }
+  return partner;
+}
+
+std::vector<Trial> Planner::OutsideTrials(const std::vector<int>& candidates, const std::vector<char>& implicated,
+                                          const std::vector<char>& checked) const {
+  // The leaves take turns (their first nodes, then their second ...): scarce partners are shared between them.
+  std::vector<int> order = candidates;
+  std::vector<int> rank(state_.size(), 0);
+  for (std::size_t i = 1; i < candidates.size(); ++i) {
+    const auto here = static_cast<std::size_t>(candidates[i]), before = static_cast<std::size_t>(candidates[i - 1]);
+    rank[here] = options_.leaf_of[here] == options_.leaf_of[before] ? rank[before] + 1 : 0;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[static_cast<std::size_t>(a)] < rank[static_cast<std::size_t>(b)]; });
+  std::vector<int> partner = OutsidePartners(order, implicated, checked);
+  std::vector<Trial> trials;
+  std::vector<int> left;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (partner[i] >= 0) trials.push_back({TrialKind::kPair, {order[i], partner[i]}, 1});
+    else left.push_back(order[i]);
+  }
+  SortByLeaf(left);
+  // No partner left outside: two checked nodes of different leaves, each speaking for both (a slow uplink of
+  // either fails it, the weakest evidence, used only when the cluster has nothing better). Sorted by leaf, the
+  // first half meets the second, so that every leaf gets partners.
+  const std::vector<int>& leaf_of = options_.leaf_of;
+  auto leaf = [&](int n) { return leaf_of[static_cast<std::size_t>(n)]; };
+  const std::size_t half = left.size() / 2;
+  std::vector<int> rest;
+  for (std::size_t i = 0; i < half; ++i) {
+    if (leaf(left[i]) != leaf(left[i + half])) trials.push_back({TrialKind::kPair, {left[i], left[i + half]}, 2});
+    else rest.insert(rest.end(), {left[i], left[i + half]});
+  }
+  if (left.size() % 2 == 1) rest.push_back(left.back());
+  std::vector<char> paired(rest.size(), 0);
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    for (std::size_t j = i + 1; j < rest.size() && paired[i] == 0; ++j) {
+      if (paired[j] != 0 || leaf(rest[i]) == leaf(rest[j])) continue;
+      paired[i] = paired[j] = 1;
+      trials.push_back({TrialKind::kPair, {rest[i], rest[j]}, 2});
+    }
+  }
+  return trials;
+}
+
 void Planner::TopologyStage() {
   const std::vector<int>& leaf_of = options_.leaf_of;
   if (leaf_of.empty()) return;
   const int leaves = *std::max_element(leaf_of.begin(), leaf_of.end()) + 1;
-  std::vector<std::vector<int>> under(static_cast<std::size_t>(std::max(leaves, 0)));
+  if (leaves <= 0) return;
+  std::vector<std::vector<int>> under(static_cast<std::size_t>(leaves));
   for (std::size_t node = 0; node < leaf_of.size(); ++node) {
     if (leaf_of[node] >= 0) under[static_cast<std::size_t>(leaf_of[node])].push_back(static_cast<int>(node));
   }
@@ -31,58 +160,264 @@ void Planner::TopologyStage() {
     if (f.kind == FindingKind::kUnresolved && f.members.size() != 1) continue;
     for (int node : f.members) implicated[static_cast<std::size_t>(node)] = 1;
   }
-  std::vector<Trial> trials;
-  std::vector<int> which;
+  // The leaves worth checking: at least half of their nodes implicated.
+  std::vector<char> checked(static_cast<std::size_t>(leaves), 0);
+  std::vector<int> candidates;
+  std::vector<Trial> inside;
   for (int leaf = 0; leaf < leaves; ++leaf) {
     const std::vector<int>& nodes = under[static_cast<std::size_t>(leaf)];
     auto count = std::count_if(nodes.begin(), nodes.end(), [&](int n) { return implicated[static_cast<std::size_t>(n)] != 0; });
     if (nodes.size() < 2 || 2 * static_cast<std::size_t>(count) < nodes.size()) continue;
+    checked[static_cast<std::size_t>(leaf)] = 1;
+    candidates.insert(candidates.end(), nodes.begin(), nodes.end());
+    for (std::size_t i = 0; i + 1 < nodes.size(); i += 2) inside.push_back({TrialKind::kPair, {nodes[i], nodes[i + 1]}, 2});
+    if (nodes.size() % 2 == 1) {  // the odd node joins the leaf's last pair
+      inside.back().members.push_back(nodes.back());
+      inside.back() = {TrialKind::kGroup, inside.back().members, 3};
+    }
+  }
+  if (candidates.empty()) return;
+  std::vector<int> in(state_.size(), kUntested), out(state_.size(), kUntested);
+  std::vector<int> rounds{LeafPairRound(inside, in)};
+  const std::vector<Trial> outside = OutsideTrials(candidates, implicated, checked);
+  rounds.push_back(LeafPairRound(outside, out));
+  std::vector<char> verdict(static_cast<std::size_t>(leaves), kFine);
+  for (int leaf = 0; leaf < leaves; ++leaf) {
+    if (checked[static_cast<std::size_t>(leaf)] == 0) continue;
+    if (Judge(under[static_cast<std::size_t>(leaf)], in, out) == kSlowSwitch) verdict[static_cast<std::size_t>(leaf)] = kSlowSwitch;
+  }
+  // A partner under a slow switch fails every pair: no evidence about the other leaf's uplink.
+  auto switched = [&](int n) { return leaf_of[static_cast<std::size_t>(n)] >= 0 && verdict[static_cast<std::size_t>(leaf_of[static_cast<std::size_t>(n)])] == kSlowSwitch; };
+  for (const Trial& t : outside) {
+    if (!std::any_of(t.members.begin(), t.members.end(), switched)) continue;
+    for (int n : t.members) {
+      if (!switched(n)) out[static_cast<std::size_t>(n)] = kUntested;
+    }
+  }
+  std::vector<int> uplinks;
+  for (int leaf = 0; leaf < leaves; ++leaf) {
+    if (checked[static_cast<std::size_t>(leaf)] == 0 || verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch) continue;
+    if (Judge(under[static_cast<std::size_t>(leaf)], in, out) != kSlowUplink) continue;
+    verdict[static_cast<std::size_t>(leaf)] = kSlowUplink;
+    uplinks.push_back(leaf);
+  }
+  std::vector<char> at_fault = FaultsInsideUplinks(uplinks, under, in);
+  int named = 0;
+  for (int leaf = 0; leaf < leaves; ++leaf) {
+    if (verdict[static_cast<std::size_t>(leaf)] == kFine) continue;
+    NameLeaf(leaf, verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch, under[static_cast<std::size_t>(leaf)],
+             implicated, at_fault, rounds);
+    ++named;
+  }
+  InsideUplinks(uplinks, under, at_fault);
+  Conclude(rounds.back(), fmt::format("{} leaf(s) checked in pairs inside and with partners outside: {} switch(es) "
+                                      "or uplink(s) slow", std::count(checked.begin(), checked.end(), 1), named));
+  if (named > 0) RecheckExplained(verdict);
+}
+
+void Planner::InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                            const std::vector<char>& at_fault) {
+  // The nodes of a slow uplink's leaf failed in company outside it, which hides a link inside the leaf (its ends
+  // were accused as nodes, then explained by the uplink). Their test together, inside the leaf, shows one if the
+  // probe sees it at the leaf's size: failing, it is left unresolved, never silently dropped.
+  std::vector<Trial> trials;
+  for (int leaf : uplinks) {
+    std::vector<int> nodes;
+    for (int n : under[static_cast<std::size_t>(leaf)]) {
+      if (at_fault[static_cast<std::size_t>(n)] == 0 && !IsLinkEnd(n)) nodes.push_back(n);
+    }
+    if (nodes.size() < 3) continue;
+    if (options_.group_limit > 1 && nodes.size() > static_cast<std::size_t>(options_.group_limit)) {
+      nodes.resize(static_cast<std::size_t>(options_.group_limit));
+    }
     trials.push_back({TrialKind::kGroup, nodes, static_cast<int>(nodes.size())});
-    which.push_back(leaf);
   }
   if (trials.empty()) return;
   Ran ran = RunRound("leaf", trials);
   for (std::size_t i = 0; i < trials.size(); ++i) {
-    const int leaf = which[i];
-    const std::vector<int>& nodes = trials[i].members;
-    const bool alone_fails = IsBad(ran.results[i].outcome);
-    auto inside = [&](int node) { return options_.leaf_of[static_cast<std::size_t>(node)] == leaf; };
-    // The findings the switch or its uplink explains: its nodes, and links with an end under it (for the uplink:
-    // links leaving the leaf).
-    std::vector<int> evidence;
-    std::size_t accused = 0;
-    std::erase_if(result_.findings, [&](const Finding& f) {
-      bool explained = false;
-      if (f.kind == FindingKind::kNode || (f.kind == FindingKind::kUnresolved && f.members.size() == 1)) {
-        explained = inside(f.members[0]);
-      } else if (f.kind == FindingKind::kLink) {
-        bool a = inside(f.members[0]), b = inside(f.members[1]);
-        explained = alone_fails ? (a || b) : (a != b);
-      }
-      if (explained) {
-        evidence.insert(evidence.end(), f.rounds.begin(), f.rounds.end());
-        accused += f.kind == FindingKind::kNode ? 1 : 0;
-      }
-      return explained;
-    });
-    std::sort(evidence.begin(), evidence.end());
-    evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
-    evidence.push_back(ran.round);
-    Finding f{alone_fails ? FindingKind::kSwitch : FindingKind::kUplink, nodes, "topology",
-              fmt::format("{} of the {} nodes under this leaf fail in tests with other nodes ({} accused as nodes "
-                          "before), and the leaf's nodes alone {}",
-                          std::count_if(nodes.begin(), nodes.end(), [&](int n) { return implicated[static_cast<std::size_t>(n)] != 0; }),
-                          nodes.size(), accused,
-                          alone_fails ? fmt::format("fail too ({}): the switch is slow", Describe(ran.results[i]))
-                                      : std::string("pass: only traffic leaving the leaf is slow, its uplink")),
-              evidence, leaf};
-    result_.findings.push_back(std::move(f));
-    for (int node : nodes) At(node).accused = false;  // affected, not at fault
+    if (!IsBad(ran.results[i].outcome)) continue;
+    Unresolved(trials[i].members, "topology",
+               fmt::format("under a slow uplink, these nodes still fail together inside their leaf, where the uplink "
+                           "does not reach ({}): a link or a fault at scale inside the leaf, not narrowed",
+                           Describe(ran.results[i])),
+               {ran.round});
   }
-  Conclude(ran.round, fmt::format("{} leaf test(s): {} of them fail alone (a slow switch), the others pass (a slow "
-                                  "uplink)",
-                                  trials.size(), std::count_if(ran.results.begin(), ran.results.end(),
-                                                               [](const TrialResult& r) { return IsBad(r.outcome); })));
+}
+
+std::vector<char> Planner::FaultsInsideUplinks(const std::vector<int>& uplinks,
+                                               const std::vector<std::vector<int>>& under, std::vector<int>& in) {
+  // Each node whose pair inside failed, with a node of its leaf whose pair passed: an uplink leaves flows inside
+  // its leaf alone, so failing again there is the node's own fault.
+  std::vector<char> at_fault(state_.size(), 0);
+  std::vector<Trial> trials;
+  for (int leaf : uplinks) {
+    std::vector<int> suspects, clean;
+    for (int n : under[static_cast<std::size_t>(leaf)]) (in[static_cast<std::size_t>(n)] == 1 ? suspects : clean).push_back(n);
+    for (std::size_t i = 0; i < suspects.size() && i < clean.size(); ++i) {
+      trials.push_back({TrialKind::kPair, {suspects[i], clean[i]}, 1});
+    }
+  }
+  if (trials.empty()) return at_fault;
+  std::vector<int> again(state_.size(), kUntested);
+  const int round = LeafPairRound(trials, again);
+  for (const Trial& t : trials) {
+    const int node = t.members[0];
+    if (again[static_cast<std::size_t>(node)] != 1) continue;
+    at_fault[static_cast<std::size_t>(node)] = 1;
+    At(node).evidence.push_back(round);
+  }
+  return at_fault;
+}
+
+void Planner::NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, const std::vector<char>& implicated,
+                       const std::vector<char>& at_fault, const std::vector<int>& rounds) {
+  auto inside = [&](int node) { return options_.leaf_of[static_cast<std::size_t>(node)] == leaf; };
+  auto faulty = [&](int node) { return at_fault[static_cast<std::size_t>(node)] != 0; };
+  // What the switch explains: its nodes and every link touching them. What the uplink explains: its nodes but
+  // those at fault inside the leaf, links leaving the leaf; links inside it stand.
+  std::vector<int> evidence = rounds;
+  std::size_t accused = 0;
+  std::erase_if(result_.findings, [&](const Finding& f) {
+    bool explained = false;
+    if (SingleNode(f)) {
+      explained = inside(f.members[0]);
+    } else if (f.kind == FindingKind::kLink) {
+      bool a = inside(f.members[0]), b = inside(f.members[1]);
+      explained = is_switch ? (a || b) : (a != b);
+    } else if (f.kind == FindingKind::kUnresolved) {
+      explained = std::all_of(f.members.begin(), f.members.end(), inside);
+    }
+    if (explained) {
+      evidence.insert(evidence.end(), f.rounds.begin(), f.rounds.end());
+      accused += f.kind == FindingKind::kNode ? 1 : 0;
+    }
+    return explained;
+  });
+  std::sort(evidence.begin(), evidence.end());
+  evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
+  const auto count = std::count_if(nodes.begin(), nodes.end(), [&](int n) { return implicated[static_cast<std::size_t>(n)] != 0; });
+  std::vector<int> own;
+  for (int node : nodes) {
+    At(node).accused = false;  // affected, not at fault
+    if (!is_switch && faulty(node)) own.push_back(node);
+  }
+  result_.findings.push_back(
+      {is_switch ? FindingKind::kSwitch : FindingKind::kUplink, nodes, "topology",
+       fmt::format("{} of the {} nodes under this leaf fail in tests with other nodes ({} accused as nodes before); "
+                   "in pairs {}",
+                   count, nodes.size(), accused,
+                   is_switch ? std::string("with each other and with nodes of other leaves, every one fails: the "
+                                           "switch is slow")
+                             : fmt::format("with each other they pass, with nodes of other leaves they fail: only "
+                                           "traffic leaving the leaf is slow, its uplink{}",
+                                           own.empty() ? "" : fmt::format(" ({} fail inside too)", Names(own)))),
+       evidence, leaf});
+  for (int node : own) {
+    At(node).evidence.insert(At(node).evidence.begin(), rounds.front());
+    Accuse(node, "topology", fmt::format("fails in pairs inside its leaf {} with two partners, where the leaf's slow "
+                                         "uplink does not reach",
+                                         Names({node})));
+  }
+}
+
+bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict) const {
+  const std::vector<int>& leaf_of = options_.leaf_of;
+  auto leaf = [&](int n) { return leaf_of[static_cast<std::size_t>(n)]; };
+  auto named = [&](int n, char kind) { return leaf(n) >= 0 && verdict[static_cast<std::size_t>(leaf(n))] == kind; };
+  int failures = 0;
+  for (int r : f.rounds) {
+    const RoundRecord& record = result_.rounds[static_cast<std::size_t>(r)];
+    for (std::size_t t = 0; t < record.trials.size(); ++t) {
+      const std::vector<int>& m = record.trials[t].members;
+      if (!IsBad(record.results[t].outcome) || std::find(m.begin(), m.end(), node) == m.end()) continue;
+      ++failures;
+      const bool by_switch = m.size() >= 2 && std::any_of(m.begin(), m.end(), [&](int n) { return named(n, kSlowSwitch); });
+      const bool by_uplink = std::any_of(m.begin(), m.end(), [&](int n) {
+        return named(n, kSlowUplink) && std::any_of(m.begin(), m.end(), [&](int o) { return leaf(o) != leaf(n); });
+      });
+      const bool by_node = std::any_of(m.begin(), m.end(), [&](int n) { return n != node && state_[static_cast<std::size_t>(n)].accused; });
+      if (!by_switch && !by_uplink && !by_node) return false;
+    }
+  }
+  // Left unresolved without a test of its own ("no cleared node left"): nothing speaks against it but the
+  // company it failed in, which a named switch or uplink explains.
+  return failures > 0 || (f.kind == FindingKind::kUnresolved && f.rounds.empty());
+}
+
+std::size_t Planner::SmallestFailure(const Finding& f) const {
+  // The smallest failing test of the finding's node (with no test of its own: the probe's sensitivity, or a pair).
+  std::size_t size = options_.group_limit > 1 ? static_cast<std::size_t>(options_.group_limit) : 2;
+  bool any = false;
+  for (int r : f.rounds) {
+    const RoundRecord& record = result_.rounds[static_cast<std::size_t>(r)];
+    for (std::size_t t = 0; t < record.trials.size(); ++t) {
+      const std::vector<int>& m = record.trials[t].members;
+      if (IsBad(record.results[t].outcome) && std::find(m.begin(), m.end(), f.members[0]) != m.end()) {
+        size = any ? std::min(size, m.size()) : m.size();
+        any = true;
+      }
+    }
+  }
+  return std::max<std::size_t>(size, 2);
+}
+
+void Planner::RecheckExplained(const std::vector<char>& verdict) {
+  // The findings left whose every failure a named switch or uplink, or another accused node, explains: each is
+  // tested again at the size of its smallest failing test, with company that nothing implicates, under no named
+  // leaf. Passing, it was affected and is withdrawn; failing, it stands.
+  const std::vector<int>& leaf_of = options_.leaf_of;
+  std::vector<char> used(state_.size(), 0);
+  for (const Finding& f : result_.findings) {
+    for (int n : f.members) used[static_cast<std::size_t>(n)] = 1;
+  }
+  std::vector<int> good;
+  for (std::size_t n = 0; n < state_.size(); ++n) {
+    const bool under_named = leaf_of[n] >= 0 && verdict[static_cast<std::size_t>(leaf_of[n])] != kFine;
+    if (used[n] == 0 && !state_[n].accused && state_[n].bad == 0 && !under_named) good.push_back(static_cast<int>(n));
+  }
+  std::vector<Trial> trials;
+  std::vector<int> rest;  // no good company left: tested with each other, all under test
+  std::size_t next = 0, rest_size = 2;
+  for (const Finding& f : result_.findings) {
+    if (!SingleNode(f) || f.stage == "topology" || !ExplainedByTopology(f.members[0], f, verdict)) continue;
+    const std::size_t size = SmallestFailure(f);
+    if (next + size - 1 > good.size()) {
+      rest.push_back(f.members[0]);
+      rest_size = std::max(rest_size, size);
+      continue;
+    }
+    Trial trial{size == 2 ? TrialKind::kPair : TrialKind::kGroup, {f.members[0]}, 1};
+    trial.members.insert(trial.members.end(), good.begin() + static_cast<std::ptrdiff_t>(next),
+                         good.begin() + static_cast<std::ptrdiff_t>(next + size - 1));
+    next += size - 1;
+    trials.push_back(std::move(trial));
+  }
+  for (std::size_t i = 0; i < rest.size(); i += rest_size) {
+    std::vector<int> chunk(rest.begin() + static_cast<std::ptrdiff_t>(i),
+                           rest.begin() + static_cast<std::ptrdiff_t>(std::min(i + rest_size, rest.size())));
+    const int under_test = static_cast<int>(chunk.size());
+    while (chunk.size() < rest_size && next < good.size()) chunk.push_back(good[next++]);  // the last: padded
+    if (chunk.size() < 2) continue;
+    trials.push_back({chunk.size() == 2 ? TrialKind::kPair : TrialKind::kGroup, chunk, under_test});
+  }
+  if (trials.empty()) return;
+  std::vector<int> again(state_.size(), kUntested);
+  const int round = LeafPairRound(trials, again);
+  int withdrawn = 0;
+  std::erase_if(result_.findings, [&](Finding& f) {
+    if (!SingleNode(f) || again[static_cast<std::size_t>(f.members[0])] == kUntested) return false;
+    if (again[static_cast<std::size_t>(f.members[0])] == 1) {
+      f.rounds.push_back(round);
+      return false;
+    }
+    At(f.members[0]).accused = false;
+    At(f.members[0]).cleared = true;
+    ++withdrawn;
+    return true;
+  });
+  Conclude(round, fmt::format("{} finding(s) that a slow switch, uplink or accused node explains tested again in "
+                              "good company: {} pass and are withdrawn (affected, not at fault)",
+                              trials.size(), withdrawn));
 }
 
 }  // namespace kiln

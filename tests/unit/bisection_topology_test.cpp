@@ -55,7 +55,14 @@ TEST(BisectionTopology, NamesTheLineOfEveryMistake) {
            {"SwitchName=a Nodes=n000 Speed=4\n", ":1: unknown key 'Speed'"},
            {"\nNodes=n000\n", ":2: a line needs SwitchName"},
            {"SwitchName=a Nodes=n[005-001]\n", ":1:"},
-           {"SwitchName=a Nodes=n000\nSwitchName=a Nodes=n001\n", ":2: switch 'a' is defined twice"}}) {
+           {"SwitchName=a Nodes=n000\nSwitchName=a Nodes=n001\n", ":2: switch 'a' is defined twice"},
+           // Kept only the last list before (hostile/topo-dupkey.conf).
+           {"SwitchName=a Nodes=n000 Nodes=n001\n", ":1: 'Nodes=' is given twice on one line"},
+           // Loops were accepted (hostile/topo-cycle.conf): the Switches= line that closes the loop is named.
+           {"SwitchName=a Nodes=n000\nSwitchName=b Switches=c\nSwitchName=c Switches=b\n", ":2: switches form a loop"},
+           {"SwitchName=a Nodes=n000 Switches=a\n", ":1: switches form a loop"},
+           // No node of the cluster placed (gpu* against n*): every topology check would be off without a word.
+           {"SwitchName=a Nodes=gpu[00-07]\n", ": places none of the cluster's 8 nodes (n000, ...; the file's first: 'gpu00')"}}) {
     WriteFileAtomically(path, text);
     try {
       LoadTopology(path, Names(8));

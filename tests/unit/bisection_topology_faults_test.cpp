@@ -1,0 +1,147 @@
+// The fabric's tree beside other faults (the adversarial cases of /work/adv/bisect, issue 26 item 4): a slow
+// uplink with a fault inside its own leaf or beside it, a partly filled last leaf, half a leaf faulty, a probe
+// sensitivity below the cluster's size. Every fault named, nobody healthy accused, nothing unresolved.
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "bisection/planner.hpp"
+#include "bisection/simulation.hpp"
+#include "bisection/topology.hpp"
+#include "core/files.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace kiln {
+namespace {
+
+// Three leaves of 8: node00-07, node08-15, node16-23.
+constexpr const char* kThreeLeaves =
+    "SwitchName=leaf0 Nodes=node[00-07]\nSwitchName=leaf1 Nodes=node[08-15]\nSwitchName=leaf2 Nodes=node[16-23]\n";
+// 16, 16 and a partly filled last leaf of 2.
+constexpr const char* kSmallLastLeaf =
+    "SwitchName=leaf0 Nodes=node[00-15]\nSwitchName=leaf1 Nodes=node[16-31]\nSwitchName=leaf2 Nodes=node[32-33]\n";
+
+// Runs `kiln bisect --simulate` as bisection/run.cpp does: the cluster's sensitivity unless `sensitivity` is
+// given; returns "uplink leaf0", "node node03", "link node01-node05", "unresolved ...".
+std::set<std::string> Findings(int nodes, const std::string& faults, const std::string& topology, int sensitivity = 0) {
+  testing::TempDir dir;
+  const std::string cluster_path = (dir.path() / "cluster.xml").string(), topology_path = (dir.path() / "topo.conf").string();
+  WriteFileAtomically(cluster_path, fmt::format("<cluster name=\"t\" nodes=\"{}\" prefix=\"node\" seed=\"1\">\n{}</cluster>\n",
+                                                nodes, faults));
+  WriteFileAtomically(topology_path, topology);
+  SimulatedCluster cluster = LoadSimulatedCluster(cluster_path);
+  Topology t = LoadTopology(topology_path, cluster.nodes);
+  AttachTopology(cluster, &t);
+  BisectOptions options;
+  options.group_limit = sensitivity > 0 ? sensitivity : cluster.sensitivity;
+  options.leaf_of = t.leaf_of;
+  SimulatedExecutor executor(cluster);
+  BisectResult r = Bisect(cluster.nodes, executor, options);
+  std::set<std::string> named;
+  for (const Finding& f : r.findings) {
+    if (f.kind == FindingKind::kSwitch || f.kind == FindingKind::kUplink) {
+      named.insert(fmt::format("{} {}", ToString(f.kind), t.switches[static_cast<std::size_t>(f.switch_index)]));
+      continue;
+    }
+    std::vector<std::string> names;
+    for (int m : f.members) names.push_back(cluster.nodes[static_cast<std::size_t>(m)]);
+    std::sort(names.begin(), names.end());
+    named.insert(fmt::format("{} {}", ToString(f.kind), fmt::join(names, "-")));
+  }
+  return named;
+}
+
+using Named = std::set<std::string>;
+
+TEST(BisectionTopologyFaults, ASlowNodeInsideASlowUplinksLeafIsNamedBesideTheUplink) {
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/><fault kind=\"slow_node\" node=\"node03\"/>\n",
+                     kThreeLeaves),
+            (Named{"uplink leaf0", "node node03"}));  // was: switch leaf0 alone
+}
+
+TEST(BisectionTopologyFaults, AHungNodeInsideASlowUplinksLeafIsNamedAndNobodyElse) {
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/><fault kind=\"hung_node\" node=\"node03\"/>\n",
+                     kThreeLeaves),
+            (Named{"uplink leaf0", "node node03"}));  // was: switch leaf0 and healthy node08
+}
+
+TEST(BisectionTopologyFaults, ALinkInsideASlowUplinksLeafIsNotLostInASwitch) {
+  // Was: "switch leaf0" alone. The link's ends were accused as nodes with the rest of the leaf (the uplink fails
+  // all their company outside it), so no link was ever searched; now the leaf is an uplink and its nodes, tested
+  // together inside the leaf, fail: left unresolved (narrowing it to the pair is not built yet), never dropped.
+  Named named = Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/>"
+                             "<fault kind=\"slow_link\" a=\"node01\" b=\"node05\"/>\n",
+                         kThreeLeaves);
+  EXPECT_EQ(named.count("uplink leaf0"), 1u);
+  EXPECT_EQ(named.count("switch leaf0"), 0u);
+  const bool kept = named.count("link node01-node05") == 1 ||
+                    std::any_of(named.begin(), named.end(), [](const std::string& f) {
+                      return f.rfind("unresolved ", 0) == 0 && f.find("node01") != std::string::npos &&
+                             f.find("node05") != std::string::npos;
+                    });
+  EXPECT_TRUE(kept) << fmt::format("{}", fmt::join(named, "; "));
+}
+
+TEST(BisectionTopologyFaults, ASlowNodeBesideASlowUplinkDoesNotGetItsPartnerAccused) {
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/><fault kind=\"slow_node\" node=\"node10\"/>\n",
+                     kThreeLeaves),
+            (Named{"uplink leaf0", "node node10"}));  // was: node11 too (re-paired with node01 of leaf0)
+}
+
+TEST(BisectionTopologyFaults, ASensitivityBelowTheClusterNamesNoHealthyLeafsUplink) {
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/>\n", kThreeLeaves, 8),
+            (Named{"uplink leaf0"}));  // was: uplink leaf1 too
+}
+
+TEST(BisectionTopologyFaults, OneFaultInATwoNodeLeafIsNotItsSwitchOrUplink) {
+  EXPECT_EQ(Findings(34, "<fault kind=\"slow_node\" node=\"node33\"/>\n", kSmallLastLeaf), (Named{"node node33"}));
+  EXPECT_EQ(Findings(34, "<fault kind=\"hung_node\" node=\"node33\"/>\n", kSmallLastLeaf), (Named{"node node33"}));
+  EXPECT_EQ(Findings(34, "<fault kind=\"slow_link\" a=\"node33\" b=\"node05\"/>\n", kSmallLastLeaf),
+            (Named{"link node05-node33"}));  // were: switch leaf2, switch leaf2, uplink leaf2
+}
+
+TEST(BisectionTopologyFaults, HalfALeafFaultyIsNotItsSwitch) {
+  Named named = Findings(34,
+                         "<fault kind=\"slow_node\" node=\"node20\"/><fault kind=\"slow_node\" node=\"node21\"/>"
+                         "<fault kind=\"slow_link\" a=\"node22\" b=\"node23\"/><fault kind=\"slow_link\" a=\"node24\" "
+                         "b=\"node25\"/><fault kind=\"slow_node\" node=\"node26\"/><fault kind=\"slow_node\" "
+                         "node=\"node27\"/><fault kind=\"hung_node\" node=\"node28\"/><fault kind=\"slow_node\" "
+                         "node=\"node29\"/>\n",
+                         kSmallLastLeaf);
+  EXPECT_EQ(named.count("switch leaf1") + named.count("uplink leaf1"), 0u) << fmt::format("{}", fmt::join(named, "; "));
+  for (const char* fault : {"node node20", "node node21", "node node26", "node node27", "node node28", "node node29",
+                            "link node22-node23", "link node24-node25"}) {
+    EXPECT_EQ(named.count(fault), 1u) << fault << ": " << fmt::format("{}", fmt::join(named, "; "));
+  }
+}
+
+TEST(BisectionTopologyFaults, ASlowUplinkAndADilutedLinkLeavingItNameNoOtherLeaf) {
+  // 97 nodes, 12 shuffled leaves of 8 and 2 nodes under none (adversarial case uplink-diluted-link-every-leaf-
+  // accused): was every leaf named as an uplink, and 2 unresolved.
+  const std::string tree =
+      "SwitchName=rack0 Nodes=node[17,22,30,37,50,54,58,80]\n"
+      "SwitchName=rack1 Nodes=node[03,05,07,23,43,68,82,91]\n"
+      "SwitchName=rack2 Nodes=node[20,48,52,59,65,83,92,95]\n"
+      "SwitchName=rack3 Nodes=node[14,16,35,38,40-41,71,90]\n"
+      "SwitchName=rack4 Nodes=node[32,42,45,67,85-86,89,96]\n"
+      "SwitchName=rack5 Nodes=node[00,04,09,27,53,61,64,84]\n"
+      "SwitchName=rack6 Nodes=node[18,29,31,46,51,66,73,78]\n"
+      "SwitchName=rack7 Nodes=node[10,13,24,34,39,60,93-94]\n"
+      "SwitchName=rack8 Nodes=node[11,19,33,47,74,77,79,81]\n"
+      "SwitchName=rack9 Nodes=node[01,08,26,55,57,63,75,88]\n"
+      "SwitchName=rack10 Nodes=node[06,25,28,56,62,69-70,87]\n"
+      "SwitchName=rack11 Nodes=node[12,15,21,44,49,72,76]\n"
+      "SwitchName=spine0 Switches=rack0,rack1,rack2,rack3,rack4,rack5,rack6,rack7,rack8,rack9,rack10,rack11\n"
+      "SwitchName=core Switches=spine0\n";
+  EXPECT_EQ(Findings(97, "<fault kind=\"slow_uplink\" switch=\"rack9\"/>"
+                         "<fault kind=\"slow_link\" a=\"node08\" b=\"node40\" max_group=\"32\"/>\n",
+                     tree),
+            (Named{"uplink rack9"}));  // the link leaves rack9: explained by its uplink
+}
+
+}  // namespace
+}  // namespace kiln
