@@ -195,7 +195,9 @@ class Planner {
   void NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, const std::vector<char>& implicated,
                 const std::vector<char>& at_fault, const std::vector<int>& rounds);
   // Whether every failure of the finding's node had a named switch or uplink, or another accused node, in it.
+  bool TopologyExplains(const std::vector<int>& members, const std::vector<char>& verdict) const;
   bool ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict) const;
+  void WithdrawResidualsExplainedByTopology(const std::vector<char>& verdict);
   // The size of the smallest failing test of the finding's node.
   std::size_t SmallestFailure(const Finding& f) const;
   // Tests those findings again in good company; withdraws those that pass.

@@ -212,7 +212,9 @@ void Planner::TopologyStage() {
   InsideUplinks(uplinks, under, at_fault);
   Conclude(rounds.back(), fmt::format("{} leaf(s) checked in pairs inside and with partners outside: {} switch(es) "
                                       "or uplink(s) slow", std::count(checked.begin(), checked.end(), 1), named));
-  if (named > 0) RecheckExplained(verdict);
+  if (named == 0) return;
+  WithdrawResidualsExplainedByTopology(verdict);
+  RecheckExplained(verdict);
 }
 
 void Planner::InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
@@ -320,10 +322,17 @@ void Planner::NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, 
   }
 }
 
-bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict) const {
+bool Planner::TopologyExplains(const std::vector<int>& m, const std::vector<char>& verdict) const {
   const std::vector<int>& leaf_of = options_.leaf_of;
   auto leaf = [&](int n) { return leaf_of[static_cast<std::size_t>(n)]; };
   auto named = [&](int n, char kind) { return leaf(n) >= 0 && verdict[static_cast<std::size_t>(leaf(n))] == kind; };
+  const bool by_switch = m.size() >= 2 && std::any_of(m.begin(), m.end(), [&](int n) { return named(n, kSlowSwitch); });
+  return by_switch || std::any_of(m.begin(), m.end(), [&](int n) {
+           return named(n, kSlowUplink) && std::any_of(m.begin(), m.end(), [&](int o) { return leaf(o) != leaf(n); });
+         });
+}
+
+bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict) const {
   int failures = 0;
   for (int r : f.rounds) {
     const RoundRecord& record = result_.rounds[static_cast<std::size_t>(r)];
@@ -331,17 +340,26 @@ bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<
       const std::vector<int>& m = record.trials[t].members;
       if (!IsBad(record.results[t].outcome) || std::find(m.begin(), m.end(), node) == m.end()) continue;
       ++failures;
-      const bool by_switch = m.size() >= 2 && std::any_of(m.begin(), m.end(), [&](int n) { return named(n, kSlowSwitch); });
-      const bool by_uplink = std::any_of(m.begin(), m.end(), [&](int n) {
-        return named(n, kSlowUplink) && std::any_of(m.begin(), m.end(), [&](int o) { return leaf(o) != leaf(n); });
-      });
       const bool by_node = std::any_of(m.begin(), m.end(), [&](int n) { return n != node && state_[static_cast<std::size_t>(n)].accused; });
-      if (!by_switch && !by_uplink && !by_node) return false;
+      if (!TopologyExplains(m, verdict) && !by_node) return false;
     }
   }
   // Left unresolved without a test of its own ("no cleared node left"): nothing speaks against it but the
   // company it failed in, which a named switch or uplink explains.
   return failures > 0 || (f.kind == FindingKind::kUnresolved && f.rounds.empty());
+}
+
+void Planner::WithdrawResidualsExplainedByTopology(const std::vector<char>& verdict) {
+  // A group the residual checks left open (it failed without the named nodes and links) whose failing test a named
+  // switch or uplink accounts for is explained: cross-leaf traffic of a slow uplink's leaf, a slow switch's node.
+  const std::size_t before = result_.findings.size();
+  std::erase_if(result_.findings, [&](const Finding& f) {
+    return f.kind == FindingKind::kUnresolved && f.stage == "residual" && TopologyExplains(f.members, verdict);
+  });
+  if (result_.findings.size() == before || result_.rounds.empty()) return;
+  RoundRecord& last = result_.rounds.back();
+  last.conclusion += fmt::format("{}{} group(s) left open by the residual checks are explained by the named leaf",
+                                 last.conclusion.empty() ? "" : "; ", before - result_.findings.size());
 }
 
 std::size_t Planner::SmallestFailure(const Finding& f) const {
