@@ -1,4 +1,4 @@
-// The fabric's tree beside other faults (the adversarial cases of /work/adv/bisect, issue 26 item 4): a slow
+// The fabric's tree beside other faults (the adversarial cases of docs/logs/2026-12-07-random-clusters-report.md, issue 26 item 4): a slow
 // uplink with a fault inside its own leaf or beside it, a partly filled last leaf, half a leaf faulty, a probe
 // sensitivity below the cluster's size. Every fault named, nobody healthy accused, nothing unresolved.
 
@@ -141,6 +141,19 @@ TEST(BisectionTopologyFaults, ASlowUplinkAndADilutedLinkLeavingItNameNoOtherLeaf
                          "<fault kind=\"slow_link\" a=\"node08\" b=\"node40\" max_group=\"32\"/>\n",
                      tree),
             (Named{"uplink rack9"}));  // the link leaves rack9: explained by its uplink
+}
+
+TEST(BisectionTopologyFaults, TwoLeavesWithASlowUplinkBetweenThemAreLeftUnresolvedNotBothAccused) {
+  // Two leaves: a slow uplink of either slows exactly the same flows, so neither may be named (it named both, one
+  // of them healthy: bench/bisection_rounds_spread 5 issue, 64 nodes). With a third leaf it is told apart.
+  std::string all;
+  for (int i = 0; i < 64; ++i) all += fmt::format("{}node{:02}", i == 0 ? "" : "-", i);
+  const char* two = "SwitchName=leaf0 Nodes=node[00-31]\nSwitchName=leaf1 Nodes=node[32-63]\n";
+  for (const char* slow : {"leaf0", "leaf1"}) {
+    EXPECT_EQ(Findings(64, fmt::format("<fault kind=\"slow_uplink\" switch=\"{}\"/>\n", slow), two),
+              (Named{"unresolved " + all}));
+  }
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/>\n", kThreeLeaves), (Named{"uplink leaf0"}));
 }
 
 }  // namespace
