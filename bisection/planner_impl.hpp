@@ -199,7 +199,7 @@ class Planner {
   bool ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict) const;
   void WithdrawResidualsExplainedByTopology(const std::vector<char>& verdict);
   bool UplinksAlike(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                    const std::vector<int>& rounds);
+                    const std::vector<int>& inside, const std::vector<int>& rounds);
   // The size of the smallest failing test of the finding's node.
   std::size_t SmallestFailure(const Finding& f) const;
   // Tests those findings again in good company; withdraws those that pass.

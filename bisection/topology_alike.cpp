@@ -12,32 +12,42 @@
 namespace kiln {
 
 bool Planner::UplinksAlike(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                           const std::vector<int>& rounds) {
+                           const std::vector<int>& inside, const std::vector<int>& rounds) {
   const auto leaves = std::count_if(under.begin(), under.end(), [](const std::vector<int>& u) { return !u.empty(); });
-  if (uplinks.size() < 2 || static_cast<std::ptrdiff_t>(uplinks.size()) != leaves) return false;
+  // Two leaves: any uplink verdict is ambiguous, whichever leaf was checked (every outside partner is the other's).
+  const bool alike = leaves == 2 ? !uplinks.empty() : uplinks.size() >= 2 && static_cast<std::ptrdiff_t>(uplinks.size()) == leaves;
+  if (!alike) return false;
   std::set<int> all;
-  for (int leaf : uplinks) all.insert(under[static_cast<std::size_t>(leaf)].begin(), under[static_cast<std::size_t>(leaf)].end());
+  for (const std::vector<int>& nodes : under) {
+    const int leaf = nodes.empty() ? -1 : options_.leaf_of[static_cast<std::size_t>(nodes.front())];
+    if (leaves == 2 || std::find(uplinks.begin(), uplinks.end(), leaf) != uplinks.end()) all.insert(nodes.begin(), nodes.end());
+  }
   // What the leaves' cross traffic explains goes into this one finding: groups among them left open, links between
-  // two of the leaves. Nodes accused and links inside a leaf stand (the inside tests passed around them).
+  // two of the leaves, nodes whose pair inside their leaf passed. A node failing inside and links inside stand.
   auto leaf = [&](int n) { return options_.leaf_of[static_cast<std::size_t>(n)]; };
+  auto passed_inside = [&](int n) { return inside[static_cast<std::size_t>(n)] == 0; };
   std::vector<int> evidence = rounds;
   std::erase_if(result_.findings, [&](const Finding& f) {
     const bool among = std::all_of(f.members.begin(), f.members.end(), [&](int n) { return all.count(n) > 0; });
     const bool explained = among && ((f.kind == FindingKind::kUnresolved && f.members.size() > 1) ||
-                                     (f.kind == FindingKind::kLink && leaf(f.members[0]) != leaf(f.members[1])));
+                                     (f.kind == FindingKind::kLink && leaf(f.members[0]) != leaf(f.members[1])) ||
+                                     (f.members.size() == 1 && passed_inside(f.members[0])));
     if (explained) evidence.insert(evidence.end(), f.rounds.begin(), f.rounds.end());
     return explained;
   });
+  for (int node : all) {
+    if (passed_inside(node)) At(node).accused = false;  // affected, not at fault
+  }
   std::sort(evidence.begin(), evidence.end());
   evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
   Unresolved({all.begin(), all.end()}, "topology",
              fmt::format("traffic between the {} leaves is slow and inside each it is not: the uplink of one of them "
                          "or the switch above, which tests across the leaves cannot tell apart",
-                         uplinks.size()),
+                         leaves),
              evidence);
   Conclude(rounds.back(), fmt::format("every one of the {} leaves is slow only towards the others: which uplink "
                                       "cannot be told, left unresolved",
-                                      uplinks.size()));
+                                      leaves));
   return true;
 }
 

@@ -201,7 +201,7 @@ void Planner::TopologyStage() {
     verdict[static_cast<std::size_t>(leaf)] = kSlowUplink;
     uplinks.push_back(leaf);
   }
-  if (UplinksAlike(uplinks, under, rounds)) return;
+  if (UplinksAlike(uplinks, under, in, rounds)) return;
   std::vector<char> at_fault = FaultsInsideUplinks(uplinks, under, in);
   int named = 0;
   for (int leaf = 0; leaf < leaves; ++leaf) {

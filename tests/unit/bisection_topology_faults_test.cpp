@@ -153,6 +153,14 @@ TEST(BisectionTopologyFaults, TwoLeavesWithASlowUplinkBetweenThemAreLeftUnresolv
     EXPECT_EQ(Findings(64, fmt::format("<fault kind=\"slow_uplink\" switch=\"{}\"/>\n", slow), two),
               (Named{"unresolved " + all}));
   }
+  // 16 nodes (every pair tested): only one leaf is checked, whichever the pair stage implicated; still not named.
+  std::string sixteen;
+  for (int i = 0; i < 16; ++i) sixteen += fmt::format("{}node{:02}", i == 0 ? "" : "-", i);
+  const char* small = "SwitchName=leaf0 Nodes=node[00-07]\nSwitchName=leaf1 Nodes=node[08-15]\n";
+  for (const char* slow : {"leaf0", "leaf1"}) {
+    EXPECT_EQ(Findings(16, fmt::format("<fault kind=\"slow_uplink\" switch=\"{}\"/>\n", slow), small),
+              (Named{"unresolved " + sixteen}));
+  }
   EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/>\n", kThreeLeaves), (Named{"uplink leaf0"}));
 }
 
