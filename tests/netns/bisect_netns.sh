@@ -188,22 +188,17 @@ elapsed=$(( $(date +%s) - started ))
 cat "$work/bisect.log"
 echo "kiln bisect exit $status after ${elapsed}s"
 
-python3 - "$out/report.json" "$culprits" "$status" "$scenario" <<'CHECK'
+python3 - "$out/report.json" "$culprits" "$status" "$scenario" "$source_dir/tests/support" <<'CHECK'
 import json, sys
 path, culprits, status, scenario = sys.argv[1], sys.argv[2].split(), int(sys.argv[3]), sys.argv[4]
+sys.dont_write_bytecode = True  # nothing written into the source tree
+sys.path.insert(0, sys.argv[5])
+from bisect_report import finding_name, print_rounds
 report = json.load(open(path))
 b = report["bisection"]
-def name(f):
-    nodes = f["subject"]["nodes"]
-    return nodes[0] if f["kind"] == "node" else "<->".join(sorted(nodes))
-accused = sorted(name(f) for f in b["findings"] if f["kind"] != "unresolved")
+accused = sorted(finding_name(f) for f in b["findings"] if f["kind"] != "unresolved")
 unresolved = [f["reason"] for f in b["findings"] if f["kind"] == "unresolved"]
-for r in b["rounds"]:
-    print(f"  round {r['index']} {r['stage']}: {len(r['trials'])} trial(s): {r['conclusion']}")
-    failed = [f'{t.get("nodes")}: {t["value"]:.3g}' for t in r["trials"]
-              if t.get("outcome") not in (None, "pass") and t.get("value") is not None]
-    if failed:
-        print("    failed with:", ", ".join(failed))
+print_rounds(b)
 print("pair coverage:", b["pair_coverage"]["text"])
 node_values = [f'{t.get("nodes")}={t["value"]:.3g}' for t in b["rounds"][0]["trials"] if t.get("value") is not None]
 print("node stage values:", " ".join(node_values))

@@ -8,28 +8,23 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True  # nothing written into the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from bisect_report import finding_name, print_rounds  # noqa: E402
+
 case, out, status, work, job = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 report = json.load(open(os.path.join(out, "report.json")))
 b = report["bisection"]
-for r in b["rounds"]:
-    print(f"  round {r['index']} {r['stage']}: {len(r['trials'])} trial(s): {r['conclusion']}")
-    failed = [f'{t.get("nodes")}: {t["value"]:.3g}' for t in r["trials"]
-              if t.get("outcome") not in (None, "pass") and t.get("value") is not None]
-    if failed:
-        print("    failed with:", ", ".join(failed))
+print_rounds(b)
 assert report["run"]["launcher"] == "srun", f"report's launcher: {report['run']['launcher']}"
 
-
-def name(f):
-    nodes = f["subject"]["nodes"]
-    return nodes[0] if f["kind"] == "node" else "<->".join(sorted(nodes))
 
 
 findings = b["findings"]
 unresolved = [f for f in findings if f["kind"] == "unresolved"]
 for f in unresolved:
     print(f"  unresolved: {f['subject']}: {f['reason']}")
-accused = sorted(f"{f['kind']} {name(f)}" for f in findings if f["kind"] != "unresolved")
+accused = sorted(f"{f['kind']} {finding_name(f)}" for f in findings if f["kind"] != "unresolved")
 print("accused:", accused)
 # Healthy pair steps used to hang now and then (Slurm's PMIx plugin sent a direct-modex request to the wrong
 # node; runners/launchers/srun.cpp): a slow node or link is slow, never hung, and nothing is left unresolved.
