@@ -198,6 +198,9 @@ class Planner {
   bool TopologyExplains(const std::vector<int>& members, const std::vector<char>& verdict) const;
   bool ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict) const;
   void WithdrawResidualsExplainedByTopology(const std::vector<char>& verdict);
+  // Removes the findings that `explained` accepts (a named leaf accounts for them): `evidence` with their rounds,
+  // sorted, each once.
+  std::vector<int> TakeExplained(std::vector<int> evidence, const std::function<bool(const Finding&)>& explained);
   bool UplinksAlike(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
                     const std::vector<int>& inside, const std::vector<int>& rounds);
   // The size of the smallest failing test of the finding's node.

@@ -278,9 +278,8 @@ void Planner::NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, 
   auto faulty = [&](int node) { return at_fault[static_cast<std::size_t>(node)] != 0; };
   // What the switch explains: its nodes and every link touching them. What the uplink explains: its nodes but
   // those at fault inside the leaf, links leaving the leaf; links inside it stand.
-  std::vector<int> evidence = rounds;
   std::size_t accused = 0;
-  std::erase_if(result_.findings, [&](const Finding& f) {
+  const std::vector<int> evidence = TakeExplained(rounds, [&](const Finding& f) {
     bool explained = false;
     if (SingleNode(f)) {
       explained = inside(f.members[0]);
@@ -290,14 +289,9 @@ void Planner::NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, 
     } else if (f.kind == FindingKind::kUnresolved) {
       explained = std::all_of(f.members.begin(), f.members.end(), inside);
     }
-    if (explained) {
-      evidence.insert(evidence.end(), f.rounds.begin(), f.rounds.end());
-      accused += f.kind == FindingKind::kNode ? 1 : 0;
-    }
+    accused += explained && f.kind == FindingKind::kNode ? 1 : 0;
     return explained;
   });
-  std::sort(evidence.begin(), evidence.end());
-  evidence.erase(std::unique(evidence.begin(), evidence.end()), evidence.end());
   const auto count = std::count_if(nodes.begin(), nodes.end(), [&](int n) { return implicated[static_cast<std::size_t>(n)] != 0; });
   std::vector<int> own;
   for (int node : nodes) {
