@@ -271,8 +271,9 @@ bool Planner::WholeGroupPassesFirst() {
   Ran ran = RunRound("group", {{TrialKind::kGroup, alive, static_cast<int>(alive.size())}});
   const TrialResult& whole = ran.results[0];
   if (whole.outcome == TrialOutcome::kPass) {
-    Conclude(ran.round, fmt::format("the {} nodes pass as one group: no node fails in company, nothing fails at scale; "
-                                    "a link that only groups of at most {} show is left to the cover",
+    Conclude(ran.round, fmt::format("the {} nodes pass as one group: no node fails in company, nothing fails at scale "
+                                    "(no node round needed); a link that only groups of at most {} show is left to the "
+                                    "cover",
                                     alive.size(), options_.group_limit));
     return true;
   }

@@ -20,9 +20,14 @@ double CulpritSetLowerBound(int nodes, int culprits) {
 
 BisectResult Planner::Run() {
   try {
-    if (options_.node_stage) NodeStage();
     const int limit = options_.group_limit;
     const bool diluted = limit > 0 && limit < static_cast<int>(Alive().size());
+    // Under a sensitivity below the cluster the whole cluster's group test runs first: a node that fails in company
+    // fails it, so its pass leaves the node round nothing to explain (a node fault the group probe cannot see does
+    // not explain a group test's failure) and spares that round too. Failing, the node round follows as always.
+    const bool whole_first = diluted && options_.group_stage && options_.node_stage;
+    const bool whole_passed_first = whole_first && WholeGroupPassesFirst();
+    if (options_.node_stage && !whole_passed_first) NodeStage();
     // The matching runs before the cover although every pair meets in the cover: a node failing with every
     // company is accused there first, where in the cover it would fail every group it is in and cloud the
     // evidence of all its block's nodes (measured: at 4,096 nodes with S = 32, a node and a link cost 521 rounds
@@ -30,7 +35,8 @@ BisectResult Planner::Run() {
     // Under a sensitivity below the cluster, the whole cluster's group test cannot show one slow pair, but it shows
     // a node that fails in company and any fault at scale. Run first, its pass makes the matching (which guards the
     // cover against a bad node clouding its groups) and the closing group test needless: two rounds fewer.
-    const bool whole_passed = diluted && options_.group_stage && !stopped_ && WholeGroupPassesFirst();
+    const bool whole_passed =
+        whole_passed_first || (diluted && options_.group_stage && !whole_first && !stopped_ && WholeGroupPassesFirst());
     if (options_.pair_stage && !stopped_ && !whole_passed) PairStage();
     if (options_.group_stage && !stopped_ && (options_.cover_links || diluted)) CoverStage(limit);
     if (options_.group_stage && !stopped_ && !whole_passed) GroupStage();
