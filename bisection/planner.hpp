@@ -13,8 +13,9 @@
 //   2b. cover (clusters above every_pair_up_to, when the group probe cannot see one slow pair in the whole
 //             cluster, or asked for): the group probe on the groups of an affine plane, every pair of nodes in a
 //             group; a failing group narrowed by halving to its bad pair (link_search.cpp). When the probe cannot
-//             see one slow pair in the whole cluster, the whole cluster's group test runs first: passing, it
-//             spares the matching and stage 3 (no node fails in company, nothing fails at scale).
+//             see one slow pair in the whole cluster, the whole cluster's group test runs first, before stage 1:
+//             passing, it spares stage 1, the matching and stage 3 (no node fails in company, nothing fails at
+//             scale).
 //   3. group: the group probe on the rest; when it fails, adaptive binary splitting: every failing group is
 //             split in halves, all halves run at once, failing halves recurse. Halves are padded with nodes
 //             already cleared so that a fault that shows only at scale keeps showing. When nodes are accused
