@@ -181,7 +181,7 @@ bool Planner::CoverStage(int limit) {
   const std::size_t cover_rounds = design.rounds.size();
   std::vector<FailedPair> failed;
   failing_groups_.insert(failing_groups_.end(), groups.begin(), groups.end());  // checked again at the end
-  SearchGroupForLink(std::move(groups), failed, "cover", PassedBlocks(alive, design.block, first_round));
+  SearchGroupForLink(std::move(groups), failed, "cover", PassedBlocks(alive, design.block, first_round), true);
   // The narrowing saw the pair fail in other company (its group, the parts holding both, the pair alone): when
   // neither end failed anywhere without the other, that is the repeat; else the pair is tested once more.
   std::vector<int> intermittent = ConfirmLinks(AccuseLinksOnEvidence(failed, first_round, "cover"), "cover", 1);

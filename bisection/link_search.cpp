@@ -182,7 +182,7 @@ std::vector<std::vector<int>> Planner::DisjointBatch(std::vector<std::vector<int
 }
 
 void Planner::SearchGroupForLink(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed,
-                                 const std::string& stage, const KnownGood& good) {
+                                 const std::string& stage, const KnownGood& good, bool checked_later) {
   // Groups of different cover rounds may share nodes: search them in batches of disjoint groups, and drop a group
   // that a link found meanwhile explains.
   while (!groups.empty()) {
@@ -191,6 +191,8 @@ void Planner::SearchGroupForLink(std::vector<std::vector<int>> groups, std::vect
     for (std::vector<int>& group : DisjointBatch(groups, failed)) live.push_back(Make(std::move(group), {}, ++clauses));
     while (!live.empty()) {
       SkipKnownGoodParts(live, good, clauses);
+      // Beside the narrowing their tests are free; alone they would cost a round that the check at the end repeats.
+      if (checked_later && std::all_of(live.begin(), live.end(), [](const Hypothesis& h) { return h.optional; })) break;
       if (live.empty()) break;
       std::vector<std::pair<std::size_t, int>> of;  // hypothesis, and which of its tests (0 or 1)
       std::vector<Trial> trials = PartTrials(live, of, good);

@@ -140,9 +140,11 @@ class Planner {
   std::vector<FailedPair> AccuseLinksOnEvidence(const std::vector<FailedPair>& failed, std::size_t first_round,
                                                 const std::string& stage);
   // Narrows each failing group to a failing pair (link_search.cpp): halves and crossed halves, all at once; parts
-  // whose pairs are all `good` (passed together before) are not run.
+  // whose pairs are all `good` (passed together before) are not run. `checked_later`: every group runs again less
+  // each named end at the end (residual_check.cpp), which holds every pair but the link's, so hypotheses left only
+  // to look for a second link are not given a round of their own.
   void SearchGroupForLink(std::vector<std::vector<int>> groups, std::vector<FailedPair>& failed, const std::string& stage,
-                          const KnownGood& good = {});
+                          const KnownGood& good = {}, bool checked_later = false);
   // The failing groups to search at once (disjoint), taken from `groups`; groups a link or a found pair explains, or
   // that hold an accused node, are dropped.
   std::vector<std::vector<int>> DisjointBatch(std::vector<std::vector<int>>& groups,
