@@ -4,7 +4,11 @@
 // group stage used to leave that same pair unresolved. The group of every node left is then run less x, and less y
 // (same size, so size cannot be the reason), twice: when it passes without x and still fails without y both times,
 // the failure needs x and no pair: x is accused as a node, on failures in different company (the group, the group
-// less y, twice) and two passes without it. Anything else stays unresolved, as before.
+// less y, twice) and two passes without it.
+// When it fails without either, the narrowing ended on a pair that is not the fault (its tests were halves padded
+// below the size the fault needs: min_group just above half the nodes): the node is searched by removal instead,
+// leaving out part of the candidates with the rest of the group kept, so the test stays large (RemovalSearch), and
+// the node found is judged as above against another. Anything else stays unresolved, as before.
 
 #include <fmt/format.h>
 
@@ -13,19 +17,24 @@
 #include "bisection/planner_impl.hpp"
 
 namespace kiln {
+namespace {
 
-bool Planner::JudgeByExclusion(int x, int y, std::vector<int>& evidence) {
-  const std::vector<int> group = GroupMembers();
-  auto has = [&](int node) { return std::find(group.begin(), group.end(), node) != group.end(); };
-  if (group.size() < 3 || !has(x) || !has(y)) return false;
+std::vector<int> Less(std::vector<int> group, const std::vector<int>& out) {
+  std::erase_if(group, [&](int node) { return std::find(out.begin(), out.end(), node) != out.end(); });
+  return group;
+}
+
+}  // namespace
+
+int Planner::ExcludeEach(const std::vector<int>& group, int x, int y, std::vector<int>& evidence, bool& both_fail) {
   // Each exclusion twice, and the same answer both times: a node failing at random in the group (flapping) would
   // otherwise make one exclusion fail and the other pass by chance, and a healthy end would be accused.
   int passes_without[2] = {0, 0};
   const int ends[2] = {x, y};
+  both_fail = false;
   for (int repeat = 0; repeat < 2; ++repeat) {
     for (int e = 0; e < 2; ++e) {
-      std::vector<int> rest = group;
-      std::erase(rest, ends[e]);
+      std::vector<int> rest = Less(group, {ends[e]});
       Ran ran = RunRound("exclude", {{TrialKind::kGroup, rest, static_cast<int>(rest.size())}});
       evidence.push_back(ran.round);
       const bool pass = ran.results[0].outcome == TrialOutcome::kPass;
@@ -34,12 +43,70 @@ bool Planner::JudgeByExclusion(int x, int y, std::vector<int>& evidence) {
                                       names_[static_cast<std::size_t>(ends[e])],
                                       pass ? "pass" : Describe(ran.results[0])));
     }
-    if (repeat == 0 && passes_without[0] == passes_without[1]) return false;  // both needed, or neither
+    if (repeat == 0 && passes_without[0] == passes_without[1]) {  // both needed, or neither
+      both_fail = passes_without[0] == 0;
+      return -1;
+    }
   }
-  const bool x_out = passes_without[0] == 2 && passes_without[1] == 0;
-  const bool y_out = passes_without[1] == 2 && passes_without[0] == 0;
-  if (!x_out && !y_out) return false;  // the answers did not repeat: not one node's fault
-  const int culprit = x_out ? x : y, other = x_out ? y : x;
+  if (passes_without[0] == 2 && passes_without[1] == 0) return x;
+  if (passes_without[1] == 2 && passes_without[0] == 0) return y;
+  return -1;  // the answers did not repeat: not one node's fault
+}
+
+int Planner::RemovalSearch(const std::vector<int>& group, std::vector<int>& evidence) {
+  // The group less a part D of the candidates: failing, the node is not in D; passing, it is in D when the group less
+  // D is no smaller than a test that failed. Else the size alone may have made it pass: the group less as many other
+  // candidates says which (failing, the size is enough); both passing, D is halved. The group less one node failed
+  // already (the exclusion), so one removal is always safe.
+  auto passes_without = [&](const std::vector<int>& out, std::size_t of) {
+    const std::vector<int> rest = Less(group, out);
+    Ran ran = RunRound("exclude", {{TrialKind::kGroup, rest, static_cast<int>(rest.size())}});
+    evidence.push_back(ran.round);
+    const bool pass = ran.results[0].outcome == TrialOutcome::kPass;
+    Conclude(ran.round, fmt::format("the {} nodes left, less {} of the {} candidates: {}", group.size(), out.size(), of,
+                                    pass ? "pass" : Describe(ran.results[0])));
+    return pass;
+  };
+  std::vector<int> candidates = group;
+  std::size_t safe = 1;  // the largest removal known to leave a failing size
+  std::size_t take = candidates.size() / 2;
+  while (candidates.size() > 1) {
+    take = std::max<std::size_t>(1, std::min(take, candidates.size() / 2));
+    const auto cut = candidates.begin() + static_cast<std::ptrdiff_t>(take);
+    const std::vector<int> out(candidates.begin(), cut);
+    if (!passes_without(out, candidates.size())) {
+      candidates = Less(candidates, out);
+      safe = std::max(safe, take);
+      take *= 2;
+      continue;
+    }
+    if (take > safe) {  // the size, or the node? As many others out: failing, the size is enough.
+      const std::vector<int> others(cut, cut + static_cast<std::ptrdiff_t>(take));
+      if (passes_without(others, candidates.size())) {
+        take /= 2;
+        continue;
+      }
+      safe = take;
+    }
+    candidates = out;
+  }
+  return candidates.front();
+}
+
+bool Planner::JudgeByExclusion(int x, int y, std::vector<int>& evidence) {
+  const std::vector<int> group = GroupMembers();
+  auto has = [&](int node) { return std::find(group.begin(), group.end(), node) != group.end(); };
+  if (group.size() < 3 || !has(x) || !has(y)) return false;
+  bool both_fail = false;
+  int culprit = ExcludeEach(group, x, y, evidence, both_fail);
+  int other = culprit == x ? y : x;
+  if (culprit < 0 && both_fail) {
+    // Neither end is needed: the pair was not the fault. The node that is, by removal, judged against x.
+    const int found = RemovalSearch(group, evidence);
+    other = found == x ? y : x;
+    if (found >= 0) culprit = ExcludeEach(group, found, other, evidence, both_fail) == found ? found : -1;
+  }
+  if (culprit < 0) return false;
   NodeState& s = At(culprit);
   s.evidence.insert(s.evidence.end(), evidence.begin(), evidence.end());
   Accuse(culprit, "group",

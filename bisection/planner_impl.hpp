@@ -171,6 +171,11 @@ class Planner {
   // The pair x, y that the group needs passes alone: the group of every node left runs less x, then less y; when
   // exactly one of them passes, the other end is accused as a node that fails only at scale. Whether it decided.
   bool JudgeByExclusion(int x, int y, std::vector<int>& evidence);
+  // The group less x, then less y, twice: the end whose absence alone makes it pass (-1: none; `both_fail` when
+  // neither absence does).
+  int ExcludeEach(const std::vector<int>& group, int x, int y, std::vector<int>& evidence, bool& both_fail);
+  // The node of `group` without which it passes, searched by leaving parts of it out (the test kept large).
+  int RemovalSearch(const std::vector<int>& group, std::vector<int>& evidence);
 
   // ---- the fabric's tree (topology_stage.cpp) ----
   // Orders nodes leaf by leaf (no topology: unchanged), so that pairs and halves stay within leaves first.
@@ -188,9 +193,13 @@ class Planner {
   // Under each slow uplink, the nodes that fail inside their leaf with two partners: their own fault.
   std::vector<char> FaultsInsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
                                         std::vector<int>& in);
-  // Each slow uplink's leaf, less its nodes at fault, tested together: failing, left unresolved (a link inside).
+  // Each slow uplink's leaf, less its nodes at fault, every pair in a group inside it (topology_inside.cpp); failing
+  // groups narrowed to their links.
   void InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
                      const std::vector<char>& at_fault);
+  // Narrows the failing groups inside uplinks' leaves to links, checks them again without them; what still fails and
+  // cannot be narrowed is left unresolved.
+  void NarrowInsideLeaves(std::vector<std::vector<int>> failing, std::vector<int> evidence);
   // Replaces the findings the leaf's switch or uplink explains by one of kind switch or uplink.
   void NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, const std::vector<char>& implicated,
                 const std::vector<char>& at_fault, const std::vector<int>& rounds);
@@ -201,8 +210,18 @@ class Planner {
   // Removes the findings that `explained` accepts (a named leaf accounts for them): `evidence` with their rounds,
   // sorted, each once.
   std::vector<int> TakeExplained(std::vector<int> evidence, const std::function<bool(const Finding&)>& explained);
-  bool UplinksAlike(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                    const std::vector<int>& inside, const std::vector<int>& rounds);
+  // The uplinks alike (topology_alike.cpp): every leaf without a slow switch slow only towards the others (two such
+  // leaves: any uplink verdict); left unresolved in one finding. Returns those leaves (none: not alike).
+  std::vector<int> UplinksAlike(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                    const std::vector<int>& inside, const std::vector<char>& switched, const std::vector<int>& rounds);
+  // Leaves judged slow towards the outside, tested in pairs with each other and with nodes outside them: a leaf that
+  // passes with someone is fine (its partners outside were another slow leaf's). Returns the uplinks left.
+  // Nodes of the leaves alike whose pair inside failed but that passed inside with a clean partner: not accused.
+  void WithdrawCleanInside(const std::vector<int>& leaves, const std::vector<std::vector<int>>& under,
+                           const std::vector<int>& inside, const std::vector<char>& at_fault);
+  std::vector<int> SeparateUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                                   const std::vector<int>& inside, const std::vector<char>& switched,
+                                   std::vector<int>& rounds);
   // The size of the smallest failing test of the finding's node.
   std::size_t SmallestFailure(const Finding& f) const;
   // Tests those findings again in good company; withdraws those that pass.

@@ -53,6 +53,21 @@ LeafVerdict Judge(const std::vector<int>& nodes, const std::vector<int>& inside,
   return kFine;
 }
 
+// A partner under a slow switch fails every pair: no evidence about the other leaf's uplink.
+void ForgetSwitchedPartners(const std::vector<Trial>& outside, const std::vector<char>& verdict,
+                            const std::vector<int>& leaf_of, std::vector<int>& out) {
+  auto switched = [&](int n) {
+    const int leaf = leaf_of[static_cast<std::size_t>(n)];
+    return leaf >= 0 && verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch;
+  };
+  for (const Trial& t : outside) {
+    if (!std::any_of(t.members.begin(), t.members.end(), switched)) continue;
+    for (int n : t.members) {
+      if (!switched(n)) out[static_cast<std::size_t>(n)] = kUntested;
+    }
+  }
+}
+
 }  // namespace
 
 void Planner::SortByLeaf(std::vector<int>& nodes) const {
@@ -186,65 +201,38 @@ void Planner::TopologyStage() {
     if (checked[static_cast<std::size_t>(leaf)] == 0) continue;
     if (Judge(under[static_cast<std::size_t>(leaf)], in, out) == kSlowSwitch) verdict[static_cast<std::size_t>(leaf)] = kSlowSwitch;
   }
-  // A partner under a slow switch fails every pair: no evidence about the other leaf's uplink.
-  auto switched = [&](int n) { return leaf_of[static_cast<std::size_t>(n)] >= 0 && verdict[static_cast<std::size_t>(leaf_of[static_cast<std::size_t>(n)])] == kSlowSwitch; };
-  for (const Trial& t : outside) {
-    if (!std::any_of(t.members.begin(), t.members.end(), switched)) continue;
-    for (int n : t.members) {
-      if (!switched(n)) out[static_cast<std::size_t>(n)] = kUntested;
-    }
-  }
+  ForgetSwitchedPartners(outside, verdict, leaf_of, out);
   std::vector<int> uplinks;
+  std::vector<char> switch_leaf(static_cast<std::size_t>(leaves), 0);
   for (int leaf = 0; leaf < leaves; ++leaf) {
-    if (checked[static_cast<std::size_t>(leaf)] == 0 || verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch) continue;
-    if (Judge(under[static_cast<std::size_t>(leaf)], in, out) != kSlowUplink) continue;
-    verdict[static_cast<std::size_t>(leaf)] = kSlowUplink;
-    uplinks.push_back(leaf);
+    switch_leaf[static_cast<std::size_t>(leaf)] = verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch ? 1 : 0;
+    if (checked[static_cast<std::size_t>(leaf)] == 0 || switch_leaf[static_cast<std::size_t>(leaf)] != 0) continue;
+    if (Judge(under[static_cast<std::size_t>(leaf)], in, out) == kSlowUplink) uplinks.push_back(leaf);
   }
-  if (UplinksAlike(uplinks, under, in, rounds)) return;
+  uplinks = SeparateUplinks(uplinks, under, in, switch_leaf, rounds);
+  for (int leaf : uplinks) verdict[static_cast<std::size_t>(leaf)] = kSlowUplink;
+  // Uplinks alike are left unresolved in one finding, not named; a slow switch beside them still is.
+  // Inside them, as inside named uplinks: a node at fault stays accused, a link is narrowed.
+  const std::vector<int> alike_leaves = UplinksAlike(uplinks, under, in, switch_leaf, rounds);
+  const bool alike = !alike_leaves.empty();
+  if (alike) uplinks = alike_leaves;
   std::vector<char> at_fault = FaultsInsideUplinks(uplinks, under, in);
+  if (alike) WithdrawCleanInside(uplinks, under, in, at_fault);
   int named = 0;
   for (int leaf = 0; leaf < leaves; ++leaf) {
-    if (verdict[static_cast<std::size_t>(leaf)] == kFine) continue;
-    NameLeaf(leaf, verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch, under[static_cast<std::size_t>(leaf)],
-             implicated, at_fault, rounds);
+    const char v = verdict[static_cast<std::size_t>(leaf)];
+    if (v == kFine || (alike && v == kSlowUplink)) continue;
+    NameLeaf(leaf, v == kSlowSwitch, under[static_cast<std::size_t>(leaf)], implicated, at_fault, rounds);
     ++named;
   }
   InsideUplinks(uplinks, under, at_fault);
-  Conclude(rounds.back(), fmt::format("{} leaf(s) checked in pairs inside and with partners outside: {} switch(es) "
-                                      "or uplink(s) slow", std::count(checked.begin(), checked.end(), 1), named));
+  if (!alike) {
+    Conclude(rounds[1], fmt::format("{} leaf(s) checked in pairs inside and with partners outside: {} switch(es) or "
+                                    "uplink(s) slow", std::count(checked.begin(), checked.end(), 1), named));
+  }
   if (named == 0) return;
   WithdrawResidualsExplainedByTopology(verdict);
   RecheckExplained(verdict);
-}
-
-void Planner::InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                            const std::vector<char>& at_fault) {
-  // The nodes of a slow uplink's leaf failed in company outside it, which hides a link inside the leaf (its ends
-  // were accused as nodes, then explained by the uplink). Their test together, inside the leaf, shows one if the
-  // probe sees it at the leaf's size: failing, it is left unresolved, never silently dropped.
-  std::vector<Trial> trials;
-  for (int leaf : uplinks) {
-    std::vector<int> nodes;
-    for (int n : under[static_cast<std::size_t>(leaf)]) {
-      if (at_fault[static_cast<std::size_t>(n)] == 0 && !IsLinkEnd(n)) nodes.push_back(n);
-    }
-    if (nodes.size() < 3) continue;
-    if (options_.group_limit > 1 && nodes.size() > static_cast<std::size_t>(options_.group_limit)) {
-      nodes.resize(static_cast<std::size_t>(options_.group_limit));
-    }
-    trials.push_back({TrialKind::kGroup, nodes, static_cast<int>(nodes.size())});
-  }
-  if (trials.empty()) return;
-  Ran ran = RunRound("leaf", trials);
-  for (std::size_t i = 0; i < trials.size(); ++i) {
-    if (!IsBad(ran.results[i].outcome)) continue;
-    Unresolved(trials[i].members, "topology",
-               fmt::format("under a slow uplink, these nodes still fail together inside their leaf, where the uplink "
-                           "does not reach ({}): a link or a fault at scale inside the leaf, not narrowed",
-                           Describe(ran.results[i])),
-               {ran.round});
-  }
 }
 
 std::vector<char> Planner::FaultsInsideUplinks(const std::vector<int>& uplinks,

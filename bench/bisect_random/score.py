@@ -77,7 +77,11 @@ def run(case, extra):
     res["missed"] = [list(map(str, m)) for m in missed]
     res["false"] = [list(map(str, x)) for x in false]
     res["unresolved"] = [str(u) for u in unresolved]
-    res["ok"] = not missed and not false and not unresolved
+    # kiln bisect exits 1 when it names or leaves anything open, 0 for a healthy cluster; 2/3 or a signal is a bug here.
+    want_rc = 1 if findings else 0
+    if p.returncode != want_rc:
+        res["problems"] = res.get("problems", []) + [f"exit code {p.returncode}, expected {want_rc}"]
+    res["ok"] = not missed and not false and not unresolved and not res.get("problems")
     return res
 
 

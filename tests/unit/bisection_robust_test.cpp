@@ -1,0 +1,124 @@
+// Random simulated clusters that went wrong (bench/bisect_random, docs/logs/2026-12-07-bisection-robustness-report.md),
+// each minimised to a cluster file under tests/fixtures/clusters/robust/: every fault named, nobody healthy accused,
+// nothing unresolved, no crash.
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "bisection/planner.hpp"
+#include "bisection/simulation.hpp"
+#include "bisection/topology.hpp"
+#include "core/files.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace kiln {
+namespace {
+
+using Named = std::set<std::string>;
+
+std::string Fixture(const std::string& name) {
+  return std::string(KILN_TEST_SOURCE_DIR) + "/tests/fixtures/clusters/robust/" + name;
+}
+
+// Runs the planner as `kiln bisect --simulate CLUSTER [--topology TOPOLOGY]` does (the cluster's sensitivity);
+// returns "uplink leaf0", "node node03", "link node01-node05", "unresolved ...".
+Named FindingsOf(const std::string& cluster_path, const std::string& topology_path = "") {
+  SimulatedCluster cluster = LoadSimulatedCluster(cluster_path);
+  std::unique_ptr<Topology> t;
+  if (!topology_path.empty()) t = std::make_unique<Topology>(LoadTopology(topology_path, cluster.nodes));
+  AttachTopology(cluster, t.get());
+  BisectOptions options;
+  options.group_limit = cluster.sensitivity;
+  if (t) options.leaf_of = t->leaf_of;
+  SimulatedExecutor executor(cluster);
+  BisectResult r = Bisect(cluster.nodes, executor, options);
+  Named named;
+  for (const Finding& f : r.findings) {
+    if (f.kind == FindingKind::kSwitch || f.kind == FindingKind::kUplink) {
+      named.insert(fmt::format("{} {}", ToString(f.kind), t->switches[static_cast<std::size_t>(f.switch_index)]));
+      continue;
+    }
+    std::vector<std::string> names;
+    for (int m : f.members) names.push_back(cluster.nodes[static_cast<std::size_t>(m)]);
+    std::sort(names.begin(), names.end());
+    named.insert(fmt::format("{} {}", ToString(f.kind), fmt::join(names, "-")));
+  }
+  return named;
+}
+
+// The same from a cluster written here: `faults` inside <cluster nodes="N" prefix="node">.
+Named Findings(int nodes, const std::string& faults, const std::string& topology = "") {
+  testing::TempDir dir;
+  const std::string cluster_path = (dir.path() / "cluster.xml").string(), topology_path = (dir.path() / "topo.conf").string();
+  WriteFileAtomically(cluster_path, fmt::format("<cluster name=\"t\" nodes=\"{}\" prefix=\"node\" seed=\"1\">\n{}</cluster>\n",
+                                                nodes, faults));
+  if (!topology.empty()) WriteFileAtomically(topology_path, topology);
+  return FindingsOf(cluster_path, topology.empty() ? "" : topology_path);
+}
+
+std::string Text(const Named& named) { return fmt::format("{}", fmt::join(named, "; ")); }
+
+TEST(BisectionRobust, WithdrawingExplainedUnresolvedNodesDoesNotCrash) {
+  // 48 nodes, 3 shuffled leaves: a slow uplink, a slow switch, a link and a hung node. Withdrawing the unresolved
+  // nodes that named faults explain read the findings while std::erase_if moved them: SIGSEGV (random case s1005).
+  // With L2's switch slow, the uplinks of L0 and L1 slow the same flows (all the traffic between them): which one
+  // cannot be told, and one unresolved finding over their nodes says so (it named L0's, a healthy leaf, as well).
+  Named named = FindingsOf(Fixture("crash48.xml"), Fixture("crash48.conf"));
+  for (const char* fault : {"switch L2", "node host04", "link host43-host44"}) {
+    EXPECT_EQ(named.count(fault), 1u) << fault << ": " << Text(named);
+  }
+  EXPECT_EQ(named.size(), 4u) << Text(named);
+  EXPECT_EQ(named.count("uplink L0") + named.count("uplink L1"), 0u) << Text(named);
+  EXPECT_TRUE(std::any_of(named.begin(), named.end(), [](const std::string& f) {
+    return f.rfind("unresolved host00-host01-", 0) == 0 && f.find("host03") != std::string::npos;
+  })) << Text(named);
+}
+
+TEST(BisectionRobust, ADilutedLinkInsideASlowUplinksLeafIsNamed) {
+  // 18 nodes, leaves of 5, uplink ib-leaf-2 and a link inside it that tests of <= 4 nodes show: the leaf was tested
+  // whole, cut to 4 nodes without host14, and passed: the link was silently missed (random case s1135).
+  EXPECT_EQ(FindingsOf(Fixture("uplink-diluted-link-inside18.xml"), Fixture("uplink-diluted-link-inside18.conf")),
+            (Named{"uplink ib-leaf-2", "link host13-host14"}));
+}
+
+TEST(BisectionRobust, ALinkInsideASlowUplinksLeafIsNamedNotLeftUnresolved) {
+  // Three leaves of 8: was "unresolved node00 ... node07" beside the uplink (random cases s1003, s1010, s1015, s1051).
+  const std::string three = "SwitchName=leaf0 Nodes=node[00-07]\nSwitchName=leaf1 Nodes=node[08-15]\n"
+                            "SwitchName=leaf2 Nodes=node[16-23]\n";
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/><fault kind=\"slow_link\" a=\"node01\" b=\"node05\"/>\n",
+                     three),
+            (Named{"uplink leaf0", "link node01-node05"}));
+  // Two links inside, one diluted: both.
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf1\"/><fault kind=\"slow_link\" a=\"node08\" b=\"node15\"/>"
+                         "<fault kind=\"slow_link\" a=\"node09\" b=\"node10\" max_group=\"4\"/>\n",
+                     three),
+            (Named{"uplink leaf1", "link node08-node15", "link node09-node10"}));
+}
+
+TEST(BisectionRobust, ANodeThatFailsOnlyInHalfTheClusterIsNamedOnceNotAlsoUnresolved) {
+  // min_group n/2 (weakness (c) of the last report): the exclusion check accused the node, but its one failure in the
+  // split had been left "intermittent, not accused" before: named and unresolved at once (random cases s1025, s1029,
+  // s1044, s1061, s1083, s1106, s1059).
+  EXPECT_EQ(Findings(200, "<fault kind=\"slow_node\" node=\"node020\" min_group=\"100\"/>\n"), (Named{"node node020"}));
+  EXPECT_EQ(Findings(100, "<fault kind=\"slow_node\" node=\"node89\" min_group=\"50\"/><fault kind=\"slow_node\" node=\"node66\"/>\n"),
+            (Named{"node node89", "node node66"}));
+}
+
+TEST(BisectionRobust, ANodeThatFailsOnlyAboveHalfTheClusterIsFoundByRemoval) {
+  // min_group 151 of 300: every padded half passes, the interaction's narrowing ends on two healthy nodes, and both
+  // exclusions fail: was 8 identical unresolved pairs and the whole cluster unresolved in 196 rounds (s1016; s1000,
+  // s1094, s1139 with other faults beside it).
+  EXPECT_EQ(Findings(300, "<fault kind=\"slow_node\" node=\"node199\" min_group=\"151\"/>\n"), (Named{"node node199"}));
+  EXPECT_EQ(Findings(300, "<fault kind=\"slow_node\" node=\"node007\" min_group=\"200\"/><fault kind=\"slow_node\" node=\"node100\"/>"
+                          "<fault kind=\"slow_link\" a=\"node003\" b=\"node250\" max_group=\"32\"/>\n"),
+            (Named{"node node007", "node node100", "link node003-node250"}));
+}
+
+}  // namespace
+}  // namespace kiln
