@@ -196,10 +196,14 @@ class Planner {
   // Each slow uplink's leaf, less its nodes at fault, every pair in a group inside it (topology_inside.cpp); failing
   // groups narrowed to their links.
   void InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                     const std::vector<char>& at_fault);
+                     const std::vector<char>& at_fault, const std::vector<int>& inside);
   // Narrows the failing groups inside uplinks' leaves to links, checks them again without them; what still fails and
   // cannot be narrowed is left unresolved.
-  void NarrowInsideLeaves(std::vector<std::vector<int>> failing, std::vector<int> evidence);
+  void NarrowInsideLeaves(std::vector<std::vector<int>> failing, std::vector<int> evidence,
+                          const std::vector<int>& inside);
+  // Each end of the pairs found inside a leaf with a node of the leaf that passed there: failing, it is accused (a
+  // node fault inside the leaf); returns the pairs whose ends both passed.
+  std::vector<FailedPair> EndsApartInside(const std::vector<FailedPair>& found, const std::vector<int>& inside);
   // Replaces the findings the leaf's switch or uplink explains by one of kind switch or uplink.
   void NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, const std::vector<char>& implicated,
                 const std::vector<char>& at_fault, const std::vector<int>& rounds);

@@ -27,15 +27,14 @@ std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const
   std::vector<std::vector<int>> clean(under.size());
   for (int leaf : uplinks) {
     for (int n : under[static_cast<std::size_t>(leaf)]) {
-      if (inside[static_cast<std::size_t>(n)] == 0 && !IsLinkEnd(n)) clean[static_cast<std::size_t>(leaf)].push_back(n);
+      if (inside[static_cast<std::size_t>(n)] == 0) clean[static_cast<std::size_t>(leaf)].push_back(n);
     }
   }
   // Nodes outside every candidate and every slow switch: quiet ones first, accused ones last (weak evidence).
   std::vector<int> others, doubtful;
   for (std::size_t n = 0; n < state_.size(); ++n) {
     const int leaf = leaf_of[n];
-    if (IsLinkEnd(static_cast<int>(n)) || (leaf >= 0 && (candidate[static_cast<std::size_t>(leaf)] != 0 ||
-                                                          switched[static_cast<std::size_t>(leaf)] != 0))) {
+    if (leaf >= 0 && (candidate[static_cast<std::size_t>(leaf)] != 0 || switched[static_cast<std::size_t>(leaf)] != 0)) {
       continue;
     }
     (state_[n].accused || state_[n].bad > 0 ? doubtful : others).push_back(static_cast<int>(n));
@@ -47,20 +46,27 @@ std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const
     std::size_t& k = next[static_cast<std::size_t>(leaf)];
     return k < nodes.size() ? nodes[k++] : -1;
   };
+  // First one partner outside for each (the plainest evidence), then each two of them, then a second outside. A
+  // pair that is a named link says nothing of the uplinks and is not run.
   std::vector<Trial> trials;
-  for (std::size_t i = 0; i < uplinks.size(); ++i) {
-    for (std::size_t j = i + 1; j < uplinks.size(); ++j) {
-      const int a = take(uplinks[i]), b = take(uplinks[j]);
-      if (a >= 0 && b >= 0) trials.push_back({TrialKind::kPair, {a, b}, 2});
-    }
-  }
+  auto add = [&](int a, int b, int under_test) {
+    if (a < 0 || b < 0) return;
+    Trial t{TrialKind::kPair, {a, b}, under_test};
+    if (!HoldsAnAccusedLink(t.members)) trials.push_back(std::move(t));
+  };
   std::size_t other = 0;
-  for (int round = 0; round < 2; ++round) {
+  auto outside = [&] {
     for (int leaf : uplinks) {
-      const int a = take(leaf);
-      if (a >= 0 && other < others.size()) trials.push_back({TrialKind::kPair, {a, others[other++]}, 1});
+      if (other < others.size() && next[static_cast<std::size_t>(leaf)] < clean[static_cast<std::size_t>(leaf)].size()) {
+        add(take(leaf), others[other++], 1);
+      }
     }
+  };
+  outside();
+  for (std::size_t i = 0; i < uplinks.size(); ++i) {
+    for (std::size_t j = i + 1; j < uplinks.size(); ++j) add(take(uplinks[i]), take(uplinks[j]), 2);
   }
+  outside();
   if (trials.empty()) return uplinks;
   Ran ran = RunRound("leaf", trials);
   rounds.push_back(ran.round);

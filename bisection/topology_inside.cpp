@@ -49,7 +49,7 @@ constexpr int kInsidePasses = 4;
 }  // namespace
 
 void Planner::InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                            const std::vector<char>& at_fault) {
+                            const std::vector<char>& at_fault, const std::vector<int>& inside) {
   // Every leaf's rounds side by side (the leaves' nodes are disjoint).
   std::vector<std::vector<Trial>> rounds;
   for (int leaf : uplinks) {
@@ -79,20 +79,60 @@ void Planner::InsideUplinks(const std::vector<int>& uplinks, const std::vector<s
                                     "reach: {} of {} group(s) fail{}",
                                     bad, trials.size(), bad > 0 ? ", narrowed to their pairs" : ""));
   }
-  NarrowInsideLeaves(std::move(failing), std::move(evidence));
+  NarrowInsideLeaves(std::move(failing), std::move(evidence), inside);
 }
 
-void Planner::NarrowInsideLeaves(std::vector<std::vector<int>> failing, std::vector<int> evidence) {
+std::vector<Planner::FailedPair> Planner::EndsApartInside(const std::vector<FailedPair>& found,
+                                                          const std::vector<int>& inside) {
+  // Each end with a node of its leaf whose pair inside passed: a node at fault inside (a slow node the leaf's first
+  // pairs did not single out) fails there too and is accused, on two partners; its pair is no link.
+  const std::vector<int>& leaf_of = options_.leaf_of;
+  std::vector<char> used(state_.size(), 0);
+  for (const FailedPair& p : found) used[static_cast<std::size_t>(p.a)] = used[static_cast<std::size_t>(p.b)] = 1;
+  std::vector<Trial> trials;
+  for (const FailedPair& p : found) {
+    for (int end : {p.a, p.b}) {
+      for (std::size_t n = 0; n < state_.size(); ++n) {
+        if (used[n] != 0 || inside[n] != 0 || state_[n].accused || leaf_of[n] != leaf_of[static_cast<std::size_t>(end)]) continue;
+        used[n] = 1;
+        trials.push_back({TrialKind::kPair, {end, static_cast<int>(n)}, 1});
+        break;
+      }
+    }
+  }
+  if (trials.empty()) return found;
+  Ran ran = RunRound("leaf", trials);
+  std::vector<int> failing;
+  for (std::size_t t = 0; t < trials.size(); ++t) {
+    const int end = trials[t].members[0];
+    if (!IsBad(ran.results[t].outcome) || At(end).accused) continue;
+    At(end).evidence.push_back(ran.round);
+    Accuse(end, "topology", fmt::format("fails in pairs inside its leaf with two partners, {} and {}, where the leaf's "
+                                        "slow uplink does not reach",
+                                        Names({FirstPartner(found, end)}), Names({trials[t].members[1]})));
+    failing.push_back(end);
+  }
+  Conclude(ran.round, fmt::format("the ends of the pairs found inside, each with a node of its leaf that passed there: "
+                                  "{}", failing.empty() ? std::string("all pass") : Names(failing) + " fail: at fault"));
+  std::vector<FailedPair> links;
+  for (const FailedPair& p : found) {
+    if (!At(p.a).accused && !At(p.b).accused) links.push_back(p);
+  }
+  return links;
+}
+
+void Planner::NarrowInsideLeaves(std::vector<std::vector<int>> failing, std::vector<int> evidence,
+                                 const std::vector<int>& inside) {
   const std::vector<char> none(state_.size(), 0);
   for (int pass = 0; !failing.empty(); ++pass) {
     const std::size_t before = result_.findings.size();
     std::vector<FailedPair> found;
     if (pass < kInsidePasses) {
       SearchGroupForLink(failing, found, "topology");
-      ConfirmLinks(found, "topology", 1);
+      ConfirmLinks(EndsApartInside(found, inside), "topology", 1);
     }
     const bool named = std::any_of(result_.findings.begin() + static_cast<std::ptrdiff_t>(before),
-                                   result_.findings.end(), [](const Finding& f) { return f.kind == FindingKind::kLink; });
+                                   result_.findings.end(), [](const Finding& f) { return f.kind != FindingKind::kUnresolved; });
     if (!named) {
       for (const std::vector<int>& group : failing) {
         Unresolved(group, "topology",

@@ -225,7 +225,7 @@ void Planner::TopologyStage() {
     NameLeaf(leaf, v == kSlowSwitch, under[static_cast<std::size_t>(leaf)], implicated, at_fault, rounds);
     ++named;
   }
-  InsideUplinks(uplinks, under, at_fault);
+  InsideUplinks(uplinks, under, at_fault, in);
   if (!alike) {
     Conclude(rounds[1], fmt::format("{} leaf(s) checked in pairs inside and with partners outside: {} switch(es) or "
                                     "uplink(s) slow", std::count(checked.begin(), checked.end(), 1), named));

@@ -120,5 +120,14 @@ TEST(BisectionRobust, ANodeThatFailsOnlyAboveHalfTheClusterIsFoundByRemoval) {
             (Named{"node node007", "node node100", "link node003-node250"}));
 }
 
+TEST(BisectionRobust, ALeafJudgedSlowOnlyThroughAnotherSlowLeafIsClearedByAPartnerOutsideBoth) {
+  // 18 nodes: leaf0 and leaf1 of 8, leaf2 of one node, one node under no leaf. leaf1's uplink is slow; leaf0 holds three
+  // slow nodes. leaf0's partners outside were all leaf1's nodes, so leaf0 was named an uplink too, and its slow nodes
+  // left unresolved (random case s3013). In pairs with nodes outside both leaves, leaf0 passes; inside it, the pairs
+  // the narrowing finds are checked end by end before any is a link (the slow nodes had been named as 8 links).
+  EXPECT_EQ(FindingsOf(Fixture("uplink-slow-nodes-other-leaf18.xml"), Fixture("uplink-slow-nodes-other-leaf18.conf")),
+            (Named{"uplink leaf1", "node host00", "node host02", "node host05"}));
+}
+
 }  // namespace
 }  // namespace kiln
