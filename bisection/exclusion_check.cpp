@@ -9,6 +9,9 @@
 // below the size the fault needs: min_group just above half the nodes): the node is searched by removal instead,
 // leaving out part of the candidates with the rest of the group kept, so the test stays large (RemovalSearch), and
 // the node found is judged as above against another. Anything else stays unresolved, as before.
+// Last (RecheckAtScale), a node the group stage left "failed once" whose retests were all smaller than the test it
+// failed (the padding ran short: 13 nodes where it failed in 16, min_group 14) is tested again at the size it
+// failed at, in two companies that pass alone: failing both times, it is a node that fails only in large groups.
 
 #include <fmt/format.h>
 
@@ -115,6 +118,75 @@ bool Planner::JudgeByExclusion(int x, int y, std::vector<int>& evidence) {
                      group.size(), names_[static_cast<std::size_t>(other)], names_[static_cast<std::size_t>(culprit)],
                      names_[static_cast<std::size_t>(other)]));
   return true;
+}
+
+std::size_t Planner::FailingSizeOnly(const Finding& f) const {
+  // The smallest test the node failed in, when every test it passed (after its first failure) was smaller; else 0.
+  const int node = f.members[0];
+  std::size_t failing = 0, passing = 0;
+  for (int r : f.rounds) {
+    const RoundRecord& round = result_.rounds[static_cast<std::size_t>(r)];
+    for (std::size_t t = 0; t < round.trials.size(); ++t) {
+      const std::vector<int>& m = round.trials[t].members;
+      if (std::find(m.begin(), m.end(), node) == m.end()) continue;
+      if (IsBad(round.results[t].outcome)) failing = failing == 0 ? m.size() : std::min(failing, m.size());
+      else passing = std::max(passing, m.size());
+    }
+  }
+  return failing > 2 && passing < failing ? failing : 0;
+}
+
+void Planner::RecheckAtScale() {
+  std::vector<int> good;  // company: nothing implicates them
+  for (int node : GroupMembers()) {
+    const NodeState& s = At(node);
+    if (s.bad == 0 && !s.tainted && !IsLinkEnd(node)) good.push_back(node);
+  }
+  std::vector<std::pair<int, std::size_t>> suspects;
+  for (const Finding& f : result_.findings) {
+    if (f.kind != FindingKind::kUnresolved || f.members.size() != 1 || f.stage != "group") continue;
+    if (const std::size_t size = FailingSizeOnly(f); size > 0) suspects.emplace_back(f.members[0], size);
+  }
+  bool accused = false;
+  for (auto [node, size] : suspects) {
+    std::vector<int> company;
+    for (int n : good) {
+      if (n != node && company.size() < 2 * (size - 1)) company.push_back(n);
+    }
+    if (company.size() < 2 * (size - 1)) continue;
+    const auto half = company.begin() + static_cast<std::ptrdiff_t>(size - 1);
+    const std::vector<int> first(company.begin(), half), second(half, company.end());
+    int fails = 0, controls = 0;
+    std::vector<int> rounds;
+    for (const auto* with : {&first, &second}) {  // the node with one company, the other company alone beside it
+      const std::vector<int>& other = with == &first ? second : first;
+      Trial test{TrialKind::kGroup, {node}, 1};
+      test.members.insert(test.members.end(), with->begin(), with->end());
+      Ran ran = RunRound("scale", {test, {TrialKind::kGroup, other, static_cast<int>(other.size())}});
+      rounds.push_back(ran.round);
+      fails += IsBad(ran.results[0].outcome) ? 1 : 0;
+      controls += ran.results[1].outcome == TrialOutcome::kPass ? 1 : 0;
+      Conclude(ran.round, fmt::format("{} again at the size it failed at ({} nodes), beside its other company alone: "
+                                      "{}, {}", Names({node}), size, Describe(ran.results[0]), Describe(ran.results[1])));
+    }
+    if (fails < 2 || controls < 2) continue;
+    NodeState& s = At(node);
+    s.evidence.insert(s.evidence.end(), rounds.begin(), rounds.end());
+    Accuse(node, "group", fmt::format("fails in groups of {} nodes with two companies that pass without it, and passed "
+                                      "only in smaller ones: a fault that shows only in large groups", size));
+    accused = true;
+  }
+  if (!accused) return;
+  const std::vector<int> rest = GroupMembers();
+  if (rest.size() < 2) return;
+  Ran last = RunRound("final", {{TrialKind::kGroup, rest, static_cast<int>(rest.size())}});
+  if (IsBad(last.results[0].outcome)) return;
+  Conclude(last.round, fmt::format("without the accused, the {} remaining nodes pass as one group", rest.size()));
+  final_group_passed_ = true;
+  std::erase_if(result_.findings, [](const Finding& f) {
+    return f.kind == FindingKind::kUnresolved && f.stage == "group" && f.members.empty() &&
+           f.reason.rfind("the nodes left after the accused", 0) == 0;
+  });
 }
 
 }  // namespace kiln

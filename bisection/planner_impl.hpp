@@ -176,6 +176,10 @@ class Planner {
   int ExcludeEach(const std::vector<int>& group, int x, int y, std::vector<int>& evidence, bool& both_fail);
   // The node of `group` without which it passes, searched by leaving parts of it out (the test kept large).
   int RemovalSearch(const std::vector<int>& group, std::vector<int>& evidence);
+  // The smallest failing test of an unresolved node when all it passed were smaller (else 0).
+  std::size_t FailingSizeOnly(const Finding& f) const;
+  // Such nodes tested again at the size they failed at, in two companies that pass alone; failing both, accused.
+  void RecheckAtScale();
 
   // ---- the fabric's tree (topology_stage.cpp) ----
   // Orders nodes leaf by leaf (no topology: unchanged), so that pairs and halves stay within leaves first.

@@ -170,6 +170,7 @@ void Planner::ExplainResiduals() {
     }
     groups = std::move(still);
   }
+  RecheckAtScale();  // exclusion_check.cpp
   WithdrawExplainedUnresolved();
 }
 
