@@ -348,6 +348,11 @@ def make(rng, n=None, mix=None, topo=None):
                                        {"kind": "switch" if kk == "uplink" else "uplink", "switch": f["switch"]}]
             required.append(ent)
     affected = sorted({name(m) for k in (sw_leaves | up_leaves) for m in leaves[k][1]})
+    # Uplinks no test can tell apart: every node is under a leaf, and of the leaves without a slow switch at most one
+    # has a fine uplink, so all traffic between them is slow, whichever of them is at fault. The honest answer is one
+    # unresolved finding over those leaves' nodes, or naming them.
+    plain = [k for k, (_, m) in enumerate(leaves) if m and k not in sw_leaves]
+    ambiguous = bool(up_leaves) and len(leaf_of) == n and len(set(plain) - up_leaves) <= 1
     attrs = {"name": f"adv-{mix}-{n}", "nodes": str(n), "prefix": prefix, "seed": str(rng.randint(0, 10**6))}
     xml = ['<?xml version="1.0"?>', f"<!-- mix {mix}, {n} nodes, topology {bool(topo)} -->",
            "<cluster " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + ">"]
@@ -355,6 +360,7 @@ def make(rng, n=None, mix=None, topo=None):
         xml.append("  <fault " + " ".join(f'{k}="{v}"' for k, v in f.items()) + "/>")
     xml.append("</cluster>")
     truth = {"n": n, "mix": mix, "topology": bool(topo), "faults": faults, "required": required,
+             "ambiguous_leaves": [leaves[k][0] for k in plain] if ambiguous else [],
              "optional_nodes": opt_nodes, "optional_links": opt_links, "affected": affected,
              "leaves": {ln: [name(m) for m in mem] for ln, mem in leaves} if len(leaves) < 400 else None}
     return "\n".join(xml) + "\n", topo_text, truth
