@@ -234,6 +234,8 @@ class Planner {
   std::size_t SmallestFailure(const Finding& f) const;
   // Tests those findings again in good company; withdraws those that pass.
   void RecheckExplained(const std::vector<char>& verdict);
+  // `nodes` in chunks of at most `size`, none holding both ends of a named link.
+  std::vector<std::vector<int>> ChunksApart(const std::vector<int>& nodes, std::size_t size) const;
 
   // ---- stage 3: group (group_stage.cpp) ----
   void GroupStage();

@@ -209,11 +209,13 @@ void Planner::TopologyStage() {
     if (checked[static_cast<std::size_t>(leaf)] == 0 || switch_leaf[static_cast<std::size_t>(leaf)] != 0) continue;
     if (Judge(under[static_cast<std::size_t>(leaf)], in, out) == kSlowUplink) uplinks.push_back(leaf);
   }
+  const std::size_t judged = uplinks.size();
   uplinks = SeparateUplinks(uplinks, under, in, switch_leaf, rounds);
+  const bool separated = uplinks.size() < judged;  // a pass told the leaves apart: not alike
   for (int leaf : uplinks) verdict[static_cast<std::size_t>(leaf)] = kSlowUplink;
   // Uplinks alike are left unresolved in one finding, not named; a slow switch beside them still is.
   // Inside them, as inside named uplinks: a node at fault stays accused, a link is narrowed.
-  const std::vector<int> alike_leaves = UplinksAlike(uplinks, under, in, switch_leaf, rounds);
+  const std::vector<int> alike_leaves = separated ? std::vector<int>{} : UplinksAlike(uplinks, under, in, switch_leaf, rounds);
   const bool alike = !alike_leaves.empty();
   if (alike) uplinks = alike_leaves;
   std::vector<char> at_fault = FaultsInsideUplinks(uplinks, under, in);
@@ -362,6 +364,23 @@ std::size_t Planner::SmallestFailure(const Finding& f) const {
   return std::max<std::size_t>(size, 2);
 }
 
+std::vector<std::vector<int>> Planner::ChunksApart(const std::vector<int>& nodes, std::size_t size) const {
+  // Each node into the first chunk with room that would not then hold both ends of a named link (which fails it).
+  std::vector<std::vector<int>> chunks;
+  for (int node : nodes) {
+    auto fits = [&](std::vector<int>& chunk) {
+      chunk.push_back(node);
+      const bool ok = chunk.size() <= size && !HoldsAnAccusedLink(chunk);
+      chunk.pop_back();
+      return ok;
+    };
+    auto home = std::find_if(chunks.begin(), chunks.end(), fits);
+    if (home == chunks.end()) chunks.push_back({node});
+    else home->push_back(node);
+  }
+  return chunks;
+}
+
 void Planner::RecheckExplained(const std::vector<char>& verdict) {
   // The findings left whose every failure a named switch or uplink, or another accused node, explains: each is
   // tested again at the size of its smallest failing test, with company that nothing implicates, under no named
@@ -393,9 +412,7 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
     next += size - 1;
     trials.push_back(std::move(trial));
   }
-  for (std::size_t i = 0; i < rest.size(); i += rest_size) {
-    std::vector<int> chunk(rest.begin() + static_cast<std::ptrdiff_t>(i),
-                           rest.begin() + static_cast<std::ptrdiff_t>(std::min(i + rest_size, rest.size())));
+  for (std::vector<int>& chunk : ChunksApart(rest, rest_size)) {
     const int under_test = static_cast<int>(chunk.size());
     while (chunk.size() < rest_size && next < good.size()) chunk.push_back(good[next++]);  // the last: padded
     if (chunk.size() < 2) continue;

@@ -137,6 +137,22 @@ TEST(BisectionRobust, ANodeWhoseRetestsWereTooSmallIsTestedAgainAtTheSizeItFaile
             (Named{"node n09", "node n10"}));
 }
 
+TEST(BisectionRobust, ANodeUnderNoLeafTellsTwoUplinksApartBesideASlowSwitch) {
+  // 96 nodes, 3 interleaved leaves and n95 under none: switch rack0, uplink rack2, a link, a slow and a hung node.
+  // With rack0's switch slow, rack1 and rack2 differ only towards n95; rack1 passed with it, yet both were left one
+  // "alike" unresolved finding (random case s4012; before this branch, n95 and rack1 were accused).
+  EXPECT_EQ(FindingsOf(Fixture("switch-uplink-one-unplaced96.xml"), Fixture("switch-uplink-one-unplaced96.conf")),
+            (Named{"switch rack0", "uplink rack2", "node n10", "node n31"}));
+}
+
+TEST(BisectionRobust, NodesTheCoverCouldNotSettleAreRecheckedApartFromNamedLinks) {
+  // 96 nodes, 12 leaves of 8, uplink leaf1, link cn_04-cn_14: the cover's groups all failed, 64 nodes were left "no
+  // cleared node left"; rechecked in groups that held both ends of the named link, they failed again and stayed
+  // unresolved (random case s4090; before this branch, leaf7 was named an uplink too).
+  EXPECT_EQ(FindingsOf(Fixture("uplink-unsettled-cover96.xml"), Fixture("uplink-unsettled-cover96.conf")),
+            (Named{"uplink leaf1", "link cn_04-cn_14"}));
+}
+
 // Fails today (random case s1092, 1 of 10 placements of two links on one node); the fix belongs to the group stage
 // (bisection/group_stage.cpp, another branch's file). host010 fails its split half, then its settling trial: each
 // padded company (63 of the 127 others) held one of its link partners, host040 or host065, so it is accused as a node
