@@ -154,6 +154,9 @@ class Planner {
   // Each group the cover saw fail runs again without the named faults (each named link's ends apart); one still
   // failing is narrowed again, or left unresolved. Then withdraws the unresolved nodes whose failures are explained.
   void ExplainResiduals();
+  // When the group stage's last whole test passed at a size that shows one slow pair, the nodes less the first end of
+  // each named link (the second ends, left out of that test, in) join the groups checked again.
+  void AddLeftOutEnds();
   // The members of the group stage's last whole test when it passed at a size that shows one slow pair.
   std::vector<char> ProvenByAWholeTest() const;
   // Group g less its accused nodes, less the first (then the second) end of every named link in it.
