@@ -271,8 +271,8 @@ void Planner::NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, 
   std::size_t accused = 0;
   const std::vector<int> evidence = TakeExplained(rounds, [&](const Finding& f) {
     bool explained = false;
-    if (SingleNode(f)) {
-      explained = inside(f.members[0]);
+    if (SingleNode(f)) {  // not a node that failed alone (the node stage): a switch slows flows, not a node alone
+      explained = inside(f.members[0]) && f.stage != "node";
     } else if (f.kind == FindingKind::kLink) {
       bool a = inside(f.members[0]), b = inside(f.members[1]);
       explained = is_switch ? (a || b) : (a != b);

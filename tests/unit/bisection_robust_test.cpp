@@ -161,6 +161,18 @@ TEST(BisectionRobust, ASecondLinkOnTheEndLeftOutOfTheLastWholeTestIsFound) {
             (Named{"link node14-node15", "link node15-node43"}));
 }
 
+TEST(BisectionRobust, ANodeThatFailsAloneUnderASlowSwitchIsNotSwallowedByIt) {
+  // A hung node (or one slow alone) under a slow switch fails its own node test, where the switch carries no flow:
+  // the switch's finding took it as affected and it was lost (unseen random case s8149, 136 nodes).
+  const std::string three = "SwitchName=leaf0 Nodes=node[00-07]\nSwitchName=leaf1 Nodes=node[08-15]\n"
+                            "SwitchName=leaf2 Nodes=node[16-23]\n";
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_switch\" switch=\"leaf0\"/><fault kind=\"hung_node\" node=\"node03\"/>\n", three),
+            (Named{"switch leaf0", "node node03"}));
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_switch\" switch=\"leaf1\"/><fault kind=\"slow_node\" node=\"node12\" alone=\"true\"/>\n",
+                     three),
+            (Named{"switch leaf1", "node node12"}));
+}
+
 // Fails today (random case s1092, 1 of 10 placements of two links on one node); the fix belongs to the group stage
 // (bisection/group_stage.cpp, another branch's file). host010 fails its split half, then its settling trial: each
 // padded company (63 of the 127 others) held one of its link partners, host040 or host065, so it is accused as a node
