@@ -156,6 +156,9 @@ class Planner {
   // Each group the cover saw fail runs again without the named faults (each named link's ends apart); one still
   // failing is narrowed again, or left unresolved. Then withdraws the unresolved nodes whose failures are explained.
   void ExplainResiduals();
+  // When the group stage's last whole test passed at a size that shows one slow pair, the nodes less the first end of
+  // each named link (the second ends, left out of that test, in) join the groups checked again.
+  void AddLeftOutEnds();
   // The members of the group stage's last whole test when it passed at a size that shows one slow pair.
   std::vector<char> ProvenByAWholeTest() const;
   // Group g less its accused nodes, less the first (then the second) end of every named link in it.
@@ -173,6 +176,15 @@ class Planner {
   // The pair x, y that the group needs passes alone: the group of every node left runs less x, then less y; when
   // exactly one of them passes, the other end is accused as a node that fails only at scale. Whether it decided.
   bool JudgeByExclusion(int x, int y, std::vector<int>& evidence);
+  // The group less x, then less y, twice: the end whose absence alone makes it pass (-1: none; `both_fail` when
+  // neither absence does).
+  int ExcludeEach(const std::vector<int>& group, int x, int y, std::vector<int>& evidence, bool& both_fail);
+  // The node of `group` without which it passes, searched by leaving parts of it out (the test kept large).
+  int RemovalSearch(const std::vector<int>& group, std::vector<int>& evidence);
+  // The smallest failing test of an unresolved node when all it passed were smaller (else 0).
+  std::size_t FailingSizeOnly(const Finding& f) const;
+  // Such nodes tested again at the size they failed at, in two companies that pass alone; failing both, accused.
+  void RecheckAtScale();
 
   // ---- the fabric's tree (topology_stage.cpp) ----
   // Orders nodes leaf by leaf (no topology: unchanged), so that pairs and halves stay within leaves first.
@@ -190,9 +202,17 @@ class Planner {
   // Under each slow uplink, the nodes that fail inside their leaf with two partners: their own fault.
   std::vector<char> FaultsInsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
                                         std::vector<int>& in);
-  // Each slow uplink's leaf, less its nodes at fault, tested together: failing, left unresolved (a link inside).
+  // Each slow uplink's leaf, less its nodes at fault, every pair in a group inside it (topology_inside.cpp); failing
+  // groups narrowed to their links.
   void InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                     const std::vector<char>& at_fault);
+                     const std::vector<char>& at_fault, const std::vector<int>& inside);
+  // Narrows the failing groups inside uplinks' leaves to links, checks them again without them; what still fails and
+  // cannot be narrowed is left unresolved.
+  void NarrowInsideLeaves(std::vector<std::vector<int>> failing, std::vector<int> evidence,
+                          const std::vector<int>& inside);
+  // Each end of the pairs found inside a leaf with a node of the leaf that passed there: failing, it is accused (a
+  // node fault inside the leaf); returns the pairs whose ends both passed.
+  std::vector<FailedPair> EndsApartInside(const std::vector<FailedPair>& found, const std::vector<int>& inside);
   // Replaces the findings the leaf's switch or uplink explains by one of kind switch or uplink.
   void NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, const std::vector<char>& implicated,
                 const std::vector<char>& at_fault, const std::vector<int>& rounds);
@@ -203,12 +223,24 @@ class Planner {
   // Removes the findings that `explained` accepts (a named leaf accounts for them): `evidence` with their rounds,
   // sorted, each once.
   std::vector<int> TakeExplained(std::vector<int> evidence, const std::function<bool(const Finding&)>& explained);
-  bool UplinksAlike(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                    const std::vector<int>& inside, const std::vector<int>& rounds);
+  // The uplinks alike (topology_alike.cpp): every leaf without a slow switch slow only towards the others (two such
+  // leaves: any uplink verdict); left unresolved in one finding. Returns those leaves (none: not alike).
+  std::vector<int> UplinksAlike(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                    const std::vector<int>& inside, const std::vector<char>& switched, const std::vector<int>& rounds);
+  // Leaves judged slow towards the outside, tested in pairs with each other and with nodes outside them: a leaf that
+  // passes with someone is fine (its partners outside were another slow leaf's). Returns the uplinks left.
+  // Nodes of the leaves alike whose pair inside failed but that passed inside with a clean partner: not accused.
+  void WithdrawCleanInside(const std::vector<int>& leaves, const std::vector<std::vector<int>>& under,
+                           const std::vector<int>& inside, const std::vector<char>& at_fault);
+  std::vector<int> SeparateUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                                   const std::vector<int>& inside, const std::vector<char>& switched,
+                                   std::vector<int>& rounds);
   // The size of the smallest failing test of the finding's node.
   std::size_t SmallestFailure(const Finding& f) const;
   // Tests those findings again in good company; withdraws those that pass.
   void RecheckExplained(const std::vector<char>& verdict);
+  // `nodes` in chunks of at most `size`, none holding both ends of a named link.
+  std::vector<std::vector<int>> ChunksApart(const std::vector<int>& nodes, std::size_t size) const;
 
   // ---- stage 3: group (group_stage.cpp) ----
   void GroupStage();

@@ -1,7 +1,11 @@
 // Slow uplinks that cannot be told apart: when every leaf's traffic to the other leaves is slow and traffic inside
 // each is not (two leaves: a slow uplink of either looks the same), cross-leaf tests cannot say which uplink, or
-// the switch above, is at fault. Kiln says so instead of naming every leaf. Also TakeExplained, which the naming
-// of a leaf (topology_stage.cpp) shares: the findings a leaf accounts for, withdrawn into its evidence.
+// the switch above, is at fault. Kiln says so instead of naming every leaf. A leaf under a slow switch counts for
+// nothing here: its traffic is slow both ways, so three leaves, one with a slow switch, are two alike.
+// Before that, uplinks that can be told apart are (SeparateUplinks): a leaf judged slow only because its partners
+// outside were nodes of another slow leaf meets the other such leaves, and nodes outside them, in pairs; a pair that
+// passes clears both its leaves. Also TakeExplained, which the naming of a leaf (topology_stage.cpp) shares: the
+// findings a leaf accounts for, withdrawn into its evidence.
 
 #include <fmt/format.h>
 
@@ -12,16 +16,93 @@
 
 namespace kiln {
 
-bool Planner::UplinksAlike(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                           const std::vector<int>& inside, const std::vector<int>& rounds) {
-  const auto leaves = std::count_if(under.begin(), under.end(), [](const std::vector<int>& u) { return !u.empty(); });
+std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                                          const std::vector<int>& inside, const std::vector<char>& switched,
+                                          std::vector<int>& rounds) {
+  if (uplinks.size() < 2) return uplinks;
+  const std::vector<int>& leaf_of = options_.leaf_of;
+  std::vector<char> candidate(under.size(), 0);
+  for (int leaf : uplinks) candidate[static_cast<std::size_t>(leaf)] = 1;
+  // Per candidate leaf its nodes that passed inside it (no fault of their own in a pair), taken in turn.
+  std::vector<std::vector<int>> clean(under.size());
+  for (int leaf : uplinks) {
+    for (int n : under[static_cast<std::size_t>(leaf)]) {
+      if (inside[static_cast<std::size_t>(n)] == 0) clean[static_cast<std::size_t>(leaf)].push_back(n);
+    }
+  }
+  // Nodes outside every candidate and every slow switch: quiet ones first, accused ones last (weak evidence).
+  std::vector<int> others, doubtful;
+  for (std::size_t n = 0; n < state_.size(); ++n) {
+    const int leaf = leaf_of[n];
+    if (leaf >= 0 && (candidate[static_cast<std::size_t>(leaf)] != 0 || switched[static_cast<std::size_t>(leaf)] != 0)) {
+      continue;
+    }
+    (state_[n].accused || state_[n].bad > 0 ? doubtful : others).push_back(static_cast<int>(n));
+  }
+  others.insert(others.end(), doubtful.begin(), doubtful.end());
+  std::vector<std::size_t> next(under.size(), 0);
+  auto take = [&](int leaf) {
+    std::vector<int>& nodes = clean[static_cast<std::size_t>(leaf)];
+    std::size_t& k = next[static_cast<std::size_t>(leaf)];
+    return k < nodes.size() ? nodes[k++] : -1;
+  };
+  // First one partner outside for each (the plainest evidence), then each two of them, then a second outside. A
+  // pair that is a named link says nothing of the uplinks and is not run.
+  std::vector<Trial> trials;
+  auto add = [&](int a, int b, int under_test) {
+    if (a < 0 || b < 0) return;
+    Trial t{TrialKind::kPair, {a, b}, under_test};
+    if (!HoldsAnAccusedLink(t.members)) trials.push_back(std::move(t));
+  };
+  std::size_t other = 0;
+  auto outside = [&] {
+    for (int leaf : uplinks) {
+      if (other < others.size() && next[static_cast<std::size_t>(leaf)] < clean[static_cast<std::size_t>(leaf)].size()) {
+        add(take(leaf), others[other++], 1);
+      }
+    }
+  };
+  outside();
+  for (std::size_t i = 0; i < uplinks.size(); ++i) {
+    for (std::size_t j = i + 1; j < uplinks.size(); ++j) add(take(uplinks[i]), take(uplinks[j]), 2);
+  }
+  outside();
+  if (trials.empty()) return uplinks;
+  Ran ran = RunRound("leaf", trials);
+  rounds.push_back(ran.round);
+  std::vector<char> cleared(under.size(), 0);
+  for (std::size_t t = 0; t < trials.size(); ++t) {
+    if (ran.results[t].outcome != TrialOutcome::kPass) continue;
+    for (int n : trials[t].members) {
+      if (leaf_of[static_cast<std::size_t>(n)] >= 0) cleared[static_cast<std::size_t>(leaf_of[static_cast<std::size_t>(n)])] = 1;
+    }
+  }
+  std::vector<int> kept;
+  for (int leaf : uplinks) {
+    if (cleared[static_cast<std::size_t>(leaf)] == 0) kept.push_back(leaf);
+  }
+  Conclude(ran.round, fmt::format("{} leaves slow towards their partners outside, in pairs with each other and with "
+                                  "nodes outside them: {} pass with someone (their uplink is fine: the partners' "
+                                  "was slow)",
+                                  uplinks.size(), uplinks.size() - kept.size()));
+  return kept;
+}
+
+std::vector<int> Planner::UplinksAlike(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                                       const std::vector<int>& inside, const std::vector<char>& switched,
+                                       const std::vector<int>& rounds) {
+  std::ptrdiff_t leaves = 0;  // leaves with nodes and no slow switch
+  for (std::size_t leaf = 0; leaf < under.size(); ++leaf) leaves += !under[leaf].empty() && switched[leaf] == 0 ? 1 : 0;
   // Two leaves: any uplink verdict is ambiguous, whichever leaf was checked (every outside partner is the other's).
   const bool alike = leaves == 2 ? !uplinks.empty() : uplinks.size() >= 2 && static_cast<std::ptrdiff_t>(uplinks.size()) == leaves;
-  if (!alike) return false;
+  if (!alike) return {};
   std::set<int> all;
-  for (const std::vector<int>& nodes : under) {
-    const int leaf = nodes.empty() ? -1 : options_.leaf_of[static_cast<std::size_t>(nodes.front())];
-    if (leaves == 2 || std::find(uplinks.begin(), uplinks.end(), leaf) != uplinks.end()) all.insert(nodes.begin(), nodes.end());
+  std::vector<int> which;
+  for (std::size_t leaf = 0; leaf < under.size(); ++leaf) {
+    const bool among = std::find(uplinks.begin(), uplinks.end(), static_cast<int>(leaf)) != uplinks.end();
+    if (!((leaves == 2 && switched[leaf] == 0 && !under[leaf].empty()) || among)) continue;
+    all.insert(under[leaf].begin(), under[leaf].end());
+    which.push_back(static_cast<int>(leaf));
   }
   // What the leaves' cross traffic explains goes into this one finding: groups among them left open, links between
   // two of the leaves, nodes whose pair inside their leaf passed. A node failing inside and links inside stand.
@@ -41,10 +122,27 @@ bool Planner::UplinksAlike(const std::vector<int>& uplinks, const std::vector<st
                          "or the switch above, which tests across the leaves cannot tell apart",
                          leaves),
              evidence);
-  Conclude(rounds.back(), fmt::format("every one of the {} leaves is slow only towards the others: which uplink "
+  Conclude(rounds[1], fmt::format("every one of the {} leaves is slow only towards the others: which uplink "
                                       "cannot be told, left unresolved",
                                       leaves));
-  return true;
+  return which;
+}
+
+void Planner::WithdrawCleanInside(const std::vector<int>& leaves, const std::vector<std::vector<int>>& under,
+                                  const std::vector<int>& inside, const std::vector<char>& at_fault) {
+  // A node of a leaf alike whose pair inside failed, that passed inside with a clean partner after: its pair's other
+  // node (or a link inside) failed it, not its own fault. Its accusation, for failing across the leaves, goes.
+  std::vector<char> clean(state_.size(), 0);
+  for (int leaf : leaves) {
+    for (int n : under[static_cast<std::size_t>(leaf)]) {
+      clean[static_cast<std::size_t>(n)] = inside[static_cast<std::size_t>(n)] == 1 && at_fault[static_cast<std::size_t>(n)] == 0;
+    }
+  }
+  std::erase_if(result_.findings, [&](const Finding& f) {
+    if (f.kind != FindingKind::kNode || clean[static_cast<std::size_t>(f.members[0])] == 0) return false;
+    At(f.members[0]).accused = false;
+    return true;
+  });
 }
 
 std::vector<int> Planner::TakeExplained(std::vector<int> evidence, const std::function<bool(const Finding&)>& explained) {

@@ -53,6 +53,21 @@ LeafVerdict Judge(const std::vector<int>& nodes, const std::vector<int>& inside,
   return kFine;
 }
 
+// A partner under a slow switch fails every pair: no evidence about the other leaf's uplink.
+void ForgetSwitchedPartners(const std::vector<Trial>& outside, const std::vector<char>& verdict,
+                            const std::vector<int>& leaf_of, std::vector<int>& out) {
+  auto switched = [&](int n) {
+    const int leaf = leaf_of[static_cast<std::size_t>(n)];
+    return leaf >= 0 && verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch;
+  };
+  for (const Trial& t : outside) {
+    if (!std::any_of(t.members.begin(), t.members.end(), switched)) continue;
+    for (int n : t.members) {
+      if (!switched(n)) out[static_cast<std::size_t>(n)] = kUntested;
+    }
+  }
+}
+
 }  // namespace
 
 void Planner::SortByLeaf(std::vector<int>& nodes) const {
@@ -186,65 +201,40 @@ void Planner::TopologyStage() {
     if (checked[static_cast<std::size_t>(leaf)] == 0) continue;
     if (Judge(under[static_cast<std::size_t>(leaf)], in, out) == kSlowSwitch) verdict[static_cast<std::size_t>(leaf)] = kSlowSwitch;
   }
-  // A partner under a slow switch fails every pair: no evidence about the other leaf's uplink.
-  auto switched = [&](int n) { return leaf_of[static_cast<std::size_t>(n)] >= 0 && verdict[static_cast<std::size_t>(leaf_of[static_cast<std::size_t>(n)])] == kSlowSwitch; };
-  for (const Trial& t : outside) {
-    if (!std::any_of(t.members.begin(), t.members.end(), switched)) continue;
-    for (int n : t.members) {
-      if (!switched(n)) out[static_cast<std::size_t>(n)] = kUntested;
-    }
-  }
+  ForgetSwitchedPartners(outside, verdict, leaf_of, out);
   std::vector<int> uplinks;
+  std::vector<char> switch_leaf(static_cast<std::size_t>(leaves), 0);
   for (int leaf = 0; leaf < leaves; ++leaf) {
-    if (checked[static_cast<std::size_t>(leaf)] == 0 || verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch) continue;
-    if (Judge(under[static_cast<std::size_t>(leaf)], in, out) != kSlowUplink) continue;
-    verdict[static_cast<std::size_t>(leaf)] = kSlowUplink;
-    uplinks.push_back(leaf);
+    switch_leaf[static_cast<std::size_t>(leaf)] = verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch ? 1 : 0;
+    if (checked[static_cast<std::size_t>(leaf)] == 0 || switch_leaf[static_cast<std::size_t>(leaf)] != 0) continue;
+    if (Judge(under[static_cast<std::size_t>(leaf)], in, out) == kSlowUplink) uplinks.push_back(leaf);
   }
-  if (UplinksAlike(uplinks, under, in, rounds)) return;
+  const std::size_t judged = uplinks.size();
+  uplinks = SeparateUplinks(uplinks, under, in, switch_leaf, rounds);
+  const bool separated = uplinks.size() < judged;  // a pass told the leaves apart: not alike
+  for (int leaf : uplinks) verdict[static_cast<std::size_t>(leaf)] = kSlowUplink;
+  // Uplinks alike are left unresolved in one finding, not named; a slow switch beside them still is.
+  // Inside them, as inside named uplinks: a node at fault stays accused, a link is narrowed.
+  const std::vector<int> alike_leaves = separated ? std::vector<int>{} : UplinksAlike(uplinks, under, in, switch_leaf, rounds);
+  const bool alike = !alike_leaves.empty();
+  if (alike) uplinks = alike_leaves;
   std::vector<char> at_fault = FaultsInsideUplinks(uplinks, under, in);
+  if (alike) WithdrawCleanInside(uplinks, under, in, at_fault);
   int named = 0;
   for (int leaf = 0; leaf < leaves; ++leaf) {
-    if (verdict[static_cast<std::size_t>(leaf)] == kFine) continue;
-    NameLeaf(leaf, verdict[static_cast<std::size_t>(leaf)] == kSlowSwitch, under[static_cast<std::size_t>(leaf)],
-             implicated, at_fault, rounds);
+    const char v = verdict[static_cast<std::size_t>(leaf)];
+    if (v == kFine || (alike && v == kSlowUplink)) continue;
+    NameLeaf(leaf, v == kSlowSwitch, under[static_cast<std::size_t>(leaf)], implicated, at_fault, rounds);
     ++named;
   }
-  InsideUplinks(uplinks, under, at_fault);
-  Conclude(rounds.back(), fmt::format("{} leaf(s) checked in pairs inside and with partners outside: {} switch(es) "
-                                      "or uplink(s) slow", std::count(checked.begin(), checked.end(), 1), named));
+  InsideUplinks(uplinks, under, at_fault, in);
+  if (!alike) {
+    Conclude(rounds[1], fmt::format("{} leaf(s) checked in pairs inside and with partners outside: {} switch(es) or "
+                                    "uplink(s) slow", std::count(checked.begin(), checked.end(), 1), named));
+  }
   if (named == 0) return;
   WithdrawResidualsExplainedByTopology(verdict);
   RecheckExplained(verdict);
-}
-
-void Planner::InsideUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                            const std::vector<char>& at_fault) {
-  // The nodes of a slow uplink's leaf failed in company outside it, which hides a link inside the leaf (its ends
-  // were accused as nodes, then explained by the uplink). Their test together, inside the leaf, shows one if the
-  // probe sees it at the leaf's size: failing, it is left unresolved, never silently dropped.
-  std::vector<Trial> trials;
-  for (int leaf : uplinks) {
-    std::vector<int> nodes;
-    for (int n : under[static_cast<std::size_t>(leaf)]) {
-      if (at_fault[static_cast<std::size_t>(n)] == 0 && !IsLinkEnd(n)) nodes.push_back(n);
-    }
-    if (nodes.size() < 3) continue;
-    if (options_.group_limit > 1 && nodes.size() > static_cast<std::size_t>(options_.group_limit)) {
-      nodes.resize(static_cast<std::size_t>(options_.group_limit));
-    }
-    trials.push_back({TrialKind::kGroup, nodes, static_cast<int>(nodes.size())});
-  }
-  if (trials.empty()) return;
-  Ran ran = RunRound("leaf", trials);
-  for (std::size_t i = 0; i < trials.size(); ++i) {
-    if (!IsBad(ran.results[i].outcome)) continue;
-    Unresolved(trials[i].members, "topology",
-               fmt::format("under a slow uplink, these nodes still fail together inside their leaf, where the uplink "
-                           "does not reach ({}): a link or a fault at scale inside the leaf, not narrowed",
-                           Describe(ran.results[i])),
-               {ran.round});
-  }
 }
 
 std::vector<char> Planner::FaultsInsideUplinks(const std::vector<int>& uplinks,
@@ -281,8 +271,8 @@ void Planner::NameLeaf(int leaf, bool is_switch, const std::vector<int>& nodes, 
   std::size_t accused = 0;
   const std::vector<int> evidence = TakeExplained(rounds, [&](const Finding& f) {
     bool explained = false;
-    if (SingleNode(f)) {
-      explained = inside(f.members[0]);
+    if (SingleNode(f)) {  // not a node that failed alone (the node stage): a switch slows flows, not a node alone
+      explained = inside(f.members[0]) && f.stage != "node";
     } else if (f.kind == FindingKind::kLink) {
       bool a = inside(f.members[0]), b = inside(f.members[1]);
       explained = is_switch ? (a || b) : (a != b);
@@ -374,6 +364,23 @@ std::size_t Planner::SmallestFailure(const Finding& f) const {
   return std::max<std::size_t>(size, 2);
 }
 
+std::vector<std::vector<int>> Planner::ChunksApart(const std::vector<int>& nodes, std::size_t size) const {
+  // Each node into the first chunk with room that would not then hold both ends of a named link (which fails it).
+  std::vector<std::vector<int>> chunks;
+  for (int node : nodes) {
+    auto fits = [&](std::vector<int>& chunk) {
+      chunk.push_back(node);
+      const bool ok = chunk.size() <= size && !HoldsAnAccusedLink(chunk);
+      chunk.pop_back();
+      return ok;
+    };
+    auto home = std::find_if(chunks.begin(), chunks.end(), fits);
+    if (home == chunks.end()) chunks.push_back({node});
+    else home->push_back(node);
+  }
+  return chunks;
+}
+
 void Planner::RecheckExplained(const std::vector<char>& verdict) {
   // The findings left whose every failure a named switch or uplink, or another accused node, explains: each is
   // tested again at the size of its smallest failing test, with company that nothing implicates, under no named
@@ -405,9 +412,7 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
     next += size - 1;
     trials.push_back(std::move(trial));
   }
-  for (std::size_t i = 0; i < rest.size(); i += rest_size) {
-    std::vector<int> chunk(rest.begin() + static_cast<std::ptrdiff_t>(i),
-                           rest.begin() + static_cast<std::ptrdiff_t>(std::min(i + rest_size, rest.size())));
+  for (std::vector<int>& chunk : ChunksApart(rest, rest_size)) {
     const int under_test = static_cast<int>(chunk.size());
     while (chunk.size() < rest_size && next < good.size()) chunk.push_back(good[next++]);  // the last: padded
     if (chunk.size() < 2) continue;
