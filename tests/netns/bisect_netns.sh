@@ -7,6 +7,8 @@
 #   oneway    only the traffic from h3 to h7 at 100 Mbit/s (htb + u32 filter: a bad path one way, as a faulty
 #             spine link gives under static routing): the link h3<->h7, and neither host
 #   link      h1 <-> h5 at 100 Mbit/s both ways: the link, and neither host
+#   links     link and oneway at once, on one bring-up and one search (CI runs this, the two alone by hand): both
+#             links, and none of the four hosts
 #   cover     h1 <-> h5 at 10 Mbit/s, found by the cover stage: one matching in pairs (h1 and h5 never meet
 #             there), then mpi_alltoall on the affine plane's groups (--every-pair-up-to 2 --cover-links)
 #   crawl     h6 at 4 Mbit/s: one 4 MiB message takes 8 s, the pair probe cannot finish its samples in its
@@ -30,6 +32,7 @@ case $scenario in
   two-slow) subnet=6 culprits="h2 h6" ;;
   oneway) subnet=7 culprits="h3<->h7" ;;
   link) subnet=8 culprits="h1<->h5" ;;
+  links) subnet=12 culprits="h1<->h5 h3<->h7" ;;
   starved) subnet=9 culprits=h4 ;;
   crawl) subnet=10 culprits=h6 ;;
   cover) subnet=11 culprits="h1<->h5" ;;
@@ -144,6 +147,7 @@ case $scenario in
   crawl) slow_host h6 4mbit ;;
   oneway) slow_path h3 h7 ;;
   link) slow_path h1 h5; slow_path h5 h1 ;;
+  links) slow_path h1 h5; slow_path h5 h1; slow_path h3 h7 ;;
   cover) slow_path h1 h5 10mbit; slow_path h5 h1 10mbit ;;
 esac
 
