@@ -17,6 +17,8 @@
 #   hung      every kiln process on h5 freezes (SIGSTOP) as it starts: h5 and only h5
 #   starved   every process on h4 runs in a cgroup capped at 5% of one CPU: h4 (its compute rate against
 #             its peers', in the node stage) and only h4
+#   two-slow-starved  two-slow and starved at once, on one bring-up and one search (CI runs this, the two alone
+#             by hand): h2, h4 and h6, and nobody else
 #   slow-run  as slow, through `kiln run --hosts --bisect`: the run fails, its report names h3
 # Usage: bisect_netns.sh KILN SOURCE_DIR SCENARIO. Exit 77 (skipped) without root or namespaces. Everything it
 # makes (namespaces, bridge, processes, files) is removed on exit, also on failure; traffic stays inside.
@@ -34,12 +36,13 @@ case $scenario in
   link) subnet=8 culprits="h1<->h5" ;;
   links) subnet=12 culprits="h1<->h5 h3<->h7" ;;
   starved) subnet=9 culprits=h4 ;;
+  two-slow-starved) subnet=13 culprits="h2 h4 h6" ;;
   crawl) subnet=10 culprits=h6 ;;
   cover) subnet=11 culprits="h1<->h5" ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 cgroup=
-if [ "$scenario" = starved ]; then
+if [ "$scenario" = starved ] || [ "$scenario" = two-slow-starved ]; then
   [ -d /sys/fs/cgroup/cpu ] || { echo "SKIPPED: needs the cgroup v1 cpu controller"; exit 77; }
   cgroup=/sys/fs/cgroup/cpu/kiln-starved-$$
   for stale in /sys/fs/cgroup/cpu/kiln-starved-*; do  # left by a run killed before its cleanup
@@ -143,7 +146,7 @@ slow_path() {  # only what host $1 sends to host $2, at $3 (default 100mbit)
 }
 case $scenario in
   slow|slow-run) slow_host h3 ;;
-  two-slow) slow_host h2; slow_host h6 ;;
+  two-slow|two-slow-starved) slow_host h2; slow_host h6 ;;
   crawl) slow_host h6 4mbit ;;
   oneway) slow_path h3 h7 ;;
   link) slow_path h1 h5; slow_path h5 h1 ;;
