@@ -1,6 +1,7 @@
 // `kiln bisect`: find the nodes and links that make a probe fail, over real hosts or a simulated cluster.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdlib>
 #include <sstream>
@@ -9,12 +10,17 @@
 #include "apps/data_files.hpp"
 #include "apps/option_checks.hpp"
 #include "apps/process.hpp"
+#include "core/baseline.hpp"
 #include "core/errors.hpp"
 #include "core/units.hpp"
 #include "probes/registry.hpp"
 #include "reports/signing.hpp"
 #include "bisection/run.hpp"
+#include "bisection/simulation.hpp"
+#include "bisection/topology.hpp"
+#include "runners/hostfile.hpp"
 #include "runners/launch_context.hpp"
+#include "runners/suite.hpp"
 
 namespace kiln {
 namespace {
@@ -28,6 +34,36 @@ struct BisectArgs {
   bool no_padding = false;
   int gpus_per_node = 0;  // 0: this machine's GPUs (one rank when none)
 };
+
+// Every file and probe name kiln bisect reads, checked before --out is claimed: a bad one is exit 2 with no folder
+// made, and --force moves no earlier report aside for a run that cannot start. The bisection reads them again.
+// (Scopes, such as a pair probe given as --node-probe, are checked as the bisection starts.)
+void CheckInputs(const BisectionRunOptions& options, const ProbeRegistry& registry) {
+  if (options.simulate_path.empty() == options.hosts_path.empty()) {
+    throw InputError("kiln bisect needs exactly one of --hosts FILE (real nodes) or --simulate CLUSTER.xml");
+  }
+  // Each file is loaded for its errors only.
+  std::vector<std::string> names;
+  if (!options.simulate_path.empty()) {
+    names = LoadSimulatedCluster(options.simulate_path).nodes;
+  } else {
+    for (const HostEntry& host : LoadHostfile(options.hosts_path)) names.push_back(host.name);
+    if (!options.suite_path.empty()) LoadSuite(options.suite_path, registry);  // real trials take their steps from it
+  }
+  if (!options.topology_path.empty()) LoadTopology(options.topology_path, names);
+  LoadBaseline(options.baseline_path, registry.AllMetrics());
+  auto require_probes = [&](const std::string& list, const char* option) {
+    std::istringstream words(list == "none" ? "" : list);
+    for (std::string name; std::getline(words, name, ',');) {
+      if (registry.Find(name) != nullptr) continue;
+      throw InputError(fmt::format("{} '{}' is not a probe of this build ({})", option, name,
+                                   fmt::join(registry.Names(), ", ")));
+    }
+  };
+  require_probes(options.probe, "--probe");
+  require_probes(options.node_probe, "--node-probe");
+  require_probes(options.pair_probe, "--pair-probe");
+}
 
 int Bisect(BisectArgs& args, const char* argv0) {
   ProbeRegistry registry = ProbeRegistry::Default();
@@ -55,6 +91,7 @@ int Bisect(BisectArgs& args, const char* argv0) {
     throw InputError(fmt::format("--stages '{}' names no stage: give node, pair or group (a comma list)", args.stages));
   }
   options.planner.keep_scale = !args.no_padding;
+  CheckInputs(options, registry);
   const char* sysfs = std::getenv("KILN_SYSFS_ROOT");
   options.ranks_per_node = ChooseRanksPerNode(args.gpus_per_node, sysfs ? sysfs : "/sys");
   options.interrupted = &StopRequested();

@@ -7,6 +7,8 @@
 #   oneway    only the traffic from h3 to h7 at 100 Mbit/s (htb + u32 filter: a bad path one way, as a faulty
 #             spine link gives under static routing): the link h3<->h7, and neither host
 #   link      h1 <-> h5 at 100 Mbit/s both ways: the link, and neither host
+#   links     link and oneway at once, on one bring-up and one search (CI runs this, the two alone by hand): both
+#             links, and none of the four hosts
 #   cover     h1 <-> h5 at 10 Mbit/s, found by the cover stage: one matching in pairs (h1 and h5 never meet
 #             there), then mpi_alltoall on the affine plane's groups (--every-pair-up-to 2 --cover-links)
 #   crawl     h6 at 4 Mbit/s: one 4 MiB message takes 8 s, the pair probe cannot finish its samples in its
@@ -15,6 +17,8 @@
 #   hung      every kiln process on h5 freezes (SIGSTOP) as it starts: h5 and only h5
 #   starved   every process on h4 runs in a cgroup capped at 5% of one CPU: h4 (its compute rate against
 #             its peers', in the node stage) and only h4
+#   two-slow-starved  two-slow and starved at once, on one bring-up and one search (CI runs this, the two alone
+#             by hand): h2, h4 and h6, and nobody else
 #   slow-run  as slow, through `kiln run --hosts --bisect`: the run fails, its report names h3
 # Usage: bisect_netns.sh KILN SOURCE_DIR SCENARIO. Exit 77 (skipped) without root or namespaces. Everything it
 # makes (namespaces, bridge, processes, files) is removed on exit, also on failure; traffic stays inside.
@@ -30,13 +34,15 @@ case $scenario in
   two-slow) subnet=6 culprits="h2 h6" ;;
   oneway) subnet=7 culprits="h3<->h7" ;;
   link) subnet=8 culprits="h1<->h5" ;;
+  links) subnet=12 culprits="h1<->h5 h3<->h7" ;;
   starved) subnet=9 culprits=h4 ;;
+  two-slow-starved) subnet=13 culprits="h2 h4 h6" ;;
   crawl) subnet=10 culprits=h6 ;;
   cover) subnet=11 culprits="h1<->h5" ;;
   *) echo "unknown scenario '$scenario'" >&2; exit 2 ;;
 esac
 cgroup=
-if [ "$scenario" = starved ]; then
+if [ "$scenario" = starved ] || [ "$scenario" = two-slow-starved ]; then
   [ -d /sys/fs/cgroup/cpu ] || { echo "SKIPPED: needs the cgroup v1 cpu controller"; exit 77; }
   cgroup=/sys/fs/cgroup/cpu/kiln-starved-$$
   for stale in /sys/fs/cgroup/cpu/kiln-starved-*; do  # left by a run killed before its cleanup
@@ -140,10 +146,11 @@ slow_path() {  # only what host $1 sends to host $2, at $3 (default 100mbit)
 }
 case $scenario in
   slow|slow-run) slow_host h3 ;;
-  two-slow) slow_host h2; slow_host h6 ;;
+  two-slow|two-slow-starved) slow_host h2; slow_host h6 ;;
   crawl) slow_host h6 4mbit ;;
   oneway) slow_path h3 h7 ;;
   link) slow_path h1 h5; slow_path h5 h1 ;;
+  links) slow_path h1 h5; slow_path h5 h1; slow_path h3 h7 ;;
   cover) slow_path h1 h5 10mbit; slow_path h5 h1 10mbit ;;
 esac
 
@@ -154,12 +161,20 @@ out="$work/out"
 started=$(date +%s)
 suite="$source_dir/tests/fixtures/suites/bisect_netns.xml"
 baseline="$source_dir/tests/fixtures/baselines/netns.xml"
-if [ "$scenario" = linkdown ]; then
-  # Each pair trial of the downed host hangs until its step's timeout: 15 s are ample for a healthy pair here (the
-  # 30 s of the shared suite are for the crawl scenario's 4 Mbit/s link).
-  sed 's|<step probe="mpi_link" timeout="30s">|<step probe="mpi_link" timeout="15s">|' "$suite" > "$work/suite.xml"
-  grep -q 'probe="mpi_link" timeout="15s"' "$work/suite.xml" || { echo "FAIL: the pair step's timeout was not set"; exit 1; }
-  suite=$work/suite.xml
+slack=20  # seconds a trial may take to launch beyond its steps' timeouts (--launch-slack)
+if [ "$scenario" = linkdown ] || [ "$scenario" = hung ]; then
+  # These two wait out trials that never end (h4's pairs and h4 alone once its link is down: 4 trials; h5's node
+  # trial and its confirmation: 2), each until its steps' timeouts plus the slack. Shorter here: health and node
+  # steps 10 s, the pair step 15 s (the crawl scenario's 4 Mbit/s link needs the shared 30 s), slack 10 s, so a node
+  # trial may take 30 s and a pair trial 25 s. Healthy trials (launch and steps) took 3-5 s on an idle machine and
+  # at most 13.4 s (node) and 10.7 s (pair) at load 20 on 2 cores (docs/measurements.md): a trial past its time
+  # is retested before anyone is accused, and these limits stay twice the slowest seen under that load.
+  sed -e 's|<step probe="health" timeout="15s"/>|<step probe="health" timeout="10s"/>|' \
+      -e 's|<step probe="host_compute" timeout="15s">|<step probe="host_compute" timeout="10s">|' \
+      -e 's|<step probe="mpi_link" timeout="30s">|<step probe="mpi_link" timeout="15s">|' "$suite" > "$work/suite.xml"
+  [ "$(grep -c -e 'probe="health" timeout="10s"' -e 'probe="host_compute" timeout="10s"' \
+       -e 'probe="mpi_link" timeout="15s"' "$work/suite.xml")" = 3 ] || { echo "FAIL: the step timeouts were not set"; exit 1; }
+  suite=$work/suite.xml slack=10
 fi
 if [ "$scenario" = slow-run ]; then
   command=("$kiln" run --hosts "$work/hostfile" --bisect --suite "$suite" --baseline "$baseline" --mpirun-args "$mpi_args")
@@ -170,7 +185,7 @@ elif [ "$scenario" = cover ]; then
            --launcher mpirun --launcher-args "$mpi_args" --launch-slack 20 --every-pair-up-to 2 --cover-links)
 else
   command=("$kiln" bisect --hosts "$work/hostfile" --probe mpi_allreduce --suite "$suite" --baseline "$baseline"
-           --launcher mpirun --launcher-args "$mpi_args" --launch-slack 20)
+           --launcher mpirun --launcher-args "$mpi_args" --launch-slack "$slack")
 fi
 # Fake hostnames never reach DNS: a private /etc/hosts and resolv.conf in a mount namespace of our own.
 unshare --mount sh -c 'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' \
@@ -200,6 +215,13 @@ accused = sorted(finding_name(f) for f in b["findings"] if f["kind"] != "unresol
 unresolved = [f["reason"] for f in b["findings"] if f["kind"] == "unresolved"]
 print_rounds(b)
 print("pair coverage:", b["pair_coverage"]["text"])
+# Against the step timeouts: how long the trials that passed took (launch included), and those that did not.
+slowest = {}
+for t in (t for r in b["rounds"] for t in r["trials"] if t.get("outcome") == "pass" and "trials" not in t):
+    slowest[t.get("kind", "?")] = max(slowest.get(t.get("kind", "?"), 0), t["seconds"])
+others = [f'{t.get("nodes")} {t.get("outcome")} {t["seconds"]:.1f}s' for r in b["rounds"] for t in r["trials"]
+          if t.get("outcome") != "pass"]
+print("slowest passing trial:", ", ".join(f"{k} {v:.1f}s" for k, v in slowest.items()), "; others:", others)
 node_values = [f'{t.get("nodes")}={t["value"]:.3g}' for t in b["rounds"][0]["trials"] if t.get("value") is not None]
 print("node stage values:", " ".join(node_values))
 print("accused:", accused, "unresolved:", unresolved)

@@ -6,7 +6,7 @@ set -uo pipefail
 kiln=$1 source_dir=$2 runs=$3
 shift 3
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(healthy slow two-slow oneway link linkdown hung slow-run)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(healthy slow two-slow oneway link links starved two-slow-starved linkdown hung slow-run)
 logs=$(mktemp -d /tmp/kiln-soak-XXXXXX)
 for scenario in "${scenarios[@]}"; do
   passed=0
