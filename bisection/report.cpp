@@ -112,6 +112,13 @@ nlohmann::json RoundTrials(const RoundRecord& round, const NodeNames& names, con
   return trials;
 }
 
+// An unresolved finding whose tests failed again after the named faults were set aside (the residual check), or
+// that a topology stage could not pin to one switch or link, is a fault Kiln saw but could not name: the cluster
+// fails. One that failed once and passed in other company (intermittent) stays a warning.
+bool RepeatedFailure(const Finding& f) {
+  return f.stage == "residual" || f.stage == "topology";
+}
+
 }  // namespace
 
 nlohmann::json BisectionSection(const BisectResult& result, const std::vector<std::string>& names,
@@ -170,7 +177,7 @@ std::vector<Verdict> BisectionVerdicts(const BisectResult& result, const std::ve
                              f.reason, f.members.size());
     }
     if (f.kind == FindingKind::kUnresolved) {
-      v.outcome = f.members.empty() ? Outcome::kError : Outcome::kWarn;
+      v.outcome = f.members.empty() ? Outcome::kError : RepeatedFailure(f) ? Outcome::kFail : Outcome::kWarn;
     } else {
       v.outcome = Outcome::kFail;
     }
