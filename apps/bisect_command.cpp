@@ -63,6 +63,7 @@ void CheckInputs(const BisectionRunOptions& options, const ProbeRegistry& regist
   require_probes(options.probe, "--probe");
   require_probes(options.node_probe, "--node-probe");
   require_probes(options.pair_probe, "--pair-probe");
+  CheckStageProbes(options, registry);  // and each of the scope its stage needs
 }
 
 int Bisect(BisectArgs& args, const char* argv0) {

@@ -185,6 +185,10 @@ SearchOutcome Search(const BisectionRunOptions& options, const ProbeRegistry& re
 
 }  // namespace
 
+void CheckStageProbes(const BisectionRunOptions& options, const ProbeRegistry& registry) {
+  ChooseProbes(options, registry);
+}
+
 nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const ProbeRegistry& registry) {
   bool simulated = !options.simulate_path.empty();
   if (simulated == !options.hosts_path.empty()) {

@@ -57,6 +57,10 @@ std::string AddBisectionToReport(nlohmann::json& report, BisectionRunOptions opt
 // The bisection's report, in memory: its findings as verdicts and the `bisection` section. Throws as RunBisection.
 nlohmann::json BuildBisectionReport(const BisectionRunOptions& options, const ProbeRegistry& registry);
 
+// Checks the probes the stages would use (each a probe of this build, of the scope its stage needs) as RunBisection
+// does, before anything is written: throws InputError naming the option at fault.
+void CheckStageProbes(const BisectionRunOptions& options, const ProbeRegistry& registry);
+
 // BuildBisectionReport, written as a bundle (signed, chained) in options.out_dir.
 // Throws InputError for bad input (unknown probe, a probe of the wrong scope, bad files), RunError when the
 // trials cannot be launched or the report cannot be written.

@@ -132,9 +132,11 @@ TEST(BisectCli, BadInputExitsTwoAndSaysWhy) {
   auto probe = testing::RunKiln({"bisect", "--simulate", cluster, "--probe", "nope"});
   EXPECT_EQ(probe.exit_code, 2);
   EXPECT_NE(probe.output.find("--probe 'nope' is not a probe"), std::string::npos) << probe.output;
-  auto node_probe = testing::RunKiln({"bisect", "--simulate", cluster, "--node-probe", "mpi_link"});
+  const auto unclaimed = dir.path() / "node-probe";
+  auto node_probe = testing::RunKiln({"bisect", "--simulate", cluster, "--node-probe", "mpi_link", "--out", unclaimed.string()});
   EXPECT_EQ(node_probe.exit_code, 2);
   EXPECT_NE(node_probe.output.find("must be a node probe"), std::string::npos) << node_probe.output;
+  EXPECT_FALSE(std::filesystem::exists(unclaimed)) << "a probe of the wrong scope is found before --out is claimed";
   std::string bad = dir.Write("bad.xml", "<cluster nodes=\"4\">\n  <fault kind=\"slow_node\" node=\"node9\"/>\n</cluster>\n");
   auto file = testing::RunKiln({"bisect", "--simulate", bad});
   EXPECT_EQ(file.exit_code, 2);
