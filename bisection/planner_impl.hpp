@@ -162,6 +162,12 @@ class Planner {
   // no suspect end; `doubtful` gets those whose suspect end passed every time (links only if they fail twice more).
   std::vector<FailedPair> SettleFlappingEnds(const std::vector<FailedPair>& failed, std::size_t first_round,
                                              const std::string& stage, std::vector<FailedPair>& doubtful);
+  // Tests the pending suspects with cleared partners, a round each, up to a bound: failing once, a suspect is accused
+  // as a node (links with it withdrawn); one no longer among `suspects()` leaves. `pending` keeps those that passed.
+  void TestWithCleared(std::vector<int>& pending, const std::string& stage,
+                       const std::function<std::vector<int>()>& suspects);
+  // The nodes in failing cover groups (since `first_round`) of two rounds or more that no named fault explains.
+  std::vector<int> RecurringFailures(std::size_t first_round) const;
   // The pairs a narrowing found, as links: flapping ends settled first; the rest accused on the narrowing's evidence
   // (`on_evidence`, AccuseLinksOnEvidence) or when they fail once more. Returns the ends whose pair did not repeat.
   std::vector<int> ConfirmNarrowedPairs(const std::vector<FailedPair>& found, std::size_t first_round,
