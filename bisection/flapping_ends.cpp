@@ -67,7 +67,12 @@ std::vector<int> Planner::FlappingSuspects(const std::vector<FailedPair>& pairs,
         const std::vector<int>& of = partners[static_cast<std::size_t>(node)];
         if (of.empty() || failed_apart[static_cast<std::size_t>(node)]) continue;
         if (std::any_of(of.begin(), of.end(), [&](int other) { return Holds(round.trials[t].members, other); })) continue;
-        if (!ExplainedWithout(round.trials[t].members, node)) failed_apart[static_cast<std::size_t>(node)] = 1;
+        if (ExplainedWithout(round.trials[t].members, node)) continue;
+        // Another pair found, both its ends in the test (two links in one group), explains it as well.
+        const bool other_pair = std::any_of(pairs.begin(), pairs.end(), [&](const FailedPair& p) {
+          return p.a != node && p.b != node && Holds(round.trials[t].members, p.a) && Holds(round.trials[t].members, p.b);
+        });
+        if (!other_pair) failed_apart[static_cast<std::size_t>(node)] = 1;
       }
     }
   }
