@@ -66,6 +66,7 @@ struct Case {
   int nodes, limit;
   double probability;
   bool with_link;
+  int leaf = 0;  // > 0: the planner is given a tree of leaves of this many nodes (--topology)
 };
 
 void Check(const Case& c, std::uint64_t seeds) {
@@ -81,9 +82,11 @@ void Check(const Case& c, std::uint64_t seeds) {
     SimulatedExecutor executor(cluster);
     BisectOptions options;
     options.group_limit = c.limit;
+    for (int i = 0; c.leaf > 0 && i < c.nodes; ++i) options.leaf_of.push_back(i / c.leaf);
     BisectResult r = Bisect(cluster.nodes, executor, options);
     EXPECT_EQ(Verdict(r, expected), "") << c.nodes << " nodes, limit " << c.limit << ", p " << c.probability
-                                        << (c.with_link ? ", with a link" : "") << ", seed " << seed << ": "
+                                        << (c.with_link ? ", with a link" : "") << (c.leaf > 0 ? ", tree" : "")
+                                        << ", seed " << seed << ": "
                                         << r.conclusion;
   }
 }
@@ -98,6 +101,12 @@ TEST(BisectionFlapping, FlappingNodesAtOtherSizesAndProbabilities) {
     for (double p : {0.3, 0.6, 0.9}) {
       for (bool link : {false, true}) Check({nodes, nodes == 64 ? 16 : 32, p, link}, 4);
     }
+  }
+}
+
+TEST(BisectionFlapping, AFlappingNodeUnderATreeTopologyIsTheNode) {
+  for (double p : {0.3, 0.6, 0.9}) {
+    for (bool link : {false, true}) Check({232, 32, p, link, 32}, 4);
   }
 }
 
