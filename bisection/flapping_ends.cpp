@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "bisection/planner_impl.hpp"
 
@@ -58,26 +59,30 @@ std::vector<int> Planner::FlappingSuspects(const std::vector<FailedPair>& pairs,
     }
   }
   std::vector<int> suspects;
-  std::vector<char> failed_apart(state_.size(), 0);  // failed a test holding none of its partners, unexplained
+  // Rounds in which it failed a test holding none of its partners, unexplained. Two: a link's end fails apart once
+  // at most in the cover (the one group it shares with a fault not named yet, such as a node failing at scale).
+  std::vector<int> failed_apart(state_.size(), 0), last(state_.size(), -1);
   for (std::size_t r = first_round; r < result_.rounds.size(); ++r) {
     const RoundRecord& round = result_.rounds[r];
     for (std::size_t t = 0; t < round.trials.size(); ++t) {
       if (!IsBad(round.results[t].outcome)) continue;
       for (int node : round.trials[t].members) {
         const std::vector<int>& of = partners[static_cast<std::size_t>(node)];
-        if (of.empty() || failed_apart[static_cast<std::size_t>(node)]) continue;
+        if (of.empty() || last[static_cast<std::size_t>(node)] == round.index) continue;
         if (std::any_of(of.begin(), of.end(), [&](int other) { return Holds(round.trials[t].members, other); })) continue;
         if (ExplainedWithout(round.trials[t].members, node)) continue;
         // Another pair found, both its ends in the test (two links in one group), explains it as well.
         const bool other_pair = std::any_of(pairs.begin(), pairs.end(), [&](const FailedPair& p) {
           return p.a != node && p.b != node && Holds(round.trials[t].members, p.a) && Holds(round.trials[t].members, p.b);
         });
-        if (!other_pair) failed_apart[static_cast<std::size_t>(node)] = 1;
+        if (other_pair) continue;
+        last[static_cast<std::size_t>(node)] = round.index;
+        ++failed_apart[static_cast<std::size_t>(node)];
       }
     }
   }
   for (std::size_t i = 0; i < state_.size(); ++i) {
-    if (partners[i].size() >= 2 || failed_apart[i]) suspects.push_back(static_cast<int>(i));
+    if (partners[i].size() >= 2 || failed_apart[i] >= 2) suspects.push_back(static_cast<int>(i));
   }
   return suspects;
 }
@@ -107,6 +112,8 @@ std::vector<Planner::FailedPair> Planner::SettleFlappingEnds(const std::vector<F
 
 void Planner::TestWithCleared(std::vector<int>& pending, const std::string& stage,
                               const std::function<std::vector<int>()>& suspects) {
+  std::vector<int> passed, budget(state_.size(), 0), passes(state_.size(), 0);
+  for (int node : pending) budget[static_cast<std::size_t>(node)] = FlapBudget(node);
   for (int round = 0; round < kFlapTests && !pending.empty(); ++round) {
     for (int node : pending) At(node).cleared = false;
     std::vector<Trial> trials = WithClearedPartners(pending);
@@ -116,7 +123,10 @@ void Planner::TestWithCleared(std::vector<int>& pending, const std::string& stag
     for (std::size_t i = 0; i < trials.size(); ++i) {
       const int node = trials[i].members[0];
       At(node).last_partner = trials[i].members[1];
-      if (!IsBad(ran.results[i].outcome)) continue;
+      if (!IsBad(ran.results[i].outcome)) {
+        if (++passes[static_cast<std::size_t>(node)] >= budget[static_cast<std::size_t>(node)]) passed.push_back(node);
+        continue;
+      }
       At(node).evidence.push_back(ran.round);
       Accuse(node, stage, fmt::format("fails in tests with different partners that no named fault explains, and again "
                                         "with the cleared node {} ({}): a node failing only some of its tests, not links", names_[static_cast<std::size_t>(trials[i].members[1])],
@@ -126,7 +136,7 @@ void Planner::TestWithCleared(std::vector<int>& pending, const std::string& stag
       withdrawn_links_ += static_cast<long>(std::erase_if(
           result_.findings, [&](const Finding& f) { return f.kind == FindingKind::kLink && Holds(f.members, node); }));
     }
-    std::erase_if(pending, [&](int node) { return At(node).accused; });
+    std::erase_if(pending, [&](int node) { return At(node).accused || Holds(passed, node); });
     // A suspect only for failing beside one accused meanwhile is a suspect no more.
     std::vector<int> still = suspects();
     std::erase_if(pending, [&](int node) { return !Holds(still, node); });
@@ -134,6 +144,30 @@ void Planner::TestWithCleared(std::vector<int>& pending, const std::string& stag
                             ? fmt::format("{} suspect(s) pass with cleared partners", trials.size())
                             : fmt::format("accused as flapping: {}", Names(accused)));
   }
+  pending.insert(pending.end(), passed.begin(), passed.end());
+}
+
+int Planner::FlapBudget(int node) const {
+  // Its share of failing cover groups without its partners: a node failing that often fails one of n tests with
+  // cleared partners with probability 1 - (1 - rate)^n; n is chosen for 98%, within 2 and kFlapTests.
+  const std::vector<int>& partners = state_[static_cast<std::size_t>(node)].failed_company;
+  int held = 0, failed = 0;
+  for (std::size_t r = cover_first_round_; r < result_.rounds.size(); ++r) {
+    const RoundRecord& round = result_.rounds[r];
+    if (round.stage != "cover") continue;
+    for (std::size_t t = 0; t < round.trials.size(); ++t) {
+      const std::vector<int>& members = round.trials[t].members;
+      if (!Holds(members, node) ||
+          std::any_of(partners.begin(), partners.end(), [&](int other) { return Holds(members, other); })) {
+        continue;
+      }
+      ++held;
+      failed += IsBad(round.results[t].outcome) ? 1 : 0;
+    }
+  }
+  const double rate = held == 0 ? 0 : static_cast<double>(failed) / held;
+  if (rate <= 0.3) return kFlapTests;
+  return std::clamp(static_cast<int>(std::ceil(std::log(0.02) / std::log(1 - std::min(rate, 0.99)))), 2, kFlapTests);
 }
 
 std::vector<int> Planner::RecurringFailures(std::size_t first_round) const {

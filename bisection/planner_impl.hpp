@@ -166,6 +166,9 @@ class Planner {
   // as a node (links with it withdrawn); one no longer among `suspects()` leaves. `pending` keeps those that passed.
   void TestWithCleared(std::vector<int>& pending, const std::string& stage,
                        const std::function<std::vector<int>()>& suspects);
+  // How many passes with cleared partners clear a suspect: fewer the more often it failed cover groups apart (a node
+  // failing that often would have failed one of them), at most the bound.
+  int FlapBudget(int node) const;
   // The nodes in failing cover groups (since `first_round`) of two rounds or more that no named fault explains.
   std::vector<int> RecurringFailures(std::size_t first_round) const;
   // The pairs a narrowing found, as links: flapping ends settled first; the rest accused on the narrowing's evidence
