@@ -177,7 +177,10 @@ bool Planner::CoverStage(int limit) {
   const std::size_t findings_before = result_.findings.size();
   CoverDesign design = CoverRounds(static_cast<int>(n), limit);
   std::vector<std::vector<int>> groups = RunCover(alive, design.rounds);
-  const bool failed_any = !groups.empty() || result_.findings.size() > findings_before;
+  const long withdrawn_before = withdrawn_links_;
+  WithdrawWhatAccusedNodesExplain();  // a node the cover settled may have faked a link in the pair stage
+  const bool failed_any = !groups.empty() || result_.findings.size() > findings_before ||
+                          withdrawn_links_ > withdrawn_before;
   const std::size_t cover_rounds = design.rounds.size();
   std::vector<FailedPair> failed;
   failing_groups_.insert(failing_groups_.end(), groups.begin(), groups.end());  // checked again at the end

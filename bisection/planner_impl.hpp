@@ -166,6 +166,9 @@ class Planner {
   // as a node (links with it withdrawn); one no longer among `suspects()` leaves. `pending` keeps those that passed.
   void TestWithCleared(std::vector<int>& pending, const std::string& stage,
                        const std::function<std::vector<int>()>& suspects);
+  // Withdraws the links with an accused end and the accused nodes' own unresolved findings (counted as named in
+  // withdrawn_links_, for the callers that compare counts of findings).
+  void WithdrawWhatAccusedNodesExplain();
   // How many passes with cleared partners clear a suspect: fewer the more often it failed cover groups apart (a node
   // failing that often would have failed one of them), at most the bound.
   int FlapBudget(int node) const;
