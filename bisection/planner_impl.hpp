@@ -285,9 +285,9 @@ class Planner {
     std::vector<int> members;
     int round = -1;
   } early_whole_;  // WholeGroupPassesFirst's test when it did not pass: the group stage's first, if nobody changed
-  bool cover_ran_ = false;
-  std::size_t cover_first_round_ = 0;
-  long withdrawn_links_ = 0;  // links withdrawn when one end was found flapping (SettleFlappingEnds)  // the cover's first round: a flapping node's failures are counted from it  // the cover stage ran: the group stage does not fall back on it again
+  bool cover_ran_ = false;  // the cover stage ran: the group stage does not fall back on it again
+  std::size_t cover_first_round_ = 0;  // the cover's first round: a flapping node's failures count from it
+  long withdrawn_links_ = 0;  // findings withdrawn once a node was accused (WithdrawWhatAccusedNodesExplain)
   bool every_pair_met_ = false;  // the pair stage tested every pair (its circle method), not a matching
   std::vector<std::vector<int>> failing_groups_;  // the cover's failing groups, checked again at the end
   std::optional<double> peer_reference_;  // the first node round's median value

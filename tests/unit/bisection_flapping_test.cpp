@@ -1,6 +1,7 @@
-// A node that fails only some of its tests (flapping) under a probe sensitivity (group limit): the cover's groups
-// that hold it fail only sometimes, and the narrowing of such a group ends on pairs with it. It must be named as the
-// node, as it is without a group limit, and no link with it accused.
+// A node that fails only some of its tests (flapping) under a probe sensitivity (group limit): the
+// cover's groups that hold it fail only sometimes, and the narrowing of such a group ends on pairs
+// with it. It must be named as the node, as it is without a group limit, and no link with it
+// accused.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -41,7 +42,8 @@ SimulatedCluster Cluster(int nodes, std::vector<SimulatedFault> faults, std::uin
   return c;
 }
 
-// What the search said, against the faults: every fault named (sorted members), nothing else, nothing unresolved.
+// What the search said, against the faults: every fault named (sorted members), nothing else,
+// nothing unresolved.
 std::string Verdict(const BisectResult& r, const std::vector<std::vector<int>>& faults) {
   std::vector<std::vector<int>> named;
   std::string wrong;
@@ -51,13 +53,15 @@ std::string Verdict(const BisectResult& r, const std::vector<std::vector<int>>& 
     if (f.kind == FindingKind::kUnresolved) {
       wrong += fmt::format(" unresolved {}: {};", fmt::join(m, ","), f.reason);
     } else if (std::find(faults.begin(), faults.end(), m) == faults.end()) {
-      wrong += fmt::format(" false {} {}: {};", f.kind == FindingKind::kLink ? "link" : "node", fmt::join(m, ","), f.reason);
+      wrong += fmt::format(" false {} {}: {};", f.kind == FindingKind::kLink ? "link" : "node",
+                           fmt::join(m, ","), f.reason);
     } else {
       named.push_back(m);
     }
   }
   for (const std::vector<int>& fault : faults) {
-    if (std::find(named.begin(), named.end(), fault) == named.end()) wrong += fmt::format(" missed {};", fmt::join(fault, ","));
+    if (std::find(named.begin(), named.end(), fault) == named.end())
+      wrong += fmt::format(" missed {};", fmt::join(fault, ","));
   }
   return wrong;
 }
@@ -84,10 +88,10 @@ void Check(const Case& c, std::uint64_t seeds) {
     options.group_limit = c.limit;
     for (int i = 0; c.leaf > 0 && i < c.nodes; ++i) options.leaf_of.push_back(i / c.leaf);
     BisectResult r = Bisect(cluster.nodes, executor, options);
-    EXPECT_EQ(Verdict(r, expected), "") << c.nodes << " nodes, limit " << c.limit << ", p " << c.probability
-                                        << (c.with_link ? ", with a link" : "") << (c.leaf > 0 ? ", tree" : "")
-                                        << ", seed " << seed << ": "
-                                        << r.conclusion;
+    EXPECT_EQ(Verdict(r, expected), "")
+        << c.nodes << " nodes, limit " << c.limit << ", p " << c.probability
+        << (c.with_link ? ", with a link" : "") << (c.leaf > 0 ? ", tree" : "") << ", seed " << seed
+        << ": " << r.conclusion;
   }
 }
 
