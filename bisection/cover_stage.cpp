@@ -173,18 +173,21 @@ bool Planner::CoverStage(int limit) {
   const auto n = static_cast<long long>(alive.size());
   if (n < 3 || every_pair_met_) return false;  // every pair met in pairs
   cover_ran_ = true;
-  const std::size_t first_round = result_.rounds.size();
+  const std::size_t first_round = cover_first_round_ = result_.rounds.size();
   const std::size_t findings_before = result_.findings.size();
   CoverDesign design = CoverRounds(static_cast<int>(n), limit);
   std::vector<std::vector<int>> groups = RunCover(alive, design.rounds);
-  const bool failed_any = !groups.empty() || result_.findings.size() > findings_before;
+  const long withdrawn_before = withdrawn_links_;
+  WithdrawWhatAccusedNodesExplain();  // a node the cover settled may have faked a link in the pair stage
+  const bool failed_any = !groups.empty() || result_.findings.size() > findings_before ||
+                          withdrawn_links_ > withdrawn_before;
   const std::size_t cover_rounds = design.rounds.size();
   std::vector<FailedPair> failed;
   failing_groups_.insert(failing_groups_.end(), groups.begin(), groups.end());  // checked again at the end
   SearchGroupForLink(std::move(groups), failed, "cover", PassedBlocks(alive, design.block, first_round), true);
   // The narrowing saw the pair fail in other company (its group, the parts holding both, the pair alone): when
   // neither end failed anywhere without the other, that is the repeat; else the pair is tested once more.
-  std::vector<int> intermittent = ConfirmLinks(AccuseLinksOnEvidence(failed, first_round, "cover"), "cover", 1);
+  std::vector<int> intermittent = ConfirmNarrowedPairs(failed, first_round, "cover", true);
   std::vector<int> settle;
   for (int node : intermittent) {
     if (At(node).accused || IsLinkEnd(node) || std::find(settle.begin(), settle.end(), node) != settle.end()) continue;

@@ -152,6 +152,33 @@ class Planner {
   // Whether both ends of an accused link are among `members` (their failure is explained).
   bool HoldsAnAccusedLink(const std::vector<int>& members) const;
 
+  // ---- flapping ends of the pairs a narrowing found (flapping_ends.cpp) ----
+  // The ends of `pairs` that may be flapping nodes rather than links' ends: ends of pairs with two partners or more,
+  // or failing (since `first_round`) in a test that holds none of their partners and no named fault.
+  // Whether a failed test of `members` held a named fault that is not `node` or a link with it.
+  bool ExplainedWithout(const std::vector<int>& members, int node) const;
+  std::vector<int> FlappingSuspects(const std::vector<FailedPair>& pairs, std::size_t first_round) const;
+  // Tests those ends with cleared partners, up to a bound: failing, each is accused as a node. Returns the pairs with
+  // no suspect end; `doubtful` gets those whose suspect end passed every time (links only if they fail twice more).
+  std::vector<FailedPair> SettleFlappingEnds(const std::vector<FailedPair>& failed, std::size_t first_round,
+                                             const std::string& stage, std::vector<FailedPair>& doubtful);
+  // Tests the pending suspects with cleared partners, a round each, up to a bound: failing once, a suspect is accused
+  // as a node (links with it withdrawn); one no longer among `suspects()` leaves. `pending` keeps those that passed.
+  void TestWithCleared(std::vector<int>& pending, const std::string& stage,
+                       const std::function<std::vector<int>()>& suspects);
+  // Withdraws the links with an accused end and the accused nodes' own unresolved findings (counted as named in
+  // withdrawn_links_, for the callers that compare counts of findings).
+  void WithdrawWhatAccusedNodesExplain();
+  // How many passes with cleared partners clear a suspect: fewer the more often it failed cover groups apart (a node
+  // failing that often would have failed one of them), at most the bound.
+  int FlapBudget(int node) const;
+  // The nodes in failing cover groups (since `first_round`) of two rounds or more that no named fault explains.
+  std::vector<int> RecurringFailures(std::size_t first_round) const;
+  // The pairs a narrowing found, as links: flapping ends settled first; the rest accused on the narrowing's evidence
+  // (`on_evidence`, AccuseLinksOnEvidence) or when they fail once more. Returns the ends whose pair did not repeat.
+  std::vector<int> ConfirmNarrowedPairs(const std::vector<FailedPair>& found, std::size_t first_round,
+                                        const std::string& stage, bool on_evidence);
+
   // ---- residual checks (residual_check.cpp) ----
   // Each group the cover saw fail runs again without the named faults (each named link's ends apart); one still
   // failing is narrowed again, or left unresolved. Then withdraws the unresolved nodes whose failures are explained.
@@ -291,6 +318,8 @@ class Planner {
     int round = -1;
   } early_whole_;  // WholeGroupPassesFirst's test when it did not pass: the group stage's first, if nobody changed
   bool cover_ran_ = false;  // the cover stage ran: the group stage does not fall back on it again
+  std::size_t cover_first_round_ = 0;  // the cover's first round: a flapping node's failures count from it
+  long withdrawn_links_ = 0;  // findings withdrawn once a node was accused (WithdrawWhatAccusedNodesExplain)
   bool every_pair_met_ = false;  // the pair stage tested every pair (its circle method), not a matching
   std::vector<std::vector<int>> failing_groups_;  // the cover's failing groups, checked again at the end
   std::optional<double> peer_reference_;  // the first node round's median value

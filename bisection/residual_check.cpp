@@ -193,11 +193,16 @@ void Planner::ExplainResiduals() {
 }
 
 bool Planner::NarrowResiduals(const std::vector<std::vector<int>>& failing) {
-  const std::size_t before = result_.findings.size();
+  // Named: a finding not unresolved, or a link withdrawn (a flapping node named in its place).
+  auto named = [this] {
+    return withdrawn_links_ + std::count_if(result_.findings.begin(), result_.findings.end(),
+                                            [](const Finding& f) { return f.kind != FindingKind::kUnresolved; });
+  };
+  const auto before = named();
   std::vector<FailedPair> found;
   SearchGroupForLink(failing, found, "residual");
   // The narrowing saw the pair fail in other company (the residual group, its parts): one repeat more.
-  std::vector<int> intermittent = ConfirmLinks(found, "residual", 1);
+  std::vector<int> intermittent = ConfirmNarrowedPairs(found, cover_first_round_, "residual", false);
   std::vector<int> settle;
   for (int node : intermittent) {
     if (At(node).accused || IsLinkEnd(node) || Holds(settle, node)) continue;
@@ -205,8 +210,7 @@ bool Planner::NarrowResiduals(const std::vector<std::vector<int>>& failing) {
   }
   for (int node : settle) At(node).tested = 0;
   Settle(settle, "residual", [this](const std::vector<int>& pending) { return WithClearedPartners(pending); });
-  return std::any_of(result_.findings.begin() + static_cast<std::ptrdiff_t>(before), result_.findings.end(),
-                     [](const Finding& f) { return f.kind != FindingKind::kUnresolved; });
+  return named() > before;
 }
 
 bool Planner::FailureExplained(const Trial& trial, int node) const {

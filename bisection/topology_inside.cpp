@@ -131,7 +131,9 @@ void Planner::NarrowInsideLeaves(std::vector<std::vector<int>> failing, std::vec
       SearchGroupForLink(failing, found, "topology");
       ConfirmLinks(EndsApartInside(found, inside), "topology", 1);
     }
-    const bool named = std::any_of(result_.findings.begin() + static_cast<std::ptrdiff_t>(before),
+    // (min: findings withdrawn meanwhile, e.g. links of a node accused in their place, must not index past the end)
+    const auto from = static_cast<std::ptrdiff_t>(std::min(before, result_.findings.size()));
+    const bool named = std::any_of(result_.findings.begin() + from,
                                    result_.findings.end(), [](const Finding& f) { return f.kind != FindingKind::kUnresolved; });
     if (!named) {
       for (const std::vector<int>& group : failing) {
