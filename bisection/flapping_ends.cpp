@@ -230,6 +230,12 @@ std::vector<int> Planner::RecurringFailures(std::size_t first_round) const {
 std::vector<int> Planner::ConfirmNarrowedPairs(const std::vector<FailedPair>& found,
                                                std::size_t first_round, const std::string& stage,
                                                bool on_evidence) {
+  // Under a tree (--topology), a slow switch or uplink makes its nodes fail in many companies, as a
+  // flapping node does, and testing them with cleared partners accused them (two random clusters):
+  // there the pairs are confirmed as before and the topology stage explains them.
+  if (!options_.leaf_of.empty()) {
+    return ConfirmLinks(on_evidence ? AccuseLinksOnEvidence(found, first_round, stage) : found, stage, 1);
+  }
   std::vector<FailedPair> doubtful;
   std::vector<FailedPair> pairs = SettleFlappingEnds(found, first_round, stage, doubtful);
   if (on_evidence) pairs = AccuseLinksOnEvidence(pairs, first_round, stage);
