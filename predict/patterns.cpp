@@ -34,19 +34,26 @@ void CounterPatterns::Add(std::int64_t hour, double increment, double usual_per_
 
 void CounterPatterns::Close(const PatternRule& rule) {
   if (hour_ < 0 || !trusted_ || sum_ < threshold_) return;
-  if (!burst_hours_.empty() && hour_ - burst_hours_.back() < rule.burst_gap_hours) {
-    burst_hours_.back() = hour_;  // the same burst, one more hour of it
+  if (!burst_hours_.empty() && hour_ - burst_hours_.back().first < rule.burst_gap_hours) {
+    burst_hours_.back() = {hour_, epoch_};  // the same burst, one more hour of it
   } else {
-    burst_hours_.push_back(hour_);
+    burst_hours_.emplace_back(hour_, epoch_);
   }
-  while (!burst_hours_.empty() && burst_hours_.front() <= hour_ - rule.burst_horizon) burst_hours_.pop_front();
+  while (!burst_hours_.empty() && burst_hours_.front().first <= hour_ - rule.burst_horizon) burst_hours_.pop_front();
 }
 
-int CounterPatterns::Bursts(std::int64_t hour, const PatternRule& rule) const {
-  int count = 0;
-  for (std::int64_t h : burst_hours_) count += h > hour - rule.burst_horizon ? 1 : 0;
+CounterPatterns::BurstCount CounterPatterns::Bursts(std::int64_t hour, const PatternRule& rule) const {
+  BurstCount count;
+  for (const auto& [h, epoch] : burst_hours_) {
+    if (h <= hour - rule.burst_horizon) continue;
+    ++count.all;
+    if (epoch == epoch_) ++count.since_reset;
+  }
   bool gathering = hour_ >= 0 && hour_ > hour - rule.burst_horizon && trusted_ && sum_ >= threshold_;
-  if (gathering && (burst_hours_.empty() || hour_ - burst_hours_.back() >= rule.burst_gap_hours)) ++count;
+  if (gathering && (burst_hours_.empty() || hour_ - burst_hours_.back().first >= rule.burst_gap_hours)) {
+    ++count.all;
+    ++count.since_reset;
+  }
   return count;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <utility>
 
 #include "predict/counter_state.hpp"
 
@@ -19,7 +20,8 @@ struct PatternRule {
   double usual_sigmas = 6;
   int burst_gap_hours = 3;
   int burst_warmup_hours = 36;  // bursts in a series' first hours (its usual rate unknown) do not count
-  int bursts_needed = 3;     // separate bursts ...
+  int bursts_needed = 3;     // separate bursts with no counter reset between them ...
+  int bursts_across_resets = 4;  // ... or this many across resets (a reset repairs: remaps applied, links retrained)
   int burst_horizon = 168;   // ... within this many hours (a week)
   // Steep growth: steep_windows consecutive windows (of 1 to steep_width hours), each with more increments than the
   // one before, the first above three times the usual and by steep_sigmas deviations (benign series come in lumps),
@@ -46,8 +48,15 @@ class CounterPatterns {
   // `usual_per_hour`: the series' usual rate (CounterState::UsualPerHour); `trusted`: false for an increment that
   // the exporter gathered over hours of silence (it cannot tell when the errors came).
   void Add(std::int64_t hour, double increment, double usual_per_hour, bool trusted, const PatternRule& rule);
-  // Separate bursts within the rule's horizon up to `hour` (the hour being gathered counts once it is one).
-  int Bursts(std::int64_t hour, const PatternRule& rule) const;
+  // Separate bursts within the rule's horizon up to `hour` (the hour being gathered counts once it is one): all of
+  // them, and those since the counter's last reset.
+  struct BurstCount {
+    int all = 0;
+    int since_reset = 0;
+  };
+  BurstCount Bursts(std::int64_t hour, const PatternRule& rule) const;
+  // The counter was reset (a reboot, a driver reload): the bursts before it count only towards bursts_across_resets.
+  void Reset() { ++epoch_; }
   // The first hour of the current activity, when the series was clean for clean_hours before it; -1 otherwise.
   std::int64_t CleanOnset() const { return onset_hour_; }
   // A repair (the node was down): bursts before it are no evidence, and cleanliness must be seen again.
@@ -58,7 +67,8 @@ class CounterPatterns {
  private:
   void Close(const PatternRule& rule);
 
-  std::deque<std::int64_t> burst_hours_;  // the last hour of each separate burst
+  std::deque<std::pair<std::int64_t, int>> burst_hours_;  // the last hour of each separate burst, and its epoch
+  int epoch_ = 0;                                         // counter resets seen
   std::int64_t hour_ = -1;                // the hour being gathered
   double sum_ = 0;
   bool trusted_ = true;

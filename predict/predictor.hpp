@@ -78,6 +78,7 @@ class Predictor {
     int hour_count = 0;
     Cusum cusum;
     CounterPatterns patterns;
+    std::int64_t resets_seen = 0;                        // the counter's resets the patterns were told of
     std::deque<std::pair<std::int64_t, double>> remaps;  // newly remapped rows (remap counters), the last week
     std::int64_t pending_since = -1;                     // remap pending gauge: when it went to 1
     std::int64_t xid74_t = -1;                           // XID gauge: the last change to 74 (NVLink)

@@ -46,6 +46,10 @@ const PatternRule* Predictor::PatternsOf(Signal signal) const {
 
 void Predictor::UpdatePatterns(SeriesState& state, Signal signal, const Sample& sample, double increment,
                                bool trusted) {
+  if (state.counter.resets() != state.resets_seen) {
+    state.resets_seen = state.counter.resets();
+    state.patterns.Reset();
+  }
   if (increment <= 0) return;
   if (signal == Signal::kRemappedRows || signal == Signal::kRemappedRowsUncorr) {
     state.remaps.emplace_back(sample.t, increment);
@@ -65,13 +69,16 @@ void Predictor::EvaluatePatterns(const std::string& device, const Device& series
     for (std::uint32_t id : series.by_signal[static_cast<int>(kind.signal)]) {
       const SeriesState& s = states_[id];
       const std::string& metric = keys_[id].metric;
-      int bursts = s.patterns.Bursts(hour, rule);
-      if (bursts >= rule.bursts_needed) {
+      CounterPatterns::BurstCount bursts = s.patterns.Bursts(hour, rule);
+      if (bursts.since_reset >= rule.bursts_needed || bursts.all >= rule.bursts_across_resets) {
         raised.push_back(Candidate(
             kind.risk, device, "bursts",
-            fmt::format("{} separate bursts of {} in {} h ({}: {:g} or more in an hour, {} h apart or more)", bursts,
-                        kind.words, rule.burst_horizon, metric, rule.min_burst, rule.burst_gap_hours),
-            {{"metric", metric}, {"bursts", bursts}, {"horizon_hours", rule.burst_horizon}}));
+            fmt::format("{} separate bursts of {} in {} h, {} since the counter's last reset ({}: {:g} or more in an "
+                        "hour, {} h apart or more)",
+                        bursts.all, kind.words, rule.burst_horizon, bursts.since_reset, metric, rule.min_burst,
+                        rule.burst_gap_hours),
+            {{"metric", metric}, {"bursts", bursts.all}, {"since_reset", bursts.since_reset},
+             {"horizon_hours", rule.burst_horizon}}));
       }
       double usual = s.counter.UsualPerHour(hour - rule.steep_windows * rule.steep_width);
       if (double steep = SteepGrowth(s.counter, hour, usual, rule); steep > 0) {
