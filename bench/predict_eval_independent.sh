@@ -48,7 +48,7 @@ import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     label, setting = line.split()[:2]
-    p, r, a, l = (re.search(k + r" (\S+)", line).group(1) for k in ("precision", "recall", "all", "lead"))
+    p, r, a, l = (re.search(k + r" (\S+)", line).group(1) for k in ("precision", "recall", r"\ball", "lead"))
     rows.setdefault((setting, label), []).append((p, r, a, l))
 def spread(values):
     v = sorted(float(x) for x in values if x != "n/a")
