@@ -32,8 +32,14 @@ void CounterPatterns::Add(std::int64_t hour, double increment, double usual_per_
   last_increment_ = hour;
 }
 
+void CounterPatterns::Remapped(std::int64_t hour) {
+  remap_hour_ = hour;
+  if (!burst_hours_.empty() && burst_hours_.back().first >= hour - 1) burst_hours_.pop_back();
+}
+
 void CounterPatterns::Close(const PatternRule& rule) {
   if (hour_ < 0 || !trusted_ || sum_ < threshold_) return;
+  if (remap_hour_ >= 0 && hour_ - remap_hour_ <= 1 && remap_hour_ - hour_ <= 1) return;
   if (!burst_hours_.empty() && hour_ - burst_hours_.back().first < rule.burst_gap_hours) {
     burst_hours_.back() = {hour_, epoch_};  // the same burst, one more hour of it
   } else {
@@ -49,7 +55,8 @@ CounterPatterns::BurstCount CounterPatterns::Bursts(std::int64_t hour, const Pat
     ++count.all;
     if (epoch == epoch_) ++count.since_reset;
   }
-  bool gathering = hour_ >= 0 && hour_ > hour - rule.burst_horizon && trusted_ && sum_ >= threshold_;
+  bool gathering = hour_ >= 0 && hour_ > hour - rule.burst_horizon && trusted_ && sum_ >= threshold_ &&
+                   !(remap_hour_ >= 0 && hour_ - remap_hour_ <= 1 && remap_hour_ - hour_ <= 1);
   if (gathering && (burst_hours_.empty() || hour_ - burst_hours_.back().first >= rule.burst_gap_hours)) {
     ++count.all;
     ++count.since_reset;

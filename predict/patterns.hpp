@@ -55,6 +55,9 @@ class CounterPatterns {
     int since_reset = 0;
   };
   BurstCount Bursts(std::int64_t hour, const PatternRule& rule) const;
+  // A row was remapped in `hour`: a burst within an hour of it is the remap's (the remap rules judge remaps: one,
+  // which the next reset applies, is routine), not one of a pattern of bursts.
+  void Remapped(std::int64_t hour);
   // The counter was reset (a reboot, a driver reload): the bursts before it count only towards bursts_across_resets.
   void Reset() { ++epoch_; }
   // The first hour of the current activity, when the series was clean for clean_hours before it; -1 otherwise.
@@ -69,6 +72,7 @@ class CounterPatterns {
 
   std::deque<std::pair<std::int64_t, int>> burst_hours_;  // the last hour of each separate burst, and its epoch
   int epoch_ = 0;                                         // counter resets seen
+  std::int64_t remap_hour_ = -1;                          // the last hour a row was remapped
   std::int64_t hour_ = -1;                // the hour being gathered
   double sum_ = 0;
   bool trusted_ = true;

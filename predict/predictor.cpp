@@ -94,7 +94,10 @@ void Predictor::Update(const Sample& sample, std::int64_t node_since, bool trust
   }
   if (signal == Signal::kRemapPending) {
     if (sample.value <= 0) state.pending_since = -1;
-    if (sample.value > 0 && state.pending_since < 0) state.pending_since = sample.t;
+    if (sample.value > 0 && state.pending_since < 0) {
+      state.pending_since = sample.t;
+      RemapSeen(sample);
+    }
   }
   if (signal == Signal::kXid) {
     int xid = static_cast<int>(sample.value);

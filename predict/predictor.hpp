@@ -105,6 +105,7 @@ class Predictor {
   void EvaluateNvlink(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
   void UpdatePatterns(SeriesState& state, Signal signal, const Sample& sample, double increment, bool trusted);
   const PatternRule* PatternsOf(Signal signal) const;
+  void RemapSeen(const Sample& sample);
   void EvaluateTemperatures(const std::string& node_name, NodeState& node, std::int64_t t, std::vector<Alert>& raised);
   void ForgetRecent(NodeState& node, std::int64_t t);
   void ForgetXids(NodeState& node);

@@ -54,11 +54,20 @@ void Predictor::UpdatePatterns(SeriesState& state, Signal signal, const Sample& 
   if (signal == Signal::kRemappedRows || signal == Signal::kRemappedRowsUncorr) {
     state.remaps.emplace_back(sample.t, increment);
     while (state.remaps.front().first < sample.t - kRemapMemorySeconds) state.remaps.pop_front();
+    RemapSeen(sample);
   }
   const PatternRule* rule = PatternsOf(signal);
   if (rule == nullptr) return;
   std::int64_t hour = HourOf(sample.t);
   state.patterns.Add(hour, increment, state.counter.UsualPerHour(hour), trusted, *rule);
+}
+
+void Predictor::RemapSeen(const Sample& sample) {
+  // A new remapped row, or a remap going pending: the GPU's correctable ECC burst of that hour is the remap's.
+  const SeriesKey& key = keys_[sample.series];
+  for (std::uint32_t id : nodes_[key.node].devices[key.device].by_signal[static_cast<int>(Signal::kEccCorrectable)]) {
+    states_[id].patterns.Remapped(HourOf(sample.t));
+  }
 }
 
 void Predictor::EvaluatePatterns(const std::string& device, const Device& series, std::int64_t t,
