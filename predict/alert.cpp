@@ -1,8 +1,20 @@
 #include "predict/alert.hpp"
 
+#include <utility>
+
 namespace kiln::predict {
 
 using nlohmann::json;
+
+Alert Candidate(std::string risk, std::string device, std::string rule, std::string reason, json evidence) {
+  Alert alert;
+  alert.risk = std::move(risk);
+  alert.device = std::move(device);
+  alert.rule = std::move(rule);
+  alert.reason = std::move(reason);
+  alert.evidence = std::move(evidence);
+  return alert;
+}
 
 json AlertToJson(const Alert& alert) {
   json labels = json::object();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <tuple>
 
 namespace kiln::predict {
@@ -12,19 +13,10 @@ namespace {
 using nlohmann::json;
 
 constexpr int kRowRemapRecordedXid = 63;
+constexpr int kNvlinkXid = 74;
 
 std::int64_t LastHours(const PersistenceRule& rule) {
   return static_cast<std::int64_t>(rule.windows) * rule.window_hours;
-}
-
-Alert Candidate(std::string risk, std::string device, std::string rule, std::string reason, json evidence) {
-  Alert alert;
-  alert.risk = std::move(risk);
-  alert.device = std::move(device);
-  alert.rule = std::move(rule);
-  alert.reason = std::move(reason);
-  alert.evidence = std::move(evidence);
-  return alert;
 }
 
 json Evidence(const std::string& metric, const Persistence& p) {
@@ -38,7 +30,11 @@ json Evidence(const std::string& metric, const Persistence& p) {
 }  // namespace
 
 Predictor::Predictor(const std::vector<SeriesKey>& series, PredictorOptions options)
-    : keys_(series), options_(options), states_(series.size()), performance_(series, options.performance) {
+    : keys_(series),
+      options_(options),
+      states_(series.size()),
+      performance_(series, options.performance),
+      node_cooling_(options.node_cooling) {
   for (SeriesState& state : states_) state.cusum = Cusum(options_.temperature);
   for (std::uint32_t i = 0; i < series.size(); ++i) {
     NodeState& node = nodes_[series[i].node];
@@ -65,28 +61,48 @@ void Predictor::Feed(const Sample& sample, std::vector<Alert>& alerts) {
   }
   const std::string& node_name = keys_[sample.series].node;
   NodeState& node = nodes_[node_name];
-  bool was_down = node.last_sample >= 0 && sample.t - node.last_sample >= options_.silence_seconds;
+  std::int64_t silence = node.last_sample >= 0 ? sample.t - node.last_sample : 0;
   node.last_sample = sample.t;
   if (node.first_sample < 0) node.first_sample = sample.t;
-  if (was_down) ForgetRecent(node);
+  if (silence >= options_.silence_seconds) {
+    ForgetRecent(node, sample.t);
+    node_cooling_.Forget(node_name);
+  }
+  // A node that went silent after XIDs was most likely reset (a GPU reset takes the node off for an hour or two):
+  // the XID gauge's old codes are its past, not evidence at its return.
+  if (silence >= options_.xid_down_seconds) ForgetXids(node);
+  if (silence >= kSecondsPerHour) node.resumed_at = sample.t;
+  // The first scrape after a silence carries what the counters gathered over it: when the errors came is unknown.
+  bool trusted = node.resumed_at < 0 || sample.t - node.resumed_at >= 15 * 60;
   if (sample.t >= node.next_evaluation) {
     // Before this sample: the node's other GPUs have not reported at t yet, and hourly means must cover the same
     // moments for all of them. Everything used is older than t.
     node.next_evaluation = (HourOf(sample.t) + 1) * kSecondsPerHour;
     Evaluate(node_name, node, sample.t, alerts);
   }
-  Update(sample, node.first_sample);
+  Update(sample, node.first_sample, trusted);
 }
 
 void Predictor::Finish(std::vector<Alert>& alerts) { performance_.Finish(alerts); }
 
-void Predictor::Update(const Sample& sample, std::int64_t node_since) {
+void Predictor::Update(const Sample& sample, std::int64_t node_since, bool trusted) {
   SeriesState& state = states_[sample.series];
   Signal signal = keys_[sample.series].signal;
-  if (IsCounter(signal)) state.counter.Update(sample.t, sample.value, node_since);
+  if (IsCounter(signal)) {
+    state.patterns.Observe(HourOf(node_since));
+    UpdatePatterns(state, signal, sample, state.counter.Update(sample.t, sample.value, node_since), trusted);
+  }
+  if (signal == Signal::kRemapPending) {
+    if (sample.value <= 0) state.pending_since = -1;
+    if (sample.value > 0 && state.pending_since < 0) {
+      state.pending_since = sample.t;
+      RemapSeen(sample);
+    }
+  }
   if (signal == Signal::kXid) {
     int xid = static_cast<int>(sample.value);
     bool changed = state.last_t < 0 || sample.value != state.last;
+    if (changed && xid == kNvlinkXid) state.xid74_t = sample.t;
     // XID 63 records a row remap, the ECC rules' evidence (remap counters): not a fault of its own here, so one
     // remap and the fault it was part of (or a contained XID 94) are not "2 hardware XIDs".
     if (changed && IsHardwareXid(xid) && xid != kRowRemapRecordedXid) state.xid_events.push_back(sample.t);
@@ -102,7 +118,16 @@ void Predictor::Update(const Sample& sample, std::int64_t node_since) {
   state.last_t = sample.t;
 }
 
-void Predictor::ForgetRecent(NodeState& node) {
+void Predictor::ForgetXids(NodeState& node) {
+  for (auto& [device, series] : node.devices) {
+    for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kXid)]) {
+      states_[id].xid_events.clear();
+      states_[id].xid74_t = -1;
+    }
+  }
+}
+
+void Predictor::ForgetRecent(NodeState& node, std::int64_t t) {
   // A node back from hours of silence was most likely down, and repaired: what came before says little now, and
   // alerts from it would open an episode after the failure they foretold. A fault that persists shows again.
   for (auto& [device, series] : node.devices) {
@@ -114,6 +139,9 @@ void Predictor::ForgetRecent(NodeState& node) {
         s.hour_sum = 0;
         s.hour_count = 0;
         s.xid_events.clear();
+        s.patterns.Forget(HourOf(t));
+        s.remaps.clear();
+        s.xid74_t = -1;
       }
     }
   }
@@ -129,8 +157,11 @@ void Predictor::Evaluate(const std::string& node_name, NodeState& node, std::int
   for (const auto& [device, series] : node.devices) {
     EvaluateGpu(device, series, t, raised);
     EvaluateLink(device, series, t, raised);
+    EvaluatePatterns(device, series, t, raised);
+    EvaluateRemaps(device, series, t, raised);
+    EvaluateNvlink(device, series, t, raised);
   }
-  EvaluateTemperatures(node, raised);
+  EvaluateTemperatures(node_name, node, t, raised);
   for (Alert& alert : raised) {
     std::string key = alert.rule + '|' + alert.device;
     auto last = node.last_alert.find(key);
@@ -227,7 +258,8 @@ void Predictor::EvaluateLink(const std::string& device, const Device& series, st
   }
 }
 
-void Predictor::EvaluateTemperatures(NodeState& node, std::vector<Alert>& raised) {
+void Predictor::EvaluateTemperatures(const std::string& node_name, NodeState& node, std::int64_t t,
+                                     std::vector<Alert>& raised) {
   // Each GPU's hourly mean against the median of its node's GPUs: the jobs and the room heat all of them alike,
   // a failing fan or heat sink one.
   std::vector<std::pair<const std::string*, SeriesState*>> gpus;
@@ -248,6 +280,7 @@ void Predictor::EvaluateTemperatures(NodeState& node, std::vector<Alert>& raised
     // Idle (between jobs, drained): every GPU sits near the room's temperature and the offsets shrink; such an
     // hour neither teaches the level nor counts.
     bool at_load = median >= node.busy_median - options_.load_band;
+    if (std::optional<Alert> hot = node_cooling_.Judge(node_name, HourOf(t), median, at_load)) raised.push_back(*hot);
     for (std::size_t i = 0; i < gpus.size() && at_load; ++i) {
       Cusum& cusum = gpus[i].second->cusum;
       double above = means[i] - median;

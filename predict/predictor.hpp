@@ -13,9 +13,12 @@
 #include "predict/alert.hpp"
 #include "predict/counter_state.hpp"
 #include "predict/cusum.hpp"
+#include "predict/node_cooling.hpp"
+#include "predict/patterns.hpp"
 #include "predict/performance_drift.hpp"
 #include "predict/persistence.hpp"
 #include "predict/replay.hpp"
+#include "predict/signal.hpp"
 
 namespace kiln::predict {
 
@@ -30,6 +33,15 @@ struct PredictorOptions {
   PersistenceRule ib_errors{6, 3, 2, 30, 4, 36, true};
   PersistenceRule ib_flap{6, 3, 2, 1, 4};  // link downed: in 2 windows, not one reseat ...
   PersistenceRule ib_flap_symbols{6, 3, 1, 3, 4, 36, true};  // ... and symbol errors beyond reseats' bursts
+  PersistenceRule nvlink{6, 3, 2, 10, 4, 36, true};          // NVLink CRC, replay and recovery errors
+  // Repeated bursts, steep growth, a clean series turning active (patterns.hpp), by the counts a burst needs
+  PatternRule ecc_patterns{10};
+  PatternRule pcie_patterns{20};
+  PatternRule link_patterns{20};  // InfiniBand symbol and port errors, NVLink errors
+  int remaps_needed = 2;          // newly remapped rows within remap_hours (or since a remap went pending)
+  int remap_hours = 72;
+  int nvlink_xid_hours = 72;      // an XID 74 this recent, with NVLink errors growing in the last day
+  int xid_down_seconds = 2 * 3600;  // a node silent this long after XIDs was reset: its XIDs are the past
   int xid_events = 2;                      // hardware XIDs within xid_hours
   int xid_hours = 48;
   CusumOptions temperature{2.0, 36.0, 1.0 / 48, 24};  // a GPU against its node's other GPUs, hourly means
@@ -42,6 +54,7 @@ struct PredictorOptions {
   double busy_decay = 0.1;
   double min_above_median = 3;
   double hot_celsius = 65;
+  NodeCoolingOptions node_cooling;  // a whole node hotter than the fleet (node_cooling.hpp)
   std::int64_t realert_seconds = 6 * 3600;  // a risk that holds is said again this often (episodes stay whole)
   std::int64_t silence_seconds = 6 * 3600;  // a node silent this long was down: its recent evidence is stale
   PerformanceDriftOptions performance;      // Kiln's sweep results (predict/performance_drift.hpp)
@@ -64,25 +77,38 @@ class Predictor {
     double hour_sum = 0;                  // temperature since the node's last evaluation
     int hour_count = 0;
     Cusum cusum;
+    CounterPatterns patterns;
+    std::int64_t resets_seen = 0;                        // the counter's resets the patterns were told of
+    std::deque<std::pair<std::int64_t, double>> remaps;  // newly remapped rows (remap counters), the last week
+    std::int64_t pending_since = -1;                     // remap pending gauge: when it went to 1
+    std::int64_t xid74_t = -1;                           // XID gauge: the last change to 74 (NVLink)
   };
   struct Device {
-    std::vector<std::uint32_t> by_signal[16];
+    std::vector<std::uint32_t> by_signal[kSignalCount];
   };
   struct NodeState {
     std::map<std::string, Device> devices;
     std::int64_t next_evaluation = 0;
     std::int64_t last_sample = -1;
     std::int64_t first_sample = -1;
+    std::int64_t resumed_at = -1;  // the node's first sample after a silence of an hour or more
     double busy_median = -1e9;  // the node's median temperature at load (decays slowly)
     std::map<std::string, std::int64_t> last_alert;  // rule + device -> t
   };
 
-  void Update(const Sample& sample, std::int64_t node_since);
+  void Update(const Sample& sample, std::int64_t node_since, bool trusted);
   void Evaluate(const std::string& node_name, NodeState& node, std::int64_t t, std::vector<Alert>& alerts);
   void EvaluateGpu(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
   void EvaluateLink(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
-  void EvaluateTemperatures(NodeState& node, std::vector<Alert>& raised);
-  void ForgetRecent(NodeState& node);
+  void EvaluatePatterns(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
+  void EvaluateRemaps(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
+  void EvaluateNvlink(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
+  void UpdatePatterns(SeriesState& state, Signal signal, const Sample& sample, double increment, bool trusted);
+  const PatternRule* PatternsOf(Signal signal) const;
+  void RemapSeen(const Sample& sample);
+  void EvaluateTemperatures(const std::string& node_name, NodeState& node, std::int64_t t, std::vector<Alert>& raised);
+  void ForgetRecent(NodeState& node, std::int64_t t);
+  void ForgetXids(NodeState& node);
   const SeriesState* First(const Device& device, Signal signal) const;
 
   const std::vector<SeriesKey>& keys_;
@@ -90,6 +116,7 @@ class Predictor {
   std::vector<SeriesState> states_;
   std::unordered_map<std::string, NodeState> nodes_;
   PerformanceDrift performance_;
+  NodeCooling node_cooling_;
 };
 
 // Runs the predictor over a whole (sorted) replay.

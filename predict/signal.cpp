@@ -6,7 +6,7 @@
 namespace kiln::predict {
 
 Signal SignalOf(std::string_view metric) {
-  static constexpr std::array<std::pair<std::string_view, Signal>, 19> kNames = {{
+  static constexpr std::array<std::pair<std::string_view, Signal>, 23> kNames = {{
       {"DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", Signal::kEccCorrectable},
       {"DCGM_FI_DEV_ECC_SBE_AGG_TOTAL", Signal::kEccCorrectable},
       {"DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", Signal::kEccUncorrectable},
@@ -18,6 +18,10 @@ Signal SignalOf(std::string_view metric) {
       {"DCGM_FI_DEV_PCIE_REPLAY_COUNTER", Signal::kPcieReplay},
       {"DCGM_FI_DEV_XID_ERRORS", Signal::kXid},
       {"DCGM_FI_DEV_GPU_TEMP", Signal::kGpuTemperature},
+      {"DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL", Signal::kNvlinkErrors},
+      {"DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL", Signal::kNvlinkErrors},
+      {"DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL", Signal::kNvlinkErrors},
+      {"DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL", Signal::kNvlinkErrors},
       {"node_infiniband_symbol_error_total", Signal::kIbSymbolErrors},
       {"node_infiniband_link_downed_total", Signal::kIbLinkDowned},
       {"node_infiniband_port_errors_received_total", Signal::kIbPortErrors},

@@ -23,7 +23,9 @@ enum class Signal {
   kIbPortErrors,        // received errors, link error recovery, integrity: counters
   kGpuPerformance,      // Kiln's HBM, GEMM (TFLOPS) and PCIe bandwidth per GPU: gauge, higher is better
   kLinkPerformance,     // Kiln's InfiniBand and MPI link bandwidth per port or peer: gauge, higher is better
+  kNvlinkErrors,        // DCGM_FI_DEV_NVLINK_{CRC_FLIT,CRC_DATA,REPLAY,RECOVERY}_ERROR_COUNT_TOTAL: counters
 };
+inline constexpr int kSignalCount = static_cast<int>(Signal::kNvlinkErrors) + 1;
 
 Signal SignalOf(std::string_view metric);
 bool IsCounter(Signal signal);

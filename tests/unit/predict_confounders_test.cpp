@@ -123,8 +123,10 @@ TEST(PredictPredictor, ARowRemapXidAndTheFaultItWasPartOfAreNotTwoFaults) {
   for (std::int64_t t = failure + 4 * kHour + 900; t < failure + 3 * kDay; t += 6 * kHour)
     lines.Add(t, "DCGM_FI_DEV_XID_ERRORS", gpu, 0);
   EXPECT_EQ(Rules(lines.Alerts()), std::set<std::string>{});
-  // Two faults of their own still alert.
+  // Two faults of their own still alert (the node reports all along: a node silent for hours after an XID was
+  // reset, and its XIDs are the past).
   Lines faults;
+  for (std::int64_t t = kStart; t < kStart + 3 * kDay; t += 1800) faults.Add(t, "DCGM_FI_DEV_GPU_TEMP", gpu, 60);
   faults.Add(kStart, "DCGM_FI_DEV_XID_ERRORS", gpu, 0);
   faults.Add(kStart + kDay, "DCGM_FI_DEV_XID_ERRORS", gpu, 79);
   faults.Add(kStart + kDay + 5 * kHour, "DCGM_FI_DEV_XID_ERRORS", gpu, 92);
