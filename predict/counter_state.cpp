@@ -1,9 +1,15 @@
 #include "predict/counter_state.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace kiln::predict {
+namespace {
+
+std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+}  // namespace
 
 double CounterState::Update(std::int64_t t, double value, std::int64_t known_since) {
   std::int64_t hour = HourOf(t);
@@ -25,6 +31,7 @@ double CounterState::Update(std::int64_t t, double value, std::int64_t known_sin
   if (!hours_.empty() && hours_.back().first == hour) {
     hours_.back().second += increment;
   } else {
+    if (!hours_.empty()) Lump(hours_.back().first, hours_.back().second);  // that hour is complete
     hours_.emplace_back(hour, increment);
   }
   return increment;
@@ -38,7 +45,24 @@ void CounterState::Age(std::int64_t hour) {
   }
 }
 
+void CounterState::Lump(std::int64_t hour, double increment) {
+  if (hour <= lump_hour_) return;
+  lump_hour_ = hour;
+  if (first_lump_hour_ == INT64_MIN) first_lump_hour_ = hour;
+  lumps_.push_back(increment);
+  if (lumps_.size() > kLumpHours) lumps_.pop_front();
+}
+
 void CounterState::Fold(std::int64_t old_hour, double increment) {
+  Lump(old_hour, increment);
+  std::int64_t block = FloorDiv(old_hour, kSpreadBlockHours);
+  if (!blocks_.empty() && blocks_.back().first == block) {
+    blocks_.back().second += increment;
+  } else {
+    blocks_.emplace_back(block, increment);
+  }
+  // Enough for the week before the oldest hour still recent (judged_from is at most kRecentHours back).
+  while (blocks_.front().first < block - kSpreadBlocks - kRecentHours / kSpreadBlockHours - 1) blocks_.pop_front();
   if (old_hour < usual_hour_) old_hour = usual_hour_;
   usual_total_ =
       usual_total_ * std::exp2(-static_cast<double>(old_hour - usual_hour_) / kUsualHalfLifeHours) + increment;
@@ -90,6 +114,48 @@ double CounterState::UsualPerHour(std::int64_t judged_from) const {
   }
   double horizon = (1 - std::exp2(-covered / kUsualHalfLifeHours)) * kUsualHalfLifeHours / std::log(2.0);
   return usual_total_ / std::max(horizon, static_cast<double>(kRecentHours));
+}
+
+double CounterState::TypicalHour() const {
+  // A habit is old: lumps since the series was first seen (active before the replay began), or for kHabitHours. A
+  // fault's bursts come after a clean stretch and within days, and must not become their own habit.
+  bool from_start = first_lump_hour_ - first_hour_ <= kYoungHours;
+  bool lasting = lump_hour_ - first_lump_hour_ >= kHabitHours;
+  if (!(from_start && lumps_.size() >= kMinLumpsFromStart) && !(lasting && lumps_.size() >= kMinLumps)) return 0;
+  std::array<double, kLumpHours> sorted{};
+  std::copy(lumps_.begin(), lumps_.end(), sorted.begin());
+  auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(lumps_.size() / 2);
+  std::nth_element(sorted.begin(), middle, sorted.begin() + static_cast<std::ptrdiff_t>(lumps_.size()));
+  return *middle;
+}
+
+double CounterState::Dispersion(std::int64_t judged_from) const {
+  // The series' past only: complete blocks of aged-out hours (its recent hours, a precursor's ramp among them, are
+  // what is judged), from the first one it covers whole to the last before judged_from.
+  std::int64_t last = FloorDiv(std::min(judged_from, covered_until_), kSpreadBlockHours) - 1;
+  std::int64_t first = std::max(FloorDiv(first_hour_ + kSpreadBlockHours - 1, kSpreadBlockHours), last - kSpreadBlocks + 1);
+  std::size_t n = last >= first ? static_cast<std::size_t>(last - first + 1) : 0;
+  std::array<double, kSpreadBlocks> counts{};
+  for (const auto& [block, increment] : blocks_) {
+    if (block >= first && block <= last) counts[static_cast<std::size_t>(block - first)] += increment;
+  }
+  // The largest tenth left out (one at least): a few bursts, a remap's or a reseat's or a fault's first ones, are
+  // no habit.
+  std::size_t kept = n - std::min(n, n / 10 + 1);
+  double estimate = 1;
+  if (kept >= kMinSpreadBlocks) {
+    std::sort(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(n));
+    double mean = 0, squares = 0;
+    for (std::size_t i = 0; i < kept; ++i) mean += counts[i];
+    mean /= static_cast<double>(kept);
+    for (std::size_t i = 0; i < kept; ++i) squares += (counts[i] - mean) * (counts[i] - mean);
+    if (mean > 0) estimate = std::max(1.0, squares / static_cast<double>(kept - 1) / mean);
+  } else {
+    kept = 0;
+  }
+  // Field counters vary more than Poisson's: until enough of the series' own past is seen, the prior weighs in.
+  double k = static_cast<double>(kept);
+  return (k * estimate + kPriorBlocks * kPriorDispersion) / (k + kPriorBlocks);
 }
 
 }  // namespace kiln::predict

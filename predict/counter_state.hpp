@@ -34,6 +34,16 @@ class CounterState {
   // The recent hours stop being evidence (their evidence is stale) and join the usual rate: they were observed, and
   // counting them as quiet hours would halve a chronic series' usual rate.
   void ForgetRecent();
+  // How much more this series varies than a Poisson count of its rate: the variance over the mean of its 6-h counts
+  // (kSpreadBlockHours) over the two weeks of its past before `judged_from` (aged-out hours only), the largest tenth
+  // left out (a few bursts are no habit), at least 1, and weighed with a prior (kPriorDispersion, as many blocks as
+  // kPriorBlocks) while little of the past is seen. A chronic series whose rate wanders from day to day, or that
+  // comes in lumps, is judged against its own spread; a Poisson trickle gets about 1.
+  double Dispersion(std::int64_t judged_from) const;
+  // The median increment of the series' last kLumpHours complete hours with any: what one of its hours brings when
+  // it brings something. A series that comes in lumps has lumps as its habit: kMinLumpsFromStart of them when it had
+  // them from its first hours (active before the replay began), else kMinLumps over kHabitHours; 0 otherwise.
+  double TypicalHour() const;
   std::int64_t resets() const { return resets_; }
   std::int64_t first_hour() const { return first_hour_; }
 
@@ -41,12 +51,26 @@ class CounterState {
   static constexpr std::int64_t kRecentHours = 48;
   static constexpr std::int64_t kYoungHours = 12;
   static constexpr double kUsualHalfLifeHours = 168;
+  static constexpr std::int64_t kSpreadBlockHours = 6;
+  static constexpr std::int64_t kSpreadBlocks = 56;  // two weeks
+  static constexpr std::size_t kMinSpreadBlocks = 8;
+  static constexpr double kPriorDispersion = 2;
+  static constexpr double kPriorBlocks = 8;
+  static constexpr std::size_t kLumpHours = 64;
+  static constexpr std::size_t kMinLumps = 6;
+  static constexpr std::size_t kMinLumpsFromStart = 3;  // by the end of the bursts' warm-up (36 h)
+  static constexpr std::int64_t kHabitHours = 96;
   void Age(std::int64_t hour);
   void Fold(std::int64_t old_hour, double increment);
+  void Lump(std::int64_t hour, double increment);
 
   bool seen_ = false;
   double last_ = 0;
   std::deque<std::pair<std::int64_t, double>> hours_;  // (hour, increment), only hours with one
+  std::deque<std::pair<std::int64_t, double>> blocks_;  // aged-out 6-h blocks (index, increments), only with some
+  std::deque<double> lumps_;                            // the last complete hours' increments, only hours with one
+  std::int64_t lump_hour_ = INT64_MIN;                  // the last hour in lumps_
+  std::int64_t first_lump_hour_ = INT64_MIN;            // the first hour with an increment
   double usual_total_ = 0;                             // aged-out increments, decayed to usual_hour_
   std::int64_t usual_hour_ = 0;
   std::int64_t first_hour_ = 0;

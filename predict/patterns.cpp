@@ -9,7 +9,7 @@ void CounterPatterns::Observe(std::int64_t hour) {
   if (observed_from_ < 0) observed_from_ = hour;
 }
 
-void CounterPatterns::Add(std::int64_t hour, double increment, double usual_per_hour, bool trusted,
+void CounterPatterns::Add(std::int64_t hour, double increment, const SeriesHabit& habit, bool trusted,
                           const PatternRule& rule) {
   if (increment <= 0) return;
   if (hour != hour_) {
@@ -17,8 +17,9 @@ void CounterPatterns::Add(std::int64_t hour, double increment, double usual_per_
     hour_ = hour;
     sum_ = 0;
     trusted_ = true;
-    threshold_ = std::max({rule.min_burst, rule.usual_factor * usual_per_hour,
-                           usual_per_hour + rule.usual_sigmas * std::sqrt(usual_per_hour)});
+    threshold_ = std::max({rule.min_burst, rule.usual_factor * habit.per_hour,
+                           habit.per_hour + rule.usual_sigmas * std::sqrt(habit.dispersion * habit.per_hour),
+                           rule.lump_factor * habit.typical_hour});
   }
   sum_ += increment;
   // Nor does one in the series' first hours: a chronic series' usual rate is not known yet (a replay's cold start).
@@ -73,13 +74,15 @@ void CounterPatterns::Forget(std::int64_t hour) {
   onset_hour_ = -1;
 }
 
-double SteepGrowth(const CounterState& counter, std::int64_t hour, double usual_per_hour, const PatternRule& rule) {
+double SteepGrowth(const CounterState& counter, std::int64_t hour, double usual_per_hour, double dispersion,
+                   const PatternRule& rule) {
   if (hour - counter.first_hour() < 24) return 0;  // a young series has no usual hour to stand out from
   // Windows of 1 to steep_width hours: an exporter that gathers a counter's changes every hour or two makes a steep
   // ramp's hours lumpy (one with, one without), not its windows of two or three hours.
   for (int width = 1; width <= rule.steep_width; ++width) {
     double usual = usual_per_hour * width;
-    double first_needed = std::max({rule.steep_first, 3 * usual, usual + rule.steep_sigmas * std::sqrt(usual)});
+    double first_needed =
+        std::max({rule.steep_first, 3 * usual, usual + rule.steep_sigmas * std::sqrt(dispersion * usual)});
     double previous = 0, total = 0;
     bool rising = true;
     for (int k = rule.steep_windows; k >= 1 && rising; --k) {

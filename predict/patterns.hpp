@@ -12,12 +12,23 @@
 
 namespace kiln::predict {
 
+// What a series usually does, from CounterState: its rate, its spread against a Poisson count's, and its typical
+// hour with increments.
+struct SeriesHabit {
+  double per_hour = 0;      // CounterState::UsualPerHour
+  double dispersion = 1;    // CounterState::Dispersion
+  double typical_hour = 0;  // CounterState::TypicalHour
+};
+
 struct PatternRule {
-  // A burst: an hour's increment of at least min_burst, usual_factor times the series' usual hour and usual_sigmas
-  // Poisson deviations above it. Burst hours closer than burst_gap_hours are one burst.
+  // A burst: an hour's increment of at least min_burst, usual_factor times the series' usual hour, usual_sigmas
+  // deviations above it (Poisson's, or the series' own spread when it varies more) and lump_factor times its
+  // typical hour with increments (a chronic series that comes in lumps has lumps as its habit, not as a pattern).
+  // Burst hours closer than burst_gap_hours are one burst.
   double min_burst = 10;
   double usual_factor = 5;
   double usual_sigmas = 6;
+  double lump_factor = 3;
   int burst_gap_hours = 3;
   int burst_warmup_hours = 36;  // bursts in a series' first hours (its usual rate unknown) do not count
   int bursts_needed = 3;     // separate bursts with no counter reset between them ...
@@ -45,9 +56,9 @@ struct PatternRule {
 // activity began after a clean stretch. Fed every increment (hour order); told when the node was repaired.
 class CounterPatterns {
  public:
-  // `usual_per_hour`: the series' usual rate (CounterState::UsualPerHour); `trusted`: false for an increment that
-  // the exporter gathered over hours of silence (it cannot tell when the errors came).
-  void Add(std::int64_t hour, double increment, double usual_per_hour, bool trusted, const PatternRule& rule);
+  // `habit`: what the series usually does; `trusted`: false for an increment that the exporter gathered over
+  // hours of silence (it cannot tell when the errors came).
+  void Add(std::int64_t hour, double increment, const SeriesHabit& habit, bool trusted, const PatternRule& rule);
   // Separate bursts within the rule's horizon up to `hour` (the hour being gathered counts once it is one): all of
   // them, and those since the counter's last reset.
   struct BurstCount {
@@ -84,7 +95,9 @@ class CounterPatterns {
 
 // Steep growth ending with the hour before `hour` (the complete hours): consecutive windows, each larger.
 // Returns the windows' total (0 when there is none).
-double SteepGrowth(const CounterState& counter, std::int64_t hour, double usual_per_hour, const PatternRule& rule);
+// `dispersion` as for CounterPatterns::Add.
+double SteepGrowth(const CounterState& counter, std::int64_t hour, double usual_per_hour, double dispersion,
+                   const PatternRule& rule);
 
 // Active windows (of the rule's active_windows, ending with `hour`) and their total, for the clean-to-active rule.
 struct Activity {

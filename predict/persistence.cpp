@@ -12,8 +12,9 @@ Persistence Measure(const CounterState& counter, std::int64_t hour, const Persis
   if (hour - counter.first_hour() < rule.warmup_hours) return result;
   std::int64_t first = hour - static_cast<std::int64_t>(rule.windows) * rule.window_hours + 1;
   result.usual_per_window = counter.UsualPerHour(first) * rule.window_hours;
-  double needed =
-      std::max(rule.min_count, result.usual_per_window + rule.usual_sigmas * std::sqrt(result.usual_per_window));
+  result.dispersion = counter.Dispersion(first);
+  double needed = std::max(rule.min_count, result.usual_per_window + rule.usual_sigmas * std::sqrt(
+                                                                         result.dispersion * result.usual_per_window));
   for (int k = 0; k < rule.windows; ++k) {
     std::int64_t last = hour - static_cast<std::int64_t>(k) * rule.window_hours;
     double sum = counter.Sum(last - rule.window_hours + 1, last);
@@ -27,8 +28,10 @@ Persistence Measure(const CounterState& counter, std::int64_t hour, const Persis
 }
 
 std::string Persistence::Describe(const PersistenceRule& rule) const {
-  return fmt::format("+{:g} in the last {} h, {} of {} {}-h windows active (usual {:.2g} a window)", total,
-                     rule.windows * rule.window_hours, active, rule.windows, rule.window_hours, usual_per_window);
+  std::string spread = dispersion > 1 ? fmt::format(", its spread {:.2g} times a Poisson count's", dispersion) : "";
+  return fmt::format("+{:g} in the last {} h, {} of {} {}-h windows active (usual {:.2g} a window{})", total,
+                     rule.windows * rule.window_hours, active, rule.windows, rule.window_hours, usual_per_window,
+                     spread);
 }
 
 }  // namespace kiln::predict

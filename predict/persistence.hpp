@@ -15,7 +15,8 @@ struct PersistenceRule {
   int windows = 3;
   int needed = 2;           // windows that must be active
   double min_count = 1;     // increments that make a window active, at least
-  double usual_sigmas = 4;  // ... and this many Poisson deviations above the series' usual rate
+  double usual_sigmas = 4;  // ... and this many deviations above the series' usual rate (Poisson, or the series'
+                            // own spread when it varies more: CounterState::Dispersion)
   int warmup_hours = 36;    // a series younger than this has no usual rate yet: no evidence
   // A window's largest hour does not count: no single burst (a cosmic ray's ECC errors, a remap's, a cable
   // reseat's symbol errors) makes a window active; only increments that keep coming within it do. Not for PCIe,
@@ -32,6 +33,7 @@ struct Persistence {
   double total = 0;             // increments over those windows (all of them, largest hours too)
   std::int64_t span_hours = 0;  // from the first hour with increments to the last, within the windows
   double usual_per_window = 0;
+  double dispersion = 1;  // the series' variance over its mean (1: Poisson)
 
   bool Holds(const PersistenceRule& rule) const { return active >= rule.needed && span_hours >= rule.window_hours; }
   std::string Describe(const PersistenceRule& rule) const;

@@ -274,32 +274,51 @@ void Predictor::EvaluateTemperatures(const std::string& node_name, NodeState& no
   }
   if (static_cast<int>(gpus.size()) >= options_.min_gpus_for_temperature) {
     std::vector<double> sorted = means;
-    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+    std::sort(sorted.begin(), sorted.end());
     double median = sorted[sorted.size() / 2];
     node.busy_median = std::max(median, node.busy_median - options_.busy_decay);
     // Idle (between jobs, drained): every GPU sits near the room's temperature and the offsets shrink; such an
     // hour neither teaches the level nor counts.
     bool at_load = median >= node.busy_median - options_.load_band;
     if (std::optional<Alert> hot = node_cooling_.Judge(node_name, HourOf(t), median, at_load)) raised.push_back(*hot);
-    for (std::size_t i = 0; i < gpus.size() && at_load; ++i) {
-      Cusum& cusum = gpus[i].second->cusum;
-      double above = means[i] - median;
-      // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its
-      // peers and hot: a GPU still cooler than its neighbours is not overheating.
-      if (!cusum.Add(above) || above < cusum.level() + options_.temperature.slack) continue;
-      if (above < options_.min_above_median || means[i] < options_.hot_celsius) continue;
-      raised.push_back(Candidate(
-          "gpu", *gpus[i].first, "cooling",
-          fmt::format(
-              "running hotter than its node's other GPUs: {:+.1f} C against its usual {:+.1f} C (CUSUM {:.0f} C h)",
-              means[i] - median, cusum.level(), cusum.sum()),
-          {{"metric", "DCGM_FI_DEV_GPU_TEMP"},
-           {"above_node_median", means[i] - median},
-           {"usual", cusum.level()},
-           {"cusum", cusum.sum()}}));
-    }
+    // The GPUs' busy level: the upper quartile, so that a job on a few of them still has one.
+    node.busy_gpus = std::max(sorted[sorted.size() * 3 / 4], node.busy_gpus - options_.busy_decay);
+    JudgeGpusAtLoad(node, gpus, means, raised);
   }
   for (auto& [device, s] : gpus) s->hour_sum = 0, s->hour_count = 0;
+}
+
+void Predictor::JudgeGpusAtLoad(const NodeState& node,
+                                const std::vector<std::pair<const std::string*, SeriesState*>>& gpus,
+                                const std::vector<double>& means, std::vector<Alert>& raised) {
+  // Each busy GPU against the median of the busy ones: a job on some of a node's GPUs leaves the others idle, and
+  // an idle GPU beside busy ones is neither cool nor a lesson (its usual offset would become tens of degrees below
+  // its peers, and its next job an alarm). Nor is a busy GPU beside idle ones hot.
+  std::vector<double> busy;
+  for (double mean : means) {
+    if (mean >= node.busy_gpus - options_.load_band) busy.push_back(mean);
+  }
+  if (static_cast<int>(busy.size()) < options_.min_gpus_for_temperature) return;
+  std::nth_element(busy.begin(), busy.begin() + static_cast<std::ptrdiff_t>(busy.size() / 2), busy.end());
+  const double reference = busy[busy.size() / 2];
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    if (means[i] < node.busy_gpus - options_.load_band) continue;
+    Cusum& cusum = gpus[i].second->cusum;
+    double above = means[i] - reference;
+    // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its
+    // peers and hot: a GPU still cooler than its neighbours is not overheating.
+    if (!cusum.Add(above) || above < cusum.level() + options_.temperature.slack) continue;
+    if (above < options_.min_above_median || means[i] < options_.hot_celsius) continue;
+    raised.push_back(Candidate(
+        "gpu", *gpus[i].first, "cooling",
+        fmt::format("running hotter than its node's other busy GPUs: {:+.1f} C against its usual {:+.1f} C (CUSUM "
+                    "{:.0f} C h)",
+                    above, cusum.level(), cusum.sum()),
+        {{"metric", "DCGM_FI_DEV_GPU_TEMP"},
+         {"above_busy_median", above},
+         {"usual", cusum.level()},
+         {"cusum", cusum.sum()}}));
+  }
 }
 
 std::vector<Alert> Predict(const Replay& replay, const PredictorOptions& options) {

@@ -93,6 +93,7 @@ class Predictor {
     std::int64_t first_sample = -1;
     std::int64_t resumed_at = -1;  // the node's first sample after a silence of an hour or more
     double busy_median = -1e9;  // the node's median temperature at load (decays slowly)
+    double busy_gpus = -1e9;    // its busy GPUs' temperature: the upper quartile at load (decays slowly)
     std::map<std::string, std::int64_t> last_alert;  // rule + device -> t
   };
 
@@ -107,6 +108,9 @@ class Predictor {
   const PatternRule* PatternsOf(Signal signal) const;
   void RemapSeen(const Sample& sample);
   void EvaluateTemperatures(const std::string& node_name, NodeState& node, std::int64_t t, std::vector<Alert>& raised);
+  // The per-GPU cooling rule on this hour's means (`gpus` in the same order).
+  void JudgeGpusAtLoad(const NodeState& node, const std::vector<std::pair<const std::string*, SeriesState*>>& gpus,
+                       const std::vector<double>& means, std::vector<Alert>& raised);
   void ForgetRecent(NodeState& node, std::int64_t t);
   void ForgetXids(NodeState& node);
   const SeriesState* First(const Device& device, Signal signal) const;

@@ -59,7 +59,9 @@ void Predictor::UpdatePatterns(SeriesState& state, Signal signal, const Sample& 
   const PatternRule* rule = PatternsOf(signal);
   if (rule == nullptr) return;
   std::int64_t hour = HourOf(sample.t);
-  state.patterns.Add(hour, increment, state.counter.UsualPerHour(hour), trusted, *rule);
+  const CounterState& counter = state.counter;
+  state.patterns.Add(hour, increment, {counter.UsualPerHour(hour), counter.Dispersion(hour), counter.TypicalHour()},
+                     trusted, *rule);
 }
 
 void Predictor::RemapSeen(const Sample& sample) {
@@ -89,8 +91,9 @@ void Predictor::EvaluatePatterns(const std::string& device, const Device& series
             {{"metric", metric}, {"bursts", bursts.all}, {"since_reset", bursts.since_reset},
              {"horizon_hours", rule.burst_horizon}}));
       }
-      double usual = s.counter.UsualPerHour(hour - rule.steep_windows * rule.steep_width);
-      if (double steep = SteepGrowth(s.counter, hour, usual, rule); steep > 0) {
+      std::int64_t judged_from = hour - rule.steep_windows * rule.steep_width;
+      double usual = s.counter.UsualPerHour(judged_from);
+      if (double steep = SteepGrowth(s.counter, hour, usual, s.counter.Dispersion(judged_from), rule); steep > 0) {
         raised.push_back(Candidate(kind.risk, device, "steep",
                                    fmt::format("{} growing faster window after window, {} windows running ({}: +{:g}, "
                                                "usual {:.2g} an hour)",
@@ -162,7 +165,8 @@ void Predictor::EvaluateNvlink(const std::string& device, const Device& series, 
     // over the last day, the link is degrading, not a one-off.
     double day = s.counter.Sum(hour - 23, hour);
     double usual = s.counter.UsualPerHour(hour - 23) * 24;
-    if (!xid74 || day <= 0 || day < usual + options_.nvlink.usual_sigmas * std::sqrt(usual)) continue;
+    double spread = std::sqrt(s.counter.Dispersion(hour - 23) * usual);
+    if (!xid74 || day <= 0 || day < usual + options_.nvlink.usual_sigmas * spread) continue;
     raised.push_back(Candidate(
         "link", device, "nvlink_xid",
         fmt::format("XID 74 (NVLink error) {} h ago and NVLink errors above their usual rate ({}: +{:g} in 24 h, "

@@ -69,7 +69,7 @@ TEST(PredictCooling, AGpuGrowingHotterThanItsPeersUnderLoadStillAlerts) {
   std::vector<Alert> alerts = CoolingNode(3);  // the cool GPU itself: it ends up hotter than its peers
   EXPECT_EQ(Rules(alerts), std::set<std::string>{"cooling gpu=3"});
   ASSERT_FALSE(alerts.empty());
-  EXPECT_GT(alerts.front().evidence["above_node_median"].get<double>(), 3.0) << alerts.front().reason;
+  EXPECT_GT(alerts.front().evidence["above_busy_median"].get<double>(), 3.0) << alerts.front().reason;
 }
 
 // cases/cold_start_chronic_sbe.jsonl: a GPU with a steady benign ~2 SBE an hour since before the export began.

@@ -37,7 +37,7 @@ TEST(PredictNoise, AWindowsLargestHourDoesNotMakeItActive) {
   for (int h = 0; h < 96; h += 9) trickle.push_back({h, 2});
   trickle.push_back({100, 25});
   trickle.push_back({101, 2});
-  trickle.push_back({108, 7});
+  trickle.push_back({108, 9});
   CounterState noisy = Counter(trickle);
   PersistenceRule old_rule = options.ecc;
   old_rule.drop_largest_hour = false;
