@@ -14,7 +14,8 @@ Trial Planner::Padded(std::vector<int> under_test, std::size_t target, std::vect
   trial.under_test = static_cast<int>(trial.members.size());
   auto usable = [&](int node) {
     const NodeState& s = At(node);
-    return !used[static_cast<std::size_t>(node)] && !s.accused && !s.tainted && s.bad == 0 && !IsLinkEnd(node);
+    return !used[static_cast<std::size_t>(node)] && !s.accused && !s.tainted && !s.link_suspect && s.bad == 0 &&
+           !IsLinkEnd(node);
   };
   // The set (of a few from the cursor on) that can give the most; sets are tried in turn across trials.
   const std::size_t need = target > trial.members.size() ? target - trial.members.size() : 0;
@@ -252,6 +253,8 @@ bool Planner::SearchGroup(const std::vector<int>& alive, std::size_t target) {
   SplitFailingGroups(alive, target, singles, interactions);
   // A single node under test failed once with cleared company: again with other cleared company.
   Settle(singles, "group", PaddedAlone(target), {}, true);
+  // A single that failed in two companies but passed with thirds of them: links into them, found by the cover.
+  if (CheckCompanies() && !cover_ran_ && CoverStage(options_.group_limit)) return true;
   bool accused = std::any_of(result_.findings.begin() + static_cast<std::ptrdiff_t>(findings_before),
                               result_.findings.end(), [](const Finding& f) { return f.kind != FindingKind::kUnresolved; });
   // The interactions were seen with the newly accused in the group: they may be theirs (a fault that needs a

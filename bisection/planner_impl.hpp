@@ -23,6 +23,7 @@ struct NodeState {
   int pair_passes = 0;   // pair stage, first rounds: partners it passed with
   int pair_fails = 0;    // ... and failed with
   bool tainted = false;  // was company that failed a control: never padding again
+  bool link_suspect = false;  // passed with part of the companies it failed in (company_check.cpp): never padding
   std::vector<int> failed_company;  // the company of its counted failures: never its company again
   std::vector<int> evidence;  // rounds
 };
@@ -297,6 +298,21 @@ class Planner {
                  std::vector<int>& evidence);
   // The node found by NarrowSide, settled with cleared company outside `group`; whether it was cleared.
   bool SettleEnd(int node, const std::vector<int>& evidence, std::size_t target, const std::vector<int>& group);
+  // A single suspect's second failure in padded company before the cover: queued for CheckCompanies instead of
+  // accused (company_check.cpp); whether it was. `earlier_company`: the company of its first failure.
+  bool QueueCompanyCheck(int node, const std::string& stage, const Trial& trial, bool controlled,
+                         const std::vector<int>& earlier_company);
+  // The queued nodes, each with a cleared partner (failing: accused), then with thirds of both its companies
+  // (CheckThirds). Returns whether one was left to the cover as a likely end of links into them.
+  bool CheckCompanies();
+  struct CompanyCheck {
+    int node = -1;
+    std::vector<int> first, second;  // the companies it failed in
+  };
+  // The node with a third of both its companies, up to three times: failing all, it is accused; passing one, it is
+  // a likely end of links into them (returns true).
+  bool CheckThirds(const CompanyCheck& check);
+  std::vector<CompanyCheck> company_checks_;
   // The pair x, y: a link when it fails twice and each end passes apart; else left unresolved.
   void JudgeCrossPair(int x, int y, std::vector<int> evidence);
   // Each end of a failing pair with a cleared partner; whether one failed (then settled as a node).
