@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <cmath>
 
 namespace kiln::predict {
@@ -51,6 +52,15 @@ void CounterState::Lump(std::int64_t hour, double increment) {
   if (first_lump_hour_ == INT64_MIN) first_lump_hour_ = hour;
   lumps_.push_back(increment);
   if (lumps_.size() > kLumpHours) lumps_.pop_front();
+  // The third largest, once an hour: a fault's first two bursts, once hours with increments, are not yet the habit
+  // it outgrows.
+  std::array<double, 3> top{};
+  for (double lump : lumps_) {
+    if (lump <= top[2]) continue;
+    top[2] = lump;
+    std::sort(top.begin(), top.end(), std::greater<>());
+  }
+  third_largest_lump_ = top[std::min<std::size_t>(2, lumps_.size() - 1)];
 }
 
 void CounterState::Fold(std::int64_t old_hour, double increment) {
@@ -116,17 +126,13 @@ double CounterState::UsualPerHour(std::int64_t judged_from) const {
   return usual_total_ / std::max(horizon, static_cast<double>(kRecentHours));
 }
 
-double CounterState::TypicalHour() const {
+double CounterState::LargestHabitualHour() const {
   // A habit is old: lumps since the series was first seen (active before the replay began), or for kHabitHours. A
   // fault's bursts come after a clean stretch and within days, and must not become their own habit.
   bool from_start = first_lump_hour_ - first_hour_ <= kYoungHours;
   bool lasting = lump_hour_ - first_lump_hour_ >= kHabitHours;
   if (!(from_start && lumps_.size() >= kMinLumpsFromStart) && !(lasting && lumps_.size() >= kMinLumps)) return 0;
-  std::array<double, kLumpHours> sorted{};
-  std::copy(lumps_.begin(), lumps_.end(), sorted.begin());
-  auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(lumps_.size() / 2);
-  std::nth_element(sorted.begin(), middle, sorted.begin() + static_cast<std::ptrdiff_t>(lumps_.size()));
-  return *middle;
+  return third_largest_lump_;
 }
 
 double CounterState::Dispersion(std::int64_t judged_from) const {

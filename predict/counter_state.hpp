@@ -40,10 +40,10 @@ class CounterState {
   // kPriorBlocks) while little of the past is seen. A chronic series whose rate wanders from day to day, or that
   // comes in lumps, is judged against its own spread; a Poisson trickle gets about 1.
   double Dispersion(std::int64_t judged_from) const;
-  // The median increment of the series' last kLumpHours complete hours with any: what one of its hours brings when
-  // it brings something. A series that comes in lumps has lumps as its habit: kMinLumpsFromStart of them when it had
-  // them from its first hours (active before the replay began), else kMinLumps over kHabitHours; 0 otherwise.
-  double TypicalHour() const;
+  // The third largest increment of the series' last kLumpHours complete hours with any: about the most one of its
+  // hours has brought (a fault's first two bursts are not its habit yet). A series that comes in lumps has lumps as its habit: kMinLumpsFromStart of them when it had them from
+  // its first hours (active before the replay began), else kMinLumps over kHabitHours; 0 otherwise.
+  double LargestHabitualHour() const;
   std::int64_t resets() const { return resets_; }
   std::int64_t first_hour() const { return first_hour_; }
 
@@ -56,7 +56,7 @@ class CounterState {
   static constexpr std::size_t kMinSpreadBlocks = 8;
   static constexpr double kPriorDispersion = 2;
   static constexpr double kPriorBlocks = 8;
-  static constexpr std::size_t kLumpHours = 64;
+  static constexpr std::size_t kLumpHours = 256;
   static constexpr std::size_t kMinLumps = 6;
   static constexpr std::size_t kMinLumpsFromStart = 3;  // by the end of the bursts' warm-up (36 h)
   static constexpr std::int64_t kHabitHours = 96;
@@ -71,6 +71,7 @@ class CounterState {
   std::deque<double> lumps_;                            // the last complete hours' increments, only hours with one
   std::int64_t lump_hour_ = INT64_MIN;                  // the last hour in lumps_
   std::int64_t first_lump_hour_ = INT64_MIN;            // the first hour with an increment
+  double third_largest_lump_ = 0;                       // of lumps_
   double usual_total_ = 0;                             // aged-out increments, decayed to usual_hour_
   std::int64_t usual_hour_ = 0;
   std::int64_t first_hour_ = 0;

@@ -19,7 +19,7 @@ void CounterPatterns::Add(std::int64_t hour, double increment, const SeriesHabit
     trusted_ = true;
     threshold_ = std::max({rule.min_burst, rule.usual_factor * habit.per_hour,
                            habit.per_hour + rule.usual_sigmas * std::sqrt(habit.dispersion * habit.per_hour),
-                           rule.lump_factor * habit.typical_hour});
+                           rule.lump_factor * habit.largest_hour});
   }
   sum_ += increment;
   // Nor does one in the series' first hours: a chronic series' usual rate is not known yet (a replay's cold start).

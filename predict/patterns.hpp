@@ -17,18 +17,19 @@ namespace kiln::predict {
 struct SeriesHabit {
   double per_hour = 0;      // CounterState::UsualPerHour
   double dispersion = 1;    // CounterState::Dispersion
-  double typical_hour = 0;  // CounterState::TypicalHour
+  double largest_hour = 0;  // CounterState::LargestHabitualHour
 };
 
 struct PatternRule {
   // A burst: an hour's increment of at least min_burst, usual_factor times the series' usual hour, usual_sigmas
-  // deviations above it (Poisson's, or the series' own spread when it varies more) and lump_factor times its
-  // typical hour with increments (a chronic series that comes in lumps has lumps as its habit, not as a pattern).
+  // deviations above it (Poisson's, or the series' own spread when it varies more) and lump_factor times the most
+  // one of its habitual hours brought (a chronic series that comes in lumps has lumps as its habit, not as a
+  // pattern: a fault's bursts outgrow them).
   // Burst hours closer than burst_gap_hours are one burst.
   double min_burst = 10;
   double usual_factor = 5;
   double usual_sigmas = 6;
-  double lump_factor = 3;
+  double lump_factor = 1.5;
   int burst_gap_hours = 3;
   int burst_warmup_hours = 36;  // bursts in a series' first hours (its usual rate unknown) do not count
   int bursts_needed = 3;     // separate bursts with no counter reset between them ...

@@ -64,14 +64,24 @@ void Predictor::Feed(const Sample& sample, std::vector<Alert>& alerts) {
   std::int64_t silence = node.last_sample >= 0 ? sample.t - node.last_sample : 0;
   node.last_sample = sample.t;
   if (node.first_sample < 0) node.first_sample = sample.t;
-  if (silence >= options_.silence_seconds) {
+  // A silence is judged against the node's own cadence: a node scraped every hour (or exported hourly) is not
+  // silent between its scrapes, and its increments are no less timely than its cadence allows.
+  const double usual_gap = options_.silence_cadences * node.cadence;
+  auto silent_for = [&](std::int64_t seconds) {
+    return static_cast<double>(silence) >= std::max(static_cast<double>(seconds), usual_gap);
+  };
+  if (silence > 0) {
+    double gap = static_cast<double>(std::min<std::int64_t>(silence, options_.cadence_cap_seconds));
+    node.cadence = node.cadence <= 0 ? gap : node.cadence + (gap - node.cadence) * options_.cadence_rate;
+  }
+  if (silent_for(options_.silence_seconds)) {
     ForgetRecent(node, sample.t);
     node_cooling_.Forget(node_name);
   }
   // A node that went silent after XIDs was most likely reset (a GPU reset takes the node off for an hour or two):
   // the XID gauge's old codes are its past, not evidence at its return.
-  if (silence >= options_.xid_down_seconds) ForgetXids(node);
-  if (silence >= kSecondsPerHour) node.resumed_at = sample.t;
+  if (silent_for(options_.xid_down_seconds)) ForgetXids(node);
+  if (silent_for(kSecondsPerHour)) node.resumed_at = sample.t;
   // The first scrape after a silence carries what the counters gathered over it: when the errors came is unknown.
   bool trusted = node.resumed_at < 0 || sample.t - node.resumed_at >= 15 * 60;
   if (sample.t >= node.next_evaluation) {

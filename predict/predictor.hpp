@@ -57,6 +57,11 @@ struct PredictorOptions {
   NodeCoolingOptions node_cooling;  // a whole node hotter than the fleet (node_cooling.hpp)
   std::int64_t realert_seconds = 6 * 3600;  // a risk that holds is said again this often (episodes stay whole)
   std::int64_t silence_seconds = 6 * 3600;  // a node silent this long was down: its recent evidence is stale
+  // Silences (the three above, and an hour for increments gathered over one) are at least this many of the node's
+  // usual gaps between samples (its cadence: a moving mean of its gaps, each counted up to cadence_cap_seconds).
+  double silence_cadences = 2.5;
+  std::int64_t cadence_cap_seconds = 2 * 3600;
+  double cadence_rate = 0.1;
   PerformanceDriftOptions performance;      // Kiln's sweep results (predict/performance_drift.hpp)
 };
 
@@ -91,7 +96,8 @@ class Predictor {
     std::int64_t next_evaluation = 0;
     std::int64_t last_sample = -1;
     std::int64_t first_sample = -1;
-    std::int64_t resumed_at = -1;  // the node's first sample after a silence of an hour or more
+    std::int64_t resumed_at = -1;  // the node's first sample after a silence (an hour, or its cadence's)
+    double cadence = 0;            // its usual gap between samples, seconds (moving mean)
     double busy_median = -1e9;  // the node's median temperature at load (decays slowly)
     double busy_gpus = -1e9;    // its busy GPUs' temperature: the upper quartile at load (decays slowly)
     std::map<std::string, std::int64_t> last_alert;  // rule + device -> t

@@ -60,7 +60,7 @@ void Predictor::UpdatePatterns(SeriesState& state, Signal signal, const Sample& 
   if (rule == nullptr) return;
   std::int64_t hour = HourOf(sample.t);
   const CounterState& counter = state.counter;
-  state.patterns.Add(hour, increment, {counter.UsualPerHour(hour), counter.Dispersion(hour), counter.TypicalHour()},
+  state.patterns.Add(hour, increment, {counter.UsualPerHour(hour), counter.Dispersion(hour), counter.LargestHabitualHour()},
                      trusted, *rule);
 }
 

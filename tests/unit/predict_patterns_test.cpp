@@ -101,6 +101,31 @@ std::vector<Alert> BurstsAcrossResets(bool fourth) {
   return lines.Alerts();
 }
 
+// A node exported once an hour (every series, at :00): its samples are an hour apart, which is its cadence, not a
+// silence. Its increments were taken for ones gathered over a silence (when the errors came unknown), so the same
+// bursts that alert on a node scraped every 30 min never did (hold-out generator, sbe-bursts with hourly samples).
+TEST(PredictBursts, BurstsAlertOnANodeSampledOnlyOnceAnHour) {
+  Replay replay;
+  const double bursts[] = {420, 250, 900, 1500, 700};
+  const int at[] = {96, 126, 154, 176, 206};
+  double value = 0;
+  int line = 0;
+  for (int h = 0; h < 10 * 24; ++h) {
+    for (int i = 0; i < 5; ++i) value += at[i] == h ? bursts[i] : 0;
+    std::int64_t t = kStart + h * kHour;
+    replay.AddLine(fmt::format(R"({{"t": {}, "node": "gn1", "metric": "{}", "labels": {{"gpu": "0"}}, "value": {}}})",
+                               t, kSbe, value),
+                   "case", ++line);
+    replay.AddLine(fmt::format(R"({{"t": {}, "node": "gn1", "metric": "DCGM_FI_DEV_GPU_TEMP", "labels": {{"gpu": "0"}}, )"
+                               R"("value": 60}})",
+                               t),
+                   "case", ++line);
+  }
+  replay.Sort();
+  std::vector<Alert> alerts = Predict(replay);
+  EXPECT_TRUE(Rules(alerts).count("bursts gpu=0")) << alerts.size();
+}
+
 TEST(PredictBursts, ThreeOneOffBurstsWithResetsBetweenThemAreNoPattern) {
   EXPECT_EQ(Rules(BurstsAcrossResets(false)), std::set<std::string>{});
   EXPECT_TRUE(Rules(BurstsAcrossResets(true)).count("bursts gpu=0"));  // a fourth: a pattern whatever the resets
