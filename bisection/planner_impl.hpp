@@ -312,7 +312,6 @@ class Planner {
   // The node with a third of both its companies, up to three times: failing all, it is accused; passing one, it is
   // a likely end of links into them (returns true).
   bool CheckThirds(const CompanyCheck& check);
-  std::vector<CompanyCheck> company_checks_;
   // The pair x, y: a link when it fails twice and each end passes apart; else left unresolved.
   void JudgeCrossPair(int x, int y, std::vector<int> evidence);
   // Each end of a failing pair with a cleared partner; whether one failed (then settled as a node).
@@ -334,6 +333,7 @@ class Planner {
     int round = -1;
   } early_whole_;  // WholeGroupPassesFirst's test when it did not pass: the group stage's first, if nobody changed
   bool cover_ran_ = false;  // the cover stage ran: the group stage does not fall back on it again
+  std::vector<CompanyCheck> company_checks_;  // QueueCompanyCheck's, for CheckCompanies
   std::size_t cover_first_round_ = 0;  // the cover's first round: a flapping node's failures count from it
   long withdrawn_links_ = 0;  // findings withdrawn once a node was accused (WithdrawWhatAccusedNodesExplain)
   bool every_pair_met_ = false;  // the pair stage tested every pair (its circle method), not a matching

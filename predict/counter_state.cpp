@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <functional>
 #include <cmath>
+#include <functional>
 
 namespace kiln::predict {
 namespace {
@@ -52,8 +52,7 @@ void CounterState::Lump(std::int64_t hour, double increment) {
   if (first_lump_hour_ == INT64_MIN) first_lump_hour_ = hour;
   lumps_.push_back(increment);
   if (lumps_.size() > kLumpHours) lumps_.pop_front();
-  // The third largest, once an hour: a fault's first two bursts, once hours with increments, are not yet the habit
-  // it outgrows.
+  // The third largest, kept once an hour: a fault's first two bursts are not yet the habit its third must outgrow.
   std::array<double, 3> top{};
   for (double lump : lumps_) {
     if (lump <= top[2]) continue;
@@ -71,7 +70,7 @@ void CounterState::Fold(std::int64_t old_hour, double increment) {
   } else {
     blocks_.emplace_back(block, increment);
   }
-  // Enough for the week before the oldest hour still recent (judged_from is at most kRecentHours back).
+  // Enough for the two weeks before the oldest hour still recent (judged_from is at most kRecentHours back).
   while (blocks_.front().first < block - kSpreadBlocks - kRecentHours / kSpreadBlockHours - 1) blocks_.pop_front();
   if (old_hour < usual_hour_) old_hour = usual_hour_;
   usual_total_ =
@@ -139,7 +138,8 @@ double CounterState::Dispersion(std::int64_t judged_from) const {
   // The series' past only: complete blocks of aged-out hours (its recent hours, a precursor's ramp among them, are
   // what is judged), from the first one it covers whole to the last before judged_from.
   std::int64_t last = FloorDiv(std::min(judged_from, covered_until_), kSpreadBlockHours) - 1;
-  std::int64_t first = std::max(FloorDiv(first_hour_ + kSpreadBlockHours - 1, kSpreadBlockHours), last - kSpreadBlocks + 1);
+  std::int64_t first =
+      std::max(FloorDiv(first_hour_ + kSpreadBlockHours - 1, kSpreadBlockHours), last - kSpreadBlocks + 1);
   std::size_t n = last >= first ? static_cast<std::size_t>(last - first + 1) : 0;
   std::array<double, kSpreadBlocks> counts{};
   for (const auto& [block, increment] : blocks_) {

@@ -41,8 +41,9 @@ class CounterState {
   // comes in lumps, is judged against its own spread; a Poisson trickle gets about 1.
   double Dispersion(std::int64_t judged_from) const;
   // The third largest increment of the series' last kLumpHours complete hours with any: about the most one of its
-  // hours has brought (a fault's first two bursts are not its habit yet). A series that comes in lumps has lumps as its habit: kMinLumpsFromStart of them when it had them from
-  // its first hours (active before the replay began), else kMinLumps over kHabitHours; 0 otherwise.
+  // hours has brought (a fault's first two bursts are not its habit yet). A series that comes in lumps has lumps as
+  // its habit: kMinLumpsFromStart of them when it had them from its first hours (active before the replay began),
+  // else kMinLumps over kHabitHours; 0 otherwise.
   double LargestHabitualHour() const;
   std::int64_t resets() const { return resets_; }
   std::int64_t first_hour() const { return first_hour_; }

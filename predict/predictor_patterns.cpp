@@ -60,8 +60,8 @@ void Predictor::UpdatePatterns(SeriesState& state, Signal signal, const Sample& 
   if (rule == nullptr) return;
   std::int64_t hour = HourOf(sample.t);
   const CounterState& counter = state.counter;
-  state.patterns.Add(hour, increment, {counter.UsualPerHour(hour), counter.Dispersion(hour), counter.LargestHabitualHour()},
-                     trusted, *rule);
+  SeriesHabit habit{counter.UsualPerHour(hour), counter.Dispersion(hour), counter.LargestHabitualHour()};
+  state.patterns.Add(hour, increment, habit, trusted, *rule);
 }
 
 void Predictor::RemapSeen(const Sample& sample) {

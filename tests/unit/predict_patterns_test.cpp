@@ -116,8 +116,8 @@ TEST(PredictBursts, BurstsAlertOnANodeSampledOnlyOnceAnHour) {
     replay.AddLine(fmt::format(R"({{"t": {}, "node": "gn1", "metric": "{}", "labels": {{"gpu": "0"}}, "value": {}}})",
                                t, kSbe, value),
                    "case", ++line);
-    replay.AddLine(fmt::format(R"({{"t": {}, "node": "gn1", "metric": "DCGM_FI_DEV_GPU_TEMP", "labels": {{"gpu": "0"}}, )"
-                               R"("value": 60}})",
+    replay.AddLine(fmt::format(R"({{"t": {}, "node": "gn1", "metric": "DCGM_FI_DEV_GPU_TEMP", )"
+                               R"("labels": {{"gpu": "0"}}, "value": 60}})",
                                t),
                    "case", ++line);
   }
