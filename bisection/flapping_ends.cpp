@@ -97,6 +97,24 @@ std::vector<int> Planner::FlappingSuspects(const std::vector<FailedPair>& pairs,
   for (std::size_t i = 0; i < state_.size(); ++i) {
     if (partners[i].size() >= 2 || failed_apart[i] >= 2) suspects.push_back(static_cast<int>(i));
   }
+  return AloneInTheirLeaves(std::move(suspects));
+}
+
+std::vector<int> Planner::AloneInTheirLeaves(std::vector<int> suspects) const {
+  // Under a tree (--topology), a slow switch or uplink makes the nodes under it fail in many companies, as a
+  // flapping node does, and testing them with cleared partners accused them (two random clusters): a suspect that
+  // shares its leaf with another is left to the topology stage, which names the leaf. A flapping node is one node.
+  if (options_.leaf_of.empty()) return suspects;
+  std::vector<int> per_leaf;
+  auto leaf = [&](int node) { return options_.leaf_of[static_cast<std::size_t>(node)]; };
+  for (int node : suspects) {
+    if (leaf(node) < 0) continue;
+    if (per_leaf.size() <= static_cast<std::size_t>(leaf(node))) per_leaf.resize(leaf(node) + 1, 0);
+    ++per_leaf[static_cast<std::size_t>(leaf(node))];
+  }
+  std::erase_if(suspects, [&](int node) {
+    return leaf(node) >= 0 && per_leaf[static_cast<std::size_t>(leaf(node))] > 1;
+  });
   return suspects;
 }
 
@@ -224,18 +242,12 @@ std::vector<int> Planner::RecurringFailures(std::size_t first_round) const {
   for (std::size_t i = 0; i < state_.size(); ++i) {
     if (rounds[i] >= 2) out.push_back(static_cast<int>(i));
   }
-  return out;
+  return AloneInTheirLeaves(std::move(out));
 }
 
 std::vector<int> Planner::ConfirmNarrowedPairs(const std::vector<FailedPair>& found,
                                                std::size_t first_round, const std::string& stage,
                                                bool on_evidence) {
-  // Under a tree (--topology), a slow switch or uplink makes its nodes fail in many companies, as a
-  // flapping node does, and testing them with cleared partners accused them (two random clusters):
-  // there the pairs are confirmed as before and the topology stage explains them.
-  if (!options_.leaf_of.empty()) {
-    return ConfirmLinks(on_evidence ? AccuseLinksOnEvidence(found, first_round, stage) : found, stage, 1);
-  }
   std::vector<FailedPair> doubtful;
   std::vector<FailedPair> pairs = SettleFlappingEnds(found, first_round, stage, doubtful);
   if (on_evidence) pairs = AccuseLinksOnEvidence(pairs, first_round, stage);

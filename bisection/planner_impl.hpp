@@ -175,6 +175,8 @@ class Planner {
   int FlapBudget(int node) const;
   // The nodes in failing cover groups (since `first_round`) of two rounds or more that no named fault explains.
   std::vector<int> RecurringFailures(std::size_t first_round) const;
+  // Under --topology, the suspects alone among suspects in their leaf (a leaf of them is a switch's or an uplink's).
+  std::vector<int> AloneInTheirLeaves(std::vector<int> suspects) const;
   // The pairs a narrowing found, as links: flapping ends settled first; the rest accused on the narrowing's evidence
   // (`on_evidence`, AccuseLinksOnEvidence) or when they fail once more. Returns the ends whose pair did not repeat.
   std::vector<int> ConfirmNarrowedPairs(const std::vector<FailedPair>& found, std::size_t first_round,

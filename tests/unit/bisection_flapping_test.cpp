@@ -112,7 +112,7 @@ TEST(BisectionFlapping, FlappingNodesAtOtherSizesAndProbabilities) {
 // nodes that a slow switch or uplink slowed in many companies were accused as flapping (BisectionRobust's
 // switch-uplink-one-unplaced96 and WithdrawingExplainedUnresolvedNodesDoesNotCrash). Telling the two apart needs
 // the topology's verdict before the flapping tests; not done.
-TEST(BisectionFlapping, DISABLED_AFlappingNodeUnderATreeTopologyIsTheNode) {
+TEST(BisectionFlapping, AFlappingNodeUnderATreeTopologyIsTheNode) {
   for (double p : {0.3, 0.6, 0.9}) {
     for (bool link : {false, true}) Check({232, 32, p, link, 32}, 4);
   }
