@@ -19,12 +19,11 @@
 namespace kiln {
 
 bool Planner::QueueCompanyCheck(int node, const std::string& stage, const Trial& trial, bool controlled,
-                                const std::vector<int>& earlier_company) {
-  if (stage != "group" || !controlled || cover_ran_ || trial.members.size() < 3 || earlier_company.empty()) {
-    return false;
-  }
-  company_checks_.push_back(
-      {node, earlier_company, std::vector<int>(trial.members.begin() + 1, trial.members.end())});
+                                std::size_t earlier) {
+  if (stage != "group" || !controlled || cover_ran_ || trial.members.size() < 3 || earlier == 0) return false;
+  const std::vector<int>& company = At(node).failed_company;
+  std::vector<int> first(company.begin(), company.begin() + static_cast<std::ptrdiff_t>(earlier));
+  company_checks_.push_back({node, std::move(first), std::vector<int>(trial.members.begin() + 1, trial.members.end())});
   return true;
 }
 

@@ -152,13 +152,13 @@ Planner::SettleCount Planner::CountSettled(const std::vector<Trial>& trials, con
       continue;
     }
     if (IsBad(r.outcome)) {
-      std::vector<int> earlier_company = s.bad == 1 ? s.failed_company : std::vector<int>{};
+      const std::size_t earlier = s.failed_company.size();  // the company of its failures before this one
       if (controlled || trials[i].members.size() == 2) {  // a pair's partner: never again (a link to it fails again)
         s.failed_company.insert(s.failed_company.end(), trials[i].members.begin() + 1, trials[i].members.end());
       }
       ++s.bad;
       s.evidence.push_back(ran.round);
-      if (s.bad >= 2 && QueueCompanyCheck(node, stage, trials[i], controlled, earlier_company)) {
+      if (s.bad == 2 && QueueCompanyCheck(node, stage, trials[i], controlled, earlier)) {
         s.tested = budget + 1;  // leaves the pending list: CheckCompanies judges it
       } else if (s.bad >= 2) {
         Accuse(node, stage, fmt::format("failed {} of {} tests in different company; last: {}", s.bad,

@@ -301,9 +301,10 @@ class Planner {
   // The node found by NarrowSide, settled with cleared company outside `group`; whether it was cleared.
   bool SettleEnd(int node, const std::vector<int>& evidence, std::size_t target, const std::vector<int>& group);
   // A single suspect's second failure in padded company before the cover: queued for CheckCompanies instead of
-  // accused (company_check.cpp); whether it was. `earlier_company`: the company of its first failure.
+  // accused (company_check.cpp); whether it was. `earlier`: how much of its failed_company its first failure's
+  // company is (the rest is this trial's).
   bool QueueCompanyCheck(int node, const std::string& stage, const Trial& trial, bool controlled,
-                         const std::vector<int>& earlier_company);
+                         std::size_t earlier);
   // The queued nodes, each with a cleared partner (failing: accused), then with thirds of both its companies
   // (CheckThirds). Returns whether one was left to the cover as a likely end of links into them.
   bool CheckCompanies();

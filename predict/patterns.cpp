@@ -9,7 +9,7 @@ void CounterPatterns::Observe(std::int64_t hour) {
   if (observed_from_ < 0) observed_from_ = hour;
 }
 
-void CounterPatterns::Add(std::int64_t hour, double increment, const SeriesHabit& habit, bool trusted,
+void CounterPatterns::Add(std::int64_t hour, double increment, const CounterState& counter, bool trusted,
                           const PatternRule& rule) {
   if (increment <= 0) return;
   if (hour != hour_) {
@@ -17,9 +17,10 @@ void CounterPatterns::Add(std::int64_t hour, double increment, const SeriesHabit
     hour_ = hour;
     sum_ = 0;
     trusted_ = true;
-    threshold_ = std::max({rule.min_burst, rule.usual_factor * habit.per_hour,
-                           habit.per_hour + rule.usual_sigmas * std::sqrt(habit.dispersion * habit.per_hour),
-                           rule.lump_factor * habit.largest_hour});
+    const double usual = counter.UsualPerHour(hour);
+    threshold_ = std::max({rule.min_burst, rule.usual_factor * usual,
+                           usual + rule.usual_sigmas * std::sqrt(counter.Dispersion(hour) * usual),
+                           rule.lump_factor * counter.LargestHabitualHour()});
   }
   sum_ += increment;
   // Nor does one in the series' first hours: a chronic series' usual rate is not known yet (a replay's cold start).

@@ -12,14 +12,6 @@
 
 namespace kiln::predict {
 
-// What a series usually does, from CounterState: its rate, its spread against a Poisson count's, and its typical
-// hour with increments.
-struct SeriesHabit {
-  double per_hour = 0;      // CounterState::UsualPerHour
-  double dispersion = 1;    // CounterState::Dispersion
-  double largest_hour = 0;  // CounterState::LargestHabitualHour
-};
-
 struct PatternRule {
   // A burst: an hour's increment of at least min_burst, usual_factor times the series' usual hour, usual_sigmas
   // deviations above it (Poisson's, or the series' own spread when it varies more) and lump_factor times the most
@@ -57,9 +49,10 @@ struct PatternRule {
 // activity began after a clean stretch. Fed every increment (hour order); told when the node was repaired.
 class CounterPatterns {
  public:
-  // `habit`: what the series usually does; `trusted`: false for an increment that the exporter gathered over
+  // `counter`: the series' counter, this increment already in it (its usual rate, spread and habitual hours make a
+  // burst's threshold, once for each new hour); `trusted`: false for an increment that the exporter gathered over
   // hours of silence (it cannot tell when the errors came).
-  void Add(std::int64_t hour, double increment, const SeriesHabit& habit, bool trusted, const PatternRule& rule);
+  void Add(std::int64_t hour, double increment, const CounterState& counter, bool trusted, const PatternRule& rule);
   // Separate bursts within the rule's horizon up to `hour` (the hour being gathered counts once it is one): all of
   // them, and those since the counter's last reset.
   struct BurstCount {
@@ -96,7 +89,7 @@ class CounterPatterns {
 
 // Steep growth ending with the hour before `hour` (the complete hours): consecutive windows, each larger.
 // Returns the windows' total (0 when there is none).
-// `dispersion` as for CounterPatterns::Add.
+// `dispersion`: the series' spread against a Poisson count's (CounterState::Dispersion).
 double SteepGrowth(const CounterState& counter, std::int64_t hour, double usual_per_hour, double dispersion,
                    const PatternRule& rule);
 

@@ -57,8 +57,9 @@ struct PredictorOptions {
   NodeCoolingOptions node_cooling;  // a whole node hotter than the fleet (node_cooling.hpp)
   std::int64_t realert_seconds = 6 * 3600;  // a risk that holds is said again this often (episodes stay whole)
   std::int64_t silence_seconds = 6 * 3600;  // a node silent this long was down: its recent evidence is stale
-  // Silences (the three above, and an hour for increments gathered over one) are at least this many of the node's
-  // usual gaps between samples (its cadence: a moving mean of its gaps, each counted up to cadence_cap_seconds).
+  // Silences (silence_seconds, xid_down_seconds, and an hour for increments gathered over one) are at least this
+  // many of the node's usual gaps between samples (its cadence: a moving mean of its gaps, each counted up to
+  // cadence_cap_seconds).
   double silence_cadences = 2.5;
   std::int64_t cadence_cap_seconds = 2 * 3600;
   double cadence_rate = 0.1;

@@ -59,9 +59,7 @@ void Predictor::UpdatePatterns(SeriesState& state, Signal signal, const Sample& 
   const PatternRule* rule = PatternsOf(signal);
   if (rule == nullptr) return;
   std::int64_t hour = HourOf(sample.t);
-  const CounterState& counter = state.counter;
-  SeriesHabit habit{counter.UsualPerHour(hour), counter.Dispersion(hour), counter.LargestHabitualHour()};
-  state.patterns.Add(hour, increment, habit, trusted, *rule);
+  state.patterns.Add(hour, increment, state.counter, trusted, *rule);
 }
 
 void Predictor::RemapSeen(const Sample& sample) {
