@@ -4,11 +4,20 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <limits>
 
 namespace kiln::predict {
 namespace {
 
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// The ceilings of the counter widths that saturate rather than wrap (InfiniBand PMA counters: 4, 8, 16 and 32 bits).
+bool AtCeiling(double value) {
+  for (double ceiling : {15.0, 255.0, 65535.0, 4294967295.0}) {
+    if (value == ceiling) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -21,6 +30,14 @@ double CounterState::Update(std::int64_t t, double value, std::int64_t known_sin
     return 0;
   }
   double increment = value - last_;
+  if (value < last_ && AtCeiling(last_)) {
+    const std::int64_t resets = resets_, restarts = restarts_;
+    *this = CounterState();
+    Update(t, 0, t);
+    resets_ = resets + 1;
+    restarts_ = restarts + 1;
+    return Update(t, value);
+  }
   if (value < last_) {
     increment = value;
     ForgetRecent();
@@ -29,6 +46,7 @@ double CounterState::Update(std::int64_t t, double value, std::int64_t known_sin
   last_ = value;
   Age(hour);
   if (increment <= 0) return 0;
+  if (first_increment_hour_ == INT64_MIN) first_increment_hour_ = hour;
   if (!hours_.empty() && hours_.back().first == hour) {
     hours_.back().second += increment;
   } else {
@@ -71,7 +89,9 @@ void CounterState::Fold(std::int64_t old_hour, double increment) {
     blocks_.emplace_back(block, increment);
   }
   // Enough for the two weeks before the oldest hour still recent (judged_from is at most kRecentHours back).
-  while (blocks_.front().first < block - kSpreadBlocks - kRecentHours / kSpreadBlockHours - 1) blocks_.pop_front();
+  while (blocks_.front().first < block - kSpreadBlocks - (kRecentHours + kHabitGapHours) / kSpreadBlockHours - 1) {
+    blocks_.pop_front();
+  }
   if (old_hour < usual_hour_) old_hour = usual_hour_;
   usual_total_ =
       usual_total_ * std::exp2(-static_cast<double>(old_hour - usual_hour_) / kUsualHalfLifeHours) + increment;
@@ -134,12 +154,41 @@ double CounterState::LargestHabitualHour() const {
   return third_largest_lump_;
 }
 
-double CounterState::Dispersion(std::int64_t judged_from) const {
+std::pair<std::int64_t, std::int64_t> CounterState::PastBlocks(std::int64_t judged_from) const {
   // The series' past only: complete blocks of aged-out hours (its recent hours, a precursor's ramp among them, are
   // what is judged), from the first one it covers whole to the last before judged_from.
   std::int64_t last = FloorDiv(std::min(judged_from, covered_until_), kSpreadBlockHours) - 1;
   std::int64_t first =
       std::max(FloorDiv(first_hour_ + kSpreadBlockHours - 1, kSpreadBlockHours), last - kSpreadBlocks + 1);
+  return {first, last};
+}
+
+CounterState::Habit CounterState::HabitBefore(std::int64_t judged_from) const {
+  auto [first, last] = PastBlocks(judged_from);
+  std::int64_t days = last >= first ? (last - first + 1) / kBlocksPerDay : 0;
+  Habit habit;
+  if (days < kMinHabitDays) {
+    habit.chronic = first_increment_hour_ != INT64_MIN &&
+                    (first_increment_hour_ - first_hour_ <= kYoungHours || first_increment_hour_ < judged_from);
+    habit.busiest_block = habit.chronic ? std::numeric_limits<double>::infinity() : 0;
+    return habit;
+  }
+  first = last - days * kBlocksPerDay + 1;  // whole days, ending with the last block
+  std::int64_t active_days = 0, day = -1;
+  for (const auto& [block, increment] : blocks_) {
+    if (block < first || block > last) continue;
+    habit.busiest_block = std::max(habit.busiest_block, increment);
+    if (FloorDiv(block - first, kBlocksPerDay) != day) {
+      day = FloorDiv(block - first, kBlocksPerDay);
+      ++active_days;
+    }
+  }
+  habit.chronic = active_days >= kMinHabitDays && 2 * active_days >= days;
+  return habit;
+}
+
+double CounterState::Dispersion(std::int64_t judged_from) const {
+  auto [first, last] = PastBlocks(judged_from);
   std::size_t n = last >= first ? static_cast<std::size_t>(last - first + 1) : 0;
   std::array<double, kSpreadBlocks> counts{};
   for (const auto& [block, increment] : blocks_) {

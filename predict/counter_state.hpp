@@ -20,6 +20,10 @@ class CounterState {
   // series stays as usual after a reboot). The first sample sets the level only. Returns the increment. `known_since`:
   // when the series' node began reporting; a counter sampled only on change first shows at its first change, and the
   // quiet hours before it are part of its past (its usual rate).
+  //
+  // A counter that stood at its width's ceiling (InfiniBand's PMA counters stop at 2^16-1, 2^8-1 or 2^4-1 instead of
+  // wrapping) counted nothing while it stood there: its past is unknown, so its reset starts the series afresh, as
+  // at a replay's cold start (`restarts` counts these).
   double Update(std::int64_t t, double value, std::int64_t known_since = INT64_MAX);
 
   // Sum of the increments in the hours [from, to] and the span from first to last hour with any.
@@ -45,14 +49,28 @@ class CounterState {
   // its habit: kMinLumpsFromStart of them when it had them from its first hours (active before the replay began),
   // else kMinLumps over kHabitHours; 0 otherwise.
   double LargestHabitualHour() const;
+  // What the series' past says of its habit: the two weeks of aged-out hours before `judged_from`, in days of four
+  // 6-h blocks. A chronic series had increments on at least half of its days (kMinHabitDays seen at least); its
+  // busiest block is the most that any 6 h of that past brought (a bad day among them). Before kMinHabitDays are
+  // seen, a series with increments in its first hours (active before the replay began) or before judged_from
+  // (active before what is judged) is chronic with a busiest block not known yet (infinite): nothing it does is
+  // beyond its habit until its habit is seen.
+  struct Habit {
+    bool chronic = false;
+    double busiest_block = 0;
+  };
+  Habit HabitBefore(std::int64_t judged_from) const;
   std::int64_t resets() const { return resets_; }
+  std::int64_t restarts() const { return restarts_; }
   std::int64_t first_hour() const { return first_hour_; }
+
+  static constexpr std::int64_t kSpreadBlockHours = 6;  // the blocks of the spread and the habit
+  static constexpr std::int64_t kHabitGapHours = 48;    // HabitBefore's past: kept this much longer
 
  private:
   static constexpr std::int64_t kRecentHours = 48;
   static constexpr std::int64_t kYoungHours = 12;
   static constexpr double kUsualHalfLifeHours = 168;
-  static constexpr std::int64_t kSpreadBlockHours = 6;
   static constexpr std::int64_t kSpreadBlocks = 56;  // two weeks
   static constexpr std::size_t kMinSpreadBlocks = 8;
   static constexpr double kPriorDispersion = 2;
@@ -61,6 +79,10 @@ class CounterState {
   static constexpr std::size_t kMinLumps = 6;
   static constexpr std::size_t kMinLumpsFromStart = 3;  // by the end of the bursts' warm-up (36 h)
   static constexpr std::int64_t kHabitHours = 96;
+  static constexpr std::int64_t kBlocksPerDay = 24 / kSpreadBlockHours;
+  static constexpr std::int64_t kMinHabitDays = 2;
+  // The complete aged-out blocks before judged_from, two weeks at most: [first, last] (empty when last < first).
+  std::pair<std::int64_t, std::int64_t> PastBlocks(std::int64_t judged_from) const;
   void Age(std::int64_t hour);
   void Fold(std::int64_t old_hour, double increment);
   void Lump(std::int64_t hour, double increment);
@@ -76,8 +98,10 @@ class CounterState {
   double usual_total_ = 0;                             // aged-out increments, decayed to usual_hour_
   std::int64_t usual_hour_ = 0;
   std::int64_t first_hour_ = 0;
+  std::int64_t first_increment_hour_ = INT64_MIN;
   std::int64_t covered_until_ = 0;  // the aged-out hours reach this far
   std::int64_t resets_ = 0;
+  std::int64_t restarts_ = 0;
 };
 
 }  // namespace kiln::predict

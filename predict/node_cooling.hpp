@@ -23,7 +23,7 @@ struct NodeCoolingOptions {
   int min_nodes = 5;           // nodes at load in an hour, for the fleet's median to mean anything
   int max_hot_nodes = 2;       // more nodes this far above the fleet at once (within together_hours, as judged at
   int together_hours = 12;     // load: not every node is busy every hour): shared heat, not a node's fault
-  int hot_hours = 6;           // hot at every hour judged for this long
+  int hot_hours = 24;          // hot at every hour judged for this long (a rack's or the room's heat is mostly shorter)
 };
 
 class NodeCooling {

@@ -162,6 +162,25 @@ const Predictor::SeriesState* Predictor::First(const Device& device, Signal sign
   return ids.empty() ? nullptr : &states_[ids.front()];
 }
 
+double Predictor::Habitual(const CounterState& counter, std::int64_t hour) const {
+  const std::int64_t gap = std::min<std::int64_t>(options_.chronic_gap_hours, CounterState::kHabitGapHours);
+  CounterState::Habit habit =
+      counter.HabitBefore(hour - options_.chronic_windows * CounterState::kSpreadBlockHours + 1 - gap);
+  return habit.chronic ? habit.busiest_block : 0;
+}
+
+bool Predictor::Outgrown(const CounterState& counter, std::int64_t hour) const {
+  const std::int64_t width = CounterState::kSpreadBlockHours;
+  const double busiest = Habitual(counter, hour);
+  if (busiest <= 0) return true;
+  const double bar = options_.chronic_factor * busiest;
+  for (int k = 0; k < options_.chronic_windows; ++k) {
+    std::int64_t last = hour - k * width;
+    if (!(counter.Sum(last - width + 1, last) >= bar)) return false;  // an unknown habit (infinite) is never outgrown
+  }
+  return true;
+}
+
 void Predictor::Evaluate(const std::string& node_name, NodeState& node, std::int64_t t, std::vector<Alert>& alerts) {
   std::vector<Alert> raised;
   for (const auto& [device, series] : node.devices) {
@@ -212,7 +231,7 @@ void Predictor::EvaluateGpu(const std::string& device, const Device& series, std
   for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kEccCorrectable)]) {
     Persistence p = Measure(states_[id].counter, hour, options_.ecc);
     bool alone = Measure(states_[id].counter, hour, options_.ecc_alone).Holds(options_.ecc_alone);
-    if (!p.Holds(options_.ecc) || !(corroborated || alone)) continue;
+    if (!p.Holds(options_.ecc) || !(corroborated || alone) || !Outgrown(states_[id].counter, hour)) continue;
     raised.push_back(Candidate("gpu", device, "ecc",
                                fmt::format("correctable ECC errors growing ({}){}", p.Describe(options_.ecc),
                                            remap_pending  ? ", a row remap pending"
@@ -222,7 +241,7 @@ void Predictor::EvaluateGpu(const std::string& device, const Device& series, std
   }
   for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kPcieReplay)]) {
     Persistence p = Measure(states_[id].counter, hour, options_.pcie);
-    if (!p.Holds(options_.pcie)) continue;
+    if (!p.Holds(options_.pcie) || !Outgrown(states_[id].counter, hour)) continue;
     raised.push_back(Candidate("gpu", device, "pcie",  // kiln:not-a-probe-name (the alert rule)
                                fmt::format("PCIe replays in bursts that keep coming ({})", p.Describe(options_.pcie)),
                                Evidence(keys_[id].metric, p)));
@@ -260,7 +279,7 @@ void Predictor::EvaluateLink(const std::string& device, const Device& series, st
     if (link.signal == Signal::kIbLinkDowned && !symbols) continue;
     for (std::uint32_t id : series.by_signal[static_cast<int>(link.signal)]) {
       Persistence p = Measure(states_[id].counter, hour, *link.rule);
-      if (!p.Holds(*link.rule)) continue;
+      if (!p.Holds(*link.rule) || !Outgrown(states_[id].counter, hour)) continue;
       raised.push_back(Candidate("link", device, link.name,
                                  fmt::format("{} ({}: {})", link.words, keys_[id].metric, p.Describe(*link.rule)),
                                  Evidence(keys_[id].metric, p)));
@@ -309,6 +328,7 @@ void Predictor::JudgeGpusAtLoad(const NodeState& node,
     if (mean >= node.busy_gpus - options_.load_band) busy.push_back(mean);
   }
   if (static_cast<int>(busy.size()) < options_.min_gpus_for_temperature) return;
+  if (static_cast<double>(busy.size()) < options_.min_busy_share * static_cast<double>(means.size())) return;
   std::nth_element(busy.begin(), busy.begin() + static_cast<std::ptrdiff_t>(busy.size() / 2), busy.end());
   const double reference = busy[busy.size() / 2];
   for (std::size_t i = 0; i < gpus.size(); ++i) {

@@ -46,6 +46,9 @@ struct PredictorOptions {
   int xid_hours = 48;
   CusumOptions temperature{2.0, 36.0, 1.0 / 48, 24};  // a GPU against its node's other GPUs, hourly means
   int min_gpus_for_temperature = 3;
+  // Each GPU is judged against its busy peers only while this share of the node's GPUs is busy: the median of a
+  // few GPUs that a small job heats is no reference for the offsets learned against the whole node.
+  double min_busy_share = 0.75;
   // A GPU's offset from its node's median scales with the load: offsets are compared only at load (the node's
   // median within load_band of its busy level, which falls by busy_decay a hour), and a cooling fault is a GPU
   // hotter than its peers by min_above_median at least and hot_celsius in absolute terms, never one less cold
@@ -54,6 +57,14 @@ struct PredictorOptions {
   double busy_decay = 0.1;
   double min_above_median = 3;
   double hot_celsius = 65;
+  // A chronic series (CounterState::HabitBefore: increments on most of its days) has bad days and wanders for days:
+  // its evidence counts only once each of its last chronic_windows 6-h windows brought chronic_factor times the
+  // busiest 6 h of its past two weeks. A bad day touches five such windows at most; a fault keeps growing.
+  int chronic_windows = 6;  // 0: no chronic series
+  double chronic_factor = 2;
+  // The habit is the past before the day before those windows: a fault's slow start (a linear ramp of errors)
+  // must not become the habit that it has to outgrow (at most CounterState::kHabitGapHours).
+  int chronic_gap_hours = 24;
   NodeCoolingOptions node_cooling;  // a whole node hotter than the fleet (node_cooling.hpp)
   std::int64_t realert_seconds = 6 * 3600;  // a risk that holds is said again this often (episodes stay whole)
   std::int64_t silence_seconds = 6 * 3600;  // a node silent this long was down: its recent evidence is stale
@@ -85,6 +96,7 @@ class Predictor {
     Cusum cusum;
     CounterPatterns patterns;
     std::int64_t resets_seen = 0;                        // the counter's resets the patterns were told of
+    std::int64_t restarts_seen = 0;                      // ... and its restarts from a ceiling
     std::deque<std::pair<std::int64_t, double>> remaps;  // newly remapped rows (remap counters), the last week
     std::int64_t pending_since = -1;                     // remap pending gauge: when it went to 1
     std::int64_t xid74_t = -1;                           // XID gauge: the last change to 74 (NVLink)
@@ -121,6 +133,10 @@ class Predictor {
   void ForgetRecent(NodeState& node, std::int64_t t);
   void ForgetXids(NodeState& node);
   const SeriesState* First(const Device& device, Signal signal) const;
+  // The busiest 6 h of a chronic series' past (infinite while its habit is unknown), 0 for a series with no habit.
+  double Habitual(const CounterState& counter, std::int64_t hour) const;
+  // Whether a counter's evidence counts: always for a series with no chronic habit, else when it outgrew it.
+  bool Outgrown(const CounterState& counter, std::int64_t hour) const;
 
   const std::vector<SeriesKey>& keys_;
   PredictorOptions options_;

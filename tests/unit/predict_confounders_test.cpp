@@ -26,9 +26,9 @@ class Lines {
                                 labels, value),
                     "case", ++line_);
   }
-  std::vector<Alert> Alerts() {
+  std::vector<Alert> Alerts(const PredictorOptions& options = {}) {
     replay_.Sort();
-    return Predict(replay_);
+    return Predict(replay_, options);
   }
 
  private:
@@ -70,6 +70,28 @@ TEST(PredictCooling, AGpuGrowingHotterThanItsPeersUnderLoadStillAlerts) {
   EXPECT_EQ(Rules(alerts), std::set<std::string>{"cooling gpu=3"});
   ASSERT_FALSE(alerts.empty());
   EXPECT_GT(alerts.front().evidence["above_busy_median"].get<double>(), 3.0) << alerts.front().reason;
+}
+
+// A third generator's shared nodes: a job on 3 of a node's 8 GPUs, its first GPU 10 C hotter than the other two
+// (a heavier share of the job), for three days after five days of whole-node jobs where all 8 ran alike.
+std::vector<Alert> SmallJob(const PredictorOptions& options) {
+  Lines lines;
+  for (std::int64_t t = kStart; t < kStart + 8 * kDay; t += 1800) {
+    bool small = t >= kStart + 5 * kDay;
+    for (int g = 0; g < 8; ++g) {
+      double wobble = static_cast<double>((t / 1800 * 7 + g * 13) % 3) - 1;
+      double load = small ? (g == 0 ? 48 : g < 3 ? 38 : 0) : 38;
+      lines.Add(t, "DCGM_FI_DEV_GPU_TEMP", fmt::format(R"({{"gpu": "{}"}})", g), 30 + load + wobble);
+    }
+  }
+  return lines.Alerts(options);
+}
+
+TEST(PredictCooling, AJobOnAFewGpusIsNoReferenceForTheirOffsets) {
+  EXPECT_EQ(Rules(SmallJob({})), std::set<std::string>{});
+  PredictorOptions any_busy;  // judged whenever three GPUs are busy (the rule before): GPU 0 looks hot
+  any_busy.min_busy_share = 0;
+  EXPECT_EQ(Rules(SmallJob(any_busy)), std::set<std::string>{"cooling gpu=0"});
 }
 
 // cases/cold_start_chronic_sbe.jsonl: a GPU with a steady benign ~2 SBE an hour since before the export began.

@@ -54,6 +54,7 @@ TEST(PredictPcie, ATrickleOfSmallReplaysComingTogetherIsNoBurst) {
   // Counted as sums (the rule before), its windows held 10 and 9 replays: two active windows, an alert.
   PredictorOptions sums;
   sums.pcie.largest_hour_only = false;
+  sums.chronic_windows = 0;  // nor as a chronic trickle's habit
   EXPECT_FALSE(Alerts(TrickleWithACluster(), sums).empty());
 }
 
