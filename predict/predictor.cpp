@@ -337,8 +337,13 @@ void Predictor::JudgeGpusAtLoad(const NodeState& node,
     double above = means[i] - reference;
     // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its
     // peers and hot: a GPU still cooler than its neighbours is not overheating.
+    std::deque<float>& offsets = gpus[i].second->offsets;
+    const double habitual = HighestHabitualOffset(offsets);
+    offsets.push_back(static_cast<float>(above));
+    if (offsets.size() > static_cast<std::size_t>(options_.offset_habit_hours)) offsets.pop_front();
     if (!cusum.Add(above) || above < cusum.level() + options_.temperature.slack) continue;
     if (above < options_.min_above_median || means[i] < options_.hot_celsius) continue;
+    if (above < habitual + options_.min_above_habit) continue;
     raised.push_back(Candidate(
         "gpu", *gpus[i].first, "cooling",
         fmt::format("running hotter than its node's other busy GPUs: {:+.1f} C against its usual {:+.1f} C (CUSUM "
@@ -349,6 +354,16 @@ void Predictor::JudgeGpusAtLoad(const NodeState& node,
          {"usual", cusum.level()},
          {"cusum", cusum.sum()}}));
   }
+}
+
+double Predictor::HighestHabitualOffset(const std::deque<float>& offsets) const {
+  // The recent hours are what is judged: a drifting GPU's last day must not become its habit.
+  const std::size_t recent = static_cast<std::size_t>(options_.offset_recent_hours);
+  if (offsets.size() < recent + static_cast<std::size_t>(options_.offset_min_habit_hours)) return -1e9;
+  std::vector<float> past(offsets.begin(), offsets.end() - static_cast<std::ptrdiff_t>(recent));
+  auto at = past.begin() + static_cast<std::ptrdiff_t>(options_.offset_habit_quantile * static_cast<double>(past.size() - 1));
+  std::nth_element(past.begin(), at, past.end());
+  return *at;
 }
 
 std::vector<Alert> Predict(const Replay& replay, const PredictorOptions& options) {

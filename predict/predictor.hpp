@@ -49,6 +49,14 @@ struct PredictorOptions {
   // Each GPU is judged against its busy peers only while this share of the node's GPUs is busy: the median of a
   // few GPUs that a small job heats is no reference for the offsets learned against the whole node.
   double min_busy_share = 0.75;
+  // A GPU's offset from its peers varies with the jobs (its share of the load, throttling, the room): it alerts only
+  // beyond the offset_habit_quantile of its offsets over its last offset_habit_hours judged (the last
+  // offset_recent_hours left out, offset_min_habit_hours needed before) by min_above_habit.
+  double offset_habit_quantile = 0.9;
+  int offset_habit_hours = 336;
+  int offset_recent_hours = 24;
+  int offset_min_habit_hours = 48;
+  double min_above_habit = 3;
   // A GPU's offset from its node's median scales with the load: offsets are compared only at load (the node's
   // median within load_band of its busy level, which falls by busy_decay a hour), and a cooling fault is a GPU
   // hotter than its peers by min_above_median at least and hot_celsius in absolute terms, never one less cold
@@ -94,6 +102,7 @@ class Predictor {
     double hour_sum = 0;                  // temperature since the node's last evaluation
     int hour_count = 0;
     Cusum cusum;
+    std::deque<float> offsets;  // temperature: its offsets from its busy peers, the hours judged
     CounterPatterns patterns;
     std::int64_t resets_seen = 0;                        // the counter's resets the patterns were told of
     std::int64_t restarts_seen = 0;                      // ... and its restarts from a ceiling
@@ -130,6 +139,8 @@ class Predictor {
   // The per-GPU cooling rule on this hour's means (`gpus` in the same order).
   void JudgeGpusAtLoad(const NodeState& node, const std::vector<std::pair<const std::string*, SeriesState*>>& gpus,
                        const std::vector<double>& means, std::vector<Alert>& raised);
+  // The offset_habit_quantile of a GPU's offsets before its recent hours (very low while too few are known).
+  double HighestHabitualOffset(const std::deque<float>& offsets) const;
   void ForgetRecent(NodeState& node, std::int64_t t);
   void ForgetXids(NodeState& node);
   const SeriesState* First(const Device& device, Signal signal) const;

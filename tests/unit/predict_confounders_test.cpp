@@ -1,7 +1,8 @@
 // Confounders an independent fleet generator found (/work/adv/predict/REPORT.md, findings 1-3, 8 and 9), each built
 // from its minimal replay: an idle node must not make a cool GPU look hot, a series active since the replay began is
 // usual rather than new, a reset must not erase a chronic series' usual rate, XID 63 (a row remap recorded) is no fault
-// of its own, and the order of the lines never picks the evidence's metric.
+// of its own, and the order of the lines never picks the evidence's metric. And two of a third generator's
+// (bench/predict_fleet_holdout.py): a job on a few GPUs, and a GPU whose offset from its peers swings with its jobs.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -92,6 +93,37 @@ TEST(PredictCooling, AJobOnAFewGpusIsNoReferenceForTheirOffsets) {
   PredictorOptions any_busy;  // judged whenever three GPUs are busy (the rule before): GPU 0 looks hot
   any_busy.min_busy_share = 0;
   EXPECT_EQ(Rules(SmallJob(any_busy)), std::set<std::string>{"cooling gpu=0"});
+}
+
+// A GPU whose share of the load differs from job to job (a third generator's `gpu-load-offset`): 8 C hotter than
+// its peers in every other job of 40 h, level with them in the others, for 16 days. Its usual offset (the CUSUM's
+// level) sits between the two, and each hot job looks like a drift; its offsets' habit says it is not.
+std::vector<Alert> SwingingGpu(const PredictorOptions& options) {
+  Lines lines;
+  for (std::int64_t t = kStart; t < kStart + 16 * kDay; t += 1800) {
+    std::int64_t job = (t - kStart) / (47 * kHour);
+    bool busy = (t - kStart) % (47 * kHour) < 40 * kHour;
+    for (int g = 0; g < 8; ++g) {
+      double wobble = static_cast<double>((t / 1800 * 7 + g * 13) % 3) - 1;
+      double load = busy ? 38 + (g == 0 && job % 2 == 1 ? 8 : 0) : 0;
+      lines.Add(t, "DCGM_FI_DEV_GPU_TEMP", fmt::format(R"({{"gpu": "{}"}})", g), 30 + load + wobble);
+    }
+  }
+  return lines.Alerts(options);
+}
+
+int AlertsAfterItsFirstSwing(const PredictorOptions& options) {
+  int after = 0;
+  for (const Alert& alert : SwingingGpu(options)) after += alert.t >= kStart + 4 * kDay ? 1 : 0;
+  return after;
+}
+
+TEST(PredictCooling, AGpuWhoseOffsetSwingsWithItsJobsIsItsHabit) {
+  // Its first hot job has no habit to be judged by (it alerts, as a drift's first day would).
+  EXPECT_EQ(AlertsAfterItsFirstSwing({}), 0);
+  PredictorOptions no_habit;  // the CUSUM alone (the rule before): every hot job alerts again
+  no_habit.offset_min_habit_hours = 100000;
+  EXPECT_GE(AlertsAfterItsFirstSwing(no_habit), 10);
 }
 
 // cases/cold_start_chronic_sbe.jsonl: a GPU with a steady benign ~2 SBE an hour since before the export began.
