@@ -66,9 +66,12 @@ work=$(mktemp -d /tmp/kiln-netns-XXXXXX)
 cleanup() {
   local rc=$?
   set +e
-  if [ "$rc" != 0 ] && [ -d "$work/out/trials" ]; then  # the launcher's own words on the first trials, for CI
-    for log in $(find "$work/out/trials" -name launcher.log | sort | head -3); do
+  if [ "$rc" != 0 ] && [ -d "$work/out/trials" ]; then  # the launcher's own words on trials that did not pass, for CI
+    local shown=0
+    for log in $(find "$work/out/trials" -name launcher.log | sort); do
+      grep -q ': PASSED' "$log" && continue
       echo "---- $log"; tail -40 "$log"
+      shown=$((shown + 1)); [ "$shown" -ge 5 ] && break
     done
   fi
   netns_remove "$tag" $hosts
