@@ -335,12 +335,12 @@ void Predictor::JudgeGpusAtLoad(const NodeState& node,
     if (means[i] < node.busy_gpus - options_.load_band) continue;
     Cusum& cusum = gpus[i].second->cusum;
     double above = means[i] - reference;
-    // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its
-    // peers and hot: a GPU still cooler than its neighbours is not overheating.
     std::deque<float>& offsets = gpus[i].second->offsets;
     const double habitual = HighestHabitualOffset(offsets);
     offsets.push_back(static_cast<float>(above));
     if (offsets.size() > static_cast<std::size_t>(options_.offset_habit_hours)) offsets.pop_front();
+    // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its
+    // peers and hot: a GPU still cooler than its neighbours is not overheating. And beyond its habit.
     if (!cusum.Add(above) || above < cusum.level() + options_.temperature.slack) continue;
     if (above < options_.min_above_median || means[i] < options_.hot_celsius) continue;
     if (above < habitual + options_.min_above_habit) continue;
@@ -361,7 +361,8 @@ double Predictor::HighestHabitualOffset(const std::deque<float>& offsets) const 
   const std::size_t recent = static_cast<std::size_t>(options_.offset_recent_hours);
   if (offsets.size() < recent + static_cast<std::size_t>(options_.offset_min_habit_hours)) return -1e9;
   std::vector<float> past(offsets.begin(), offsets.end() - static_cast<std::ptrdiff_t>(recent));
-  auto at = past.begin() + static_cast<std::ptrdiff_t>(options_.offset_habit_quantile * static_cast<double>(past.size() - 1));
+  const double rank = options_.offset_habit_quantile * static_cast<double>(past.size() - 1);
+  auto at = past.begin() + static_cast<std::ptrdiff_t>(rank);
   std::nth_element(past.begin(), at, past.end());
   return *at;
 }
