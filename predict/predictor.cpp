@@ -100,7 +100,9 @@ void Predictor::Update(const Sample& sample, std::int64_t node_since, bool trust
   Signal signal = keys_[sample.series].signal;
   if (IsCounter(signal)) {
     state.patterns.Observe(HourOf(node_since));
-    UpdatePatterns(state, signal, sample, state.counter.Update(sample.t, sample.value, node_since), trusted);
+    const double increment = state.counter.Update(sample.t, sample.value, node_since);
+    UpdatePatterns(state, signal, sample, increment, trusted);
+    if (signal == Signal::kIbLinkDowned && increment > 0 && trusted) Flapped(state, sample);
   }
   if (signal == Signal::kRemapPending) {
     if (sample.value <= 0) state.pending_since = -1;
@@ -152,6 +154,7 @@ void Predictor::ForgetRecent(NodeState& node, std::int64_t t) {
         s.patterns.Forget(HourOf(t));
         s.remaps.clear();
         s.xid74_t = -1;
+        s.flaps.clear();
       }
     }
   }
@@ -189,6 +192,7 @@ void Predictor::Evaluate(const std::string& node_name, NodeState& node, std::int
     EvaluatePatterns(device, series, t, raised);
     EvaluateRemaps(device, series, t, raised);
     EvaluateNvlink(device, series, t, raised);
+    EvaluateFlaps(node_name, device, series, t, raised);
   }
   EvaluateTemperatures(node_name, node, t, raised);
   for (Alert& alert : raised) {

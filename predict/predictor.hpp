@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -73,6 +74,15 @@ struct PredictorOptions {
   // The habit is the past before the day before those windows: a fault's slow start (a linear ramp of errors)
   // must not become the habit that it has to outgrow (at most CounterState::kHabitGapHours).
   int chronic_gap_hours = 24;
+  // A link that goes down and comes back again and again, days apart, with or without symbol errors: flaps_needed
+  // separate flaps (flap_gap_hours apart) within flap_horizon_hours. A flap that flap_shared_nodes other nodes'
+  // links shared within flap_shared_hours of it was their switch's (a leaf rebooting takes down a rail of every
+  // node), not the link's: a flap is judged once flap_shared_hours + 1 have passed, when the fleet has reported.
+  int flaps_needed = 3;
+  int flap_gap_hours = 3;
+  int flap_horizon_hours = 168;
+  int flap_shared_hours = 2;
+  int flap_shared_nodes = 2;
   NodeCoolingOptions node_cooling;  // a whole node hotter than the fleet (node_cooling.hpp)
   std::int64_t realert_seconds = 6 * 3600;  // a risk that holds is said again this often (episodes stay whole)
   std::int64_t silence_seconds = 6 * 3600;  // a node silent this long was down: its recent evidence is stale
@@ -109,6 +119,7 @@ class Predictor {
     std::deque<std::pair<std::int64_t, double>> remaps;  // newly remapped rows (remap counters), the last week
     std::int64_t pending_since = -1;                     // remap pending gauge: when it went to 1
     std::int64_t xid74_t = -1;                           // XID gauge: the last change to 74 (NVLink)
+    std::deque<std::int64_t> flaps;                      // link downed: the hour of each separate flap, a week
   };
   struct Device {
     std::vector<std::uint32_t> by_signal[kSignalCount];
@@ -135,6 +146,12 @@ class Predictor {
   void UpdatePatterns(SeriesState& state, Signal signal, const Sample& sample, double increment, bool trusted);
   const PatternRule* PatternsOf(Signal signal) const;
   void RemapSeen(const Sample& sample);
+  // A link went down (link_downed grew): a flap of that port, and of its node at that hour for the fleet.
+  void Flapped(SeriesState& state, const Sample& sample);
+  void EvaluateFlaps(const std::string& node_name, const std::string& device, const Device& series, std::int64_t t,
+                     std::vector<Alert>& raised);
+  // Other nodes than `node` whose links went down within the rule's flap_shared_hours of `hour`.
+  int SharedFlaps(const std::string& node, std::int64_t hour) const;
   void EvaluateTemperatures(const std::string& node_name, NodeState& node, std::int64_t t, std::vector<Alert>& raised);
   // The per-GPU cooling rule on this hour's means (`gpus` in the same order).
   void JudgeGpusAtLoad(const NodeState& node, const std::vector<std::pair<const std::string*, SeriesState*>>& gpus,
@@ -153,6 +170,7 @@ class Predictor {
   PredictorOptions options_;
   std::vector<SeriesState> states_;
   std::unordered_map<std::string, NodeState> nodes_;
+  std::map<std::int64_t, std::set<std::string>> flapping_nodes_;  // hour -> nodes whose links went down then
   PerformanceDrift performance_;
   NodeCooling node_cooling_;
 };
