@@ -165,18 +165,12 @@ const Predictor::SeriesState* Predictor::First(const Device& device, Signal sign
   return ids.empty() ? nullptr : &states_[ids.front()];
 }
 
-double Predictor::Habitual(const CounterState& counter, std::int64_t hour) const {
-  const std::int64_t gap = std::min<std::int64_t>(options_.chronic_gap_hours, CounterState::kHabitGapHours);
-  CounterState::Habit habit =
-      counter.HabitBefore(hour - options_.chronic_windows * CounterState::kSpreadBlockHours + 1 - gap);
-  return habit.chronic ? habit.busiest_block : 0;
-}
-
 bool Predictor::Outgrown(const CounterState& counter, std::int64_t hour) const {
   const std::int64_t width = CounterState::kSpreadBlockHours;
-  const double busiest = Habitual(counter, hour);
-  if (busiest <= 0) return true;
-  const double bar = options_.chronic_factor * busiest;
+  const std::int64_t gap = std::min<std::int64_t>(options_.chronic_gap_hours, CounterState::kHabitGapHours);
+  CounterState::Habit habit = counter.HabitBefore(hour - options_.chronic_windows * width + 1 - gap);
+  if (!habit.chronic) return true;
+  const double bar = options_.chronic_factor * habit.busiest_block;
   for (int k = 0; k < options_.chronic_windows; ++k) {
     std::int64_t last = hour - k * width;
     if (!(counter.Sum(last - width + 1, last) >= bar)) return false;  // an unknown habit (infinite) is never outgrown
@@ -339,15 +333,17 @@ void Predictor::JudgeGpusAtLoad(const NodeState& node,
     if (means[i] < node.busy_gpus - options_.load_band) continue;
     Cusum& cusum = gpus[i].second->cusum;
     double above = means[i] - reference;
+    // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its
+    // peers and hot: a GPU still cooler than its neighbours is not overheating. And beyond its habit (the offsets
+    // before this hour's, sorted only for a GPU that is otherwise alerting).
+    const bool alarm = cusum.Add(above);
+    const bool hot = alarm && above >= cusum.level() + options_.temperature.slack &&
+                     above >= options_.min_above_median && means[i] >= options_.hot_celsius;
     std::deque<float>& offsets = gpus[i].second->offsets;
-    const double habitual = HighestHabitualOffset(offsets);
+    const bool beyond_habit = hot && above >= HighestHabitualOffset(offsets) + options_.min_above_habit;
     offsets.push_back(static_cast<float>(above));
     if (offsets.size() > static_cast<std::size_t>(options_.offset_habit_hours)) offsets.pop_front();
-    // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its
-    // peers and hot: a GPU still cooler than its neighbours is not overheating. And beyond its habit.
-    if (!cusum.Add(above) || above < cusum.level() + options_.temperature.slack) continue;
-    if (above < options_.min_above_median || means[i] < options_.hot_celsius) continue;
-    if (above < habitual + options_.min_above_habit) continue;
+    if (!beyond_habit) continue;
     raised.push_back(Candidate(
         "gpu", *gpus[i].first, "cooling",
         fmt::format("running hotter than its node's other busy GPUs: {:+.1f} C against its usual {:+.1f} C (CUSUM "

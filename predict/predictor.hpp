@@ -161,9 +161,8 @@ class Predictor {
   void ForgetRecent(NodeState& node, std::int64_t t);
   void ForgetXids(NodeState& node);
   const SeriesState* First(const Device& device, Signal signal) const;
-  // The busiest 6 h of a chronic series' past (infinite while its habit is unknown), 0 for a series with no habit.
-  double Habitual(const CounterState& counter, std::int64_t hour) const;
-  // Whether a counter's evidence counts: always for a series with no chronic habit, else when it outgrew it.
+  // Whether a counter's evidence counts: always for a series with no chronic habit, else when it outgrew its
+  // busiest 6 h (infinite while its habit is unknown).
   bool Outgrown(const CounterState& counter, std::int64_t hour) const;
 
   const std::vector<SeriesKey>& keys_;
