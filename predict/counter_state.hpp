@@ -3,6 +3,7 @@
 // decaying long-run rate that says what is normal for this series.
 
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <utility>
@@ -11,6 +12,12 @@ namespace kiln::predict {
 
 inline constexpr std::int64_t kSecondsPerHour = 3600;
 inline std::int64_t HourOf(std::int64_t t) { return t >= 0 ? t / kSecondsPerHour : (t + 1) / kSecondsPerHour - 1; }
+
+// A count `sigmas` deviations above a series' usual count: Poisson's deviation, widened by the series' spread
+// (CounterState::Dispersion, 1 for a Poisson count) when it varies more.
+inline double AboveUsual(double usual, double dispersion, double sigmas) {
+  return usual + sigmas * std::sqrt(dispersion * usual);
+}
 
 class CounterState {
  public:

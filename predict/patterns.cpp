@@ -1,7 +1,6 @@
 #include "predict/patterns.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 namespace kiln::predict {
 
@@ -19,7 +18,7 @@ void CounterPatterns::Add(std::int64_t hour, double increment, const CounterStat
     trusted_ = true;
     const double usual = counter.UsualPerHour(hour);
     threshold_ = std::max({rule.min_burst, rule.usual_factor * usual,
-                           usual + rule.usual_sigmas * std::sqrt(counter.Dispersion(hour) * usual),
+                           AboveUsual(usual, counter.Dispersion(hour), rule.usual_sigmas),
                            rule.lump_factor * counter.LargestHabitualHour()});
   }
   sum_ += increment;
@@ -83,7 +82,7 @@ double SteepGrowth(const CounterState& counter, std::int64_t hour, double usual_
   for (int width = 1; width <= rule.steep_width; ++width) {
     double usual = usual_per_hour * width;
     double first_needed =
-        std::max({rule.steep_first, 3 * usual, usual + rule.steep_sigmas * std::sqrt(dispersion * usual)});
+        std::max({rule.steep_first, 3 * usual, AboveUsual(usual, dispersion, rule.steep_sigmas)});
     double previous = 0, total = 0;
     bool rising = true;
     for (int k = rule.steep_windows; k >= 1 && rising; --k) {

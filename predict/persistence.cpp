@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 
 namespace kiln::predict {
 
@@ -13,8 +12,8 @@ Persistence Measure(const CounterState& counter, std::int64_t hour, const Persis
   std::int64_t first = hour - static_cast<std::int64_t>(rule.windows) * rule.window_hours + 1;
   result.usual_per_window = counter.UsualPerHour(first) * rule.window_hours;
   result.dispersion = counter.Dispersion(first);
-  double needed = std::max(rule.min_count, result.usual_per_window + rule.usual_sigmas * std::sqrt(
-                                                                         result.dispersion * result.usual_per_window));
+  double needed =
+      std::max(rule.min_count, AboveUsual(result.usual_per_window, result.dispersion, rule.usual_sigmas));
   for (int k = 0; k < rule.windows; ++k) {
     std::int64_t last = hour - static_cast<std::int64_t>(k) * rule.window_hours;
     double sum = counter.Sum(last - rule.window_hours + 1, last);

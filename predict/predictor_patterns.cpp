@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "predict/predictor.hpp"
 
@@ -170,9 +169,9 @@ void Predictor::EvaluateNvlink(const std::string& device, const Device& series, 
     // An XID 74 is an NVLink error the driver saw; with the link's error counters still above their usual rate
     // over the last day, the link is degrading, not a one-off.
     double day = s.counter.Sum(hour - 23, hour);
+    if (!xid74 || day <= 0) continue;
     double usual = s.counter.UsualPerHour(hour - 23) * 24;
-    double spread = std::sqrt(s.counter.Dispersion(hour - 23) * usual);
-    if (!xid74 || day <= 0 || day < usual + options_.nvlink.usual_sigmas * spread) continue;
+    if (day < AboveUsual(usual, s.counter.Dispersion(hour - 23), options_.nvlink.usual_sigmas)) continue;
     raised.push_back(Candidate(
         "link", device, "nvlink_xid",
         fmt::format("XID 74 (NVLink error) {} h ago and NVLink errors above their usual rate ({}: +{:g} in 24 h, "
