@@ -6,7 +6,9 @@
 // alert, and neither does a node that is hotter than the fleet but still far from slowdown temperatures.
 
 #include <cstdint>
+#include <deque>
 #include <optional>
+#include <utility>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,6 +26,14 @@ struct NodeCoolingOptions {
   int max_hot_nodes = 2;       // more nodes this far above the fleet at once (within together_hours, as judged at
   int together_hours = 12;     // load: not every node is busy every hour): shared heat, not a node's fault
   int hot_hours = 24;          // hot at every hour judged for this long (a rack's or the room's heat is mostly shorter)
+  // Nodes run different jobs: one whose jobs often load it harder than the fleet's is often hotter. It alerts only
+  // beyond habit_quantile of its offsets at load over its last habit_hours (the last recent_hours left out,
+  // min_habit_hours judged needed) by min_above_habit.
+  double habit_quantile = 0.9;
+  int habit_hours = 336;
+  int recent_hours = 48;
+  int min_habit_hours = 48;
+  double min_above_habit = 3;
 };
 
 class NodeCooling {
@@ -40,7 +50,11 @@ class NodeCooling {
     Cusum cusum;
     std::int64_t hot_hour = -1;   // the last hour judged min_above_fleet above the fleet
     std::int64_t hot_since = -1;  // the first of the judged hours in a row that were
+    std::deque<std::pair<std::int64_t, float>> offsets;  // (hour, its offset from the fleet) at load, judged
   };
+  // The habit_quantile of a node's offsets at load in the habit_hours before its recent hours, judged at `hour`
+  // (very high while too few are known).
+  double Habit(const std::deque<std::pair<std::int64_t, float>>& offsets, std::int64_t hour) const;
   void Roll(std::int64_t hour);
   int HotTogether(std::int64_t hour) const;
   std::optional<double> Reference() const;

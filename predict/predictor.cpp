@@ -14,6 +14,7 @@ using nlohmann::json;
 
 constexpr int kRowRemapRecordedXid = 63;
 constexpr int kNvlinkXid = 74;
+constexpr std::int64_t kLongAgo = -(std::int64_t{1} << 40);  // a gauge already set when first seen
 
 std::int64_t LastHours(const PersistenceRule& rule) {
   return static_cast<std::int64_t>(rule.windows) * rule.window_hours;
@@ -90,14 +91,15 @@ void Predictor::Feed(const Sample& sample, std::vector<Alert>& alerts) {
     node.next_evaluation = (HourOf(sample.t) + 1) * kSecondsPerHour;
     Evaluate(node_name, node, sample.t, alerts);
   }
-  Update(sample, node.first_sample, trusted);
+  if (Update(sample, node.first_sample, trusted)) node.terminal_at = sample.t;
 }
 
 void Predictor::Finish(std::vector<Alert>& alerts) { performance_.Finish(alerts); }
 
-void Predictor::Update(const Sample& sample, std::int64_t node_since, bool trusted) {
+bool Predictor::Update(const Sample& sample, std::int64_t node_since, bool trusted) {
   SeriesState& state = states_[sample.series];
   Signal signal = keys_[sample.series].signal;
+  bool terminal = false;
   if (IsCounter(signal)) {
     state.patterns.Observe(HourOf(node_since));
     const double increment = state.counter.Update(sample.t, sample.value, node_since);
@@ -111,9 +113,18 @@ void Predictor::Update(const Sample& sample, std::int64_t node_since, bool trust
       RemapSeen(sample);
     }
   }
+  if (signal == Signal::kRemapFailure) {
+    if (sample.value <= 0) state.failure_since = -1;
+    if (sample.value > 0 && state.failure_since == -1) {
+      // Seen turning to 1: the fault is now. Already 1 at the series' first sample: since some time unknown.
+      terminal = state.last_t >= 0;
+      state.failure_since = terminal ? sample.t : kLongAgo;
+    }
+  }
   if (signal == Signal::kXid) {
     int xid = static_cast<int>(sample.value);
     bool changed = state.last_t < 0 || sample.value != state.last;
+    terminal = changed && IsTerminalXid(xid);
     if (changed && xid == kNvlinkXid) state.xid74_t = sample.t;
     // XID 63 records a row remap, the ECC rules' evidence (remap counters): not a fault of its own here, so one
     // remap and the fault it was part of (or a contained XID 94) are not "2 hardware XIDs".
@@ -128,6 +139,7 @@ void Predictor::Update(const Sample& sample, std::int64_t node_since, bool trust
   }
   state.last = sample.value;
   state.last_t = sample.t;
+  return terminal;
 }
 
 void Predictor::ForgetXids(NodeState& node) {
@@ -155,9 +167,11 @@ void Predictor::ForgetRecent(NodeState& node, std::int64_t t) {
         s.remaps.clear();
         s.xid74_t = -1;
         s.flaps.clear();
+        if (s.failure_since >= 0) s.failure_since = kLongAgo;  // still 1 after the repair: the old fault
       }
     }
   }
+  node.terminal_at = -1;
 }
 
 const Predictor::SeriesState* Predictor::First(const Device& device, Signal signal) const {
@@ -189,11 +203,16 @@ void Predictor::Evaluate(const std::string& node_name, NodeState& node, std::int
     EvaluateFlaps(node_name, device, series, t, raised);
   }
   EvaluateTemperatures(node_name, node, t, raised);
+  const std::int64_t hour_seconds = kSecondsPerHour;
+  const bool draining = node.terminal_at >= 0 && t - node.terminal_at < options_.terminal_hold_hours * hour_seconds;
+  const bool episode_open = node.last_raised >= 0 && t - node.last_raised <= options_.episode_hours * hour_seconds;
+  if (draining && !episode_open) return;
   for (Alert& alert : raised) {
     std::string key = alert.rule + '|' + alert.device;
     auto last = node.last_alert.find(key);
     if (last != node.last_alert.end() && t - last->second < options_.realert_seconds) continue;
     node.last_alert[key] = t;
+    node.last_raised = t;
     alert.t = t;
     alert.node = node_name;
     alerts.push_back(std::move(alert));
@@ -204,7 +223,7 @@ void Predictor::EvaluateGpu(const std::string& device, const Device& series, std
                             std::vector<Alert>& raised) {
   std::int64_t hour = HourOf(t);
   const SeriesState* failure = First(series, Signal::kRemapFailure);
-  if (failure && failure->last > 0 && failure->last_t >= t - 24 * kSecondsPerHour) {
+  if (failure && failure->last > 0 && failure->failure_since >= t - 24 * kSecondsPerHour) {
     raised.push_back(Candidate("gpu", device, "remap", "row remapping failed: no spare rows left for the next fault",
                                {{"metric", "DCGM_FI_DEV_ROW_REMAP_FAILURE"}, {"value", failure->last}}));
   }
@@ -329,42 +348,71 @@ void Predictor::JudgeGpusAtLoad(const NodeState& node,
   if (static_cast<double>(busy.size()) < options_.min_busy_share * static_cast<double>(means.size())) return;
   std::nth_element(busy.begin(), busy.begin() + static_cast<std::ptrdiff_t>(busy.size() / 2), busy.end());
   const double reference = busy[busy.size() / 2];
+  // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its peers
+  // and hot: a GPU still cooler than its neighbours is not overheating.
+  std::vector<std::size_t> hot;
   for (std::size_t i = 0; i < gpus.size(); ++i) {
     if (means[i] < node.busy_gpus - options_.load_band) continue;
     Cusum& cusum = gpus[i].second->cusum;
-    double above = means[i] - reference;
-    // In alarm, and hot now: the alarm outlives its cause by up to a day, the alert must not. Hotter than its
-    // peers and hot: a GPU still cooler than its neighbours is not overheating. And beyond its habit (the offsets
-    // before this hour's, sorted only for a GPU that is otherwise alerting).
-    const bool alarm = cusum.Add(above);
-    const bool hot = alarm && above >= cusum.level() + options_.temperature.slack &&
-                     above >= options_.min_above_median && means[i] >= options_.hot_celsius;
-    std::deque<float>& offsets = gpus[i].second->offsets;
-    const bool beyond_habit = hot && above >= HighestHabitualOffset(offsets) + options_.min_above_habit;
-    offsets.push_back(static_cast<float>(above));
-    if (offsets.size() > static_cast<std::size_t>(options_.offset_habit_hours)) offsets.pop_front();
-    if (!beyond_habit) continue;
-    raised.push_back(Candidate(
-        "gpu", *gpus[i].first, "cooling",
-        fmt::format("running hotter than its node's other busy GPUs: {:+.1f} C against its usual {:+.1f} C (CUSUM "
-                    "{:.0f} C h)",
-                    above, cusum.level(), cusum.sum()),
-        {{"metric", "DCGM_FI_DEV_GPU_TEMP"},
-         {"above_busy_median", above},
-         {"usual", cusum.level()},
-         {"cusum", cusum.sum()}}));
+    const double above = means[i] - reference;
+    if (cusum.Add(above) && above >= cusum.level() + options_.temperature.slack &&
+        above >= options_.min_above_median && means[i] >= options_.hot_celsius) {
+      hot.push_back(i);
+    }
   }
+  // Beyond its habit (the hours before this one), and alone there: the habits are fitted only when a GPU is hot.
+  std::vector<std::size_t> beyond;
+  for (std::size_t i = 0; !hot.empty() && i < gpus.size(); ++i) {
+    const double above = means[i] - reference;
+    if (means[i] < node.busy_gpus - options_.load_band || above < options_.min_above_median) continue;
+    if (BeyondHabit(gpus[i].second->offsets, reference, above) >= options_.min_above_habit) beyond.push_back(i);
+  }
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    if (means[i] < node.busy_gpus - options_.load_band) continue;
+    auto& offsets = gpus[i].second->offsets;
+    offsets.emplace_back(static_cast<float>(reference), static_cast<float>(means[i] - reference));
+    if (offsets.size() > static_cast<std::size_t>(options_.offset_habit_hours)) offsets.pop_front();
+  }
+  if (beyond.size() != 1 || std::find(hot.begin(), hot.end(), beyond.front()) == hot.end()) return;
+  const std::size_t i = beyond.front();
+  const Cusum& cusum = gpus[i].second->cusum;
+  const double above = means[i] - reference;
+  raised.push_back(Candidate(
+      "gpu", *gpus[i].first, "cooling",
+      fmt::format("running hotter than its node's other busy GPUs: {:+.1f} C against its usual {:+.1f} C (CUSUM "
+                  "{:.0f} C h), the only GPU of the node beyond its habit",
+                  above, cusum.level(), cusum.sum()),
+      {{"metric", "DCGM_FI_DEV_GPU_TEMP"},
+       {"above_busy_median", above},
+       {"usual", cusum.level()},
+       {"cusum", cusum.sum()}}));
 }
 
-double Predictor::HighestHabitualOffset(const std::deque<float>& offsets) const {
+double Predictor::BeyondHabit(const std::deque<std::pair<float, float>>& offsets, double reference,
+                              double above) const {
   // The recent hours are what is judged: a drifting GPU's last day must not become its habit.
   const std::size_t recent = static_cast<std::size_t>(options_.offset_recent_hours);
-  if (offsets.size() < recent + static_cast<std::size_t>(options_.offset_min_habit_hours)) return -1e9;
-  std::vector<float> past(offsets.begin(), offsets.end() - static_cast<std::ptrdiff_t>(recent));
-  const double rank = options_.offset_habit_quantile * static_cast<double>(past.size() - 1);
-  auto at = past.begin() + static_cast<std::ptrdiff_t>(rank);
-  std::nth_element(past.begin(), at, past.end());
-  return *at;
+  if (offsets.size() < recent + static_cast<std::size_t>(options_.offset_min_habit_hours)) return 1e9;
+  const std::size_t n = offsets.size() - recent;
+  double mean_x = 0, mean_y = 0;
+  for (std::size_t k = 0; k < n; ++k) mean_x += offsets[k].first, mean_y += offsets[k].second;
+  mean_x /= static_cast<double>(n);
+  mean_y /= static_cast<double>(n);
+  double sxx = 0, sxy = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    sxx += (offsets[k].first - mean_x) * (offsets[k].first - mean_x);
+    sxy += (offsets[k].first - mean_x) * (offsets[k].second - mean_y);
+  }
+  // Peers that always ran alike (less than a degree's spread) teach no slope; and an offset never grows faster
+  // than the peers' temperature itself.
+  const bool fitted = options_.offset_follows_peers && sxx >= static_cast<double>(n);
+  const double slope = fitted ? std::clamp(sxy / sxx, -1.0, 1.0) : 0.0;
+  std::vector<double> distances(n);
+  for (std::size_t k = 0; k < n; ++k) distances[k] = offsets[k].second - (mean_y + slope * (offsets[k].first - mean_x));
+  const double rank = options_.offset_habit_quantile * static_cast<double>(n - 1);
+  auto at = distances.begin() + static_cast<std::ptrdiff_t>(rank);
+  std::nth_element(distances.begin(), at, distances.end());
+  return above - (mean_y + slope * (reference - mean_x)) - *at;
 }
 
 std::vector<Alert> Predict(const Replay& replay, const PredictorOptions& options) {

@@ -50,9 +50,13 @@ struct PredictorOptions {
   // Each GPU is judged against its busy peers only while this share of the node's GPUs is busy: the median of a
   // few GPUs that a small job heats is no reference for the offsets learned against the whole node.
   double min_busy_share = 0.75;
-  // A GPU's offset from its peers varies with the jobs (its share of the load, throttling, the room): it alerts only
-  // beyond the offset_habit_quantile of its offsets over its last offset_habit_hours judged (the last
-  // offset_recent_hours left out, offset_min_habit_hours needed before) by min_above_habit.
+  // A GPU's offset from its peers varies with the jobs (its share of the load, throttling, the room), and grows with
+  // how hot its peers run (a GPU that heats faster under load is further ahead the harder the job): its habit is the
+  // line through its (peers' temperature, offset) hours over its last offset_habit_hours judged (the last
+  // offset_recent_hours left out, offset_min_habit_hours needed before), and it alerts only beyond that line by the
+  // offset_habit_quantile of its hours' distances from it plus min_above_habit. When several GPUs of a node are
+  // beyond their habits in the same hour, it is their work (a job that loads some of them harder), not a fault.
+  bool offset_follows_peers = true;  // false: the habit is a level (the line's slope 0)
   double offset_habit_quantile = 0.9;
   int offset_habit_hours = 336;
   int offset_recent_hours = 24;
@@ -84,6 +88,12 @@ struct PredictorOptions {
   int flap_shared_hours = 2;
   int flap_shared_nodes = 2;
   NodeCoolingOptions node_cooling;  // a whole node hotter than the fleet (node_cooling.hpp)
+  // A GPU failing now (a terminal XID, row remapping that just failed) is the failure, not a sign ahead of it: for
+  // terminal_hold_hours after it (as long as the XID rule remembers it), or until the node is back from a repair, no
+  // alert opens an episode on that node (one raised within episode_hours before goes on). Alerts there would come
+  // after the failure they foretell.
+  int terminal_hold_hours = 48;
+  int episode_hours = 24;
   std::int64_t realert_seconds = 6 * 3600;  // a risk that holds is said again this often (episodes stay whole)
   std::int64_t silence_seconds = 6 * 3600;  // a node silent this long was down: its recent evidence is stale
   // Silences (silence_seconds, xid_down_seconds, and an hour for increments gathered over one) are at least this
@@ -112,12 +122,13 @@ class Predictor {
     double hour_sum = 0;                  // temperature since the node's last evaluation
     int hour_count = 0;
     Cusum cusum;
-    std::deque<float> offsets;  // temperature: its offsets from its busy peers, the hours judged
+    std::deque<std::pair<float, float>> offsets;  // temperature: (its busy peers' median, its offset), hours judged
     CounterPatterns patterns;
     std::int64_t resets_seen = 0;                        // the counter's resets the patterns were told of
     std::int64_t restarts_seen = 0;                      // ... and its restarts from a ceiling
     std::deque<std::pair<std::int64_t, double>> remaps;  // newly remapped rows (remap counters), the last week
     std::int64_t pending_since = -1;                     // remap pending gauge: when it went to 1
+    std::int64_t failure_since = -1;  // remap failure gauge: when it went to 1 (kLongAgo: before it was seen)
     std::int64_t xid74_t = -1;                           // XID gauge: the last change to 74 (NVLink)
     std::deque<std::int64_t> flaps;                      // link downed: the hour of each separate flap, a week
   };
@@ -134,9 +145,12 @@ class Predictor {
     double busy_median = -1e9;  // the node's median temperature at load (decays slowly)
     double busy_gpus = -1e9;    // its busy GPUs' temperature: the upper quartile at load (decays slowly)
     std::map<std::string, std::int64_t> last_alert;  // rule + device -> t
+    std::int64_t last_raised = -1;  // the node's last alert, any rule
+    std::int64_t terminal_at = -1;  // a GPU's last terminal event (since the node was last repaired)
   };
 
-  void Update(const Sample& sample, std::int64_t node_since, bool trusted);
+  // Returns whether the sample shows a GPU failing now (a terminal XID, a row remap failure).
+  bool Update(const Sample& sample, std::int64_t node_since, bool trusted);
   void Evaluate(const std::string& node_name, NodeState& node, std::int64_t t, std::vector<Alert>& alerts);
   void EvaluateGpu(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
   void EvaluateLink(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
@@ -156,8 +170,9 @@ class Predictor {
   // The per-GPU cooling rule on this hour's means (`gpus` in the same order).
   void JudgeGpusAtLoad(const NodeState& node, const std::vector<std::pair<const std::string*, SeriesState*>>& gpus,
                        const std::vector<double>& means, std::vector<Alert>& raised);
-  // The offset_habit_quantile of a GPU's offsets before its recent hours (very low while too few are known).
-  double HighestHabitualOffset(const std::deque<float>& offsets) const;
+  // How far `above` at peers' median `reference` is beyond the GPU's habit (its offsets before its recent hours;
+  // far beyond while too few are known: a drift's first day has no habit to be judged by).
+  double BeyondHabit(const std::deque<std::pair<float, float>>& offsets, double reference, double above) const;
   void ForgetRecent(NodeState& node, std::int64_t t);
   void ForgetXids(NodeState& node);
   const SeriesState* First(const Device& device, Signal signal) const;

@@ -92,6 +92,8 @@ bool IsHardwareXid(int xid) {
   }
 }
 
+bool IsTerminalXid(int xid) { return xid == 48 || xid == 64 || xid == 79 || xid == 94 || xid == 95; }
+
 bool IsPerformance(Signal signal) { return signal == Signal::kGpuPerformance || signal == Signal::kLinkPerformance; }
 
 bool IsIdentifyingLabel(Signal signal, std::string_view label) {

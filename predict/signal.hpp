@@ -33,6 +33,9 @@ bool IsCounter(Signal signal);
 bool IsPerformance(Signal signal);
 // True for XIDs that point at the hardware (memory, bus, NVLink, GSP), not at the application (13, 31, 43, 45).
 bool IsHardwareXid(int xid);
+// True for XIDs that are a GPU failing now, not a sign ahead of it: a double-bit error (48), no spare row left (64),
+// fallen off the bus (79), contained or uncontained ECC errors (94, 95).
+bool IsTerminalXid(int xid);
 // The labels that name a series' device; all others (UUID, modelName, Hostname, driver) are dropped. Kiln's
 // measurements are also told apart by their data type (GEMM), peer and rail (links).
 bool IsIdentifyingLabel(Signal signal, std::string_view label);

@@ -2,7 +2,8 @@
 // from its minimal replay: an idle node must not make a cool GPU look hot, a series active since the replay began is
 // usual rather than new, a reset must not erase a chronic series' usual rate, XID 63 (a row remap recorded) is no fault
 // of its own, and the order of the lines never picks the evidence's metric. And two of a third generator's
-// (bench/predict_fleet_holdout.py): a job on a few GPUs, and a GPU whose offset from its peers swings with its jobs.
+// (bench/predict_fleet_holdout.py): a job on a few GPUs, and a GPU whose offset from its peers swings with its jobs or
+// grows with their load; and a fourth's (bench/predict_fleet_fourth.py): a job that loads some GPUs harder.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -126,6 +127,53 @@ TEST(PredictCooling, AGpuWhoseOffsetSwingsWithItsJobsIsItsHabit) {
   EXPECT_GE(AlertsAfterItsFirstSwing(no_habit), 10);
 }
 
+// A GPU that heats faster under load than its peers (a third generator's `gpu-load-offset`): 30 C idle like them, and
+// at load 18 C a unit of load hotter (56 against 38). Jobs of 40 h at loads 0.5, 0.6 and 0.7 for ten days, then one
+// at full load: its offset (18 C) is beyond every offset it had (9-12.6 C), and just what its peers' temperature
+// says it should be.
+std::vector<Alert> FasterUnderLoad(const PredictorOptions& options) {
+  Lines lines;
+  const double loads[] = {0.5, 0.6, 0.7};
+  for (std::int64_t t = kStart; t < kStart + 13 * kDay; t += 1800) {
+    std::int64_t job = (t - kStart) / (47 * kHour);
+    bool busy = (t - kStart) % (47 * kHour) < 40 * kHour;
+    double load = !busy ? 0 : t >= kStart + 235 * kHour ? 1.0 : loads[job % 3];
+    for (int g = 0; g < 8; ++g) {
+      double wobble = static_cast<double>((t / 1800 * 7 + g * 13) % 3) - 1;
+      lines.Add(t, "DCGM_FI_DEV_GPU_TEMP", fmt::format(R"({{"gpu": "{}"}})", g), 30 + load * (g == 0 ? 56 : 38) + wobble);
+    }
+  }
+  return lines.Alerts(options);
+}
+
+TEST(PredictCooling, AGpuThatHeatsFasterUnderLoadIsItsHabitAtAnyLoad) {
+  EXPECT_EQ(Rules(FasterUnderLoad({})), std::set<std::string>{});
+  PredictorOptions level;  // the habit a level (its offsets' 90th percentile, the rule before): the full load alerts
+  level.offset_follows_peers = false;
+  EXPECT_EQ(Rules(FasterUnderLoad(level)), std::set<std::string>{"cooling gpu=0"});
+}
+
+// A job that loads some of a node's GPUs harder than the others (a fourth generator's `uneven_job_heat`): after ten
+// days of whole-node jobs where all 8 ran alike, `hot` GPUs run 9 C hotter for 30 h. One GPU alone is a cooling
+// fault's shape; three at once are the job's.
+std::vector<Alert> UnevenJob(int hot) {
+  Lines lines;
+  const std::int64_t from = kStart + 10 * kDay, to = from + 30 * kHour;
+  for (std::int64_t t = kStart; t < kStart + 12 * kDay; t += 1800) {
+    for (int g = 0; g < 8; ++g) {
+      double wobble = static_cast<double>((t / 1800 * 7 + g * 13) % 3) - 1;
+      double extra = g < hot && t >= from && t < to ? 9 : 0;
+      lines.Add(t, "DCGM_FI_DEV_GPU_TEMP", fmt::format(R"({{"gpu": "{}"}})", g), 68 + wobble + extra);
+    }
+  }
+  return lines.Alerts();
+}
+
+TEST(PredictCooling, SeveralGpusBeyondTheirHabitsAtOnceAreTheirJob) {
+  EXPECT_EQ(Rules(UnevenJob(3)), std::set<std::string>{});
+  EXPECT_EQ(Rules(UnevenJob(1)), std::set<std::string>{"cooling gpu=0"});
+}
+
 // cases/cold_start_chronic_sbe.jsonl: a GPU with a steady benign ~2 SBE an hour since before the export began.
 TEST(PredictPersistence, ASeriesActiveSinceTheReplayBeganIsUsualNotNew) {
   CounterState counter;
@@ -177,12 +225,12 @@ TEST(PredictPredictor, ARowRemapXidAndTheFaultItWasPartOfAreNotTwoFaults) {
   for (std::int64_t t = failure + 4 * kHour + 900; t < failure + 3 * kDay; t += 6 * kHour)
     lines.Add(t, "DCGM_FI_DEV_XID_ERRORS", gpu, 0);
   EXPECT_EQ(Rules(lines.Alerts()), std::set<std::string>{});
-  // Two faults of their own still alert (the node reports all along: a node silent for hours after an XID was
-  // reset, and its XIDs are the past).
+  // Faults of their own still alert (the node reports all along: a node silent for hours after an XID was reset,
+  // and its XIDs are the past), when none of them is the GPU failing already (a terminal XID: predict_drain_test).
   Lines faults;
   for (std::int64_t t = kStart; t < kStart + 3 * kDay; t += 1800) faults.Add(t, "DCGM_FI_DEV_GPU_TEMP", gpu, 60);
   faults.Add(kStart, "DCGM_FI_DEV_XID_ERRORS", gpu, 0);
-  faults.Add(kStart + kDay, "DCGM_FI_DEV_XID_ERRORS", gpu, 79);
+  faults.Add(kStart + kDay, "DCGM_FI_DEV_XID_ERRORS", gpu, 119);
   faults.Add(kStart + kDay + 5 * kHour, "DCGM_FI_DEV_XID_ERRORS", gpu, 92);
   faults.Add(kStart + kDay + 7 * kHour, "DCGM_FI_DEV_XID_ERRORS", gpu, 92);
   EXPECT_EQ(Rules(faults.Alerts()), std::set<std::string>{"xid gpu=1"});

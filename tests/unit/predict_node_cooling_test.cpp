@@ -1,6 +1,7 @@
 // A node-wide cooling fault against the fleet (predict/node_cooling.hpp), from the independent generator's finding 4
 // (cases/thermal_node_wide_drift.jsonl): all 8 GPUs of one node drift from 68 C to 90 C over 4 days. Its twins: heat
-// that the whole fleet shares (the room), and heat that several nodes share at once (a rack's cooling), never alert.
+// that the whole fleet shares (the room), and heat that several nodes share at once (a rack's cooling), never alert;
+// nor does a node whose jobs often run it hotter than the fleet (its habit).
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -19,7 +20,7 @@ constexpr std::int64_t kStart = 1767225600;
 
 // 8 nodes of 8 GPUs, every 30 min for 11 days, near 68 C at load. `extra(node, t)` adds to all GPUs of a node.
 template <typename Extra>
-std::vector<Alert> Fleet(Extra extra) {
+std::vector<Alert> Fleet(Extra extra, const PredictorOptions& options = {}) {
   Replay replay;
   int line = 0;
   for (std::int64_t t = kStart; t < kStart + 11 * kDay; t += 1800) {
@@ -35,7 +36,7 @@ std::vector<Alert> Fleet(Extra extra) {
     }
   }
   replay.Sort();
-  return Predict(replay);
+  return Predict(replay, options);
 }
 
 std::set<std::string> NodesAlerted(const std::vector<Alert>& alerts) {
@@ -78,6 +79,18 @@ TEST(PredictNodeCooling, ANodeHotterThanTheFleetButFarFromSlowdownDoesNotAlert) 
   std::int64_t from = kStart + 6 * kDay, to = kStart + 10 * kDay;
   EXPECT_EQ(NodesAlerted(Fleet([&](int n, std::int64_t t) { return n == 3 ? Ramp(t, from, to, 9) : 0.0; })),
             std::set<std::string>{});
+}
+
+// A node whose jobs load it harder than the rest of the fleet's (a third generator's nodes of GPUs that heat faster
+// under load): 16 C hotter for two days out of every four. It is its habit: the first heavy job has none to be
+// judged by (too little of the past is seen), the later ones are within it.
+TEST(PredictNodeCooling, ANodeWhoseJobsOftenRunItHotterIsItsHabit) {
+  auto heavy = [](int n, std::int64_t t) { return n == 3 && (t - kStart) / (2 * kDay) % 2 == 1 ? 16.0 : 0.0; };
+  EXPECT_EQ(NodesAlerted(Fleet(heavy)), std::set<std::string>{});
+  PredictorOptions no_habit;  // the rule before: each heavy job beyond a day alerts
+  no_habit.node_cooling.min_above_habit = -1000;
+  no_habit.node_cooling.min_habit_hours = 0;
+  EXPECT_EQ(NodesAlerted(Fleet(heavy, no_habit)), std::set<std::string>{"gn3 node_cooling"});
 }
 
 }  // namespace

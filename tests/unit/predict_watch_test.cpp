@@ -84,13 +84,13 @@ std::vector<std::string> SplitLines(const std::string& text) {
 TEST(PredictWatch, EveryXidEventIsOneEventForThePredictorEvenWhenItsCodeRepeats) {
   WatchLog log("gn01");
   std::string lines = log.ReplayLines(1000, {Xid(0, false)});  // watched, no XID yet: the gauge's 0
-  lines += log.ReplayLines(1001, {Xid(79, true)});               // an event
-  lines += log.ReplayLines(1002, {Xid(79, false)});              // none since: the gauge holds 79, unwritten
-  lines += log.ReplayLines(1003, {Xid(79, true), Xid(79, true)});  // the same XID twice: 0 before each
+  lines += log.ReplayLines(1001, {Xid(119, true)});               // an event
+  lines += log.ReplayLines(1002, {Xid(119, false)});              // none since: the gauge holds 119, unwritten
+  lines += log.ReplayLines(1003, {Xid(119, true), Xid(119, true)});  // the same XID twice: 0 before each
   std::vector<std::string> written = SplitLines(lines);
   std::vector<std::string> values;
   for (const std::string& line : written) values.push_back(line.substr(line.find("\"value\":") + 8));
-  EXPECT_EQ(values, (std::vector<std::string>{"0}", "79}", "0}", "79}", "0}", "79}"})) << lines;
+  EXPECT_EQ(values, (std::vector<std::string>{"0}", "119}", "0}", "119}", "0}", "119}"})) << lines;
   // kiln predict counts a change to a hardware XID: three here, so its rule (two within 48 h) fires at the node's
   // next evaluation, an hour on.
   Replay replay;
