@@ -392,7 +392,7 @@ double Predictor::BeyondHabit(const std::deque<std::pair<float, float>>& offsets
                               double above) const {
   // The recent hours are what is judged: a drifting GPU's last day must not become its habit.
   const std::size_t recent = static_cast<std::size_t>(options_.offset_recent_hours);
-  if (offsets.size() < recent + static_cast<std::size_t>(options_.offset_min_habit_hours)) return 1e9;
+  if (offsets.size() < recent + static_cast<std::size_t>(options_.offset_min_habit_hours)) return -1e9;
   const std::size_t n = offsets.size() - recent;
   double mean_x = 0, mean_y = 0;
   for (std::size_t k = 0; k < n; ++k) mean_x += offsets[k].first, mean_y += offsets[k].second;

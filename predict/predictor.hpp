@@ -53,9 +53,10 @@ struct PredictorOptions {
   // A GPU's offset from its peers varies with the jobs (its share of the load, throttling, the room), and grows with
   // how hot its peers run (a GPU that heats faster under load is further ahead the harder the job): its habit is the
   // line through its (peers' temperature, offset) hours over its last offset_habit_hours judged (the last
-  // offset_recent_hours left out, offset_min_habit_hours needed before), and it alerts only beyond that line by the
-  // offset_habit_quantile of its hours' distances from it plus min_above_habit. When several GPUs of a node are
-  // beyond their habits in the same hour, it is their work (a job that loads some of them harder), not a fault.
+  // offset_recent_hours left out, offset_min_habit_hours needed before: no alert until then), and it alerts only
+  // beyond that line by the offset_habit_quantile of its hours' distances from it plus min_above_habit. When several
+  // GPUs of a node are beyond their habits in the same hour, it is their work (a job that loads some of them
+  // harder), not a fault.
   bool offset_follows_peers = true;  // false: the habit is a level (the line's slope 0)
   double offset_habit_quantile = 0.9;
   int offset_habit_hours = 336;
@@ -171,7 +172,7 @@ class Predictor {
   void JudgeGpusAtLoad(const NodeState& node, const std::vector<std::pair<const std::string*, SeriesState*>>& gpus,
                        const std::vector<double>& means, std::vector<Alert>& raised);
   // How far `above` at peers' median `reference` is beyond the GPU's habit (its offsets before its recent hours;
-  // far beyond while too few are known: a drift's first day has no habit to be judged by).
+  // never beyond while too few are known: a GPU's first days of jobs are no fault's evidence yet).
   double BeyondHabit(const std::deque<std::pair<float, float>>& offsets, double reference, double above) const;
   void ForgetRecent(NodeState& node, std::int64_t t);
   void ForgetXids(NodeState& node);

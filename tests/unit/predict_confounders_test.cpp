@@ -120,10 +120,9 @@ int AlertsAfterItsFirstSwing(const PredictorOptions& options) {
 }
 
 TEST(PredictCooling, AGpuWhoseOffsetSwingsWithItsJobsIsItsHabit) {
-  // Its first hot job has no habit to be judged by (it alerts, as a drift's first day would).
   EXPECT_EQ(AlertsAfterItsFirstSwing({}), 0);
   PredictorOptions no_habit;  // the CUSUM alone (the rule before): every hot job alerts again
-  no_habit.offset_min_habit_hours = 100000;
+  no_habit.min_above_habit = -1000;
   EXPECT_GE(AlertsAfterItsFirstSwing(no_habit), 10);
 }
 
