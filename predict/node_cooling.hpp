@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <utility>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "predict/alert.hpp"

@@ -203,9 +203,8 @@ void Predictor::Evaluate(const std::string& node_name, NodeState& node, std::int
     EvaluateFlaps(node_name, device, series, t, raised);
   }
   EvaluateTemperatures(node_name, node, t, raised);
-  const std::int64_t hour_seconds = kSecondsPerHour;
-  const bool draining = node.terminal_at >= 0 && t - node.terminal_at < options_.terminal_hold_hours * hour_seconds;
-  const bool episode_open = node.last_raised >= 0 && t - node.last_raised <= options_.episode_hours * hour_seconds;
+  const bool draining = node.terminal_at >= 0 && t - node.terminal_at < options_.terminal_hold_hours * kSecondsPerHour;
+  const bool episode_open = node.last_raised >= 0 && t - node.last_raised <= options_.episode_hours * kSecondsPerHour;
   if (draining && !episode_open) return;
   for (Alert& alert : raised) {
     std::string key = alert.rule + '|' + alert.device;

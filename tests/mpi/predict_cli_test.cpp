@@ -20,24 +20,27 @@ using testing::RunKiln;
 constexpr const char* kGoodLine =
     R"({"t": 1767225600, "node": "gn01", "metric": "DCGM_FI_DEV_GPU_TEMP", "labels": {"gpu": "0"}, "value": 40})";
 
-// Row remapping failed on gpu 0 of `node`, seen twice an hour apart: the `remap` rule alerts at once.
-std::string RemapFailure(const std::string& node_json) {
-  return R"({"t": 1767225600, "node": )" + node_json +
-         R"(, "metric": "DCGM_FI_DEV_ROW_REMAP_FAILURE", "labels": {"gpu": "0"}, "value": 1})" "\n" +
-         R"({"t": 1767229200, "node": )" + node_json +
-         R"(, "metric": "DCGM_FI_DEV_ROW_REMAP_FAILURE", "labels": {"gpu": "0"}, "value": 1})" "\n";
+// Two GSP errors on gpu 0 of `node` an hour apart (XIDs 119 and 120), and the gauge read again an hour later: the
+// `xid` rule (two hardware XIDs within 48 h) alerts at that next evaluation.
+std::string GspXids(const std::string& node_json) {
+  std::string lines;
+  for (auto [t, xid] : {std::pair{1767225600, 119}, {1767229200, 120}, {1767232800, 120}}) {
+    lines += R"({"t": )" + std::to_string(t) + R"(, "node": )" + node_json +
+             R"(, "metric": "DCGM_FI_DEV_XID_ERRORS", "labels": {"gpu": "0"}, "value": )" + std::to_string(xid) + "}\n";
+  }
+  return lines;
 }
 
 TEST(PredictCli, GoodReplayExitsZeroAndWritesItsFiles) {
   testing::TempDir dir;
-  std::string replay = dir.Write("samples.jsonl", RemapFailure(R"("gn01")"));
+  std::string replay = dir.Write("samples.jsonl", GspXids(R"("gn01")"));
   std::string out = (dir.path() / "out").string();
   auto r = RunKiln({"predict", "--replay", replay, "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* file : {"alerts.jsonl", "predict.txt", "predict.html"}) {
     EXPECT_TRUE(std::filesystem::exists(out + "/" + file)) << file;
   }
-  EXPECT_NE(ReadFile(out + "/alerts.jsonl").find(R"("rule":"remap")"), std::string::npos);
+  EXPECT_NE(ReadFile(out + "/alerts.jsonl").find(R"("rule":"xid")"), std::string::npos);
 }
 
 TEST(PredictCli, BadSampleLineExitsTwoNamingFileLineAndField) {
@@ -61,7 +64,7 @@ TEST(PredictCli, LineThatIsNotJsonExitsTwoNamingItsLine) {
 
 TEST(PredictCli, BadLabelsLineExitsTwoNamingTheLabelsFileAndLine) {
   testing::TempDir dir;
-  std::string replay = dir.Write("samples.jsonl", RemapFailure(R"("gn01")"));
+  std::string replay = dir.Write("samples.jsonl", GspXids(R"("gn01")"));
   std::string labels = dir.Write("failures.jsonl", R"({"t": 1767300000, "node": "gn01", "kind": "gpu"})" "\n"
                                                    R"({"t": 1767300000, "kind": "gpu"})" "\n");
   std::string out = (dir.path() / "out").string();
@@ -77,7 +80,7 @@ TEST(PredictCli, MissingReplayOrLabelsExitsTwoNamingTheFile) {
   auto r = RunKiln({"predict", "--replay", missing, "--out", (dir.path() / "out").string()});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find(missing + ": cannot open the replay"), std::string::npos) << r.output;
-  std::string replay = dir.Write("samples.jsonl", RemapFailure(R"("gn01")"));
+  std::string replay = dir.Write("samples.jsonl", GspXids(R"("gn01")"));
   r = RunKiln({"predict", "--replay", replay, "--labels", missing, "--out", (dir.path() / "out").string()});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find(missing + ": cannot open the labels"), std::string::npos) << r.output;
@@ -99,7 +102,7 @@ TEST(PredictCli, EmptyFleetExitsTwoRatherThanSayingAllIsWell) {
 
 TEST(PredictCli, BadUsageExitsTwo) {
   testing::TempDir dir;
-  std::string replay = dir.Write("samples.jsonl", RemapFailure(R"("gn01")"));
+  std::string replay = dir.Write("samples.jsonl", GspXids(R"("gn01")"));
   EXPECT_EQ(RunKiln({"predict", "--out", (dir.path() / "out").string()}).exit_code, 2);
   EXPECT_EQ(RunKiln({"predict", "--replay", replay}).exit_code, 2);
   auto r = RunKiln({"predict", "--replay", replay, "--out", ""});
@@ -108,7 +111,7 @@ TEST(PredictCli, BadUsageExitsTwo) {
 
 TEST(PredictCli, OutputThatCannotBeWrittenExitsThree) {
   testing::TempDir dir;
-  std::string replay = dir.Write("samples.jsonl", RemapFailure(R"("gn01")"));
+  std::string replay = dir.Write("samples.jsonl", GspXids(R"("gn01")"));
   std::string file = dir.Write("a-file", "not a folder");
   auto r = RunKiln({"predict", "--replay", replay, "--out", file + "/out"});
   EXPECT_EQ(r.exit_code, 3) << r.output;
@@ -118,8 +121,8 @@ TEST(PredictCli, OutputThatCannotBeWrittenExitsThree) {
 TEST(PredictCli, HostileNodeNamesReachNoTerminalOrBrowserUnescaped) {
   testing::TempDir dir;
   // A terminal escape (clear screen) and markup that would run in a browser, as node names.
-  std::string replay = dir.Write("samples.jsonl", RemapFailure(R"("gn\u001b[2J")") +
-                                                      RemapFailure(R"("<img src=x onerror=alert(1)>")"));
+  std::string replay = dir.Write("samples.jsonl", GspXids(R"("gn\u001b[2J")") +
+                                                      GspXids(R"("<img src=x onerror=alert(1)>")"));
   std::string out = (dir.path() / "out").string();
   auto r = RunKiln({"predict", "--replay", replay, "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.output;

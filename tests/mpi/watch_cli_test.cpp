@@ -214,9 +214,9 @@ TEST(WatchCli, FakeGpusCountersAndXidEventsReachTheReplayTheTextfileAndKilnPredi
   // The first reading: both GPUs watched for XIDs (the gauge at 0), so the events below come after registration.
   ASSERT_TRUE(Eventually([&] { return Values(out, "DCGM_FI_DEV_XID_ERRORS", "1").size() == 1; }));
   fake.Set(0, "pcie_replay", 25).Set(1, "ecc_sbe_volatile", 7).Set(1, "remapped_correctable", 1);
-  fake.AddXid(1, 79).AddXid(1, 79).Write();  // the same XID twice: two events
+  fake.AddXid(1, 119).AddXid(1, 119).Write();  // the same XID (a GSP timeout) twice: two events
   ASSERT_TRUE(Eventually([&] { return Values(out, "DCGM_FI_DEV_XID_ERRORS", "1").size() == 4; }));
-  ASSERT_TRUE(Eventually([&] { return TextfileOf(out).find("DCGM_FI_DEV_XID_ERRORS{gpu=\"1\"} 79\n") != std::string::npos; }));
+  ASSERT_TRUE(Eventually([&] { return TextfileOf(out).find("DCGM_FI_DEV_XID_ERRORS{gpu=\"1\"} 119\n") != std::string::npos; }));
   fake.Set(0, "pcie_replay", 30).Write();
   ASSERT_TRUE(Eventually([&] { return Values(out, "DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "0").size() == 3; }));
   std::string textfile = TextfileOf(out);
@@ -228,7 +228,7 @@ TEST(WatchCli, FakeGpusCountersAndXidEventsReachTheReplayTheTextfileAndKilnPredi
   EXPECT_TRUE(Values(out, "DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "1").empty());  // GPU 1 has none: none invented
   EXPECT_EQ(Values(out, "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", "1"), (std::vector<double>{0, 7}));
   EXPECT_EQ(Values(out, "DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "1"), (std::vector<double>{0, 1}));
-  EXPECT_EQ(Values(out, "DCGM_FI_DEV_XID_ERRORS", "1"), (std::vector<double>{0, 79, 0, 79}));
+  EXPECT_EQ(Values(out, "DCGM_FI_DEV_XID_ERRORS", "1"), (std::vector<double>{0, 119, 0, 119}));
   EXPECT_EQ(Values(out, "DCGM_FI_DEV_XID_ERRORS", "0"), (std::vector<double>{0}));
   EXPECT_TRUE(Values(out, "DCGM_FI_DEV_POWER_USAGE", "0").empty());
   for (const char* sample : {"# TYPE DCGM_FI_DEV_PCIE_REPLAY_COUNTER counter\n", "# TYPE DCGM_FI_DEV_XID_ERRORS gauge\n",

@@ -23,10 +23,11 @@ class Fake(http.server.BaseHTTPRequestHandler):
         if metric == "BROKEN":
             return self.answer(400, {"status": "error", "errorType": "bad_data", "error": "parse error: BROKEN"})
         result = []
-        if metric == "DCGM_FI_DEV_ROW_REMAP_FAILURE":
+        if metric == "DCGM_FI_DEV_XID_ERRORS":  # two GSP errors an hour apart: the xid rule
             start = float(q["start"][0])
             result = [{"metric": {"__name__": metric, "Hostname": "gn01", "gpu": "0", "UUID": "GPU-1"},
-                       "values": [[start, "1"], [start + 3600, "1"], [start + 7200, "NaN"]]},
+                       "values": [[start, "119"], [start + 3600, "120"], [start + 7200, "120"],
+                                  [start + 10800, "NaN"]]},
                       {"metric": {"__name__": metric, "instance": "10.0.0.2:9400", "gpu": "1"},
                        "values": [[start, "0"]]}]
         self.answer(200, {"status": "success", "data": {"resultType": "matrix", "result": result}})
@@ -51,12 +52,12 @@ url=http://127.0.0.1:$(cat "$work/port")
 export_=("$source_dir/scripts/prom-export" --url "$url" --start 1767225600 --end 2026-01-01T06:00:00Z --step 1h)
 
 "${export_[@]}" --out "$work/samples.jsonl" >"$work/log" 2>&1 || fail "export: $(cat "$work/log")"
-grep -q '^prom-export: 3 samples' "$work/log" || fail "count: $(cat "$work/log")"
+grep -q '^prom-export: 4 samples' "$work/log" || fail "count: $(cat "$work/log")"
 grep -q '"node": "gn01"' "$work/samples.jsonl" || fail "Hostname not the node: $(cat "$work/samples.jsonl")"
 grep -q '"node": "10.0.0.2"' "$work/samples.jsonl" || fail "instance without port not the node"
 grep -q NaN "$work/samples.jsonl" && fail "NaN written"
 "$kiln" predict --replay "$work/samples.jsonl" --out "$work/out" >"$work/log" 2>&1 || fail "predict: $(cat "$work/log")"
-grep -q '"rule":"remap"' "$work/out/alerts.jsonl" || fail "no remap alert: $(cat "$work/out/alerts.jsonl")"
+grep -q '"rule":"xid"' "$work/out/alerts.jsonl" || fail "no xid alert: $(cat "$work/out/alerts.jsonl")"
 
 set +e
 "${export_[@]}" --metric BROKEN --out "$work/broken.jsonl" >"$work/log" 2>&1

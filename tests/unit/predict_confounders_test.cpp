@@ -139,7 +139,8 @@ std::vector<Alert> FasterUnderLoad(const PredictorOptions& options) {
     double load = !busy ? 0 : t >= kStart + 235 * kHour ? 1.0 : loads[job % 3];
     for (int g = 0; g < 8; ++g) {
       double wobble = static_cast<double>((t / 1800 * 7 + g * 13) % 3) - 1;
-      lines.Add(t, "DCGM_FI_DEV_GPU_TEMP", fmt::format(R"({{"gpu": "{}"}})", g), 30 + load * (g == 0 ? 56 : 38) + wobble);
+      double temperature = 30 + load * (g == 0 ? 56 : 38) + wobble;
+      lines.Add(t, "DCGM_FI_DEV_GPU_TEMP", fmt::format(R"({{"gpu": "{}"}})", g), temperature);
     }
   }
   return lines.Alerts(options);

@@ -1,8 +1,8 @@
 // A GPU failing now is the failure, not a warning of it (predict/predictor.hpp, terminal_hold_hours): a fourth
 // generator (bench/predict_fleet_fourth.py) and the hold-out one keep a failed node exporting for hours (its drain),
 // and alerts raised there came after the failure they foretold. A terminal XID (79: fallen off the bus) opens no
-// episode for two days or until the node is repaired; an episode already open goes on. A row remap failure alerts only when it is new, not while
-// its gauge stays at 1 after the GPU was repaired or from before the replay began.
+// episode for two days or until the node is repaired; an episode already open goes on. A row remap failure alerts only
+// when it is new, not while its gauge stays at 1 after the GPU was repaired or from before the replay began.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
