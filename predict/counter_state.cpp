@@ -163,7 +163,7 @@ std::pair<std::int64_t, std::int64_t> CounterState::PastBlocks(std::int64_t judg
   return {first, last};
 }
 
-CounterState::Habit CounterState::HabitBefore(std::int64_t judged_from) const {
+CounterState::Habit CounterState::HabitBefore(std::int64_t judged_from, double share) const {
   auto [first, last] = PastBlocks(judged_from);
   std::int64_t days = last >= first ? (last - first + 1) / kBlocksPerDay : 0;
   Habit habit;
@@ -183,7 +183,11 @@ CounterState::Habit CounterState::HabitBefore(std::int64_t judged_from) const {
       ++active_days;
     }
   }
-  habit.chronic = active_days >= kMinHabitDays && 2 * active_days >= days;
+  // Half of its days, or a smaller share of them on kMinIntermittentDays at least: a fault's first bursts days apart
+  // (two of them in its past) do not make a series chronic.
+  habit.chronic = active_days >= kMinHabitDays &&
+                  (2 * active_days >= days || (active_days >= kMinIntermittentDays &&
+                                               static_cast<double>(active_days) >= share * static_cast<double>(days)));
   return habit;
 }
 

@@ -57,7 +57,8 @@ class CounterState {
   // else kMinLumps over kHabitHours; 0 otherwise.
   double LargestHabitualHour() const;
   // What the series' past says of its habit: the two weeks of aged-out hours before `judged_from`, in days of four
-  // 6-h blocks. A chronic series had increments on at least half of its days (kMinHabitDays seen at least); its
+  // 6-h blocks. A chronic series had increments on at least half of its days (kMinHabitDays at least), or on `share`
+  // of them (kMinIntermittentDays at least); its
   // busiest block is the most that any 6 h of that past brought (a bad day among them). Before kMinHabitDays are
   // seen, a series with increments in its first hours (active before the replay began) or before judged_from
   // (active before what is judged) is chronic with a busiest block not known yet (infinite): nothing it does is
@@ -66,7 +67,7 @@ class CounterState {
     bool chronic = false;
     double busiest_block = 0;
   };
-  Habit HabitBefore(std::int64_t judged_from) const;
+  Habit HabitBefore(std::int64_t judged_from, double share) const;
   std::int64_t resets() const { return resets_; }
   std::int64_t restarts() const { return restarts_; }
   std::int64_t first_hour() const { return first_hour_; }
@@ -88,6 +89,7 @@ class CounterState {
   static constexpr std::int64_t kHabitHours = 96;
   static constexpr std::int64_t kBlocksPerDay = 24 / kSpreadBlockHours;
   static constexpr std::int64_t kMinHabitDays = 2;
+  static constexpr std::int64_t kMinIntermittentDays = 4;
   // The complete aged-out blocks before judged_from, two weeks at most: [first, last] (empty when last < first).
   std::pair<std::int64_t, std::int64_t> PastBlocks(std::int64_t judged_from) const;
   void Age(std::int64_t hour);

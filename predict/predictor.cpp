@@ -182,7 +182,8 @@ const Predictor::SeriesState* Predictor::First(const Device& device, Signal sign
 bool Predictor::Outgrown(const CounterState& counter, std::int64_t hour) const {
   const std::int64_t width = CounterState::kSpreadBlockHours;
   const std::int64_t gap = std::min<std::int64_t>(options_.chronic_gap_hours, CounterState::kHabitGapHours);
-  CounterState::Habit habit = counter.HabitBefore(hour - options_.chronic_windows * width + 1 - gap);
+  const std::int64_t judged_from = hour - options_.chronic_windows * width + 1 - gap;
+  CounterState::Habit habit = counter.HabitBefore(judged_from, options_.chronic_share);
   if (!habit.chronic) return true;
   const double bar = options_.chronic_factor * habit.busiest_block;
   for (int k = 0; k < options_.chronic_windows; ++k) {

@@ -71,10 +71,15 @@ struct PredictorOptions {
   double busy_decay = 0.1;
   double min_above_median = 3;
   double hot_celsius = 65;
-  // A chronic series (CounterState::HabitBefore: increments on most of its days) has bad days and wanders for days:
-  // its evidence counts only once each of its last chronic_windows 6-h windows brought chronic_factor times the
-  // busiest 6 h of its past two weeks. A bad day touches five such windows at most; a fault keeps growing.
+  // A chronic series (CounterState::HabitBefore: increments on chronic_share of its days at least) has bad days and
+  // wanders for days: its evidence counts only once each of its last chronic_windows 6-h windows brought
+  // chronic_factor times the busiest 6 h of its past two weeks. A bad day touches five such windows at most; a fault
+  // keeps growing.
   int chronic_windows = 6;  // 0: no chronic series
+  // Chronic: increments on half of its past days, or on this share of them and 4 days at least. A port whose errors
+  // come on one day in three, and on some of those days fifteen times more, has bad days as much as one that errs
+  // every day.
+  double chronic_share = 0.25;
   double chronic_factor = 2;
   // The habit is the past before the day before those windows: a fault's slow start (a linear ramp of errors)
   // must not become the habit that it has to outgrow (at most CounterState::kHabitGapHours).
