@@ -121,6 +121,12 @@ int AlertsAfterItsFirstSwing(const PredictorOptions& options) {
 
 TEST(PredictCooling, AGpuWhoseOffsetSwingsWithItsJobsIsItsHabit) {
   EXPECT_EQ(AlertsAfterItsFirstSwing({}), 0);
+  // Its first hot job comes before 72 of its hours were judged: no habit yet, so no alert. Judged by a habit of
+  // whatever was seen before it (or, as before, by none at all), it alerts there.
+  EXPECT_EQ(Rules(SwingingGpu({})), std::set<std::string>{});
+  PredictorOptions early;
+  early.offset_min_habit_hours = 1;
+  EXPECT_EQ(Rules(SwingingGpu(early)), std::set<std::string>{"cooling gpu=0"});
   PredictorOptions no_habit;  // the CUSUM alone (the rule before): every hot job alerts again
   no_habit.min_above_habit = -1000;
   EXPECT_GE(AlertsAfterItsFirstSwing(no_habit), 10);
