@@ -14,6 +14,7 @@
 #include "predict/persistence.hpp"
 #include "predict/predictor.hpp"
 #include "predict/replay.hpp"
+#include "tests/support/predict_lines.hpp"
 
 namespace kiln::predict {
 namespace {
@@ -21,22 +22,7 @@ namespace {
 constexpr std::int64_t kHour = 3600, kDay = 86400;
 constexpr std::int64_t kStart = 1767225600;
 
-class Lines {
- public:
-  void Add(std::int64_t t, const std::string& metric, const std::string& labels, double value) {
-    replay_.AddLine(fmt::format(R"({{"t": {}, "node": "gn1", "metric": "{}", "labels": {}, "value": {}}})", t, metric,
-                                labels, value),
-                    "case", ++line_);
-  }
-  std::vector<Alert> Alerts(const PredictorOptions& options = {}) {
-    replay_.Sort();
-    return Predict(replay_, options);
-  }
-
- private:
-  Replay replay_;
-  int line_ = 0;
-};
+using Lines = testing::PredictLines;
 
 std::set<std::string> Rules(const std::vector<Alert>& alerts) {
   std::set<std::string> rules;

@@ -4,13 +4,13 @@
 // episode for two days or until the node is repaired; an episode already open goes on. A row remap failure alerts only
 // when it is new, not while its gauge stays at 1 after the GPU was repaired or from before the replay began.
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "predict/predictor.hpp"
 #include "predict/replay.hpp"
+#include "tests/support/predict_lines.hpp"
 
 namespace kiln::predict {
 namespace {
@@ -27,19 +27,11 @@ class Node {
       Add(t, "DCGM_FI_DEV_GPU_TEMP", 60);
     }
   }
-  void Add(std::int64_t t, const std::string& metric, double value) {
-    replay_.AddLine(fmt::format(R"({{"t": {}, "node": "gn1", "metric": "{}", "labels": {{"gpu": "0"}}, "value": {}}})",
-                                t, metric, value),
-                    "case", ++line_);
-  }
-  std::vector<Alert> Alerts(const PredictorOptions& options = {}) {
-    replay_.Sort();
-    return Predict(replay_, options);
-  }
+  void Add(std::int64_t t, const std::string& metric, double value) { lines_.Add(t, metric, R"({"gpu": "0"})", value); }
+  std::vector<Alert> Alerts(const PredictorOptions& options = {}) { return lines_.Alerts(options); }
 
  private:
-  Replay replay_;
-  int line_ = 0;
+  testing::PredictLines lines_;
 };
 
 std::set<std::string> Rules(const std::vector<Alert>& alerts, std::int64_t from = 0) {
