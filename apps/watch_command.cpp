@@ -1,9 +1,9 @@
 // `kiln watch`: a collector for nodes without dcgm-exporter or node_exporter (issue 27 item 6, docs/predict.md).
-// Every --interval it reads NVML's GPU counters and sysfs's InfiniBand port counters, appends what changed to
-// DIR/samples.jsonl in the replay format of `kiln predict`, and rewrites DIR/kiln-watch.prom (node_exporter
-// textfile) atomically. SIGINT and SIGTERM end it between readings; a failed write is reported and retried at the
-// next reading (exit 3 at the end), never the end of the collector; a GPU whose NVML calls fail is said once and
-// skipped while it fails (exit 0).
+// Every --interval it reads NVML's GPU counters and sysfs's InfiniBand port and EDAC memory controller counters,
+// appends what changed to DIR/samples.jsonl in the replay format of `kiln predict`, and rewrites
+// DIR/kiln-watch.prom (node_exporter textfile) atomically. SIGINT and SIGTERM end it between readings; a failed
+// write is reported and retried at the next reading (exit 3 at the end), never the end of the collector; a GPU
+// whose NVML calls fail is said once and skipped while it fails (exit 0).
 
 #include <fcntl.h>
 #include <signal.h>
@@ -27,6 +27,7 @@
 #include "core/files.hpp"
 #include "core/hostname.hpp"
 #include "core/units.hpp"
+#include "predict/edac_counters.hpp"
 #include "predict/ib_counters.hpp"
 #include "predict/watch_log.hpp"
 
@@ -88,7 +89,9 @@ int Watch(const WatchArgs& args) {
   const char* library = std::getenv("KILN_NVML_LIBRARY");
   std::string why;
   std::unique_ptr<NvmlSession> nvml = NvmlSession::Open(library ? library : "libnvidia-ml.so.1", &why);
-  if (!nvml) std::fprintf(stderr, "kiln watch: no GPU counters (%s); InfiniBand counters only\n", why.c_str());
+  if (!nvml) {
+    std::fprintf(stderr, "kiln watch: no GPU counters (%s); InfiniBand and EDAC counters only\n", why.c_str());
+  }
   std::optional<WatchedGpus> gpus;
   if (nvml) gpus.emplace(std::move(nvml));
   predict::WatchLog log(args.node.empty() ? LocalHostname() : args.node);
@@ -106,6 +109,8 @@ int Watch(const WatchArgs& args) {
     for (const std::string& problem : problems) say_once(problem + "; its readings are skipped while it fails (said once)");
     std::vector<Reading> ports = predict::ReadIbCounters(sysfs ? sysfs : "/sys");
     readings.insert(readings.end(), ports.begin(), ports.end());
+    std::vector<Reading> memory = predict::ReadEdacCounters(sysfs ? sysfs : "/sys");
+    readings.insert(readings.end(), memory.begin(), memory.end());
     std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     std::string lines = log.ReplayLines(now, readings);
     auto report = [&](const KilnError& e) {
@@ -133,7 +138,7 @@ int Watch(const WatchArgs& args) {
 
 Command AddWatchCommand(CLI::App& app) {
   auto args = std::make_shared<WatchArgs>();
-  CLI::App* command = app.add_subcommand("watch", "collect GPU and InfiniBand counters for kiln predict");
+  CLI::App* command = app.add_subcommand("watch", "collect GPU, InfiniBand and host memory counters for kiln predict");
   command->add_option("--out", args->out, "folder for samples.jsonl and kiln-watch.prom")->required();
   command->add_option("--interval", args->interval, "time between readings (e.g. 1s, 60s)")->capture_default_str();
   command->add_option("--node", args->node, "node name in the samples (default: the hostname)")->check(NonEmpty());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `kiln watch` costs (issue 27 item 6: <= 0.01 of a core, <= 50 MB RSS at a 1 s interval on a node with a few
 # IB ports, and at the default interval on an 8-GPU node): runs it at INTERVAL for SECONDS on a fake sysfs of PORTS
-# ports whose nine error counters all change every second (the worst case: every reading writes every series), and
+# ports whose nine error counters all change every second (the worst case: every reading writes every series), two
+# EDAC memory controllers with four chip-select rows each whose counters change every second too, and
 # with GPUS > 0 on the fake NVML (FAKE_NVML=path of libkiln_fake_nvml.so, built with the tests) whose GPUs' counters
 # all change every second too, then SIGTERM. Prints CPU seconds per hour, the share of a core and peak RSS
 # (/usr/bin/time). The fake NVML reads a small file at every call: its cost per call is not a real driver's (an
@@ -27,6 +28,12 @@ remapped_correctable remapped_uncorrectable remap_pending remap_failed pcie_repl
 for ((p = 0; p < ports; ++p)); do
   mkdir -p "$work/sys/class/infiniband/mlx5_$p/ports/1/counters"
 done
+edac_rows=""
+for mc in 0 1; do
+  edac_rows="$edac_rows $work/sys/devices/system/edac/mc/mc$mc"
+  for row in 0 1 2 3; do edac_rows="$edac_rows $work/sys/devices/system/edac/mc/mc$mc/csrow$row"; done
+done
+for d in $edac_rows; do mkdir -p "$d"; done
 (  # every second, every counter of every port and GPU grows (the GPUs' state written whole, then renamed)
   n=0
   while true; do
@@ -34,6 +41,7 @@ done
     for ((p = 0; p < ports; ++p)); do
       for c in $counters; do echo "$n" >"$work/sys/class/infiniband/mlx5_$p/ports/1/counters/$c"; done
     done
+    for d in $edac_rows; do echo "$n" >"$d/ce_count"; echo "$n" >"$d/ue_count"; done
     if [ "$gpus" -gt 0 ]; then
       {
         echo "devices $gpus"
@@ -66,8 +74,8 @@ unit = {"ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 m = re.fullmatch(r"([0-9.]+)(ms|s|m|h)?", interval)
 every = float(m.group(1)) * unit[m.group(2) or "s"]
 cpu = user + sys_
-print("kiln watch, interval %s, %d fake GPUs x 13 counters and %d ports x 9 counters, all changing every second, "
-      "%.0f s: %s" % (interval, gpus, ports, seconds, log.strip()))
+print("kiln watch, interval %s, %d fake GPUs x 13 counters, %d ports x 9 counters and 20 EDAC counters, all "
+      "changing every second, %.0f s: %s" % (interval, gpus, ports, seconds, log.strip()))
 readings = int(re.search(r"(\d+) readings", log).group(1))
 per = cpu / readings  # start-up included; a loaded machine stretches the interval: cost per reading, then per hour
 print("CPU %.2f s (user %.2f, sys %.2f) for %d readings = %.2f ms a reading (start-up included) = %.1f CPU s per hour "

@@ -1,50 +1,15 @@
 #include "predict/ib_counters.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <array>
-#include <charconv>
 #include <filesystem>
 #include <optional>
 #include <utility>
 
+#include "predict/sysfs_counter.hpp"
+
 namespace kiln::predict {
-namespace {
 
 namespace fs = std::filesystem;
-
-// A counter is one decimal line; 64 bytes hold any. Opened without following a planted FIFO into a block.
-std::optional<double> ReadCounter(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return std::nullopt;
-  struct stat info {};
-  char text[64];
-  ssize_t got = -1;
-  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) got = ::read(fd, text, sizeof text - 1);
-  ::close(fd);
-  if (got <= 0) return std::nullopt;
-  const char* end = text + got;
-  while (end > text && (end[-1] == '\n' || end[-1] == ' ')) --end;
-  unsigned long long value = 0;
-  auto [stop, error] = std::from_chars(text, end, value);
-  if (error != std::errc() || stop != end) return std::nullopt;
-  return static_cast<double>(value);
-}
-
-std::vector<fs::path> Children(const fs::path& folder) {
-  std::vector<fs::path> children;
-  std::error_code error;
-  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    children.push_back(it->path());
-  }
-  std::sort(children.begin(), children.end());
-  return children;
-}
-
-}  // namespace
 
 std::string_view IbCounterMetric(std::string_view file) {
   // node_exporter's collector/infiniband_linux.go names (the ones `kiln predict` reads, and the discards).
@@ -67,12 +32,12 @@ std::string_view IbCounterMetric(std::string_view file) {
 
 std::vector<Reading> ReadIbCounters(const std::string& sysfs_root) {
   std::vector<Reading> readings;
-  for (const fs::path& device : Children(fs::path(sysfs_root) / "class" / "infiniband")) {
-    for (const fs::path& port : Children(device / "ports")) {
-      for (const fs::path& counter : Children(port / "counters")) {
+  for (const fs::path& device : SortedChildren(fs::path(sysfs_root) / "class" / "infiniband")) {
+    for (const fs::path& port : SortedChildren(device / "ports")) {
+      for (const fs::path& counter : SortedChildren(port / "counters")) {
         std::string_view metric = IbCounterMetric(counter.filename().native());
         if (metric.empty()) continue;
-        std::optional<double> value = ReadCounter(counter);
+        std::optional<double> value = ReadSysfsCounter(counter);
         if (!value) continue;
         readings.push_back({std::string(metric),
                             {{"device", device.filename().string()}, {"port", port.filename().string()}},

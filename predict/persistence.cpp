@@ -33,4 +33,12 @@ std::string Persistence::Describe(const PersistenceRule& rule) const {
                      spread);
 }
 
+nlohmann::json Persistence::Evidence(const std::string& metric) const {
+  return {{"metric", metric},
+          {"increase", total},
+          {"active_windows", active},
+          {"span_hours", span_hours},
+          {"usual_per_window", usual_per_window}};
+}
+
 }  // namespace kiln::predict

@@ -4,6 +4,7 @@
 // ray's ECC errors, a cable reseat's symbol errors) fill one window, or two adjacent hours across a window's edge.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "predict/counter_state.hpp"
@@ -37,6 +38,8 @@ struct Persistence {
 
   bool Holds(const PersistenceRule& rule) const { return active >= rule.needed && span_hours >= rule.window_hours; }
   std::string Describe(const PersistenceRule& rule) const;
+  // An alert's evidence: the metric and what these windows held.
+  nlohmann::json Evidence(const std::string& metric) const;
 };
 
 // The windows end with the hour `hour` (the current one, as far as it has been seen).

@@ -20,14 +20,6 @@ std::int64_t LastHours(const PersistenceRule& rule) {
   return static_cast<std::int64_t>(rule.windows) * rule.window_hours;
 }
 
-json Evidence(const std::string& metric, const Persistence& p) {
-  return {{"metric", metric},
-          {"increase", p.total},
-          {"active_windows", p.active},
-          {"span_hours", p.span_hours},
-          {"usual_per_window", p.usual_per_window}};
-}
-
 }  // namespace
 
 Predictor::Predictor(const std::vector<SeriesKey>& series, PredictorOptions options)
@@ -201,6 +193,7 @@ void Predictor::Evaluate(const std::string& node_name, NodeState& node, std::int
     EvaluatePatterns(device, series, t, raised);
     EvaluateRemaps(device, series, t, raised);
     EvaluateNvlink(device, series, t, raised);
+    EvaluateHostMemory(device, series, t, raised);
     EvaluateFlaps(node_name, device, series, t, raised);
   }
   EvaluateTemperatures(node_name, node, t, raised);
@@ -234,7 +227,7 @@ void Predictor::EvaluateGpu(const std::string& device, const Device& series, std
       raised.push_back(Candidate("gpu", device, "ecc_uncorrectable",
                                  fmt::format("uncorrectable memory errors again and again ({}: {})", keys_[id].metric,
                                              p.Describe(options_.uncorrectable)),
-                                 Evidence(keys_[id].metric, p)));
+                                 p.Evidence(keys_[id].metric)));
     }
   }
   std::int64_t recent = hour - LastHours(options_.ecc) + 1;
@@ -254,14 +247,14 @@ void Predictor::EvaluateGpu(const std::string& device, const Device& series, std
                                            remap_pending  ? ", a row remap pending"
                                            : corroborated ? ", with new remapped or uncorrectable rows"
                                                           : ""),
-                               Evidence(keys_[id].metric, p)));
+                               p.Evidence(keys_[id].metric)));
   }
   for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kPcieReplay)]) {
     Persistence p = Measure(states_[id].counter, hour, options_.pcie);
     if (!p.Holds(options_.pcie) || !Outgrown(states_[id].counter, hour)) continue;
     raised.push_back(Candidate("gpu", device, "pcie",  // kiln:not-a-probe-name (the alert rule)
                                fmt::format("PCIe replays in bursts that keep coming ({})", p.Describe(options_.pcie)),
-                               Evidence(keys_[id].metric, p)));
+                               p.Evidence(keys_[id].metric)));
   }
   for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kXid)]) {
     const SeriesState& s = states_[id];
@@ -299,7 +292,7 @@ void Predictor::EvaluateLink(const std::string& device, const Device& series, st
       if (!p.Holds(*link.rule) || !Outgrown(states_[id].counter, hour)) continue;
       raised.push_back(Candidate("link", device, link.name,
                                  fmt::format("{} ({}: {})", link.words, keys_[id].metric, p.Describe(*link.rule)),
-                                 Evidence(keys_[id].metric, p)));
+                                 p.Evidence(keys_[id].metric)));
     }
   }
 }

@@ -35,10 +35,15 @@ struct PredictorOptions {
   PersistenceRule ib_flap{6, 3, 2, 1, 4};  // link downed: in 2 windows, not one reseat ...
   PersistenceRule ib_flap_symbols{6, 3, 1, 3, 4, 36, true};  // ... and symbol errors beyond reseats' bursts
   PersistenceRule nvlink{6, 3, 2, 10, 4, 36, true};          // NVLink CRC, replay and recovery errors
+  // The host's DRAM (node_exporter's EDAC counters): correctable errors that keep coming are a DIMM going bad (a
+  // correctable error makes an uncorrectable one, a panic, many times likelier within the month: Schroeder,
+  // Pinheiro and Weber, "DRAM errors in the wild", 2009); a scrubber's one burst is not.
+  PersistenceRule host_memory{6, 3, 2, 3, 4, 36, true};
   // Repeated bursts, steep growth, a clean series turning active (patterns.hpp), by the counts a burst needs
   PatternRule ecc_patterns{10};
   PatternRule pcie_patterns{20};
   PatternRule link_patterns{20};  // InfiniBand symbol and port errors, NVLink errors
+  PatternRule host_memory_patterns{10};
   int remaps_needed = 2;          // newly remapped rows within remap_hours (or since a remap went pending)
   int remap_hours = 72;
   int nvlink_xid_hours = 72;      // an XID 74 this recent, with NVLink errors growing in the last day
@@ -163,6 +168,8 @@ class Predictor {
   void EvaluatePatterns(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
   void EvaluateRemaps(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
   void EvaluateNvlink(const std::string& device, const Device& series, std::int64_t t, std::vector<Alert>& raised);
+  void EvaluateHostMemory(const std::string& device, const Device& series, std::int64_t t,
+                          std::vector<Alert>& raised);
   void UpdatePatterns(SeriesState& state, Signal signal, const Sample& sample, double increment, bool trusted);
   const PatternRule* PatternsOf(Signal signal) const;
   void RemapSeen(const Sample& sample);

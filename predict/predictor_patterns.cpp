@@ -22,6 +22,7 @@ constexpr PatternSignal kPatternSignals[] = {
     {Signal::kIbSymbolErrors, "link", "symbol errors"},
     {Signal::kIbPortErrors, "link", "port errors"},
     {Signal::kNvlinkErrors, "link", "NVLink errors"},
+    {Signal::kHostMemoryCorrectable, "node", "host memory correctable errors"},
 };
 
 constexpr std::int64_t kRemapMemorySeconds = 7 * 24 * kSecondsPerHour;
@@ -38,6 +39,8 @@ const PatternRule* Predictor::PatternsOf(Signal signal) const {
     case Signal::kIbPortErrors:
     case Signal::kNvlinkErrors:
       return &options_.link_patterns;
+    case Signal::kHostMemoryCorrectable:
+      return &options_.host_memory_patterns;
     default:
       return nullptr;
   }

@@ -6,7 +6,7 @@
 namespace kiln::predict {
 
 Signal SignalOf(std::string_view metric) {
-  static constexpr std::array<std::pair<std::string_view, Signal>, 23> kNames = {{
+  static constexpr std::array<std::pair<std::string_view, Signal>, 27> kNames = {{
       {"DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", Signal::kEccCorrectable},
       {"DCGM_FI_DEV_ECC_SBE_AGG_TOTAL", Signal::kEccCorrectable},
       {"DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", Signal::kEccUncorrectable},
@@ -30,6 +30,10 @@ Signal SignalOf(std::string_view metric) {
       {"node_infiniband_excessive_buffer_overrun_errors_total", Signal::kIbPortErrors},
       {"node_infiniband_port_receive_remote_physical_errors_total", Signal::kIbPortErrors},
       {"node_infiniband_port_receive_switch_relay_errors_total", Signal::kIbPortErrors},
+      {"node_edac_correctable_errors_total", Signal::kHostMemoryCorrectable},
+      {"node_edac_csrow_correctable_errors_total", Signal::kHostMemoryCorrectable},
+      {"node_edac_uncorrectable_errors_total", Signal::kHostMemoryUncorrectable},
+      {"node_edac_csrow_uncorrectable_errors_total", Signal::kHostMemoryUncorrectable},
   }};
   // PrometheusMetricName(metric, unit) of Kiln's probes (reports/renderers.hpp; a test holds the two together).
   static constexpr std::array<std::pair<std::string_view, Signal>, 12> kKilnNames = {{
@@ -98,6 +102,10 @@ bool IsPerformance(Signal signal) { return signal == Signal::kGpuPerformance || 
 
 bool IsIdentifyingLabel(Signal signal, std::string_view label) {
   if (label == "gpu" || label == "device" || label == "port") return true;
+  if ((signal == Signal::kHostMemoryCorrectable || signal == Signal::kHostMemoryUncorrectable) &&
+      (label == "controller" || label == "csrow")) {
+    return true;
+  }
   return IsPerformance(signal) && (label == "type" || label == "peer" || label == "rail");
 }
 

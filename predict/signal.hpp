@@ -1,5 +1,5 @@
 #pragma once
-// The metrics the predictor understands: dcgm-exporter and node_exporter (InfiniBand) names, and Kiln's own
+// The metrics the predictor understands: dcgm-exporter and node_exporter (InfiniBand, EDAC) names, and Kiln's own
 // measurements as its metrics.prom names them (`kiln history --replay` writes those), mapped to the kind of
 // evidence they carry. Everything else in a replay is ignored (docs/predict.md lists the names).
 
@@ -24,8 +24,10 @@ enum class Signal {
   kGpuPerformance,      // Kiln's HBM, GEMM (TFLOPS) and PCIe bandwidth per GPU: gauge, higher is better
   kLinkPerformance,     // Kiln's InfiniBand and MPI link bandwidth per port or peer: gauge, higher is better
   kNvlinkErrors,        // DCGM_FI_DEV_NVLINK_{CRC_FLIT,CRC_DATA,REPLAY,RECOVERY}_ERROR_COUNT_TOTAL: counters
+  kHostMemoryCorrectable,    // node_edac_correctable_errors_total (per memory controller), csrow's too: counter
+  kHostMemoryUncorrectable,  // node_edac_uncorrectable_errors_total, csrow's too: counter
 };
-inline constexpr int kSignalCount = static_cast<int>(Signal::kNvlinkErrors) + 1;
+inline constexpr int kSignalCount = static_cast<int>(Signal::kHostMemoryUncorrectable) + 1;
 
 Signal SignalOf(std::string_view metric);
 bool IsCounter(Signal signal);
@@ -36,8 +38,9 @@ bool IsHardwareXid(int xid);
 // True for XIDs that are a GPU failing now, not a sign ahead of it: a double-bit error (48), no spare row left (64),
 // fallen off the bus (79), contained or uncontained ECC errors (94, 95).
 bool IsTerminalXid(int xid);
-// The labels that name a series' device; all others (UUID, modelName, Hostname, driver) are dropped. Kiln's
-// measurements are also told apart by their data type (GEMM), peer and rail (links).
+// The labels that name a series' device (a GPU, a port, a memory controller and its csrow); all others (UUID,
+// modelName, Hostname, driver) are dropped. Kiln's measurements are also told apart by their data type (GEMM), peer
+// and rail (links).
 bool IsIdentifyingLabel(Signal signal, std::string_view label);
 
 }  // namespace kiln::predict

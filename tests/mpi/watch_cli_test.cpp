@@ -83,6 +83,23 @@ TEST(WatchCli, AppendsChangedCountersAsAReplayAndWritesTheTextfile) {
   }
 }
 
+
+TEST(WatchCli, CollectsTheHostsEdacMemoryCountersBesideThePorts) {
+  testing::TempDir dir;
+  FakePort(dir);
+  dir.Write("sys/devices/system/edac/mc/mc0/ce_count", "3\n");
+  dir.Write("sys/devices/system/edac/mc/mc0/ue_count", "0\n");
+  std::string out = (dir.path() / "watch").string();
+  auto r = Watch(dir, {"--out", out, "--interval", "10ms", "--count", "1", "--node", "gn01"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string samples = ReadFile(out + "/samples.jsonl");
+  EXPECT_EQ(Lines(samples).size(), 4u) << samples;
+  std::size_t at = samples.find(R"({"labels":{"controller":"0"},"metric":"node_edac_correctable_errors_total",)");
+  ASSERT_NE(at, std::string::npos) << samples;
+  EXPECT_NE(samples.substr(at, samples.find('\n', at) - at).find(R"("value":3})"), std::string::npos) << samples;
+  std::string prom = ReadFile(out + "/kiln-watch.prom");
+  EXPECT_NE(prom.find("node_edac_correctable_errors_total{controller=\"0\"} 3\n"), std::string::npos) << prom;
+}
 TEST(WatchCli, AVanishedPortOrUnreadableCounterIsSkipped) {
   testing::TempDir dir;
   FakePort(dir);

@@ -1,4 +1,5 @@
-// The pieces of `kiln watch` without the loop: sysfs InfiniBand counters (hostile files skipped, never blocking),
+// The pieces of `kiln watch` without the loop: sysfs InfiniBand and EDAC counters (hostile files skipped, never
+// blocking),
 // the replay lines it appends (changed series only, each again after the keep-alive; every XID event one event for
 // `kiln predict`), the textfile's escaping.
 
@@ -7,7 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
+#include <string>
 
+#include "predict/edac_counters.hpp"
 #include "predict/ib_counters.hpp"
 #include "predict/predictor.hpp"
 #include "predict/replay.hpp"
@@ -34,6 +38,42 @@ TEST(PredictWatch, ReadsNodeExporterNamedCountersAndSkipsWhatIsNotACounterFile) 
   EXPECT_EQ(readings[1].labels, (std::vector<std::pair<std::string, std::string>>{{"device", "mlx5_0"}, {"port", "1"}}));
   EXPECT_TRUE(readings[1].counter);
   EXPECT_TRUE(ReadIbCounters((dir.path() / "absent").string()).empty());
+}
+
+TEST(PredictWatch, ReadsEdacCountersPerControllerAndRowAsNodeExporterNamesThem) {
+  testing::TempDir dir;
+  std::string mc = "sys/devices/system/edac/mc/";
+  dir.Write(mc + "mc0/ce_count", "12\n");
+  dir.Write(mc + "mc0/ue_count", "0\n");
+  dir.Write(mc + "mc0/csrow1/ce_count", "9\n");
+  dir.Write(mc + "mc0/csrow1/ue_count", "garbage\n");  // not a counter's text: skipped
+  dir.Write(mc + "mc0/power/ce_count", "5\n");         // not a row
+  dir.Write(mc + "mcx/ce_count", "5\n");               // not a controller
+  dir.Write(mc + "mc1/ue_count", "2\n");
+  std::string fifo = (dir.path() / mc / "mc1/ce_count").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);  // would block a reader that opened it plainly
+  std::vector<Reading> readings = ReadEdacCounters((dir.path() / "sys").string());
+  ASSERT_EQ(readings.size(), 4u);
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(readings[0].metric, "node_edac_correctable_errors_total");
+  EXPECT_EQ(readings[0].labels, (Labels{{"controller", "0"}}));
+  EXPECT_EQ(readings[0].value, 12);
+  EXPECT_TRUE(readings[0].counter);
+  EXPECT_EQ(readings[1].metric, "node_edac_uncorrectable_errors_total");
+  EXPECT_EQ(readings[2].metric, "node_edac_csrow_correctable_errors_total");
+  EXPECT_EQ(readings[2].labels, (Labels{{"controller", "0"}, {"csrow", "1"}}));
+  EXPECT_EQ(readings[2].value, 9);
+  EXPECT_EQ(readings[3].metric, "node_edac_uncorrectable_errors_total");
+  EXPECT_EQ(readings[3].labels, (Labels{{"controller", "1"}}));
+  EXPECT_TRUE(ReadEdacCounters((dir.path() / "absent").string()).empty());
+  // What the collector writes, the predictor reads as the host memory of controller 0.
+  WatchLog log("gn1");
+  Replay replay;
+  std::istringstream lines(log.ReplayLines(1767225600, readings));
+  int number = 0;
+  for (std::string line; std::getline(lines, line);) replay.AddLine(line, "samples.jsonl", ++number);
+  EXPECT_EQ(number, 4);
+  EXPECT_EQ(replay.lines_ignored(), 0);
 }
 
 TEST(PredictWatch, WritesASeriesWhenItChangesOrTheKeepAliveIsDue) {
