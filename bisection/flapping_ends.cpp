@@ -149,7 +149,7 @@ void Planner::TestWithCleared(std::vector<int>& pending, const std::string& stag
   for (int node : pending) budget[static_cast<std::size_t>(node)] = FlapBudget(node);
   for (int round = 0; round < kFlapTests && !pending.empty(); ++round) {
     for (int node : pending) At(node).cleared = false;
-    std::vector<Trial> trials = WithClearedPartners(pending);
+    std::vector<Trial> trials = WithClearedPartners(pending, true);
     if (trials.empty()) break;
     Ran ran = RunRound("flapping", trials);
     std::vector<int> accused;
@@ -162,6 +162,7 @@ void Planner::TestWithCleared(std::vector<int>& pending, const std::string& stag
         continue;
       }
       At(node).evidence.push_back(ran.round);
+      if (FirstFailureAcrossLeaves(node, trials[i].members[1])) continue;
       Accuse(node, stage,
              fmt::format(
                  "fails in tests with different partners that no named fault explains, and again "
@@ -179,6 +180,24 @@ void Planner::TestWithCleared(std::vector<int>& pending, const std::string& stag
                             : fmt::format("accused as flapping: {}", Names(accused)));
   }
   pending.insert(pending.end(), passed.begin(), passed.end());
+}
+
+bool Planner::FirstFailureAcrossLeaves(int node, int partner) {
+  // Under a tree, a cleared partner under another leaf meets the suspect across the uplinks, and one of them may be
+  // slow (the topology stage names it last): a node alone in its leaf (no cleared partner beside it) failed with
+  // every partner under a slow uplink and was accused. A failure across leaves counts once it repeats with a partner
+  // of yet another leaf; the first leaf's nodes are its partners no more.
+  if (options_.leaf_of.empty()) return false;
+  auto leaf = [&](int n) { return options_.leaf_of[static_cast<std::size_t>(n)]; };
+  NodeState& s = At(node);
+  const int other = leaf(partner);
+  if (other >= 0 && other == leaf(node)) return false;
+  if (s.failed_leaf != kNoLeafYet) return s.failed_leaf == other;  // the same leaf again: still one uplink
+  s.failed_leaf = other;
+  for (std::size_t n = 0; n < options_.leaf_of.size(); ++n) {
+    if (options_.leaf_of[n] == other) s.failed_company.push_back(static_cast<int>(n));
+  }
+  return true;
 }
 
 void Planner::WithdrawWhatAccusedNodesExplain() {

@@ -246,6 +246,17 @@ Planner::TrialMaker Planner::PaddedAlone(std::size_t target, std::vector<int> ex
   };
 }
 
+bool Planner::ReleaseLinkSuspects() {
+  bool released = false;
+  for (int node : Alive()) {
+    NodeState& s = At(node);
+    if (!s.link_suspect || IsLinkEnd(node)) continue;
+    s.link_suspect = false;
+    released = true;
+  }
+  return released;
+}
+
 bool Planner::SearchGroup(const std::vector<int>& alive, std::size_t target) {
   const std::size_t findings_before = result_.findings.size();
   std::vector<int> singles;
@@ -329,6 +340,11 @@ void Planner::GroupStage() {
       Conclude(last.round, fmt::format("the {} remaining nodes still fail as one group: {}; covering every pair",
                                        rest.size(), Describe(last.results[0])));
       found = covered = CoverStage(options_.group_limit);
+    }
+    if (!found && cover_ran_ && ReleaseLinkSuspects()) {
+      Conclude(last.round, "the cover named no link of the nodes that passed with thirds of their companies: they are "
+                           "searched again as nodes that fail only in large groups");
+      found = true;
     }
     if (!found) {
       Unresolved({}, "group", "the nodes left after the accused still fail as a group", {last.round});

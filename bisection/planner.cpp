@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace kiln {
 
@@ -224,7 +225,7 @@ std::vector<char> Planner::Controls(const std::vector<Trial>& trials, const Ran&
   return void_result;
 }
 
-std::vector<Trial> Planner::WithClearedPartners(const std::vector<int>& pending) {
+std::vector<Trial> Planner::WithClearedPartners(const std::vector<int>& pending, bool same_leaf_first) {
   std::vector<int> cleared;
   for (std::size_t i = 0; i < state_.size(); ++i) {
     if (state_[i].cleared && !state_[i].accused) cleared.push_back(static_cast<int>(i));
@@ -233,22 +234,59 @@ std::vector<Trial> Planner::WithClearedPartners(const std::vector<int>& pending)
   if (cleared.empty()) return trials;
   std::vector<char> used(state_.size(), 0);
   for (int node : pending) used[static_cast<std::size_t>(node)] = 1;
+  auto usable = [&](int node, int partner) {
+    if (used[static_cast<std::size_t>(partner)]) return false;
+    if (partner == At(node).last_partner && cleared.size() > 1) return false;
+    const std::vector<int>& failed_with = At(node).failed_company;  // a link to it would fail it again
+    return std::find(failed_with.begin(), failed_with.end(), partner) == failed_with.end();
+  };
+  const std::vector<int>& leaf_of = options_.leaf_of;
   for (int node : pending) {
-    for (std::size_t tries = 0; tries < cleared.size(); ++tries) {
-      int partner = cleared[partner_cursor_++ % cleared.size()];
-      if (used[static_cast<std::size_t>(partner)]) continue;
-      if (partner == At(node).last_partner && cleared.size() > 1) continue;
-      const std::vector<int>& failed_with = At(node).failed_company;  // a link to it would fail it again
-      if (std::find(failed_with.begin(), failed_with.end(), partner) != failed_with.end()) continue;
-      used[static_cast<std::size_t>(partner)] = 1;
-      trials.push_back({TrialKind::kPair, {node, partner}, 1});
-      break;
+    int partner = -1;
+    // Under a tree, a partner under the same leaf first (when asked): their test crosses no uplink.
+    const int leaf = same_leaf_first && !leaf_of.empty() ? leaf_of[static_cast<std::size_t>(node)] : -1;
+    for (std::size_t k = 0; leaf >= 0 && partner < 0 && k < cleared.size(); ++k) {
+      const int c = cleared[(partner_cursor_ + k) % cleared.size()];
+      if (leaf_of[static_cast<std::size_t>(c)] == leaf && usable(node, c)) partner = c;
     }
+    for (std::size_t tries = 0; partner < 0 && tries < cleared.size(); ++tries) {
+      const int c = cleared[partner_cursor_++ % cleared.size()];
+      if (usable(node, c)) partner = c;
+    }
+    if (partner < 0) continue;
+    used[static_cast<std::size_t>(partner)] = 1;
+    trials.push_back({TrialKind::kPair, {node, partner}, 1});
   }
   return trials;
 }
 
+void Planner::MergeRepeatedAccusations() {
+  // A node accused twice (two checks of the group stage, or the node and topology stages) is one finding with both
+  // reasons and their rounds: no report counts one node twice. Merged only here, at the end: the stages count
+  // their own findings as they go.
+  std::vector<Finding> merged;
+  std::unordered_map<int, std::size_t> node_finding;
+  for (Finding& f : result_.findings) {
+    if (f.kind != FindingKind::kNode || f.members.size() != 1) {
+      merged.push_back(std::move(f));
+      continue;
+    }
+    auto [it, first] = node_finding.try_emplace(f.members[0], merged.size());
+    if (first) {
+      merged.push_back(std::move(f));
+      continue;
+    }
+    Finding& kept = merged[it->second];
+    if (kept.reason.find(f.reason) == std::string::npos) kept.reason += "; also " + f.reason;
+    for (int round : f.rounds) {
+      if (std::find(kept.rounds.begin(), kept.rounds.end(), round) == kept.rounds.end()) kept.rounds.push_back(round);
+    }
+  }
+  result_.findings = std::move(merged);
+}
+
 void Planner::Summarize() {
+  MergeRepeatedAccusations();
   int nodes = 0, links = 0, unresolved = 0, switches = 0;
   for (const Finding& f : result_.findings) {
     nodes += f.kind == FindingKind::kNode ? 1 : 0;

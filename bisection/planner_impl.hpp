@@ -13,6 +13,8 @@ namespace kiln {
 
 struct RoundLimitReached {};
 
+inline constexpr int kNoLeafYet = -2;
+
 // What is known of one node so far.
 struct NodeState {
   bool accused = false;
@@ -25,6 +27,8 @@ struct NodeState {
   bool tainted = false;  // was company that failed a control: never padding again
   bool link_suspect = false;  // passed with part of the companies it failed in (company_check.cpp): never padding
   std::vector<int> failed_company;  // the company of its counted failures: never its company again
+  // Under a tree: the leaf (-1: none) of the cleared partner it first failed with across leaves (flapping_ends.cpp).
+  int failed_leaf = kNoLeafYet;
   std::vector<int> evidence;  // rounds
 };
 
@@ -85,8 +89,9 @@ class Planner {
   // because the company fails alone too.
   std::vector<char> Controls(const std::vector<Trial>& trials, const Ran& ran);
   // Pairs each pending node with a cleared node it did not meet last time; every cleared node at most once
-  // per round.
-  std::vector<Trial> WithClearedPartners(const std::vector<int>& pending);
+  // per round; with same_leaf_first, under a tree, a partner under the node's own leaf when one is free.
+  std::vector<Trial> WithClearedPartners(const std::vector<int>& pending, bool same_leaf_first = false);
+  void MergeRepeatedAccusations();
   void Summarize();
 
   // ---- stage 1: node (node_stage.cpp) ----
@@ -165,6 +170,9 @@ class Planner {
                                              const std::string& stage, std::vector<FailedPair>& doubtful);
   // Tests the pending suspects with cleared partners, a round each, up to a bound: failing once, a suspect is accused
   // as a node (links with it withdrawn); one no longer among `suspects()` leaves. `pending` keeps those that passed.
+  // Under a tree: whether this failure with a cleared partner under another leaf is the suspect's first across
+  // leaves (then not counted: that leaf's uplink may be slow; its nodes are partners no more).
+  bool FirstFailureAcrossLeaves(int node, int partner);
   void TestWithCleared(std::vector<int>& pending, const std::string& stage,
                        const std::function<std::vector<int>()>& suspects);
   // Withdraws the links with an accused end and the accused nodes' own unresolved findings (counted as named in
@@ -262,6 +270,8 @@ class Planner {
   // Nodes of the leaves alike whose pair inside failed but that passed inside with a clean partner: not accused.
   void WithdrawCleanInside(const std::vector<int>& leaves, const std::vector<std::vector<int>>& under,
                            const std::vector<int>& inside, const std::vector<char>& at_fault);
+  // The nodes under no candidate leaf and no slow switch, quiet ones first (SeparateUplinks' partners outside).
+  std::vector<int> NodesOutside(const std::vector<char>& candidate, const std::vector<char>& switched) const;
   std::vector<int> SeparateUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
                                    const std::vector<int>& inside, const std::vector<char>& switched,
                                    std::vector<int>& rounds);
@@ -315,6 +325,9 @@ class Planner {
   // The node with a third of both its companies, up to three times: failing all, it is accused; passing one, it is
   // a likely end of links into them (returns true).
   bool CheckThirds(const CompanyCheck& check);
+  // After the cover: a link suspect (it passed with thirds of its companies) that is the end of no link named
+  // failed only in groups larger than the thirds, a fault at scale: it is split for again. True when any was.
+  bool ReleaseLinkSuspects();
   // The pair x, y: a link when it fails twice and each end passes apart; else left unresolved.
   void JudgeCrossPair(int x, int y, std::vector<int> evidence);
   // Each end of a failing pair with a cleared partner; whether one failed (then settled as a node).

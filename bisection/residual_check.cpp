@@ -227,11 +227,24 @@ void Planner::WithdrawExplainedUnresolved() {
   // Decided over every finding first, erased after: FailureExplained reads the findings, which erase_if would be
   // moving about underneath it (a moved-from link has no members: it crashed on 48 nodes with a hung node).
   auto withdrawable = [&](const Finding& f) {
-    // Only a node left open for failures (not one whose probe was skipped).
-    if (f.kind != FindingKind::kUnresolved || f.members.size() != 1 || f.rounds.empty() ||
-        f.reason.find("skipped") != std::string::npos) {
-      return false;
+    if (f.kind != FindingKind::kUnresolved || f.rounds.empty()) return false;
+    // A group of the cover that still failed without the faults named then (accused nodes out) holds a node
+    // accused since, or both ends of a link named since: that fault is its failure (a node failing only in large
+    // groups, named by the exclusion check after the residual tests, left two such groups unresolved beside it).
+    if (f.stage == "residual" && f.members.size() > 1) {
+      return std::all_of(f.rounds.begin(), f.rounds.end(), [&](int r) {
+        const RoundRecord& round = result_.rounds[static_cast<std::size_t>(r)];
+        for (std::size_t i = 0; i < round.trials.size(); ++i) {
+          if (IsBad(round.results[i].outcome) && round.trials[i].members.size() == f.members.size() &&
+              std::is_permutation(f.members.begin(), f.members.end(), round.trials[i].members.begin())) {
+            return FailureExplained(round.trials[i], -1);
+          }
+        }
+        return false;
+      });
     }
+    // Else only a node left open for failures (not one whose probe was skipped).
+    if (f.members.size() != 1 || f.reason.find("skipped") != std::string::npos) return false;
     const int node = f.members[0];
     // Accused since (a node that fails only in large groups, named by the exclusion check after its one failure
     // in the split was left open): the accusation is the answer, not a second finding beside it.
@@ -251,7 +264,8 @@ void Planner::WithdrawExplainedUnresolved() {
   for (std::size_t i = 0; i < result_.findings.size(); ++i) {
     if (!withdrawable(result_.findings[i])) continue;
     out[i] = 1;
-    withdrawn.push_back(result_.findings[i].members[0]);
+    const std::vector<int>& members = result_.findings[i].members;
+    withdrawn.insert(withdrawn.end(), members.begin(), members.end());
   }
   std::vector<Finding> kept;
   for (std::size_t i = 0; i < result_.findings.size(); ++i) {
@@ -259,6 +273,8 @@ void Planner::WithdrawExplainedUnresolved() {
   }
   result_.findings = std::move(kept);
   if (withdrawn.empty() || result_.rounds.empty()) return;
+  std::sort(withdrawn.begin(), withdrawn.end());
+  withdrawn.erase(std::unique(withdrawn.begin(), withdrawn.end()), withdrawn.end());
   RoundRecord& last = result_.rounds.back();
   last.conclusion += fmt::format("{}every failing test of {} held a named fault: no longer unresolved",
                                  last.conclusion.empty() ? "" : "; ", Names(withdrawn));

@@ -16,6 +16,20 @@
 
 namespace kiln {
 
+std::vector<int> Planner::NodesOutside(const std::vector<char>& candidate, const std::vector<char>& switched) const {
+  // Nodes outside every candidate leaf and every slow switch: quiet ones first, accused ones last (weak evidence).
+  std::vector<int> others, doubtful;
+  for (std::size_t n = 0; n < state_.size(); ++n) {
+    const int leaf = options_.leaf_of[n];
+    if (leaf >= 0 && (candidate[static_cast<std::size_t>(leaf)] != 0 || switched[static_cast<std::size_t>(leaf)] != 0)) {
+      continue;
+    }
+    (state_[n].accused || state_[n].bad > 0 ? doubtful : others).push_back(static_cast<int>(n));
+  }
+  others.insert(others.end(), doubtful.begin(), doubtful.end());
+  return others;
+}
+
 std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
                                           const std::vector<int>& inside, const std::vector<char>& switched,
                                           std::vector<int>& rounds) {
@@ -30,16 +44,7 @@ std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const
       if (inside[static_cast<std::size_t>(n)] == 0) clean[static_cast<std::size_t>(leaf)].push_back(n);
     }
   }
-  // Nodes outside every candidate and every slow switch: quiet ones first, accused ones last (weak evidence).
-  std::vector<int> others, doubtful;
-  for (std::size_t n = 0; n < state_.size(); ++n) {
-    const int leaf = leaf_of[n];
-    if (leaf >= 0 && (candidate[static_cast<std::size_t>(leaf)] != 0 || switched[static_cast<std::size_t>(leaf)] != 0)) {
-      continue;
-    }
-    (state_[n].accused || state_[n].bad > 0 ? doubtful : others).push_back(static_cast<int>(n));
-  }
-  others.insert(others.end(), doubtful.begin(), doubtful.end());
+  const std::vector<int> others = NodesOutside(candidate, switched);
   std::vector<std::size_t> next(under.size(), 0);
   auto take = [&](int leaf) {
     std::vector<int>& nodes = clean[static_cast<std::size_t>(leaf)];
@@ -55,10 +60,12 @@ std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const
     if (!HoldsAnAccusedLink(t.members)) trials.push_back(std::move(t));
   };
   std::size_t other = 0;
+  std::vector<char> met_outside(under.size(), 0);
   auto outside = [&] {
     for (int leaf : uplinks) {
       if (other < others.size() && next[static_cast<std::size_t>(leaf)] < clean[static_cast<std::size_t>(leaf)].size()) {
         add(take(leaf), others[other++], 1);
+        met_outside[static_cast<std::size_t>(leaf)] = 1;
       }
     }
   };
@@ -68,20 +75,35 @@ std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const
   }
   outside();
   if (trials.empty()) return uplinks;
-  Ran ran = RunRound("leaf", trials);
-  rounds.push_back(ran.round);
   std::vector<char> cleared(under.size(), 0);
-  for (std::size_t t = 0; t < trials.size(); ++t) {
-    if (ran.results[t].outcome != TrialOutcome::kPass) continue;
-    for (int n : trials[t].members) {
-      if (leaf_of[static_cast<std::size_t>(n)] >= 0) cleared[static_cast<std::size_t>(leaf_of[static_cast<std::size_t>(n)])] = 1;
+  int last_round = -1;
+  // Few nodes outside (a leaf of one node, a node under no leaf) are the only ones that tell the leaves apart:
+  // each leaf meets one of them, over more rounds when there are fewer of them than leaves.
+  for (std::size_t extra = 0; !trials.empty(); ++extra) {
+    Ran ran = RunRound("leaf", trials);
+    rounds.push_back(last_round = ran.round);
+    for (std::size_t t = 0; t < trials.size(); ++t) {
+      if (ran.results[t].outcome != TrialOutcome::kPass) continue;
+      for (int n : trials[t].members) {
+        if (leaf_of[static_cast<std::size_t>(n)] >= 0) cleared[static_cast<std::size_t>(leaf_of[static_cast<std::size_t>(n)])] = 1;
+      }
+    }
+    trials.clear();
+    if (extra + 1 >= uplinks.size()) break;
+    other = 0;
+    for (int leaf : uplinks) {
+      const auto l = static_cast<std::size_t>(leaf);
+      if (met_outside[l] != 0 || cleared[l] != 0 || other >= others.size()) continue;
+      next[l] = 0;  // its clean nodes again: each round is its own
+      add(take(leaf), others[other++], 1);
+      met_outside[l] = 1;
     }
   }
   std::vector<int> kept;
   for (int leaf : uplinks) {
     if (cleared[static_cast<std::size_t>(leaf)] == 0) kept.push_back(leaf);
   }
-  Conclude(ran.round, fmt::format("{} leaves slow towards their partners outside, in pairs with each other and with "
+  Conclude(last_round, fmt::format("{} leaves slow towards their partners outside, in pairs with each other and with "
                                   "nodes outside them: {} pass with someone (their uplink is fine: the partners' "
                                   "was slow)",
                                   uplinks.size(), uplinks.size() - kept.size()));
