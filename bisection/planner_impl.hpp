@@ -279,6 +279,9 @@ class Planner {
   std::size_t SmallestFailure(const Finding& f) const;
   // Tests those findings again in good company; withdraws those that pass.
   void RecheckExplained(const std::vector<char>& verdict);
+  // The failed pairs of nodes just withdrawn by RecheckExplained, neither end under a named leaf (`under_named`, per
+  // node), tested twice more: a link when both fail (cleared_pairs.cpp).
+  void RecheckPairsOfWithdrawn(const std::vector<int>& withdrawn, const std::vector<char>& under_named);
   // `nodes` in chunks of at most `size`, none holding both ends of a named link.
   std::vector<std::vector<int>> ChunksApart(const std::vector<int>& nodes, std::size_t size) const;
 

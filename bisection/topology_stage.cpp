@@ -421,7 +421,7 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   if (trials.empty()) return;
   std::vector<int> again(state_.size(), kUntested);
   const int round = LeafPairRound(trials, again);
-  int withdrawn = 0;
+  std::vector<int> withdrawn;
   std::erase_if(result_.findings, [&](Finding& f) {
     if (!SingleNode(f) || again[static_cast<std::size_t>(f.members[0])] == kUntested) return false;
     if (again[static_cast<std::size_t>(f.members[0])] == 1) {
@@ -430,12 +430,17 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
     }
     At(f.members[0]).accused = false;
     At(f.members[0]).cleared = true;
-    ++withdrawn;
+    withdrawn.push_back(f.members[0]);
     return true;
   });
   Conclude(round, fmt::format("{} finding(s) that a slow switch, uplink or accused node explains tested again in "
                               "good company: {} pass and are withdrawn (affected, not at fault)",
-                              trials.size(), withdrawn));
+                              trials.size(), withdrawn.size()));
+  std::vector<char> under_named(state_.size(), 0);
+  for (std::size_t n = 0; n < state_.size(); ++n) {
+    under_named[n] = leaf_of[n] >= 0 && verdict[static_cast<std::size_t>(leaf_of[n])] != kFine ? 1 : 0;
+  }
+  RecheckPairsOfWithdrawn(withdrawn, under_named);
 }
 
 }  // namespace kiln

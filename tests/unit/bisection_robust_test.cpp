@@ -229,5 +229,16 @@ TEST(BisectionRobust, ASlowUplinkBesideALeafOfOneNodeIsNamedAloneAndThatNodeIsNo
             (Named{"uplink leaf0"}));
 }
 
+TEST(BisectionRobust, ALinkInAHealthyLeafBesideASlowUplinkIsNamedNotLost) {
+  // Seed 101624: the link's ends failed their pair, then each failed again with a cleared partner under the slow
+  // uplink (named only at the end): accused as nodes, withdrawn once the uplink was named ("affected, not at
+  // fault"), and the link was gone with them. Their pair is tested twice more now.
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/>"
+                         "<fault kind=\"slow_link\" a=\"node18\" b=\"node19\" max_group=\"48\"/>\n",
+                     "SwitchName=leaf0 Nodes=node[00-07]\nSwitchName=leaf1 Nodes=node[08-15]\n"
+                     "SwitchName=leaf2 Nodes=node[16-23]\n"),
+            (Named{"uplink leaf0", "link node18-node19"}));
+}
+
 }  // namespace
 }  // namespace kiln
