@@ -221,14 +221,10 @@ void Predictor::EvaluateGpu(const std::string& device, const Device& series, std
                                {{"metric", "DCGM_FI_DEV_ROW_REMAP_FAILURE"}, {"value", failure->last}}));
   }
   for (Signal signal : {Signal::kEccUncorrectable, Signal::kRemappedRowsUncorr}) {
-    for (std::uint32_t id : series.by_signal[static_cast<int>(signal)]) {
-      Persistence p = Measure(states_[id].counter, hour, options_.uncorrectable);
-      if (!p.Holds(options_.uncorrectable)) continue;
-      raised.push_back(Candidate("gpu", device, "ecc_uncorrectable",
-                                 fmt::format("uncorrectable memory errors again and again ({}: {})", keys_[id].metric,
-                                             p.Describe(options_.uncorrectable)),
-                                 p.Evidence(keys_[id].metric)));
-    }
+    RaisePersistent(device, series, hour,
+                    {signal, &options_.uncorrectable, "gpu", "ecc_uncorrectable",
+                     "uncorrectable memory errors again and again", false, true},
+                    raised);
   }
   std::int64_t recent = hour - LastHours(options_.ecc) + 1;
   auto grew = [&](Signal signal) {
@@ -249,13 +245,10 @@ void Predictor::EvaluateGpu(const std::string& device, const Device& series, std
                                                           : ""),
                                p.Evidence(keys_[id].metric)));
   }
-  for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kPcieReplay)]) {
-    Persistence p = Measure(states_[id].counter, hour, options_.pcie);
-    if (!p.Holds(options_.pcie) || !Outgrown(states_[id].counter, hour)) continue;
-    raised.push_back(Candidate("gpu", device, "pcie",  // kiln:not-a-probe-name (the alert rule)
-                               fmt::format("PCIe replays in bursts that keep coming ({})", p.Describe(options_.pcie)),
-                               p.Evidence(keys_[id].metric)));
-  }
+  RaisePersistent(device, series, hour,
+                  {Signal::kPcieReplay, &options_.pcie, "gpu", "pcie",  // kiln:not-a-probe-name (the alert rule)
+                   "PCIe replays in bursts that keep coming", true, false},
+                  raised);
   for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kXid)]) {
     const SeriesState& s = states_[id];
     if (static_cast<int>(s.xid_events.size()) < options_.xid_events) continue;
@@ -269,31 +262,33 @@ void Predictor::EvaluateGpu(const std::string& device, const Device& series, std
 void Predictor::EvaluateLink(const std::string& device, const Device& series, std::int64_t t,
                              std::vector<Alert>& raised) {
   std::int64_t hour = HourOf(t);
-  struct LinkRule {
-    Signal signal;
-    const PersistenceRule* rule;
-    const char* name;
-    const char* words;
-  };
-  const LinkRule rules[] = {
-      {Signal::kIbSymbolErrors, &options_.ib_symbol, "ib_symbol", "symbol errors growing"},
-      {Signal::kIbLinkDowned, &options_.ib_flap, "ib_flap", "the link went down and came back, more than once, with symbol errors"},
-      {Signal::kIbPortErrors, &options_.ib_errors, "ib_errors", "port errors growing"},
+  const PersistentRule rules[] = {
+      {Signal::kIbSymbolErrors, &options_.ib_symbol, "link", "ib_symbol", "symbol errors growing", true, true},
+      {Signal::kIbLinkDowned, &options_.ib_flap, "link", "ib_flap",
+       "the link went down and came back, more than once, with symbol errors", true, true},
+      {Signal::kIbPortErrors, &options_.ib_errors, "link", "ib_errors", "port errors growing", true, true},
   };
   // Two reseats hours apart take a link down twice too: a flap counts with symbol errors beyond their bursts.
   bool symbols = false;
   for (std::uint32_t id : series.by_signal[static_cast<int>(Signal::kIbSymbolErrors)]) {
     symbols = symbols || Measure(states_[id].counter, hour, options_.ib_flap_symbols).Holds(options_.ib_flap_symbols);
   }
-  for (const LinkRule& link : rules) {
+  for (const PersistentRule& link : rules) {
     if (link.signal == Signal::kIbLinkDowned && !symbols) continue;
-    for (std::uint32_t id : series.by_signal[static_cast<int>(link.signal)]) {
-      Persistence p = Measure(states_[id].counter, hour, *link.rule);
-      if (!p.Holds(*link.rule) || !Outgrown(states_[id].counter, hour)) continue;
-      raised.push_back(Candidate("link", device, link.name,
-                                 fmt::format("{} ({}: {})", link.words, keys_[id].metric, p.Describe(*link.rule)),
-                                 p.Evidence(keys_[id].metric)));
-    }
+    RaisePersistent(device, series, hour, link, raised);
+  }
+}
+
+void Predictor::RaisePersistent(const std::string& device, const Device& series, std::int64_t hour,
+                                const PersistentRule& r, std::vector<Alert>& raised) const {
+  for (std::uint32_t id : series.by_signal[static_cast<int>(r.signal)]) {
+    Persistence p = Measure(states_[id].counter, hour, *r.rule);
+    if (!p.Holds(*r.rule) || (r.chronic && !Outgrown(states_[id].counter, hour))) continue;
+    const std::string& metric = keys_[id].metric;
+    raised.push_back(Candidate(r.risk, device, r.name,
+                               r.with_metric ? fmt::format("{} ({}: {})", r.words, metric, p.Describe(*r.rule))
+                                             : fmt::format("{} ({})", r.words, p.Describe(*r.rule)),
+                               p.Evidence(metric)));
   }
 }
 

@@ -192,6 +192,20 @@ class Predictor {
   // Whether a counter's evidence counts: always for a series with no chronic habit, else when it outgrew its
   // busiest 6 h (infinite while its habit is unknown).
   bool Outgrown(const CounterState& counter, std::int64_t hour) const;
+  // A counter rule of 2-of-3 persistence: each series of `signal` whose last windows hold `rule` (and, when
+  // `chronic`, that outgrew its habit) raises `name`, its reason "WORDS (METRIC: windows)", or "WORDS (windows)"
+  // without `with_metric`.
+  struct PersistentRule {
+    Signal signal;
+    const PersistenceRule* rule;
+    const char* risk;
+    const char* name;
+    const char* words;
+    bool chronic;
+    bool with_metric;
+  };
+  void RaisePersistent(const std::string& device, const Device& series, std::int64_t hour, const PersistentRule& r,
+                       std::vector<Alert>& raised) const;
 
   const std::vector<SeriesKey>& keys_;
   PredictorOptions options_;
