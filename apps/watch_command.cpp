@@ -85,7 +85,8 @@ int Watch(const WatchArgs& args) {
     throw InputError(fmt::format("--interval '{}' is not a duration of at least 10ms (e.g. 1s, 60s, 5m)", args.interval));
   }
   MakeDirectories(args.out);
-  const char* sysfs = std::getenv("KILN_SYSFS_ROOT");
+  const char* sysfs_env = std::getenv("KILN_SYSFS_ROOT");
+  const std::string sysfs = sysfs_env ? sysfs_env : "/sys";
   const char* library = std::getenv("KILN_NVML_LIBRARY");
   std::string why;
   std::unique_ptr<NvmlSession> nvml = NvmlSession::Open(library ? library : "libnvidia-ml.so.1", &why);
@@ -107,9 +108,9 @@ int Watch(const WatchArgs& args) {
     std::vector<std::string> problems;  // a GPU that fails: its readings skipped, the collector goes on (exit 0)
     if (gpus) gpus->Read(readings, problems);
     for (const std::string& problem : problems) say_once(problem + "; its readings are skipped while it fails (said once)");
-    std::vector<Reading> ports = predict::ReadIbCounters(sysfs ? sysfs : "/sys");
+    std::vector<Reading> ports = predict::ReadIbCounters(sysfs);
     readings.insert(readings.end(), ports.begin(), ports.end());
-    std::vector<Reading> memory = predict::ReadEdacCounters(sysfs ? sysfs : "/sys");
+    std::vector<Reading> memory = predict::ReadEdacCounters(sysfs);
     readings.insert(readings.end(), memory.begin(), memory.end());
     std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     std::string lines = log.ReplayLines(now, readings);
