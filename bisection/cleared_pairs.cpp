@@ -2,11 +2,14 @@
 // failed again with a cleared partner under a slow uplink (named last). The topology stage tests such findings in
 // good company and withdraws them ("affected, not at fault"), and with them the only evidence of the link: their
 // pair's failure. Those pairs, when neither end sits under a named leaf, are tested twice more: failing both times
-// (three in all, and each end passed in good company), they are a link.
+// (three in all, and each end passed in good company), they are a link. A larger failing test of theirs that
+// nothing named explains any more (a link inside a healthy leaf, both ends withdrawn) is searched for its pair;
+// with none, the withdrawn nodes meet the others in one group (a link between two of them, never tested together).
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <utility>
 
@@ -57,6 +60,66 @@ void Planner::RecheckPairsOfWithdrawn(const std::vector<int>& withdrawn, const s
   Conclude(first.round,
            fmt::format("{} pair(s) of nodes cleared of a slow leaf's failures, tested again", trials.size()));
   Conclude(second.round, fmt::format("... and once more: {} fail both times: link(s) accused", links));
+}
+
+void Planner::SearchFailuresOfWithdrawn(const std::vector<int>& withdrawn, const std::vector<char>& under_named,
+                                        const std::function<bool(const std::vector<int>&)>& topology_explains) {
+  if (withdrawn.empty()) return;
+  std::vector<char> cleared(state_.size(), 0);
+  for (int node : withdrawn) cleared[static_cast<std::size_t>(node)] = 1;
+  const std::size_t seen = options_.group_limit > 1 ? static_cast<std::size_t>(options_.group_limit) : state_.size();
+  auto link_in = [&](const std::vector<int>& m) {
+    return std::any_of(result_.findings.begin(), result_.findings.end(), [&](const Finding& f) {
+      return f.kind == FindingKind::kLink && std::find(m.begin(), m.end(), f.members[0]) != m.end() &&
+             std::find(m.begin(), m.end(), f.members[1]) != m.end();
+    });
+  };
+  std::vector<std::vector<int>> open;  // failing tests of more than two that nothing named explains now
+  for (const RoundRecord& round : result_.rounds) {
+    for (std::size_t t = 0; t < round.trials.size(); ++t) {
+      const std::vector<int>& m = round.trials[t].members;
+      if (m.size() <= 2 || m.size() > seen || !IsBad(round.results[t].outcome)) continue;
+      if (std::none_of(m.begin(), m.end(), [&](int n) { return cleared[static_cast<std::size_t>(n)] != 0; })) continue;
+      if (std::any_of(m.begin(), m.end(), [&](int n) { return At(n).accused || under_named[static_cast<std::size_t>(n)] != 0; })) {
+        continue;
+      }
+      if (!link_in(m) && !topology_explains(m)) open.push_back(m);
+    }
+  }
+  std::vector<std::vector<int>> groups;
+  if (open.empty()) {
+    // None: they were accused before they met most of the others, so they meet them now, in one test with every
+    // node that is neither accused nor under a named leaf (one end of each named link out); only a failure is searched.
+    std::vector<int> company;
+    for (int n : Alive()) {
+      const bool first_end = std::any_of(result_.findings.begin(), result_.findings.end(), [&](const Finding& f) {
+        return f.kind == FindingKind::kLink && f.members[0] == n;
+      });
+      if (under_named[static_cast<std::size_t>(n)] == 0 && !first_end) company.push_back(n);
+    }
+    const bool all_in = std::all_of(withdrawn.begin(), withdrawn.end(), [&](int n) {
+      return std::find(company.begin(), company.end(), n) != company.end();
+    });
+    if (company.size() < 3 || company.size() > seen || !all_in) return;
+    Ran ran = RunRound("recheck", {{TrialKind::kGroup, company, static_cast<int>(company.size())}});
+    Conclude(ran.round, fmt::format("the {} node(s) withdrawn meet every node not accused and under no named leaf, "
+                                    "{} in one group: {}",
+                                    withdrawn.size(), company.size(),
+                                    IsBad(ran.results[0].outcome) ? "it fails, searched next" : "it passes"));
+    if (!IsBad(ran.results[0].outcome)) return;
+    groups.push_back(std::move(company));
+  }
+  // The smallest first, and those disjoint from it: one search, its rounds shared.
+  std::stable_sort(open.begin(), open.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  std::vector<char> busy(state_.size(), 0);
+  for (std::vector<int>& m : open) {
+    if (std::any_of(m.begin(), m.end(), [&](int n) { return busy[static_cast<std::size_t>(n)] != 0; })) continue;
+    for (int n : m) busy[static_cast<std::size_t>(n)] = 1;
+    groups.push_back(std::move(m));
+  }
+  std::vector<FailedPair> found;
+  SearchGroupForLink(groups, found, "topology");
+  ConfirmLinks(found, "topology", 1);
 }
 
 }  // namespace kiln

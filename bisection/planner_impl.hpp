@@ -272,9 +272,25 @@ class Planner {
                            const std::vector<int>& inside, const std::vector<char>& at_fault);
   // The nodes under no candidate leaf and no slow switch, quiet ones first (SeparateUplinks' partners outside).
   std::vector<int> NodesOutside(const std::vector<char>& candidate, const std::vector<char>& switched) const;
-  std::vector<int> SeparateUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+  // Per leaf: shown healthy towards the others by a passing test (and, into `failed`, a failing pair across).
+  std::vector<char> PassedAcross(const std::vector<std::vector<int>>& under, std::vector<char>* failed,
+                                 const std::vector<char>* switched) const;
+  // Per candidate leaf of SeparateUplinks, the nodes that meet others for it.
+  std::vector<std::vector<int>> CleanNodes(const std::vector<int>& judged, const std::vector<int>& doubt,
+                                           const std::vector<std::vector<int>>& under, const std::vector<int>& inside) const;
+  // A leaf in doubt named slow: its nodes implicated, those accused suspects inside it.
+  void TakeLeafInDoubt(const std::vector<int>& nodes, std::vector<char>& implicated, std::vector<int>& in) const;
+  // Leaves never shown healthy towards the others whose nodes failed across (SeparateUplinks' extra candidates).
+  // Failing tests of more than two that held nodes just withdrawn and that nothing named explains: searched for a link.
+  void SearchFailuresOfWithdrawn(const std::vector<int>& withdrawn, const std::vector<char>& under_named,
+                                 const std::function<bool(const std::vector<int>&)>& topology_explains);
+  // RecheckExplained's findings left without company, or failing beside each other: each once more (node, size).
+  void RecheckWithPassed(const std::vector<std::pair<int, std::size_t>>& retry, std::vector<int>& withdrawn);
+  std::vector<int> LeavesInDoubt(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                                 const std::vector<char>& switched) const;
+  std::vector<int> SeparateUplinks(const std::vector<int>& judged, const std::vector<std::vector<int>>& under,
                                    const std::vector<int>& inside, const std::vector<char>& switched,
-                                   std::vector<int>& rounds);
+                                   std::vector<int>& rounds, bool& separated);
   // The size of the smallest failing test of the finding's node.
   std::size_t SmallestFailure(const Finding& f) const;
   // Tests those findings again in good company; withdraws those that pass.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "bisection/planner_impl.hpp"
@@ -30,20 +31,89 @@ std::vector<int> Planner::NodesOutside(const std::vector<char>& candidate, const
   return others;
 }
 
-std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
-                                          const std::vector<int>& inside, const std::vector<char>& switched,
-                                          std::vector<int>& rounds) {
-  if (uplinks.size() < 2) return uplinks;
+std::vector<char> Planner::PassedAcross(const std::vector<std::vector<int>>& under, std::vector<char>* failed,
+                                       const std::vector<char>* switched) const {
+  // Per leaf: a passing test held one of its nodes and a node elsewhere, at a size the probe sees a slow pair in (its
+  // uplink is fine); with `failed`, also whether a pair of one of its nodes with a node elsewhere, under no slow
+  // switch (`switched`), failed.
   const std::vector<int>& leaf_of = options_.leaf_of;
-  std::vector<char> candidate(under.size(), 0);
-  for (int leaf : uplinks) candidate[static_cast<std::size_t>(leaf)] = 1;
-  // Per candidate leaf its nodes that passed inside it (no fault of their own in a pair), taken in turn.
+  const std::size_t seen = options_.group_limit > 1 ? static_cast<std::size_t>(options_.group_limit) : state_.size();
+  std::vector<char> passed(under.size(), 0);
+  if (failed != nullptr) failed->assign(under.size(), 0);
+  for (const RoundRecord& record : result_.rounds) {
+    for (std::size_t t = 0; t < record.trials.size(); ++t) {
+      const std::vector<int>& m = record.trials[t].members;
+      const int first = leaf_of[static_cast<std::size_t>(m.front())];
+      const bool across = first < 0 || std::any_of(m.begin(), m.end(), [&](int n) { return leaf_of[static_cast<std::size_t>(n)] != first; });
+      if (!across) continue;
+      const bool pass = record.results[t].outcome == TrialOutcome::kPass;
+      std::vector<char>* mark = pass && m.size() <= seen ? &passed
+                                : !pass && m.size() == 2 && IsBad(record.results[t].outcome) ? failed : nullptr;
+      if (mark == nullptr) continue;
+      if (!pass && switched != nullptr && std::any_of(m.begin(), m.end(), [&](int n) {
+            const int leaf = leaf_of[static_cast<std::size_t>(n)];
+            return leaf >= 0 && (*switched)[static_cast<std::size_t>(leaf)] != 0;
+          })) {
+        continue;
+      }
+      for (int n : m) {
+        const int leaf = leaf_of[static_cast<std::size_t>(n)];
+        if (leaf >= 0) (*mark)[static_cast<std::size_t>(leaf)] = 1;
+      }
+    }
+  }
+  return passed;
+}
+
+std::vector<int> Planner::LeavesInDoubt(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
+                                        const std::vector<char>& switched) const {
+  // A leaf of two nodes or more that no passing test has shown healthy towards the rest of the fabric, while a pair
+  // of one of its nodes with a node elsewhere failed. Its nodes pass with each other, so they served as cleared
+  // partners, and every leaf that met them looked slow: its uplink is as much a suspect as theirs (random
+  // clusters: the uplink of the partners' leaf missed, a healthy leaf's named instead).
+  std::vector<char> failed;
+  const std::vector<char> passed = PassedAcross(under, &failed, &switched);
+  std::vector<int> doubt;
+  for (std::size_t leaf = 0; leaf < under.size(); ++leaf) {
+    const bool listed = std::find(uplinks.begin(), uplinks.end(), static_cast<int>(leaf)) != uplinks.end();
+    if (!listed && switched[leaf] == 0 && under[leaf].size() >= 2 && passed[leaf] == 0 && failed[leaf] != 0) {
+      doubt.push_back(static_cast<int>(leaf));
+    }
+  }
+  return doubt;
+}
+
+std::vector<std::vector<int>> Planner::CleanNodes(const std::vector<int>& judged, const std::vector<int>& doubt,
+                                                  const std::vector<std::vector<int>>& under,
+                                                  const std::vector<int>& inside) const {
+  // Per candidate leaf its nodes that passed inside it (no fault of their own in a pair), taken in turn; of a leaf
+  // in doubt, its nodes that nothing accuses (they passed with each other before).
   std::vector<std::vector<int>> clean(under.size());
-  for (int leaf : uplinks) {
+  for (int leaf : judged) {
     for (int n : under[static_cast<std::size_t>(leaf)]) {
       if (inside[static_cast<std::size_t>(n)] == 0) clean[static_cast<std::size_t>(leaf)].push_back(n);
     }
   }
+  for (int leaf : doubt) {
+    for (int n : under[static_cast<std::size_t>(leaf)]) {
+      if (!state_[static_cast<std::size_t>(n)].accused) clean[static_cast<std::size_t>(leaf)].push_back(n);
+    }
+  }
+  return clean;
+}
+
+std::vector<int> Planner::SeparateUplinks(const std::vector<int>& judged, const std::vector<std::vector<int>>& under,
+                                          const std::vector<int>& inside, const std::vector<char>& switched,
+                                          std::vector<int>& rounds, bool& separated) {
+  separated = false;
+  const std::vector<int> doubt = LeavesInDoubt(judged, under, switched);
+  std::vector<int> uplinks = judged;
+  uplinks.insert(uplinks.end(), doubt.begin(), doubt.end());
+  if (uplinks.size() < 2 && doubt.empty()) return uplinks;  // one leaf judged alone: nothing to tell apart
+  const std::vector<int>& leaf_of = options_.leaf_of;
+  std::vector<char> candidate(under.size(), 0);
+  for (int leaf : uplinks) candidate[static_cast<std::size_t>(leaf)] = 1;
+  std::vector<std::vector<int>> clean = CleanNodes(judged, doubt, under, inside);
   const std::vector<int> others = NodesOutside(candidate, switched);
   std::vector<std::size_t> next(under.size(), 0);
   auto take = [&](int leaf) {
@@ -74,8 +144,8 @@ std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const
     for (std::size_t j = i + 1; j < uplinks.size(); ++j) add(take(uplinks[i]), take(uplinks[j]), 2);
   }
   outside();
-  if (trials.empty()) return uplinks;
-  std::vector<char> cleared(under.size(), 0);
+  if (trials.empty()) return judged;
+  std::vector<char> cleared(under.size(), 0), failed(under.size(), 0);
   int last_round = -1;
   // Few nodes outside (a leaf of one node, a node under no leaf) are the only ones that tell the leaves apart:
   // each leaf meets one of them, over more rounds when there are fewer of them than leaves.
@@ -83,9 +153,9 @@ std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const
     Ran ran = RunRound("leaf", trials);
     rounds.push_back(last_round = ran.round);
     for (std::size_t t = 0; t < trials.size(); ++t) {
-      if (ran.results[t].outcome != TrialOutcome::kPass) continue;
+      std::vector<char>& mark = ran.results[t].outcome == TrialOutcome::kPass ? cleared : failed;
       for (int n : trials[t].members) {
-        if (leaf_of[static_cast<std::size_t>(n)] >= 0) cleared[static_cast<std::size_t>(leaf_of[static_cast<std::size_t>(n)])] = 1;
+        if (leaf_of[static_cast<std::size_t>(n)] >= 0) mark[static_cast<std::size_t>(leaf_of[static_cast<std::size_t>(n)])] = 1;
       }
     }
     trials.clear();
@@ -99,10 +169,12 @@ std::vector<int> Planner::SeparateUplinks(const std::vector<int>& uplinks, const
       met_outside[l] = 1;
     }
   }
-  std::vector<int> kept;
-  for (int leaf : uplinks) {
-    if (cleared[static_cast<std::size_t>(leaf)] == 0) kept.push_back(leaf);
-  }
+  std::vector<int> kept;  // a leaf in doubt stays only on a failure here (not merely for want of a test)
+  std::copy_if(uplinks.begin(), uplinks.end(), std::back_inserter(kept), [&](int leaf) {
+    const bool judged_here = std::find(judged.begin(), judged.end(), leaf) != judged.end();
+    return cleared[static_cast<std::size_t>(leaf)] == 0 && (judged_here || failed[static_cast<std::size_t>(leaf)] != 0);
+  });
+  separated = kept.size() < uplinks.size();
   Conclude(last_round, fmt::format("{} leaves slow towards their partners outside, in pairs with each other and with "
                                   "nodes outside them: {} pass with someone (their uplink is fine: the partners' "
                                   "was slow)",
@@ -116,7 +188,15 @@ std::vector<int> Planner::UplinksAlike(const std::vector<int>& uplinks, const st
   std::ptrdiff_t leaves = 0;  // leaves with nodes and no slow switch
   for (std::size_t leaf = 0; leaf < under.size(); ++leaf) leaves += !under[leaf].empty() && switched[leaf] == 0 ? 1 : 0;
   // Two leaves: any uplink verdict is ambiguous, whichever leaf was checked (every outside partner is the other's).
-  const bool alike = leaves == 2 ? !uplinks.empty() : uplinks.size() >= 2 && static_cast<std::ptrdiff_t>(uplinks.size()) == leaves;
+  bool alike = leaves == 2 ? !uplinks.empty() : uplinks.size() >= 2 && static_cast<std::ptrdiff_t>(uplinks.size()) == leaves;
+  if (alike && leaves == 2 && uplinks.size() == 1) {
+    // Unless the other leaf passed with a node under neither (a node under no leaf, or a leaf of one under a fault):
+    // its uplink is fine, so the slow one is told.
+    const std::vector<char> passed = PassedAcross(under, nullptr, nullptr);
+    for (std::size_t leaf = 0; leaf < under.size(); ++leaf) {
+      if (static_cast<int>(leaf) != uplinks[0] && switched[leaf] == 0 && !under[leaf].empty() && passed[leaf] != 0) alike = false;
+    }
+  }
   if (!alike) return {};
   std::set<int> all;
   std::vector<int> which;

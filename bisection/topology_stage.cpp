@@ -86,81 +86,6 @@ int Planner::LeafPairRound(const std::vector<Trial>& trials, std::vector<int>& v
   return ran.round;
 }
 
-std::vector<int> Planner::OutsidePartners(const std::vector<int>& candidates, const std::vector<char>& implicated,
-                                          const std::vector<char>& checked) const {
-  // Tiers of partners: nothing implicates them and their leaf is not checked; then any node nothing implicates;
-  // then any node not accused; last, accused nodes of unchecked leaves (a slow node fails its pair: weak evidence,
-  // but better than a leaf left without a test). Each partner once.
-  const std::vector<int>& leaf_of = options_.leaf_of;
-  std::vector<std::vector<int>> tiers(4);
-  for (std::size_t n = 0; n < state_.size(); ++n) {
-    if (IsLinkEnd(static_cast<int>(n))) continue;
-    const bool quiet = implicated[n] == 0;
-    const bool elsewhere = leaf_of[n] < 0 || checked[static_cast<std::size_t>(leaf_of[n])] == 0;
-    if (state_[n].accused && !elsewhere) continue;
-    tiers[state_[n].accused ? 3 : quiet && elsewhere ? 0 : quiet ? 1 : 2].push_back(static_cast<int>(n));
-  }
-  std::vector<char> used(state_.size(), 0);
-  for (int n : candidates) used[static_cast<std::size_t>(n)] = 1;
-  std::vector<std::size_t> cursor(tiers.size(), 0);
-  std::vector<int> partner(candidates.size(), -1);
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const int own = leaf_of[static_cast<std::size_t>(candidates[i])];
-    for (std::size_t t = 0; t < tiers.size() && partner[i] < 0; ++t) {
-      for (std::size_t k = cursor[t]; k < tiers[t].size(); ++k) {
-        const int p = tiers[t][k];
-        if (used[static_cast<std::size_t>(p)] || leaf_of[static_cast<std::size_t>(p)] == own) continue;
-        partner[i] = p;
-        used[static_cast<std::size_t>(p)] = 1;
-        if (k == cursor[t]) ++cursor[t];
-        break;
-      }
-    }
-  }
-  return partner;
-}
-
-std::vector<Trial> Planner::OutsideTrials(const std::vector<int>& candidates, const std::vector<char>& implicated,
-                                          const std::vector<char>& checked) const {
-  // The leaves take turns (their first nodes, then their second ...): scarce partners are shared between them.
-  std::vector<int> order = candidates;
-  std::vector<int> rank(state_.size(), 0);
-  for (std::size_t i = 1; i < candidates.size(); ++i) {
-    const auto here = static_cast<std::size_t>(candidates[i]), before = static_cast<std::size_t>(candidates[i - 1]);
-    rank[here] = options_.leaf_of[here] == options_.leaf_of[before] ? rank[before] + 1 : 0;
-  }
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[static_cast<std::size_t>(a)] < rank[static_cast<std::size_t>(b)]; });
-  std::vector<int> partner = OutsidePartners(order, implicated, checked);
-  std::vector<Trial> trials;
-  std::vector<int> left;
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    if (partner[i] >= 0) trials.push_back({TrialKind::kPair, {order[i], partner[i]}, 1});
-    else left.push_back(order[i]);
-  }
-  SortByLeaf(left);
-  // No partner left outside: two checked nodes of different leaves, each speaking for both (a slow uplink of
-  // either fails it, the weakest evidence, used only when the cluster has nothing better). Sorted by leaf, the
-  // first half meets the second, so that every leaf gets partners.
-  const std::vector<int>& leaf_of = options_.leaf_of;
-  auto leaf = [&](int n) { return leaf_of[static_cast<std::size_t>(n)]; };
-  const std::size_t half = left.size() / 2;
-  std::vector<int> rest;
-  for (std::size_t i = 0; i < half; ++i) {
-    if (leaf(left[i]) != leaf(left[i + half])) trials.push_back({TrialKind::kPair, {left[i], left[i + half]}, 2});
-    else rest.insert(rest.end(), {left[i], left[i + half]});
-  }
-  if (left.size() % 2 == 1) rest.push_back(left.back());
-  std::vector<char> paired(rest.size(), 0);
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    for (std::size_t j = i + 1; j < rest.size() && paired[i] == 0; ++j) {
-      if (paired[j] != 0 || leaf(rest[i]) == leaf(rest[j])) continue;
-      paired[i] = paired[j] = 1;
-      trials.push_back({TrialKind::kPair, {rest[i], rest[j]}, 2});
-    }
-  }
-  return trials;
-}
-
 void Planner::TopologyStage() {
   const std::vector<int>& leaf_of = options_.leaf_of;
   if (leaf_of.empty()) return;
@@ -209,10 +134,12 @@ void Planner::TopologyStage() {
     if (checked[static_cast<std::size_t>(leaf)] == 0 || switch_leaf[static_cast<std::size_t>(leaf)] != 0) continue;
     if (Judge(under[static_cast<std::size_t>(leaf)], in, out) == kSlowUplink) uplinks.push_back(leaf);
   }
-  const std::size_t judged = uplinks.size();
-  uplinks = SeparateUplinks(uplinks, under, in, switch_leaf, rounds);
-  const bool separated = uplinks.size() < judged;  // a pass told the leaves apart: not alike
-  for (int leaf : uplinks) verdict[static_cast<std::size_t>(leaf)] = kSlowUplink;
+  bool separated = false;  // a pass told the leaves apart: not alike
+  uplinks = SeparateUplinks(uplinks, under, in, switch_leaf, rounds, separated);
+  for (int leaf : uplinks) {
+    verdict[static_cast<std::size_t>(leaf)] = kSlowUplink;
+    if (checked[static_cast<std::size_t>(leaf)] == 0) TakeLeafInDoubt(under[static_cast<std::size_t>(leaf)], implicated, in);
+  }
   // Uplinks alike are left unresolved in one finding, not named; a slow switch beside them still is.
   // Inside them, as inside named uplinks: a node at fault stays accused, a link is narrowed.
   const std::vector<int> alike_leaves = separated ? std::vector<int>{} : UplinksAlike(uplinks, under, in, switch_leaf, rounds);
@@ -235,6 +162,15 @@ void Planner::TopologyStage() {
   if (named == 0) return;
   WithdrawResidualsExplainedByTopology(verdict);
   RecheckExplained(verdict);
+}
+
+void Planner::TakeLeafInDoubt(const std::vector<int>& nodes, std::vector<char>& implicated, std::vector<int>& in) const {
+  // A leaf in doubt, then slow: its nodes failed across. Not tested inside in pairs: those accused are suspects there
+  // (tested with a leaf-mate next, as a node whose pair inside failed), the others passed with each other.
+  for (int n : nodes) {
+    implicated[static_cast<std::size_t>(n)] = 1;
+    in[static_cast<std::size_t>(n)] = state_[static_cast<std::size_t>(n)].accused ? 1 : 0;
+  }
 }
 
 std::vector<char> Planner::FaultsInsideUplinks(const std::vector<int>& uplinks,
@@ -412,11 +348,12 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
     next += size - 1;
     trials.push_back(std::move(trial));
   }
+  std::vector<std::pair<int, std::size_t>> retry;  // tested next with nodes that pass here, at this size
   for (std::vector<int>& chunk : ChunksApart(rest, rest_size)) {
     const int under_test = static_cast<int>(chunk.size());
     while (chunk.size() < rest_size && next < good.size()) chunk.push_back(good[next++]);  // the last: padded
-    if (chunk.size() < 2) continue;
-    trials.push_back({chunk.size() == 2 ? TrialKind::kPair : TrialKind::kGroup, chunk, under_test});
+    if (chunk.size() < 2) retry.emplace_back(chunk[0], rest_size);  // a last chunk of one, no company left
+    else trials.push_back({chunk.size() == 2 ? TrialKind::kPair : TrialKind::kGroup, chunk, under_test});
   }
   if (trials.empty()) return;
   std::vector<int> again(state_.size(), kUntested);
@@ -436,11 +373,47 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   Conclude(round, fmt::format("{} finding(s) that a slow switch, uplink or accused node explains tested again in "
                               "good company: {} pass and are withdrawn (affected, not at fault)",
                               trials.size(), withdrawn.size()));
+  // Findings tested with each other that failed: a bad node among them fails the others, only affected.
+  for (const Trial& t : trials) {
+    if (t.under_test < 2 || again[static_cast<std::size_t>(t.members[0])] != 1) continue;
+    for (int k = 0; k < t.under_test; ++k) retry.emplace_back(t.members[static_cast<std::size_t>(k)], t.members.size());
+  }
+  RecheckWithPassed(retry, withdrawn);
   std::vector<char> under_named(state_.size(), 0);
   for (std::size_t n = 0; n < state_.size(); ++n) {
     under_named[n] = leaf_of[n] >= 0 && verdict[static_cast<std::size_t>(leaf_of[n])] != kFine ? 1 : 0;
   }
   RecheckPairsOfWithdrawn(withdrawn, under_named);
+  SearchFailuresOfWithdrawn(withdrawn, under_named, [&](const std::vector<int>& m) { return TopologyExplains(m, verdict); });
+}
+
+void Planner::RecheckWithPassed(const std::vector<std::pair<int, std::size_t>>& retry, std::vector<int>& withdrawn) {
+  // Each node once more, at its test's size, with nodes that just passed and were withdrawn.
+  std::vector<Trial> retries;
+  std::size_t spare = 0;
+  const std::vector<int> partners = withdrawn;
+  for (auto [node, size] : retry) {
+    Trial t{size == 2 ? TrialKind::kPair : TrialKind::kGroup, {node}, 1};
+    while (t.members.size() < size && spare < partners.size()) t.members.push_back(partners[spare++]);
+    if (t.members.size() == size) retries.push_back(std::move(t));
+  }
+  if (retries.empty()) return;
+  std::vector<int> result(state_.size(), kUntested);
+  const int round = LeafPairRound(retries, result);
+  std::size_t cleared = 0;
+  std::erase_if(result_.findings, [&](Finding& f) {
+    if (!SingleNode(f) || result[static_cast<std::size_t>(f.members[0])] == kUntested) return false;
+    f.rounds.push_back(round);
+    if (result[static_cast<std::size_t>(f.members[0])] == 1) return false;
+    At(f.members[0]).accused = false;
+    At(f.members[0]).cleared = true;
+    withdrawn.push_back(f.members[0]);
+    ++cleared;
+    return true;
+  });
+  Conclude(round, fmt::format("{} of them with no company of their own, or failing beside each other: each again "
+                              "with nodes that passed, {} pass and are withdrawn",
+                              retries.size(), cleared));
 }
 
 }  // namespace kiln

@@ -164,5 +164,33 @@ TEST(BisectionTopologyFaults, TwoLeavesWithASlowUplinkBetweenThemAreLeftUnresolv
   EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf0\"/>\n", kThreeLeaves), (Named{"uplink leaf0"}));
 }
 
+// The random clusters of docs/logs/2026-12-07-random-clusters-sweep-6351.md, few leaves and a node alone: the leaf
+// whose nodes served as cleared partners had the slow uplink, so every node that met them was accused, a healthy
+// leaf was named in its place, and the node alone (the only one to tell the leaves apart) stayed accused.
+TEST(BisectionTopologyFaults, TheCleanLookingLeafWhoseUplinkIsSlowIsNamedAndTheLoneNodeWithdrawn) {
+  const char* tree = "SwitchName=leaf0 Nodes=node[00-04]\nSwitchName=leaf1 Nodes=node[05-09]\n"
+                     "SwitchName=leaf2 Nodes=node[10-14]\n";  // node15 under no leaf
+  EXPECT_EQ(Findings(16, "<fault kind=\"slow_uplink\" switch=\"leaf1\"/><fault kind=\"slow_uplink\" switch=\"leaf2\"/>\n",
+                     tree),
+            (Named{"uplink leaf1", "uplink leaf2"}));  // was: uplinks leaf0 and leaf1, node15 accused
+}
+
+TEST(BisectionTopologyFaults, ALeafOfOneNodeBesideASlowUplinkIsWithdrawnAndSlowNodesInsideStay) {
+  const char* tree = "SwitchName=rack0 Nodes=node[00-15]\nSwitchName=rack1 Nodes=node[16-31]\nSwitchName=rack2 Nodes=node32\n";
+  EXPECT_EQ(Findings(33, "<fault kind=\"slow_uplink\" switch=\"rack0\"/><fault kind=\"slow_node\" node=\"node22\"/>"
+                         "<fault kind=\"slow_node\" node=\"node17\"/><fault kind=\"slow_node\" node=\"node25\"/>\n",
+                     tree),
+            (Named{"uplink rack0", "node node17", "node node22", "node node25"}));  // was: rack1, node32 accused
+}
+
+TEST(BisectionTopologyFaults, ALinkInAHealthyLeafWhoseNodesWereWithdrawnIsSearchedFor) {
+  const char* tree = "SwitchName=rack0 Nodes=node[00-20]\nSwitchName=rack1 Nodes=node[21-41]\n"
+                     "SwitchName=rack2 Nodes=node[42-62]\nSwitchName=rack3 Nodes=node63\n";
+  EXPECT_EQ(Findings(64, "<fault kind=\"slow_uplink\" switch=\"rack1\"/><fault kind=\"slow_switch\" switch=\"rack2\"/>"
+                         "<fault kind=\"slow_link\" a=\"node10\" b=\"node01\"/><fault kind=\"slow_node\" node=\"node03\"/>\n",
+                     tree),
+            (Named{"uplink rack1", "switch rack2", "link node01-node10", "node node03"}));  // was: rack0, node63
+}
+
 }  // namespace
 }  // namespace kiln
