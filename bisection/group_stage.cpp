@@ -341,7 +341,8 @@ void Planner::GroupStage() {
                                        rest.size(), Describe(last.results[0])));
       found = covered = CoverStage(options_.group_limit);
     }
-    if (!found && cover_ran_ && ReleaseLinkSuspects()) {
+    // (Every pair already met in the pair stage: no cover runs, and no link is left to find either.)
+    if (!found && (cover_ran_ || every_pair_met_) && ReleaseLinkSuspects()) {
       Conclude(last.round, "the cover named no link of the nodes that passed with thirds of their companies: they are "
                            "searched again as nodes that fail only in large groups");
       found = true;

@@ -256,7 +256,9 @@ class Planner {
                 const std::vector<char>& at_fault, const std::vector<int>& rounds);
   // Whether every failure of the finding's node had a named switch or uplink, or another accused node, in it.
   bool TopologyExplains(const std::vector<int>& members, const std::vector<char>& verdict) const;
-  bool ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict) const;
+  // Every failure of the finding's node explained by a named leaf or an accused node, or (`link_partner`) all but
+  // pairs with one partner, a possible link.
+  bool ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict, int* link_partner) const;
   void WithdrawResidualsExplainedByTopology(const std::vector<char>& verdict);
   // Removes the findings that `explained` accepts (a named leaf accounts for them): `evidence` with their rounds,
   // sorted, each once.
@@ -284,8 +286,13 @@ class Planner {
   // Failing tests of more than two that held nodes just withdrawn and that nothing named explains: searched for a link.
   void SearchFailuresOfWithdrawn(const std::vector<int>& withdrawn, const std::vector<char>& under_named,
                                  const std::function<bool(const std::vector<int>&)>& topology_explains);
-  // RecheckExplained's findings left without company, or failing beside each other: each once more (node, size).
-  void RecheckWithPassed(const std::vector<std::pair<int, std::size_t>>& retry, std::vector<int>& withdrawn);
+  // RecheckExplained's findings left without company, or failing beside each other: each once more.
+  struct Retry {
+    int node;
+    std::size_t size;  // of the test it failed
+    int avoid;         // a possible link's other end, never its company (-1: none)
+  };
+  void RecheckWithPassed(const std::vector<Retry>& retry, std::vector<int>& withdrawn);
   std::vector<int> LeavesInDoubt(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
                                  const std::vector<char>& switched) const;
   std::vector<int> SeparateUplinks(const std::vector<int>& judged, const std::vector<std::vector<int>>& under,

@@ -253,8 +253,8 @@ bool Planner::TopologyExplains(const std::vector<int>& m, const std::vector<char
          });
 }
 
-bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict) const {
-  int failures = 0;
+bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict, int* link_partner) const {
+  int failures = 0, explained = 0, partner = -1;
   for (int r : f.rounds) {
     const RoundRecord& record = result_.rounds[static_cast<std::size_t>(r)];
     for (std::size_t t = 0; t < record.trials.size(); ++t) {
@@ -262,12 +262,21 @@ bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<
       if (!IsBad(record.results[t].outcome) || std::find(m.begin(), m.end(), node) == m.end()) continue;
       ++failures;
       const bool by_node = std::any_of(m.begin(), m.end(), [&](int n) { return n != node && state_[static_cast<std::size_t>(n)].accused; });
-      if (!TopologyExplains(m, verdict) && !by_node) return false;
+      if (TopologyExplains(m, verdict) || by_node) {
+        ++explained;
+        continue;
+      }
+      // A pair with one partner, always the same, may be a link to it (its pair is tested again once the node is
+      // withdrawn: RecheckPairsOfWithdrawn); any other failure stands against the node.
+      const int other = m.size() == 2 ? m[m[0] == node ? 1 : 0] : -1;
+      if (other < 0 || (partner >= 0 && partner != other) || IsLinkEnd(other)) return false;
+      partner = other;
     }
   }
+  if (link_partner != nullptr) *link_partner = partner;
   // Left unresolved without a test of its own ("no cleared node left"): nothing speaks against it but the
   // company it failed in, which a named switch or uplink explains.
-  return failures > 0 || (f.kind == FindingKind::kUnresolved && f.rounds.empty());
+  return (failures > 0 && (partner < 0 || explained > 0)) || (f.kind == FindingKind::kUnresolved && f.rounds.empty());
 }
 
 void Planner::WithdrawResidualsExplainedByTopology(const std::vector<char>& verdict) {
@@ -334,10 +343,19 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   std::vector<Trial> trials;
   std::vector<int> rest;  // no good company left: tested with each other, all under test
   std::size_t next = 0, rest_size = 2;
+  std::vector<Retry> retry;  // tested next with nodes that pass here, at this size (never with `avoid`)
   for (const Finding& f : result_.findings) {
-    if (!SingleNode(f) || f.stage == "topology" || !ExplainedByTopology(f.members[0], f, verdict)) continue;
+    int partner = -1;  // a possible link's other end: only good company tells the node from the link
+    if (!SingleNode(f) || f.stage == "topology" || !ExplainedByTopology(f.members[0], f, verdict, &partner)) continue;
     const std::size_t size = SmallestFailure(f);
-    if (next + size - 1 > good.size()) {
+    const bool room = next + size - 1 <= good.size();
+    if (partner >= 0 && (!room || std::find(good.begin() + static_cast<std::ptrdiff_t>(next),
+                                            good.begin() + static_cast<std::ptrdiff_t>(next + size - 1), partner) !=
+                                      good.begin() + static_cast<std::ptrdiff_t>(next + size - 1))) {
+      retry.push_back({f.members[0], size, partner});  // never with the rest: with nodes that pass, after
+      continue;
+    }
+    if (!room) {
       rest.push_back(f.members[0]);
       rest_size = std::max(rest_size, size);
       continue;
@@ -348,11 +366,10 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
     next += size - 1;
     trials.push_back(std::move(trial));
   }
-  std::vector<std::pair<int, std::size_t>> retry;  // tested next with nodes that pass here, at this size
   for (std::vector<int>& chunk : ChunksApart(rest, rest_size)) {
     const int under_test = static_cast<int>(chunk.size());
     while (chunk.size() < rest_size && next < good.size()) chunk.push_back(good[next++]);  // the last: padded
-    if (chunk.size() < 2) retry.emplace_back(chunk[0], rest_size);  // a last chunk of one, no company left
+    if (chunk.size() < 2) retry.push_back({chunk[0], rest_size, -1});  // a last chunk of one, no company left
     else trials.push_back({chunk.size() == 2 ? TrialKind::kPair : TrialKind::kGroup, chunk, under_test});
   }
   if (trials.empty()) return;
@@ -376,7 +393,7 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   // Findings tested with each other that failed: a bad node among them fails the others, only affected.
   for (const Trial& t : trials) {
     if (t.under_test < 2 || again[static_cast<std::size_t>(t.members[0])] != 1) continue;
-    for (int k = 0; k < t.under_test; ++k) retry.emplace_back(t.members[static_cast<std::size_t>(k)], t.members.size());
+    for (int k = 0; k < t.under_test; ++k) retry.push_back({t.members[static_cast<std::size_t>(k)], t.members.size(), -1});
   }
   RecheckWithPassed(retry, withdrawn);
   std::vector<char> under_named(state_.size(), 0);
@@ -387,15 +404,21 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   SearchFailuresOfWithdrawn(withdrawn, under_named, [&](const std::vector<int>& m) { return TopologyExplains(m, verdict); });
 }
 
-void Planner::RecheckWithPassed(const std::vector<std::pair<int, std::size_t>>& retry, std::vector<int>& withdrawn) {
+void Planner::RecheckWithPassed(const std::vector<Retry>& retry, std::vector<int>& withdrawn) {
   // Each node once more, at its test's size, with nodes that just passed and were withdrawn.
   std::vector<Trial> retries;
-  std::size_t spare = 0;
-  const std::vector<int> partners = withdrawn;
-  for (auto [node, size] : retry) {
-    Trial t{size == 2 ? TrialKind::kPair : TrialKind::kGroup, {node}, 1};
-    while (t.members.size() < size && spare < partners.size()) t.members.push_back(partners[spare++]);
-    if (t.members.size() == size) retries.push_back(std::move(t));
+  std::vector<int> partners = withdrawn;
+  for (const Retry& r : retry) {
+    Trial t{r.size == 2 ? TrialKind::kPair : TrialKind::kGroup, {r.node}, 1};
+    for (auto p = partners.begin(); p != partners.end() && t.members.size() < r.size;) {
+      if (*p == r.avoid) {
+        ++p;
+        continue;
+      }
+      t.members.push_back(*p);
+      p = partners.erase(p);
+    }
+    if (t.members.size() == r.size) retries.push_back(std::move(t));
   }
   if (retries.empty()) return;
   std::vector<int> result(state_.size(), kUntested);

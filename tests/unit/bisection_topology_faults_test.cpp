@@ -192,5 +192,20 @@ TEST(BisectionTopologyFaults, ALinkInAHealthyLeafWhoseNodesWereWithdrawnIsSearch
             (Named{"uplink rack1", "switch rack2", "link node01-node10", "node node03"}));  // was: rack0, node63
 }
 
+TEST(BisectionTopologyFaults, ALinkEndAccusedThroughASlowUplinkIsRecheckedAndItsLinkNamed) {
+  // node32 failed its pair with node08 (the link) and twice with cleared partners under rack0, whose uplink is slow
+  // (named last): it was accused and the link lost. Its only other failures being that pair, it is tested in good
+  // company (passes, withdrawn) and the pair twice more (a link).
+  const char* tree = "SwitchName=rack0 Nodes=node[00,03,06,09,12,15,18,21,24,27,30]\n"
+                     "SwitchName=rack1 Nodes=node[01,04,07,10,13,16,19,22,25,28,31]\n"
+                     "SwitchName=rack2 Nodes=node[02,05,08,11,14,17,20,23,26,29,32]\n";
+  // (node00-node01 leaves rack0: its uplink explains it, and it may or may not be named.)
+  Named named = Findings(33, "<fault kind=\"slow_uplink\" switch=\"rack0\"/><fault kind=\"slow_link\" a=\"node08\" b=\"node32\"/>"
+                             "<fault kind=\"slow_link\" a=\"node00\" b=\"node01\" max_group=\"64\"/>\n",
+                         tree);
+  named.erase("link node00-node01");
+  EXPECT_EQ(named, (Named{"uplink rack0", "link node08-node32"}));  // was: node node08, no link
+}
+
 }  // namespace
 }  // namespace kiln
