@@ -15,6 +15,15 @@ struct RoundLimitReached {};
 
 inline constexpr int kNoLeafYet = -2;
 
+// The topology stages' verdict on a leaf, and a node's pair test not run (topology_*.cpp).
+enum LeafVerdict : char { kFine = 0, kSlowSwitch = 1, kSlowUplink = 2 };
+inline constexpr int kUntested = -1;
+
+// A finding about one node: accused, or left unresolved alone.
+inline bool SingleNode(const Finding& f) {
+  return f.kind == FindingKind::kNode || (f.kind == FindingKind::kUnresolved && f.members.size() == 1);
+}
+
 // What is known of one node so far.
 struct NodeState {
   bool accused = false;
@@ -256,6 +265,8 @@ class Planner {
                 const std::vector<char>& at_fault, const std::vector<int>& rounds);
   // Whether every failure of the finding's node had a named switch or uplink, or another accused node, in it.
   bool TopologyExplains(const std::vector<int>& members, const std::vector<char>& verdict) const;
+  // RecheckExplained's good company: nodes in no finding, not accused, never failed, under no named leaf.
+  std::vector<int> QuietCompany(const std::vector<char>& verdict) const;
   // Every failure of the finding's node explained by a named leaf or an accused node, or (`link_partner`) all but
   // pairs with one partner, a possible link.
   bool ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict, int* link_partner) const;
@@ -292,7 +303,7 @@ class Planner {
     std::size_t size;  // of the test it failed
     int avoid;         // a possible link's other end, never its company (-1: none)
   };
-  void RecheckWithPassed(const std::vector<Retry>& retry, std::vector<int>& withdrawn);
+  void RecheckWithPassed(const std::vector<Retry>& retry, std::vector<int>& withdrawn, const std::vector<int>& spare);
   std::vector<int> LeavesInDoubt(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,
                                  const std::vector<char>& switched) const;
   std::vector<int> SeparateUplinks(const std::vector<int>& judged, const std::vector<std::vector<int>>& under,
@@ -306,7 +317,8 @@ class Planner {
   // node), tested twice more: a link when both fail (cleared_pairs.cpp).
   void RecheckPairsOfWithdrawn(const std::vector<int>& withdrawn, const std::vector<char>& under_named);
   // `nodes` in chunks of at most `size`, none holding both ends of a named link.
-  std::vector<std::vector<int>> ChunksApart(const std::vector<int>& nodes, std::size_t size) const;
+  std::vector<std::vector<int>> ChunksApart(const std::vector<int>& nodes, std::size_t size,
+                                            const std::vector<std::pair<int, int>>& apart) const;
 
   // ---- stage 3: group (group_stage.cpp) ----
   void GroupStage();

@@ -227,6 +227,11 @@ void Planner::WithdrawExplainedUnresolved() {
   // Decided over every finding first, erased after: FailureExplained reads the findings, which erase_if would be
   // moving about underneath it (a moved-from link has no members: it crashed on 48 nodes with a hung node).
   auto withdrawable = [&](const Finding& f) {
+    // Left open with no test of its own (no cleared partner was left for it) and an end of a link named since:
+    // the link was why it was under suspicion.
+    if (f.kind == FindingKind::kUnresolved && f.rounds.empty() && f.members.size() == 1 && IsLinkEnd(f.members[0])) {
+      return true;
+    }
     if (f.kind != FindingKind::kUnresolved || f.rounds.empty()) return false;
     // A group of the cover that still failed without the faults named then (accused nodes out) holds a node
     // accused since, or both ends of a link named since: that fault is its failure (a node failing only in large

@@ -241,7 +241,8 @@ void Planner::WithdrawCleanInside(const std::vector<int>& leaves, const std::vec
     }
   }
   std::erase_if(result_.findings, [&](const Finding& f) {
-    if (f.kind != FindingKind::kNode || clean[static_cast<std::size_t>(f.members[0])] == 0) return false;
+    const bool one_node = f.kind == FindingKind::kNode || (f.kind == FindingKind::kUnresolved && f.members.size() == 1);
+    if (!one_node || clean[static_cast<std::size_t>(f.members[0])] == 0) return false;
     At(f.members[0]).accused = false;
     return true;
   });

@@ -246,5 +246,12 @@ TEST(BisectionRobust, ANodeThatFailsOnlyInLargeGroupsIsNamedWhereEveryPairMetInP
   EXPECT_EQ(Findings(16, "<fault kind=\"slow_node\" node=\"node03\" min_group=\"7\"/>\n"), (Named{"node node03"}));
 }
 
+TEST(BisectionRobust, ALinkEndLeftWithoutAPartnerIsNotUnresolvedBesideItsLink) {
+  // Random cluster 106137: a100-16, an end of a diluted link, was pending in the cover when no cleared partner was
+  // left for it, and stayed "unresolved" with no test of its own after its link was named.
+  EXPECT_EQ(FindingsOf(Fixture("uplink-link-end-no-partner33.xml"), Fixture("uplink-link-end-no-partner33.conf")),
+            (Named{"uplink ib-leaf-2", "link a100-10-a100-22", "link a100-01-a100-16"}));
+}
+
 }  // namespace
 }  // namespace kiln

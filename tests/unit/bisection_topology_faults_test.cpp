@@ -207,5 +207,16 @@ TEST(BisectionTopologyFaults, ALinkEndAccusedThroughASlowUplinkIsRecheckedAndIts
   EXPECT_EQ(named, (Named{"uplink rack0", "link node08-node32"}));  // was: node node08, no link
 }
 
+TEST(BisectionTopologyFaults, ANodeThatFailsItsRecheckWithTheOtherEndOfALinkIsTestedOnceMoreApart) {
+  // node23, under no leaf, was rechecked in good company with node17, the other end of a link no test had shown:
+  // it failed and stayed accused, and the link was lost. A failed recheck in a pair runs once more with another
+  // partner: passing, node23 is withdrawn and its failed pair with node17 is tested as a link.
+  const char* tree = "SwitchName=leaf0 Nodes=node[00-07]\nSwitchName=leaf1 Nodes=node[08-15]\nSwitchName=leaf2 Nodes=node[16-22]\n";
+  EXPECT_EQ(Findings(24, "<fault kind=\"slow_uplink\" switch=\"leaf1\"/><fault kind=\"slow_switch\" switch=\"leaf0\"/>"
+                         "<fault kind=\"slow_link\" a=\"node23\" b=\"node17\"/><fault kind=\"slow_node\" node=\"node16\"/>\n",
+                     tree),
+            (Named{"uplink leaf1", "switch leaf0", "link node17-node23", "node node16"}));  // was: the link missed
+}
+
 }  // namespace
 }  // namespace kiln
