@@ -265,11 +265,17 @@ class Planner {
                 const std::vector<char>& at_fault, const std::vector<int>& rounds);
   // Whether every failure of the finding's node had a named switch or uplink, or another accused node, in it.
   bool TopologyExplains(const std::vector<int>& members, const std::vector<char>& verdict) const;
+  // Whether the node passed a test of at least `size` nodes.
+  bool PassedAtSize(int node, std::size_t size) const;
   // RecheckExplained's good company: nodes in no finding, not accused, never failed, under no named leaf.
   std::vector<int> QuietCompany(const std::vector<char>& verdict) const;
-  // Every failure of the finding's node explained by a named leaf or an accused node, or (`link_partner`) all but
-  // pairs with one partner, a possible link.
-  bool ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict, int* link_partner) const;
+  // Every failure of the finding's node explained by a named leaf, an accused node or a named link, or all but
+  // failures that share other nodes (`doubt`: a possible link to one of them).
+  struct LinkDoubt {
+    std::vector<int> partners;  // the nodes every unexplained failure shared
+    std::size_t size = 0;       // the smallest unexplained failure (0: none)
+  };
+  bool ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict, LinkDoubt* doubt) const;
   void WithdrawResidualsExplainedByTopology(const std::vector<char>& verdict);
   // Removes the findings that `explained` accepts (a named leaf accounts for them): `evidence` with their rounds,
   // sorted, each once.
@@ -301,7 +307,7 @@ class Planner {
   struct Retry {
     int node;
     std::size_t size;  // of the test it failed
-    int avoid;         // a possible link's other end, never its company (-1: none)
+    std::vector<int> avoid;  // a possible link's other end, never its company
   };
   void RecheckWithPassed(const std::vector<Retry>& retry, std::vector<int>& withdrawn, const std::vector<int>& spare);
   std::vector<int> LeavesInDoubt(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,

@@ -52,6 +52,19 @@ std::vector<std::vector<int>> Planner::ChunksApart(const std::vector<int>& nodes
   return chunks;
 }
 
+bool Planner::PassedAtSize(int node, std::size_t size) const {
+  return std::any_of(result_.rounds.begin(), result_.rounds.end(), [&](const RoundRecord& record) {
+    for (std::size_t t = 0; t < record.trials.size(); ++t) {
+      const std::vector<int>& m = record.trials[t].members;
+      if (m.size() >= size && record.results[t].outcome == TrialOutcome::kPass &&
+          std::find(m.begin(), m.end(), node) != m.end()) {
+        return true;
+      }
+    }
+    return false;
+  });
+}
+
 std::vector<int> Planner::QuietCompany(const std::vector<char>& verdict) const {
   // Nodes in no finding, not accused, that never failed, under no named leaf.
   const std::vector<int>& leaf_of = options_.leaf_of;
@@ -79,18 +92,22 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   std::vector<Retry> retry;  // tested next with nodes that pass here, at this size (never with `avoid`)
   std::vector<std::pair<int, int>> apart;  // a node and a possible link's other end: never in one chunk
   for (const Finding& f : result_.findings) {
-    int partner = -1;  // a possible link's other end: only good company tells the node from the link
-    if (!SingleNode(f) || f.stage == "topology" || !ExplainedByTopology(f.members[0], f, verdict, &partner)) continue;
-    const std::size_t size = SmallestFailure(f);
+    LinkDoubt doubt;  // a possible link's other end: only good company tells the node from the link
+    if (!SingleNode(f) || f.stage == "topology" || !ExplainedByTopology(f.members[0], f, verdict, &doubt)) continue;
+    // A node that never passed a test as large as its failures that no named fault explains may fail only in
+    // large groups: it is rechecked at that size (smaller, it passed and was withdrawn).
+    std::size_t size = SmallestFailure(f);
+    if (doubt.size > size && !PassedAtSize(f.members[0], doubt.size)) size = doubt.size;
+    const std::vector<int>& partners = doubt.partners;
     const bool room = next + size - 1 <= good.size();
-    if (partner >= 0 && room && std::find(good.begin() + static_cast<std::ptrdiff_t>(next),
-                                          good.begin() + static_cast<std::ptrdiff_t>(next + size - 1), partner) !=
-                                    good.begin() + static_cast<std::ptrdiff_t>(next + size - 1)) {
-      retry.push_back({f.members[0], size, partner});  // with nodes that pass here, after
+    const auto slice = good.begin() + static_cast<std::ptrdiff_t>(std::min(next, good.size()));
+    const auto slice_end = room ? good.begin() + static_cast<std::ptrdiff_t>(next + size - 1) : slice;
+    if (room && std::find_first_of(slice, slice_end, partners.begin(), partners.end()) != slice_end) {
+      retry.push_back({f.members[0], size, partners});  // with nodes that pass here, after
       continue;
     }
     if (!room) {
-      if (partner >= 0) apart.emplace_back(f.members[0], partner);
+      for (int p : partners) apart.emplace_back(f.members[0], p);
       rest.push_back(f.members[0]);
       rest_size = std::max(rest_size, size);
       continue;
@@ -104,7 +121,7 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   for (std::vector<int>& chunk : ChunksApart(rest, rest_size, apart)) {
     const int under_test = static_cast<int>(chunk.size());
     while (chunk.size() < rest_size && next < good.size()) chunk.push_back(good[next++]);  // the last: padded
-    if (chunk.size() < 2) retry.push_back({chunk[0], rest_size, -1});  // a last chunk of one, no company left
+    if (chunk.size() < 2) retry.push_back({chunk[0], rest_size, {}});  // a last chunk of one, no company left
     else trials.push_back({chunk.size() == 2 ? TrialKind::kPair : TrialKind::kGroup, chunk, under_test});
   }
   if (trials.empty()) return;
@@ -129,9 +146,9 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   // failed in a pair of good company: that partner may be the other end of a link never seen, so once more apart.
   for (const Trial& t : trials) {
     if (again[static_cast<std::size_t>(t.members[0])] != 1) continue;
-    if (t.under_test == 1 && t.members.size() == 2) retry.push_back({t.members[0], 2, t.members[1]});
+    if (t.under_test == 1 && t.members.size() == 2) retry.push_back({t.members[0], 2, {t.members[1]}});
     for (int k = 0; t.under_test >= 2 && k < t.under_test; ++k) {
-      retry.push_back({t.members[static_cast<std::size_t>(k)], t.members.size(), -1});
+      retry.push_back({t.members[static_cast<std::size_t>(k)], t.members.size(), {}});
     }
   }
   std::vector<int> spare(good.begin() + static_cast<std::ptrdiff_t>(std::min(next, good.size())), good.end());
@@ -153,7 +170,7 @@ void Planner::RecheckWithPassed(const std::vector<Retry>& retry, std::vector<int
   for (const Retry& r : retry) {
     Trial t{r.size == 2 ? TrialKind::kPair : TrialKind::kGroup, {r.node}, 1};
     for (auto p = partners.begin(); p != partners.end() && t.members.size() < r.size;) {
-      if (*p == r.avoid) {
+      if (std::find(r.avoid.begin(), r.avoid.end(), *p) != r.avoid.end()) {
         ++p;
         continue;
       }

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "bisection/planner_impl.hpp"
 
@@ -246,8 +247,11 @@ bool Planner::TopologyExplains(const std::vector<int>& m, const std::vector<char
          });
 }
 
-bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict, int* link_partner) const {
-  int failures = 0, explained = 0, partner = -1;
+bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<char>& verdict,
+                                  LinkDoubt* doubt) const {
+  int failures = 0, explained = 0;
+  std::size_t smallest = 0;  // of the failures not explained
+  std::optional<std::vector<int>> common;  // the members every unexplained failure shares (but the node)
   for (int r : f.rounds) {
     const RoundRecord& record = result_.rounds[static_cast<std::size_t>(r)];
     for (std::size_t t = 0; t < record.trials.size(); ++t) {
@@ -259,17 +263,23 @@ bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<
         ++explained;
         continue;
       }
-      // A pair with one partner, always the same, may be a link to it (its pair is tested again once the node is
-      // withdrawn: RecheckPairsOfWithdrawn); any other failure stands against the node.
-      const int other = m.size() == 2 ? m[m[0] == node ? 1 : 0] : -1;
-      if (other < 0 || (partner >= 0 && partner != other) || IsLinkEnd(other)) return false;
-      partner = other;
+      // Failures that all share other nodes may be a link to one of them (tested once the node is withdrawn:
+      // RecheckPairsOfWithdrawn, SearchFailuresOfWithdrawn); none shared, they stand against the node.
+      std::vector<int> others;
+      for (int n : m) {
+        if (n != node && !IsLinkEnd(n) && (!common || std::find(common->begin(), common->end(), n) != common->end())) {
+          others.push_back(n);
+        }
+      }
+      if (others.empty()) return false;
+      common = std::move(others);
+      smallest = smallest == 0 ? m.size() : std::min(smallest, m.size());
     }
   }
-  if (link_partner != nullptr) *link_partner = partner;
+  if (doubt != nullptr) *doubt = {common.value_or(std::vector<int>{}), smallest};
   // Left unresolved without a test of its own ("no cleared node left"): nothing speaks against it but the
   // company it failed in, which a named switch or uplink explains.
-  return (failures > 0 && (partner < 0 || explained > 0)) || (f.kind == FindingKind::kUnresolved && f.rounds.empty());
+  return (failures > 0 && (!common || explained > 0)) || (f.kind == FindingKind::kUnresolved && f.rounds.empty());
 }
 
 void Planner::WithdrawResidualsExplainedByTopology(const std::vector<char>& verdict) {

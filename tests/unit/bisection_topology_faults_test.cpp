@@ -218,5 +218,17 @@ TEST(BisectionTopologyFaults, ANodeThatFailsItsRecheckWithTheOtherEndOfALinkIsTe
             (Named{"uplink leaf1", "switch leaf0", "link node17-node23", "node node16"}));  // was: the link missed
 }
 
+TEST(BisectionTopologyFaults, ANodeWhoseOtherFailuresShareOnePartyIsRecheckedAndItsLinkFound) {
+  // node14 failed the thirds of its companies (each held nodes of leaf2, whose uplink is slow) and one group with
+  // node09, the other end of a link: it was accused and the link lost. Its failures that leaf2 does not explain all
+  // share node09's group, so it is rechecked away from them, withdrawn, and that group is searched for the pair.
+  const char* tree = "SwitchName=leaf0 Nodes=node[00-10]\nSwitchName=leaf1 Nodes=node[11-21]\nSwitchName=leaf2 Nodes=node[22-32]\n";
+  Named named = Findings(33, "<fault kind=\"slow_uplink\" switch=\"leaf2\"/><fault kind=\"slow_link\" a=\"node28\" b=\"node08\"/>"
+                             "<fault kind=\"slow_link\" a=\"node09\" b=\"node14\" max_group=\"48\"/>\n",
+                         tree);
+  named.erase("link node08-node28");  // leaves leaf2: its uplink explains it
+  EXPECT_EQ(named, (Named{"uplink leaf2", "link node09-node14"}));  // was: node node14
+}
+
 }  // namespace
 }  // namespace kiln
