@@ -81,9 +81,10 @@ std::vector<int> Planner::QuietCompany(const std::vector<char>& verdict) const {
 }
 
 void Planner::RecheckExplained(const std::vector<char>& verdict) {
-  // The findings left whose every failure a named switch or uplink, or another accused node, explains: each is
-  // tested again at the size of its smallest failing test, with company that nothing implicates, under no named
-  // leaf. Passing, it was affected and is withdrawn; failing, it stands.
+  // The findings left whose every failure a named switch or uplink, another accused node or a named link explains
+  // (or all but failures that share other nodes, a possible link): each is tested again at the size of its smallest
+  // failing test, with company that nothing implicates, under no named leaf, never with those other nodes.
+  // Passing, it was affected and is withdrawn; failing, it stands.
   const std::vector<int>& leaf_of = options_.leaf_of;
   const std::vector<int> good = QuietCompany(verdict);
   std::vector<Trial> trials;
@@ -124,24 +125,38 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
     if (chunk.size() < 2) retry.push_back({chunk[0], rest_size, {}});  // a last chunk of one, no company left
     else trials.push_back({chunk.size() == 2 ? TrialKind::kPair : TrialKind::kGroup, chunk, under_test});
   }
-  if (trials.empty()) return;
-  std::vector<int> again(state_.size(), kUntested);
-  const int round = LeafPairRound(trials, again);
-  std::vector<int> withdrawn;
-  std::erase_if(result_.findings, [&](Finding& f) {
-    if (!SingleNode(f) || again[static_cast<std::size_t>(f.members[0])] == kUntested) return false;
-    if (again[static_cast<std::size_t>(f.members[0])] == 1) {
-      f.rounds.push_back(round);
-      return false;
-    }
-    At(f.members[0]).accused = false;
-    At(f.members[0]).cleared = true;
-    withdrawn.push_back(f.members[0]);
-    return true;
-  });
-  Conclude(round, fmt::format("{} finding(s) that a slow switch, uplink or accused node explains tested again in "
-                              "good company: {} pass and are withdrawn (affected, not at fault)",
-                              trials.size(), withdrawn.size()));
+  if (trials.empty() && retry.empty()) return;
+  std::vector<int> again(state_.size(), kUntested), withdrawn;
+  if (!trials.empty()) {
+    const int round = LeafPairRound(trials, again);
+    std::erase_if(result_.findings, [&](Finding& f) {
+      if (!SingleNode(f) || again[static_cast<std::size_t>(f.members[0])] == kUntested) return false;
+      if (again[static_cast<std::size_t>(f.members[0])] == 1) {
+        f.rounds.push_back(round);
+        return false;
+      }
+      At(f.members[0]).accused = false;
+      At(f.members[0]).cleared = true;
+      withdrawn.push_back(f.members[0]);
+      return true;
+    });
+    Conclude(round, fmt::format("{} finding(s) that a slow switch, uplink or accused node explains tested again in "
+                                "good company: {} pass and are withdrawn (affected, not at fault)",
+                                trials.size(), withdrawn.size()));
+  }
+  AddFailedRechecks(trials, again, retry);
+  std::vector<int> spare(good.begin() + static_cast<std::ptrdiff_t>(std::min(next, good.size())), good.end());
+  RecheckWithPassed(retry, withdrawn, spare);
+  std::vector<char> under_named(state_.size(), 0);
+  for (std::size_t n = 0; n < state_.size(); ++n) {
+    under_named[n] = leaf_of[n] >= 0 && verdict[static_cast<std::size_t>(leaf_of[n])] != kFine ? 1 : 0;
+  }
+  RecheckPairsOfWithdrawn(withdrawn, under_named);
+  SearchFailuresOfWithdrawn(withdrawn, under_named, [&](const std::vector<int>& m) { return TopologyExplains(m, verdict); });
+}
+
+void Planner::AddFailedRechecks(const std::vector<Trial>& trials, const std::vector<int>& again,
+                                std::vector<Retry>& retry) const {
   // Findings tested with each other that failed: a bad node among them fails the others, only affected. One that
   // failed in a pair of good company: that partner may be the other end of a link never seen, so once more apart.
   for (const Trial& t : trials) {
@@ -151,14 +166,6 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
       retry.push_back({t.members[static_cast<std::size_t>(k)], t.members.size(), {}});
     }
   }
-  std::vector<int> spare(good.begin() + static_cast<std::ptrdiff_t>(std::min(next, good.size())), good.end());
-  RecheckWithPassed(retry, withdrawn, spare);
-  std::vector<char> under_named(state_.size(), 0);
-  for (std::size_t n = 0; n < state_.size(); ++n) {
-    under_named[n] = leaf_of[n] >= 0 && verdict[static_cast<std::size_t>(leaf_of[n])] != kFine ? 1 : 0;
-  }
-  RecheckPairsOfWithdrawn(withdrawn, under_named);
-  SearchFailuresOfWithdrawn(withdrawn, under_named, [&](const std::vector<int>& m) { return TopologyExplains(m, verdict); });
 }
 
 void Planner::RecheckWithPassed(const std::vector<Retry>& retry, std::vector<int>& withdrawn,
