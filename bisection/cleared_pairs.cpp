@@ -68,12 +68,6 @@ void Planner::SearchFailuresOfWithdrawn(const std::vector<int>& withdrawn, const
   std::vector<char> cleared(state_.size(), 0);
   for (int node : withdrawn) cleared[static_cast<std::size_t>(node)] = 1;
   const std::size_t seen = options_.group_limit > 1 ? static_cast<std::size_t>(options_.group_limit) : state_.size();
-  auto link_in = [&](const std::vector<int>& m) {
-    return std::any_of(result_.findings.begin(), result_.findings.end(), [&](const Finding& f) {
-      return f.kind == FindingKind::kLink && std::find(m.begin(), m.end(), f.members[0]) != m.end() &&
-             std::find(m.begin(), m.end(), f.members[1]) != m.end();
-    });
-  };
   std::vector<std::vector<int>> open;  // failing tests of more than two that nothing named explains now
   for (const RoundRecord& round : result_.rounds) {
     for (std::size_t t = 0; t < round.trials.size(); ++t) {
@@ -83,22 +77,23 @@ void Planner::SearchFailuresOfWithdrawn(const std::vector<int>& withdrawn, const
       if (std::any_of(m.begin(), m.end(), [&](int n) { return At(n).accused || under_named[static_cast<std::size_t>(n)] != 0; })) {
         continue;
       }
-      if (!link_in(m) && !topology_explains(m)) open.push_back(m);
+      if (!HoldsAnAccusedLink(m) && !topology_explains(m)) open.push_back(m);
     }
   }
   std::vector<std::vector<int>> groups;
   if (open.empty()) {
     // None: they were accused before they met most of the others, so they meet them now, in one test with every
     // node that is neither accused nor under a named leaf (one end of each named link out); only a failure is searched.
+    std::vector<char> out(under_named);
+    for (const Finding& f : result_.findings) {
+      if (f.kind == FindingKind::kLink) out[static_cast<std::size_t>(f.members[0])] = 1;
+    }
     std::vector<int> company;
     for (int n : Alive()) {
-      const bool first_end = std::any_of(result_.findings.begin(), result_.findings.end(), [&](const Finding& f) {
-        return f.kind == FindingKind::kLink && f.members[0] == n;
-      });
-      if (under_named[static_cast<std::size_t>(n)] == 0 && !first_end) company.push_back(n);
+      if (out[static_cast<std::size_t>(n)] == 0) company.push_back(n);
     }
-    const bool all_in = std::all_of(withdrawn.begin(), withdrawn.end(), [&](int n) {
-      return std::find(company.begin(), company.end(), n) != company.end();
+    const bool all_in = std::none_of(withdrawn.begin(), withdrawn.end(), [&](int n) {
+      return out[static_cast<std::size_t>(n)] != 0 || At(n).accused;
     });
     if (company.size() < 3 || company.size() > seen || !all_in) return;
     Ran ran = RunRound("recheck", {{TrialKind::kGroup, company, static_cast<int>(company.size())}});

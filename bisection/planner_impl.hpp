@@ -309,6 +309,8 @@ class Planner {
     std::size_t size;  // of the test it failed
     std::vector<int> avoid;  // a possible link's other end, never its company
   };
+  // The one-node findings tested in a recheck round: those that passed withdrawn (into `withdrawn`; their count).
+  std::size_t WithdrawPassed(int round, const std::vector<int>& result, std::vector<int>& withdrawn);
   void AddFailedRechecks(const std::vector<Trial>& trials, const std::vector<int>& again, std::vector<Retry>& retry) const;
   void RecheckWithPassed(const std::vector<Retry>& retry, std::vector<int>& withdrawn, const std::vector<int>& spare);
   std::vector<int> LeavesInDoubt(const std::vector<int>& uplinks, const std::vector<std::vector<int>>& under,

@@ -129,20 +129,10 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   std::vector<int> again(state_.size(), kUntested), withdrawn;
   if (!trials.empty()) {
     const int round = LeafPairRound(trials, again);
-    std::erase_if(result_.findings, [&](Finding& f) {
-      if (!SingleNode(f) || again[static_cast<std::size_t>(f.members[0])] == kUntested) return false;
-      if (again[static_cast<std::size_t>(f.members[0])] == 1) {
-        f.rounds.push_back(round);
-        return false;
-      }
-      At(f.members[0]).accused = false;
-      At(f.members[0]).cleared = true;
-      withdrawn.push_back(f.members[0]);
-      return true;
-    });
+    const std::size_t cleared = WithdrawPassed(round, again, withdrawn);
     Conclude(round, fmt::format("{} finding(s) that a slow switch, uplink or accused node explains tested again in "
                                 "good company: {} pass and are withdrawn (affected, not at fault)",
-                                trials.size(), withdrawn.size()));
+                                trials.size(), cleared));
   }
   AddFailedRechecks(trials, again, retry);
   std::vector<int> spare(good.begin() + static_cast<std::ptrdiff_t>(std::min(next, good.size())), good.end());
@@ -153,6 +143,25 @@ void Planner::RecheckExplained(const std::vector<char>& verdict) {
   }
   RecheckPairsOfWithdrawn(withdrawn, under_named);
   SearchFailuresOfWithdrawn(withdrawn, under_named, [&](const std::vector<int>& m) { return TopologyExplains(m, verdict); });
+}
+
+std::size_t Planner::WithdrawPassed(int round, const std::vector<int>& result, std::vector<int>& withdrawn) {
+  // Each one-node finding tested in `round` (`result`: per node kUntested, 0 pass, 1 fail): failing, it stands with
+  // that round as evidence; passing, it was affected, not at fault, and is withdrawn.
+  std::size_t count = 0;
+  std::erase_if(result_.findings, [&](Finding& f) {
+    if (!SingleNode(f) || result[static_cast<std::size_t>(f.members[0])] == kUntested) return false;
+    if (result[static_cast<std::size_t>(f.members[0])] == 1) {
+      f.rounds.push_back(round);
+      return false;
+    }
+    At(f.members[0]).accused = false;
+    At(f.members[0]).cleared = true;
+    withdrawn.push_back(f.members[0]);
+    ++count;
+    return true;
+  });
+  return count;
 }
 
 void Planner::AddFailedRechecks(const std::vector<Trial>& trials, const std::vector<int>& again,
@@ -189,17 +198,7 @@ void Planner::RecheckWithPassed(const std::vector<Retry>& retry, std::vector<int
   if (retries.empty()) return;
   std::vector<int> result(state_.size(), kUntested);
   const int round = LeafPairRound(retries, result);
-  std::size_t cleared = 0;
-  std::erase_if(result_.findings, [&](Finding& f) {
-    if (!SingleNode(f) || result[static_cast<std::size_t>(f.members[0])] == kUntested) return false;
-    f.rounds.push_back(round);
-    if (result[static_cast<std::size_t>(f.members[0])] == 1) return false;
-    At(f.members[0]).accused = false;
-    At(f.members[0]).cleared = true;
-    withdrawn.push_back(f.members[0]);
-    ++cleared;
-    return true;
-  });
+  const std::size_t cleared = WithdrawPassed(round, result, withdrawn);
   Conclude(round, fmt::format("{} of them again with other nodes that passed (no company of their own, failing "
                               "beside each other, or in a pair that may be a link): {} pass and are withdrawn",
                               retries.size(), cleared));

@@ -258,8 +258,7 @@ bool Planner::ExplainedByTopology(int node, const Finding& f, const std::vector<
       const std::vector<int>& m = record.trials[t].members;
       if (!IsBad(record.results[t].outcome) || std::find(m.begin(), m.end(), node) == m.end()) continue;
       ++failures;
-      const bool by_node = std::any_of(m.begin(), m.end(), [&](int n) { return n != node && state_[static_cast<std::size_t>(n)].accused; });
-      if (TopologyExplains(m, verdict) || by_node || HoldsAnAccusedLink(m)) {
+      if (TopologyExplains(m, verdict) || FailureExplained(record.trials[t], node)) {  // or an accused node, a named link
         ++explained;
         continue;
       }
